@@ -1,0 +1,1 @@
+"""AI certificates and talent service: AI certificate catalogue, verified certificates, AI talent roles and search."""

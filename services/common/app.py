@@ -1,0 +1,101 @@
+"""The FastAPI factory every service builds on: middleware, errors, probes, auth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from services.common.db import make_engine
+from services.common.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
+from services.common.internal_auth import InternalTokenVerifier, get_principal
+from services.common.logs import configure_logging
+from services.common.migrate import current_revisions, head_revisions
+from services.common.requestid import RequestIdMiddleware
+from services.common.settings import ServiceSettings
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+def operation_id(service: str) -> Any:
+    """`<service>_<tag>_<name>`: unique across the merged document, stable across releases."""
+
+    def generate(route: APIRoute) -> str:
+        tag = str(route.tags[0]) if route.tags else "misc"
+        return f"{service}_{tag}_{route.name}".replace("-", "_").replace(" ", "_")
+
+    return generate
+
+
+def build_service_app(
+    settings: ServiceSettings,
+    routers: Sequence[APIRouter],
+    *,
+    title: str,
+    description: str,
+    version: str = "0.1.0",
+) -> FastAPI:
+    settings.check_secrets()
+    service = settings.service_name
+    configure_logging(service, settings.log_level)
+    engine = make_engine(settings.database_url)
+    heads = head_revisions(service)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id(service),
+        responses=PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    try:
+        public_pem = settings.public_key_pem()
+    except FileNotFoundError:
+        public_pem = ""  # every authenticated request will then be refused with 401
+    app.state.token_verifier = InternalTokenVerifier(
+        public_pem=public_pem, audience=service, issuer=settings.internal_issuer
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+
+    # Probes are the only open routes: orchestrators call them without tokens,
+    # and they disclose nothing but liveness and migration state.
+    @app.get("/healthz", tags=["probes"], summary="Liveness", response_model=Health)
+    def healthz() -> Health:
+        return Health(status="alive", service=service)
+
+    @app.get(
+        "/readyz", tags=["probes"], summary="Readiness: database reachable, migrations at head",
+        response_model=Health, responses={503: PROBLEM_RESPONSES[500]},
+    )
+    def readyz() -> Any:
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            current = current_revisions(engine)
+        except Exception:
+            return problem_response(503, detail="database unreachable")
+        if current != heads:
+            return problem_response(503, detail="database migrations are not at head")
+        return Health(status="ready", service=service)
+
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(get_principal)])
+    return app
+

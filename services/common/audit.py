@@ -1,0 +1,54 @@
+"""Audit of personal-data reads: every service records who read whose data, and why."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert
+from sqlmodel import Session
+
+from services.common.principal import Principal
+from services.common.timeutil import now_utc
+
+
+def personal_data_reads_table(metadata: MetaData) -> Table:
+    return Table(
+        "personal_data_reads",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("at", DateTime(timezone=True), nullable=False, index=True),
+        Column("request_id", String(128), nullable=True),
+        Column("reader", String(128), nullable=False, index=True),
+        Column("reader_person_id", String(64), nullable=True),
+        Column("subject_person_id", String(64), nullable=False, index=True),
+        Column("resource", String(128), nullable=False),
+        Column("fields", String(512), nullable=False, default=""),
+    )
+
+
+def record_personal_data_read(
+    session: Session,
+    table: Table,
+    principal: Principal,
+    subject_person_ids: list[str],
+    resource: str,
+    fields: str = "",
+) -> None:
+    """One row per subject read by someone other than the subject themself."""
+    others = [pid for pid in subject_person_ids if pid != principal.person_id]
+    if not others:
+        return
+    at = now_utc()
+    session.execute(
+        insert(table),
+        [
+            {
+                "at": at,
+                "request_id": principal.request_id,
+                "reader": principal.sub,
+                "reader_person_id": principal.person_id,
+                "subject_person_id": pid,
+                "resource": resource,
+                "fields": fields,
+            }
+            for pid in others
+        ],
+    )

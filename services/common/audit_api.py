@@ -1,0 +1,66 @@
+"""The security auditor's view of a service's personal-data read log."""
+
+# No `from __future__ import annotations` here: FastAPI must resolve the
+# dependency annotations built inside the factory at import time.
+
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Table, select
+
+from services.common.db import SessionDep
+from services.common.internal_auth import require
+from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.principal import Principal
+
+
+class PersonalDataRead(BaseModel):
+    id: int
+    at: datetime
+    request_id: str | None
+    reader: str
+    reader_person_id: str | None
+    subject_person_id: str
+    resource: str
+    fields: str
+
+
+def personal_data_reads_router(service: str, table: Table) -> APIRouter:
+    router = APIRouter(prefix="/audit", tags=["audit"])
+    auditor = Annotated[Principal, Depends(require(f"{service}:audit:read"))]
+
+    @router.get(
+        "/personal-data-reads",
+        summary="Who read whose personal data in this service",
+        response_model=Page[PersonalDataRead],
+    )
+    def list_personal_data_reads(
+        session: SessionDep,
+        _auditor: auditor,
+        page: Annotated[PageParams, Depends(page_params)],
+        reader: Annotated[str | None, Query(max_length=128)] = None,
+        subject_person_id: Annotated[str | None, Query(max_length=64)] = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Page[PersonalDataRead]:
+        stmt = select(table)
+        if reader:
+            stmt = stmt.where(table.c.reader == reader)
+        if subject_person_id:
+            stmt = stmt.where(table.c.subject_person_id == subject_person_id)
+        if since:
+            stmt = stmt.where(table.c.at >= since)
+        if until:
+            stmt = stmt.where(table.c.at < until)
+        after = page.after(int)
+        if after is not None:
+            stmt = stmt.where(table.c.id > after)
+        rows = session.execute(stmt.order_by(table.c.id).limit(page.limit + 1)).mappings().all()
+        items = [PersonalDataRead.model_validate(dict(r)) for r in rows[: page.limit]]
+        nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+        return Page[PersonalDataRead](items=items, next_cursor=nxt, limit=page.limit)
+
+    return router

@@ -1,0 +1,69 @@
+"""Settings shared by every service; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = ROOT / "var"
+
+# Values that mean "nobody set a secret yet": fine on a laptop, never in production.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder"})
+
+Environment = Literal["development", "test", "production"]
+
+
+def default_sqlite_url(service: str) -> str:
+    return f"sqlite:///{VAR_DIR / f'{service}.db'}"
+
+
+class ServiceSettings(BaseSettings):
+    """Base settings. Subclasses set `model_config = service_config("TRAINING_")`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    environment: Environment = "development"
+    database_url: str = ""
+    # The gateway's public key (PEM) for verifying internal tokens; read from
+    # internal_public_key_file when empty.
+    internal_public_key: str = ""
+    internal_public_key_file: Path = VAR_DIR / "keys" / "internal.pub.pem"
+    internal_issuer: str = "renshi-gateway"
+    log_level: str = "INFO"
+    # Services' own addresses, used by typed clients between services.
+    peer_urls: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> ServiceSettings:
+        if not self.database_url:
+            if self.environment == "production":
+                raise ValueError("database_url is required in production")
+            self.database_url = default_sqlite_url(self.service_name)
+        return self
+
+    def secret_problems(self) -> list[str]:
+        """Names of secret fields still holding a placeholder; subclasses extend."""
+        return []
+
+    def check_secrets(self) -> None:
+        bad = self.secret_problems()
+        if bad and self.environment == "production":
+            raise ValueError(f"placeholder secret(s) outside development: {', '.join(bad)}")
+
+    def public_key_pem(self) -> str:
+        if self.internal_public_key:
+            return self.internal_public_key
+        return self.internal_public_key_file.read_text()
+
+
+def is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDER_SECRETS or len(value.strip()) < 16
+
+
+def service_config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", env_nested_delimiter="__")

@@ -1,0 +1,18 @@
+"""FastAPI factory of the directory service."""
+
+from fastapi import FastAPI
+
+from services.directory.models import personal_data_reads
+from services.directory.settings import DirectorySettings
+from services.common.app import build_service_app
+from services.common.audit_api import personal_data_reads_router
+
+
+def create_app(settings: DirectorySettings | None = None) -> FastAPI:
+    settings = settings or DirectorySettings()
+    return build_service_app(
+        settings,
+        [personal_data_reads_router("directory", personal_data_reads)],
+        title="renshi Directory",
+        description="Agencies, units, persons and accounts: who is who, and who may do what.",
+    )

@@ -1,0 +1,18 @@
+"""FastAPI factory of the speakers service."""
+
+from fastapi import FastAPI
+
+from services.speakers.models import personal_data_reads
+from services.speakers.settings import SpeakersSettings
+from services.common.app import build_service_app
+from services.common.audit_api import personal_data_reads_router
+
+
+def create_app(settings: SpeakersSettings | None = None) -> FastAPI:
+    settings = settings or SpeakersSettings()
+    return build_service_app(
+        settings,
+        [personal_data_reads_router("speakers", personal_data_reads)],
+        title="renshi Lecturer directory",
+        description="The shared lecturer directory: lecturers, engagement records, authorised searchers and quotas.",
+    )

@@ -1,0 +1,1 @@
+"""Training records service: Learning hours, yearly compliance with the AI-literacy minimum, agency completion rates."""

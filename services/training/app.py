@@ -1,0 +1,18 @@
+"""FastAPI factory of the training service."""
+
+from fastapi import FastAPI
+
+from services.training.models import personal_data_reads
+from services.training.settings import TrainingSettings
+from services.common.app import build_service_app
+from services.common.audit_api import personal_data_reads_router
+
+
+def create_app(settings: TrainingSettings | None = None) -> FastAPI:
+    settings = settings or TrainingSettings()
+    return build_service_app(
+        settings,
+        [personal_data_reads_router("training", personal_data_reads)],
+        title="renshi Training records",
+        description="Learning hours, yearly compliance with the AI-literacy minimum, agency completion rates.",
+    )

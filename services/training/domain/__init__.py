@@ -1,0 +1,5 @@
+"""Yearly training-hours compliance (學習時數) as pure functions over plain data.
+
+Topics, requirement policies by year and agency, one person's evaluation and the
+agency roll-up; no HTTP, no database, no clock (callers pass `as_of`).
+"""
