@@ -1,0 +1,1 @@
+"""renshi: the command line that runs, migrates and tests the whole system."""

@@ -83,7 +83,9 @@ def internal_token(internal_keys: KeyPair) -> TokenFactory:
         principal.setdefault("sub", "tester")
         principal.setdefault("kind", "human")
         return mint_internal_token(
-            Principal(**principal), audience=audience, private_pem=internal_keys.private_pem,
+            Principal(**principal),
+            audience=audience,
+            private_pem=internal_keys.private_pem,
             kid=internal_keys.kid,
         )
 
@@ -108,5 +110,3 @@ def pytest_report_header() -> str:
     from tests.databases import BACKEND
 
     return f"renshi test database: {BACKEND}"
-
-

@@ -1,6 +1,6 @@
 """Alembic environment of the directory database."""
 
-from services.directory.models import metadata
 from services.common.migrate import run_env
+from services.directory.models import metadata
 
 run_env(metadata)

@@ -1,6 +1,6 @@
 """Alembic environment of the training database."""
 
-from services.training.models import metadata
 from services.common.migrate import run_env
+from services.training.models import metadata
 
 run_env(metadata)

@@ -1,1 +1,3 @@
-"""Attendance and comp time service: Attendance and overtime, work-hour limits, the comp-time ledger with per-overtime expiry, warnings and settlement."""
+"""Attendance and comp time service: Attendance and overtime, work-hour limits, the comp-time
+ledger with per-overtime expiry, warnings and settlement.
+"""

@@ -14,5 +14,8 @@ def create_app(settings: AttendanceSettings | None = None) -> FastAPI:
         settings,
         [personal_data_reads_router("attendance", personal_data_reads)],
         title="renshi Attendance and comp time",
-        description="Attendance and overtime, work-hour limits, the comp-time ledger with per-overtime expiry, warnings and settlement.",
+        description=(
+            "Attendance and overtime, work-hour limits, the comp-time ledger with per- "
+            "overtime expiry, warnings and settlement."
+        ),
     )

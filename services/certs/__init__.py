@@ -1,1 +1,3 @@
-"""AI certificates and talent service: AI certificate catalogue, verified certificates, AI talent roles and search."""
+"""AI certificates and talent service: AI certificate catalogue, verified certificates, AI talent
+roles and search.
+"""

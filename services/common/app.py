@@ -14,7 +14,6 @@ from sqlalchemy import text
 from services.common.db import make_engine
 from services.common.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from services.common.internal_auth import InternalTokenVerifier, get_principal
-from services.common.logs import configure_logging
 from services.common.migrate import current_revisions, head_revisions
 from services.common.requestid import RequestIdMiddleware
 from services.common.settings import ServiceSettings
@@ -45,7 +44,6 @@ def build_service_app(
 ) -> FastAPI:
     settings.check_secrets()
     service = settings.service_name
-    configure_logging(service, settings.log_level)
     engine = make_engine(settings.database_url)
     heads = head_revisions(service)
 
@@ -60,6 +58,10 @@ def build_service_app(
         version=version,
         lifespan=lifespan,
         generate_unique_id_function=operation_id(service),
+        # The gateway publishes one merged document; services expose none.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
         responses=PROBLEM_RESPONSES,
     )
     app.state.settings = settings
@@ -81,8 +83,11 @@ def build_service_app(
         return Health(status="alive", service=service)
 
     @app.get(
-        "/readyz", tags=["probes"], summary="Readiness: database reachable, migrations at head",
-        response_model=Health, responses={503: PROBLEM_RESPONSES[500]},
+        "/readyz",
+        tags=["probes"],
+        summary="Readiness: database reachable, migrations at head",
+        response_model=Health,
+        responses={503: PROBLEM_RESPONSES[500]},
     )
     def readyz() -> Any:
         try:
@@ -98,4 +103,3 @@ def build_service_app(
     for router in routers:
         app.include_router(router, dependencies=[Depends(get_principal)])
     return app
-

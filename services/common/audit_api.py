@@ -3,7 +3,6 @@
 # No `from __future__ import annotations` here: FastAPI must resolve the
 # dependency annotations built inside the factory at import time.
 
-
 from datetime import datetime
 from typing import Annotated
 

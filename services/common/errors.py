@@ -37,7 +37,7 @@ class ProblemDetails(BaseModel):
     errors: list[FieldError] = Field(default_factory=list)
 
 
-class Problem(Exception):  # noqa: N818 - the RFC's own name
+class Problem(Exception):
     """Raise anywhere in a service to answer with problem+json."""
 
     status = 400
@@ -139,7 +139,9 @@ def problem_response(
     status: int, headers: dict[str, str] | None = None, **kwargs: Any
 ) -> JSONResponse:
     return JSONResponse(
-        problem_body(status, **kwargs), status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+        problem_body(status, **kwargs),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
 
@@ -153,8 +155,11 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     for err in exc.errors():
         # Never echo the rejected value: it may be a national ID or a phone number.
         out.append(
-            FieldError(field=_loc_to_field(err.get("loc", ())), reason=str(err.get("msg", "")),
-                       code=str(err.get("type", "invalid")))
+            FieldError(
+                field=_loc_to_field(err.get("loc", ())),
+                reason=str(err.get("msg", "")),
+                code=str(err.get("type", "invalid")),
+            )
         )
     return out
 
@@ -162,8 +167,13 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
 async def _problem_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
     return problem_response(
-        exc.status, detail=exc.detail, slug=exc.slug, title=exc.title, errors=exc.errors,
-        headers=exc.headers, extra=exc.extra,
+        exc.status,
+        detail=exc.detail,
+        slug=exc.slug,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
     )
 
 
@@ -180,7 +190,7 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return problem_response(422, detail=f"Invalid input in: {fields}", errors=errors)
 
 
-async def _unexpected_handler(_request: Request, exc: Exception) -> JSONResponse:
+def unexpected_error_response(exc: Exception) -> JSONResponse:
     # The type name only: messages and tracebacks may carry personal data.
     log.error("unhandled error", extra={"error_type": type(exc).__name__})
     return problem_response(500, detail="An unexpected error occurred; quote the instance id.")
@@ -190,14 +200,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
-    app.add_exception_handler(Exception, _unexpected_handler)
 
 
 def _problem_response_doc(description: str) -> dict[str, Any]:
     return {
         "model": ProblemDetails,
         "description": description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+        "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        },
     }
 
 

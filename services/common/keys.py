@@ -29,9 +29,11 @@ def generate() -> KeyPair:
     private_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return KeyPair(private_pem, public_pem, _kid(public_pem))
 
 
@@ -39,9 +41,11 @@ def from_private_pem(private_pem: str) -> KeyPair:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("signing key must be Ed25519")
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return KeyPair(private_pem, public_pem, _kid(public_pem))
 
 

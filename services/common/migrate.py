@@ -50,21 +50,28 @@ def run_env(target_metadata: MetaData) -> None:
     url = cfg.attributes.get("url") or cfg.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL given to the migration environment")
-    opts = {
-        "target_metadata": target_metadata,
-        "compare_type": True,
-        # SQLite cannot ALTER most things; batch mode copies the table instead.
-        "render_as_batch": url.startswith("sqlite"),
-    }
+    # SQLite cannot ALTER most things; batch mode copies the table instead.
+    batch = url.startswith("sqlite")
     if context.is_offline_mode():
-        context.configure(url=url, literal_binds=True, **opts)
+        context.configure(
+            url=url,
+            literal_binds=True,
+            target_metadata=target_metadata,
+            compare_type=True,
+            render_as_batch=batch,
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = make_engine(url)
     engine.pool = pool.NullPool(engine.pool._creator)  # one connection, closed after
     with engine.connect() as connection:
-        context.configure(connection=connection, **opts)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            render_as_batch=batch,
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

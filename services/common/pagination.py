@@ -29,7 +29,9 @@ class Page(BaseModel, Generic[T]):
 
 
 def encode_cursor(key: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode().rstrip("=")
+    )
 
 
 def decode_cursor(cursor: str) -> list[Any]:
@@ -65,7 +67,9 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")] = DEFAULT_PAGE_SIZE,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")
+    ] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512, description="From `next_cursor`")] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)

@@ -49,12 +49,30 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"
+                ]
                 headers.append((b"x-request-id", rid.encode()))
                 message["headers"] = headers
             await send(message)
 
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_with_id(message)
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            # Handled here rather than by Starlette's outermost error middleware,
+            # so the 500 still carries the request id and the problem+json shape.
+            if started:
+                raise
+            from services.common.errors import unexpected_error_response
+
+            await unexpected_error_response(exc)(scope, receive, send_with_id)
         finally:
             _request_id.reset(token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -9,10 +10,13 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = ROOT / "var"
+# Where the embedded default keeps its SQLite files and keys.
+VAR_DIR = Path(os.environ.get("RENSHI_VAR_DIR") or ROOT / "var").resolve()
 
 # Values that mean "nobody set a secret yet": fine on a laptop, never in production.
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder"})
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "dev", "development", "placeholder"}
+)
 
 Environment = Literal["development", "test", "production"]
 

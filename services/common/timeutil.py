@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 TAIPEI = ZoneInfo("Asia/Taipei")
 ROC_OFFSET = 1911
 
-_ROC_DATE = re.compile(r"^\s*(?:民國)?\s*(\d{1,3})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?\s*$")
+_ROC_DATE = re.compile(
+    r"^\s*(?:民國)?\s*(\d{1,3})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?\s*$"
+)
 
 
 def now_utc() -> datetime:

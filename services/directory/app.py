@@ -2,10 +2,10 @@
 
 from fastapi import FastAPI
 
-from services.directory.models import personal_data_reads
-from services.directory.settings import DirectorySettings
 from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
+from services.directory.models import personal_data_reads
+from services.directory.settings import DirectorySettings
 
 
 def create_app(settings: DirectorySettings | None = None) -> FastAPI:

@@ -1,1 +1,3 @@
-"""Lecturer directory service: The shared lecturer directory: lecturers, engagement records, authorised searchers and quotas."""
+"""Lecturer directory service: The shared lecturer directory: lecturers, engagement records,
+authorised searchers and quotas.
+"""

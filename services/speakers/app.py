@@ -2,10 +2,10 @@
 
 from fastapi import FastAPI
 
-from services.speakers.models import personal_data_reads
-from services.speakers.settings import SpeakersSettings
 from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
+from services.speakers.models import personal_data_reads
+from services.speakers.settings import SpeakersSettings
 
 
 def create_app(settings: SpeakersSettings | None = None) -> FastAPI:
@@ -14,5 +14,8 @@ def create_app(settings: SpeakersSettings | None = None) -> FastAPI:
         settings,
         [personal_data_reads_router("speakers", personal_data_reads)],
         title="renshi Lecturer directory",
-        description="The shared lecturer directory: lecturers, engagement records, authorised searchers and quotas.",
+        description=(
+            "The shared lecturer directory: lecturers, engagement records, authorised "
+            "searchers and quotas."
+        ),
     )

@@ -1,1 +1,3 @@
-"""Training records service: Learning hours, yearly compliance with the AI-literacy minimum, agency completion rates."""
+"""Training records service: Learning hours, yearly compliance with the AI-literacy minimum, agency
+completion rates.
+"""

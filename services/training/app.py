@@ -2,10 +2,10 @@
 
 from fastapi import FastAPI
 
-from services.training.models import personal_data_reads
-from services.training.settings import TrainingSettings
 from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
+from services.training.models import personal_data_reads
+from services.training.settings import TrainingSettings
 
 
 def create_app(settings: TrainingSettings | None = None) -> FastAPI:
@@ -14,5 +14,8 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
         settings,
         [personal_data_reads_router("training", personal_data_reads)],
         title="renshi Training records",
-        description="Learning hours, yearly compliance with the AI-literacy minimum, agency completion rates.",
+        description=(
+            "Learning hours, yearly compliance with the AI-literacy minimum, agency "
+            "completion rates."
+        ),
     )

@@ -56,13 +56,27 @@ def test_identity_headers_alone_are_not_trusted(client, service):
 def _forged_tokens(service: str, real_kid: str):
     other = generate()
     principal = Principal(sub="x", kind="human", permissions=[f"{service}:audit:read"])
-    yield "foreign key", mint_internal_token(
-        principal, audience=service, private_pem=other.private_pem, kid=real_kid
+    yield (
+        "foreign key",
+        mint_internal_token(
+            principal, audience=service, private_pem=other.private_pem, kid=real_kid
+        ),
     )
-    yield "alg none", jwt.encode(
-        {"sub": "x", "aud": service, "iss": "renshi-gateway", "iat": int(time.time()),
-         "nbf": int(time.time()), "exp": int(time.time()) + 30, "principal": principal.model_dump()},
-        None, algorithm="none",
+    yield (
+        "alg none",
+        jwt.encode(
+            {
+                "sub": "x",
+                "aud": service,
+                "iss": "renshi-gateway",
+                "iat": int(time.time()),
+                "nbf": int(time.time()),
+                "exp": int(time.time()) + 30,
+                "principal": principal.model_dump(),
+            },
+            None,
+            algorithm="none",
+        ),
     )
 
 
@@ -76,9 +90,15 @@ def test_forged_tokens_are_refused(client, internal_keys, service):
 @pytest.mark.parametrize("service", SERVICES)
 def test_hs256_signed_with_public_key_is_refused(client, internal_keys, service):
     now = int(time.time())
-    claims = {"sub": "x", "aud": service, "iss": "renshi-gateway", "iat": now, "nbf": now,
-              "exp": now + 30, "principal": {"sub": "x", "kind": "human",
-                                             "permissions": [f"{service}:audit:read"]}}
+    claims = {
+        "sub": "x",
+        "aud": service,
+        "iss": "renshi-gateway",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 30,
+        "principal": {"sub": "x", "kind": "human", "permissions": [f"{service}:audit:read"]},
+    }
     # PyJWT refuses to sign HMAC with a PEM key, so build the token by hand.
     import base64
     import hashlib
@@ -100,8 +120,12 @@ def test_hs256_signed_with_public_key_is_refused(client, internal_keys, service)
 def test_expired_token_is_refused(client, internal_keys, service):
     principal = Principal(sub="x", kind="human", permissions=[f"{service}:audit:read"])
     token = mint_internal_token(
-        principal, audience=service, private_pem=internal_keys.private_pem, kid=internal_keys.kid,
-        lifetime=30, now=time.time() - 120,
+        principal,
+        audience=service,
+        private_pem=internal_keys.private_pem,
+        kid=internal_keys.kid,
+        lifetime=30,
+        now=time.time() - 120,
     )
     response = client(service).get(_path(service), headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
@@ -118,6 +142,9 @@ def test_wrong_audience_is_refused(client, internal_token, service):
 def test_lifetime_over_sixty_seconds_cannot_be_minted(internal_keys):
     with pytest.raises(ValueError):
         mint_internal_token(
-            Principal(sub="x", kind="human"), audience="training",
-            private_pem=internal_keys.private_pem, kid=internal_keys.kid, lifetime=61,
+            Principal(sub="x", kind="human"),
+            audience="training",
+            private_pem=internal_keys.private_pem,
+            kid=internal_keys.kid,
+            lifetime=61,
         )

@@ -32,12 +32,16 @@ def upgrade() -> None:
     op.create_index(op.f("ix_personal_data_reads_at"), "personal_data_reads", ["at"])
     op.create_index(op.f("ix_personal_data_reads_reader"), "personal_data_reads", ["reader"])
     op.create_index(
-        op.f("ix_personal_data_reads_subject_person_id"), "personal_data_reads", ["subject_person_id"]
+        op.f("ix_personal_data_reads_subject_person_id"),
+        "personal_data_reads",
+        ["subject_person_id"],
     )
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_personal_data_reads_subject_person_id"), table_name="personal_data_reads")
+    op.drop_index(
+        op.f("ix_personal_data_reads_subject_person_id"), table_name="personal_data_reads"
+    )
     op.drop_index(op.f("ix_personal_data_reads_reader"), table_name="personal_data_reads")
     op.drop_index(op.f("ix_personal_data_reads_at"), table_name="personal_data_reads")
     op.drop_table("personal_data_reads")

@@ -1,0 +1,97 @@
+"""Accounts as the directory service knows them, fetched on the gateway's own
+service identity and cached briefly (so a disabled account stops within the TTL)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.errors import ServiceUnavailable
+
+
+class ResolvedAccount(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    account: str
+    kind: Literal["human", "machine"]
+    status: str
+    person_id: str | None = None
+    agency_code: str | None = None
+    agency_scope: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    permissions: list[str] = Field(default_factory=list)
+    allowed_networks: list[str] = Field(default_factory=list)
+    person_status: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Active account of a person still in service (machine owners included:
+        an importer whose owner left must be reassigned before it runs again)."""
+        return self.status == "active" and self.person_status in (None, "active")
+
+
+class AccountResolver:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        directory_url: str,
+        service_token: Callable[[], str],
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._url = directory_url.rstrip("/")
+        self._service_token = service_token
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._cache: dict[str, tuple[float, ResolvedAccount | None]] = {}
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._service_token()}"}
+
+    async def resolve(self, name: str) -> ResolvedAccount | None:
+        """The account named `name`, or None when it is not registered."""
+        now = self._clock()
+        hit = self._cache.get(name)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        try:
+            response = await self._client.get(
+                f"{self._url}/principals/{name}", headers=self._headers()
+            )
+        except httpx.HTTPError:
+            raise ServiceUnavailable("the directory service cannot be reached") from None
+        if response.status_code == 404:
+            account = None
+        elif response.status_code == 200:
+            account = ResolvedAccount.model_validate(response.json())
+        else:
+            raise ServiceUnavailable(f"the directory service answered {response.status_code}")
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[name] = (now + self._ttl, account)
+        return account
+
+    async def client_credentials(
+        self, client_id: str, client_secret: str
+    ) -> ResolvedAccount | None:
+        try:
+            response = await self._client.post(
+                f"{self._url}/principals/client-credentials",
+                json={"client_id": client_id, "client_secret": client_secret},
+                headers=self._headers(),
+            )
+        except httpx.HTTPError:
+            raise ServiceUnavailable("the directory service cannot be reached") from None
+        if response.status_code == 200:
+            return ResolvedAccount.model_validate(response.json())
+        if response.status_code in (401, 404):
+            return None
+        raise ServiceUnavailable(f"the directory service answered {response.status_code}")
+
+    def forget(self, name: str) -> None:
+        self._cache.pop(name, None)

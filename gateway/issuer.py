@@ -1,0 +1,46 @@
+"""The built-in token issuer, so the embedded default needs no external identity provider."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from jwt.algorithms import OKPAlgorithm
+
+from services.common.keys import KeyPair
+
+ALGORITHM = "EdDSA"
+
+
+def issue_token(
+    keypair: KeyPair,
+    *,
+    account: str,
+    issuer: str,
+    audience: str,
+    lifetime: int,
+    now: float | None = None,
+) -> str:
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "iss": issuer,
+        "aud": audience,
+        "sub": account,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(
+        claims, keypair.private_pem, algorithm=ALGORITHM, headers={"kid": keypair.kid, "typ": "JWT"}
+    )
+
+
+def public_jwk(keypair: KeyPair) -> dict[str, Any]:
+    public = serialization.load_pem_public_key(keypair.public_pem.encode())
+    jwk: dict[str, Any] = OKPAlgorithm.to_jwk(public, as_dict=True)  # type: ignore[arg-type]
+    jwk.update({"kid": keypair.kid, "alg": ALGORITHM, "use": "sig"})
+    return jwk

@@ -1,0 +1,54 @@
+"""Gateway settings (environment prefix `GATEWAY_`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+from services.common.settings import VAR_DIR, Environment, service_config
+
+GATEWAY_PORT = 8000
+SERVICES = ("directory", "training", "certs", "attendance", "speakers")
+# Each service listens on the gateway's port + its position (8001 … 8005).
+DEFAULT_PORTS = {svc: GATEWAY_PORT + i for i, svc in enumerate(SERVICES, start=1)}
+
+
+def service_urls(gateway_port: int = GATEWAY_PORT, host: str = "127.0.0.1") -> dict[str, str]:
+    return {svc: f"http://{host}:{gateway_port + i}" for i, svc in enumerate(SERVICES, start=1)}
+
+
+class GatewaySettings(BaseSettings):
+    model_config = service_config("GATEWAY_")
+
+    environment: Environment = "development"
+    log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+    service_urls: dict[str, str] = Field(default_factory=service_urls)
+    keys_dir: Path = VAR_DIR / "keys"
+    # PEM text; when empty the key is read from (or created in) keys_dir.
+    internal_private_key: str = ""
+    issuer_private_key: str = ""
+    # The built-in issuer: tokens it signs carry this `iss` and `aud`.
+    issuer: str = "renshi"
+    audience: str = "renshi-api"
+    internal_issuer: str = "renshi-gateway"
+    # Maximum lifetime of an external token, by account kind.
+    max_token_lifetime_human: int = 3600
+    max_token_lifetime_machine: int = 900
+    leeway_seconds: int = 30
+    # How long a resolved account is trusted before it is asked for again;
+    # bounds how long a disabled account's valid token keeps working.
+    principal_ttl_seconds: int = 30
+    # Source-IP control: the deployment-wide allow-list and the proxies whose
+    # X-Forwarded-For is believed.
+    allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    trusted_proxies: list[str] = Field(default_factory=list)
+    upstream_connect_timeout: float = 2.0
+    upstream_read_timeout: float = 30.0
+    max_connections: int = 200
+    max_body_bytes: int = 64 * 1024 * 1024
+
+    def create_keys_allowed(self) -> bool:
+        return self.environment != "production"

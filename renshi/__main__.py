@@ -1,0 +1,3 @@
+from renshi.cli import main
+
+raise SystemExit(main())
