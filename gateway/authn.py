@@ -18,7 +18,7 @@ from services.common.keys import KeyPair
 from services.common.principal import Principal
 
 ALLOWED_ALGORITHMS = frozenset({"EdDSA"})
-REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
+REQUIRED_CLAIMS = ["exp", "nbf", "iat", "iss", "aud", "sub"]
 
 
 @dataclass(frozen=True)

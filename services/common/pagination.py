@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Select
 from sqlmodel import Session
 
 from services.common.errors import FieldError, Invalid
@@ -78,10 +78,10 @@ def page_params(
 def keyset_page(
     session: Session,
     stmt: Select[Any],
-    key: ColumnElement[Any],
+    key: Any,
     params: PageParams,
 ) -> tuple[list[Any], str | None]:
-    """Rows of `stmt` ordered by the unique column `key`, one page after the cursor."""
+    """Rows of `stmt` ordered by the unique mapped column `key`, one page after the cursor."""
     last = params.after(lambda value: value)
     if last is not None:
         stmt = stmt.where(key > last)
@@ -89,5 +89,5 @@ def keyset_page(
     if len(rows) > params.limit:
         rows = rows[: params.limit]
         last_row = rows[-1]
-        return rows, encode_cursor([getattr(last_row, key.key)])  # type: ignore[attr-defined]
+        return rows, encode_cursor([getattr(last_row, key.key)])
     return rows, None

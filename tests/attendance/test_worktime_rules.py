@@ -327,6 +327,21 @@ def test_shift_times_in_utc_compare_on_taipei_clock() -> None:
     assert result.codes == {"shift_rest"}
 
 
+def test_same_shift_recorded_in_different_zones_is_not_a_change() -> None:
+    day1, day2 = MAY_6, MAY_6 + timedelta(days=1)
+    # 08:00–22:00 Taipei recorded in UTC; the next 08:00 Taipei shift recorded in
+    # Taipei time. Same shift, so the 10 h rest between them is not a change.
+    start1 = datetime(2024, 5, 6, 0, 0, tzinfo=UTC)
+    existing = [
+        WorkDay(
+            day1, normal_minutes=480, shift_start=start1, shift_end=start1 + timedelta(hours=14)
+        ),
+        WorkDay(day2, normal_minutes=480),
+    ]
+    proposal = OvertimeProposal(day2, 60, shift_start=_taipei(day2, 8), shift_end=_taipei(day2, 17))
+    assert evaluate_overtime(Regime.SHIFT, existing, proposal).allowed
+
+
 # ------------------------------------------------------- Taipei month boundary
 
 

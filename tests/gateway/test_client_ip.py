@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from ipaddress import IPv4Address, ip_address, ip_network
 
 import pytest
@@ -135,8 +136,6 @@ def test_client_is_the_rightmost_untrusted_hop(hops: list[IPv4Address], spoof: s
 def _parseable(text: str) -> list[object]:
     found: list[object] = []
     for part in text.split(","):
-        try:
+        with contextlib.suppress(ClientIpRejected):
             found.append(parse_forwarded_entry(part))
-        except ClientIpRejected:
-            pass
     return found

@@ -125,7 +125,9 @@ def test_precheck_accepts_a_real_pyjwt_token() -> None:
     }
 
 
-@pytest.mark.parametrize("allowed", [frozenset(), frozenset({"none"}), frozenset({"RS256", "None"})])
+@pytest.mark.parametrize(
+    "allowed", [frozenset(), frozenset({"none"}), frozenset({"RS256", "None"})]
+)
 def test_unsafe_algorithm_configuration_is_a_config_error(allowed: frozenset[str]) -> None:
     with pytest.raises(ValueError, match="algorithm"):
         precheck_jwt_header(_token({"alg": "RS256"}), allowed)
@@ -146,8 +148,12 @@ def test_precheck_never_raises_anything_but_jwt_rejected(token: str) -> None:
     assert header["alg"] in ALLOWED
 
 
-@given(st.dictionaries(st.sampled_from(["alg", "kid", "typ", "jku", "x5u", "crit", "zip"]),
-                       st.one_of(st.text(max_size=10), st.sampled_from(["RS256", "none", "JWT"]))))
+@given(
+    st.dictionaries(
+        st.sampled_from(["alg", "kid", "typ", "jku", "x5u", "crit", "zip"]),
+        st.one_of(st.text(max_size=10), st.sampled_from(["RS256", "none", "JWT"])),
+    )
+)
 def test_returned_header_is_always_safe(header: dict[str, str]) -> None:
     try:
         result = precheck_jwt_header(_token(header), ALLOWED)
@@ -161,8 +167,11 @@ GOOD = _token({"alg": "RS256"})
 
 REQUEST_REJECTED: list[tuple[list[tuple[bytes, bytes]], bytes | str, str]] = [
     ([], b"", "missing Authorization header"),
-    ([(b"authorization", f"Bearer {GOOD}".encode())], b"access_token=" + GOOD.encode(),
-     "token in query string refused"),
+    (
+        [(b"authorization", f"Bearer {GOOD}".encode())],
+        b"access_token=" + GOOD.encode(),
+        "token in query string refused",
+    ),
     ([], b"access_token=" + GOOD.encode(), "token in query string refused"),
     ([], b"a=1&token=x", "token in query string refused"),
     ([], "jwt=x", "token in query string refused"),
@@ -173,8 +182,11 @@ REQUEST_REJECTED: list[tuple[list[tuple[bytes, bytes]], bytes | str, str]] = [
     ([], b"token", "token in query string refused"),
     ([], b"id_token=x", "token in query string refused"),
     ([(b"authorization", f"Bearer {GOOD}".encode())] * 2, b"", "several Authorization headers"),
-    ([(b"Authorization", f"Bearer {GOOD}".encode()), (b"authorization", b"Bearer other")], b"",
-     "several Authorization headers"),
+    (
+        [(b"Authorization", f"Bearer {GOOD}".encode()), (b"authorization", b"Bearer other")],
+        b"",
+        "several Authorization headers",
+    ),
     ([(b"authorization", f"Basic {GOOD}".encode())], b"", "Authorization scheme is not Bearer"),
     ([(b"authorization", GOOD.encode())], b"", "Authorization scheme is not Bearer"),
     ([(b"authorization", b"Bearer")], b"", "malformed bearer token"),

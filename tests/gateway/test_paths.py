@@ -216,8 +216,16 @@ ROUTES = {
 }
 
 LOOKUPS = [
-    ("GET", "/api/training/records/42", ("/api/training/records/{record_id}", "training.records.read")),
-    ("GET", "/api/training/records/export", ("/api/training/records/export", "training.records.export")),
+    (
+        "GET",
+        "/api/training/records/42",
+        ("/api/training/records/{record_id}", "training.records.read"),
+    ),
+    (
+        "GET",
+        "/api/training/records/export",
+        ("/api/training/records/export", "training.records.export"),
+    ),
     ("GET", "/api/files/public/a", ("/api/files/public/{name}", "files.public")),
     ("GET", "/api/files/public/a/b", ("/api/files/{rest:path}", "files.read")),
     ("GET", "/api/files/x", ("/api/files/{rest:path}", "files.read")),

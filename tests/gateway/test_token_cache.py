@@ -18,7 +18,9 @@ class FakeClock:
         return self.now
 
 
-def _cache(max_entries: int = 10, max_ttl: float | None = None) -> tuple[TokenCache[str], FakeClock]:
+def _cache(
+    max_entries: int = 10, max_ttl: float | None = None
+) -> tuple[TokenCache[str], FakeClock]:
     clock = FakeClock()
     return TokenCache[str](max_entries, max_ttl=max_ttl, clock=clock), clock
 
@@ -78,7 +80,9 @@ def test_nan_clock_reads_as_expired() -> None:
     assert cache.get("t1", now=math.nan) is None
 
 
-@pytest.mark.parametrize(("max_entries", "max_ttl"), [(0, None), (-1, None), (1, 0.0), (1, math.nan)])
+@pytest.mark.parametrize(
+    ("max_entries", "max_ttl"), [(0, None), (-1, None), (1, 0.0), (1, math.nan)]
+)
 def test_bad_configuration(max_entries: int, max_ttl: float | None) -> None:
     with pytest.raises(ValueError):
         TokenCache[str](max_entries, max_ttl=max_ttl)

@@ -10,7 +10,8 @@ agencies to 「定期檢討所屬機關（構）勤休制度之妥適性」, to 
 and to publish shift workers' hours (「特殊輪班輪休人員」); it states no hour
 figures, and seed 001 says nothing about working time. The figures below
 therefore rest on docs/domain.md §4, which summarises 公務員服務法 §12 and
-服勤實施辦法 §4–§5. Decisions the summary leaves open:
+服勤實施辦法 §4–§5; the quoted phrases below are from 服勤實施辦法 §4 and its
+2023 Q&A as published by agencies. Decisions the summary leaves open:
 
 * Weekday 4 h does NOT apply in the exception and special-major-project
   regimes. §4 caps those as a daily total, 「連同正常辦公時數，每日不得超過十四
@@ -22,7 +23,7 @@ therefore rest on docs/domain.md §4, which summarises 公務員服務法 §12 a
 * Shift workers have no weekday/rest-day split; their 12 h daily total and
   80 h monthly overtime govern. A shift "changes" when the Taipei clock time
   at which a shift starts differs from the previous shift's; only then is the
-  11 h rest required (「更換班次時」).
+  11 h rest required ("when the shift changes").
 * A day longer than the daily total is allowed only when urgent, up to 24 h
   (「1日以24小時計算」), and a run of such days may not exceed 3.
 * Special major project: the 14 h day (with the urgent exception) still
@@ -693,7 +694,7 @@ def evaluate_overtime(
             )
         )
     care: list[CareFlag] = []
-    if limits.care_monthly_overtime is not None and month_ot > limits.care_monthly_overtime:
+    if limits.care_monthly_overtime is not None and month_ot >= limits.care_monthly_overtime:
         care.append(CareFlag(month, month_ot, limits.care_monthly_overtime))
     return Evaluation(regime, tuple(violations), tuple(reports), tuple(care))
 
