@@ -8,6 +8,7 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
 
 from services.common.keys import KeyPair
@@ -41,6 +42,8 @@ def issue_token(
 
 def public_jwk(keypair: KeyPair) -> dict[str, Any]:
     public = serialization.load_pem_public_key(keypair.public_pem.encode())
-    jwk: dict[str, Any] = OKPAlgorithm.to_jwk(public, as_dict=True)  # type: ignore[arg-type]
+    if not isinstance(public, Ed25519PublicKey):
+        raise ValueError("issuer key must be Ed25519")
+    jwk: dict[str, Any] = OKPAlgorithm.to_jwk(public, as_dict=True)
     jwk.update({"kid": keypair.kid, "alg": ALGORITHM, "use": "sig"})
     return jwk

@@ -214,8 +214,19 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    print(f"unknown job {args.job!r}", file=sys.stderr)
-    return 2
+    from renshi.jobs import registry
+
+    jobs = registry()
+    if args.action == "list":
+        for name in sorted(jobs):
+            print(name)
+        return 0
+    if args.job not in jobs:
+        known = ", ".join(sorted(jobs)) or "none"
+        print(f"unknown job {args.job!r}; known jobs: {known}", file=sys.stderr)
+        return 2
+    print(json.dumps(jobs[args.job](), ensure_ascii=False, default=str))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -254,8 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_test)
 
     jobs = sub.add_parser("jobs", help="scheduled jobs")
-    jobs.add_argument("action", choices=("run",))
-    jobs.add_argument("job")
+    jobs.add_argument("action", choices=("run", "list"))
+    jobs.add_argument("job", nargs="?", default="")
     jobs.set_defaults(func=cmd_jobs)
     return parser
 
