@@ -19,6 +19,12 @@ from starlette.responses import Response
 from gateway import openapi
 from gateway.accounts import AccountResolver
 from gateway.authn import Authenticator
+from gateway.exchange import (
+    EXCHANGED_LIFETIME,
+    ExchangedToken,
+    ExchangeRequest,
+    verify_for_exchange,
+)
 from gateway.issuer import issue_token, public_jwk
 from gateway.keyring import Keyring, load_keyring
 from gateway.permissions import grants
@@ -208,6 +214,25 @@ def create_app(
             lifetime=lifetime,
         )
         return TokenResponse(access_token=token, expires_in=lifetime)
+
+    @app.post("/internal/token-exchange", include_in_schema=False)
+    async def token_exchange(request: Request, body: ExchangeRequest) -> ExchangedToken:
+        try:
+            token = token_from_request(request.scope["headers"], b"")
+        except JwtRejected as exc:
+            raise Unauthorized(exc.reason) from None
+        _caller, principal = verify_for_exchange(
+            token, keyring.internal.public_pem, settings.internal_issuer, body.audience
+        )
+        exchanged = mint_internal_token(
+            principal,
+            audience=body.audience,
+            private_pem=keyring.internal.private_pem,
+            kid=keyring.internal.kid,
+            issuer=settings.internal_issuer,
+            lifetime=EXCHANGED_LIFETIME,
+        )
+        return ExchangedToken(access_token=exchanged)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:

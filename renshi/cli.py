@@ -108,6 +108,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     env["RENSHI_VAR_DIR"] = str(VAR_DIR)
     for i, svc in enumerate(SERVICES, start=1):
         env[f"{svc.upper()}_PORT"] = str(port + i)
+        env[f"{svc.upper()}_PEER_URLS"] = json.dumps(service_urls(port))
+        env[f"{svc.upper()}_GATEWAY_URL"] = f"http://127.0.0.1:{port}"
     procfile = parse_procfile((ROOT / "deploy" / "Procfile").read_text())
     renshi = shutil.which("renshi") or f"{sys.executable} -m renshi"
     manager = Manager()

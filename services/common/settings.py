@@ -39,8 +39,11 @@ class ServiceSettings(BaseSettings):
     internal_public_key_file: Path = VAR_DIR / "keys" / "internal.pub.pem"
     internal_issuer: str = "renshi-gateway"
     log_level: str = "INFO"
-    # Services' own addresses, used by typed clients between services.
+    # Other services' base URLs, for typed clients between services.
     peer_urls: dict[str, str] = Field(default_factory=dict)
+    # The gateway, which exchanges a caller's internal token for one addressed
+    # to a peer service.
+    gateway_url: str = "http://127.0.0.1:8000"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:

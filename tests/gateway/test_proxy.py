@@ -150,3 +150,54 @@ def test_upstream_down_is_503_problem(gw):
     response = gw.client.get(AUDIT, headers=bearer(gw.token()))
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def _internal(gw, audience, principal=None):
+    from services.common.internal_auth import mint_internal_token
+    from services.common.keys import from_private_pem
+    from services.common.principal import Principal
+
+    keys = from_private_pem(gw.settings.internal_private_key)
+    return mint_internal_token(
+        principal or Principal(sub="alice", kind="human"),
+        audience=audience,
+        private_pem=keys.private_pem,
+        kid=keys.kid,
+    )
+
+
+def test_token_exchange_for_an_allowed_peer_keeps_the_principal(gw):
+    from services.common.internal_auth import InternalTokenVerifier
+    from services.common.keys import from_private_pem
+
+    response = gw.client.post(
+        "/internal/token-exchange",
+        json={"audience": "speakers"},
+        headers=bearer(_internal(gw, "training")),
+    )
+    assert response.status_code == 200, response.text
+    public = from_private_pem(gw.settings.internal_private_key).public_pem
+    principal = InternalTokenVerifier(public_pem=public, audience="speakers").verify(
+        response.json()["access_token"]
+    )
+    assert principal.sub == "alice"
+
+
+def test_token_exchange_refuses_disallowed_pairs_and_external_tokens(gw):
+    assert (
+        gw.client.post(
+            "/internal/token-exchange",
+            json={"audience": "attendance"},
+            headers=bearer(_internal(gw, "training")),
+        ).status_code
+        == 403
+    )
+    assert (
+        gw.client.post(
+            "/internal/token-exchange", json={"audience": "speakers"}, headers=bearer(gw.token())
+        ).status_code
+        == 401
+    )
+    assert (
+        gw.client.post("/internal/token-exchange", json={"audience": "speakers"}).status_code == 401
+    )

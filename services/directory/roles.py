@@ -1,0 +1,127 @@
+"""The role catalogue: which permissions each role grants.
+
+Roles are data (the `roles` and `role_permissions` tables); this catalogue is
+what a migration seeds and what `store.roles.sync_catalogue` restores. A
+permission reads `<service>:<resource>[:<action>][:<scope>]`, the scope being
+self, unit or agency; without a scope it reaches every object of its kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+AccountKind = Literal["human", "machine"]
+SCOPES = ("self", "unit", "agency")
+PERMISSION_PATTERN = re.compile(r"^[a-z]+(:[a-z_-]+){1,2}(:(self|unit|agency))?$")
+AUDITED_SERVICES = ("directory", "training", "certs", "attendance", "speakers", "gateway")
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    name: str
+    kind: AccountKind
+    description: str
+    permissions: tuple[str, ...]
+
+
+CATALOGUE: tuple[RoleSpec, ...] = (
+    RoleSpec("employee", "human", "同仁: one's own records", (
+        "directory:persons:read:self",
+        "training:records:read:self",
+        "certs:certificates:read:self",
+        "attendance:records:read:self",
+        "attendance:overtime:request:self",
+        "attendance:comp:request:self",
+    )),
+    RoleSpec("unit_supervisor", "human", "單位主管: the records of one's unit", (
+        "directory:persons:read:unit",
+        "training:records:read:unit",
+        "attendance:records:read:unit",
+        "attendance:overtime:approve:unit",
+        "attendance:comp:approve:unit",
+    )),
+    RoleSpec("hr_officer", "human", "人事人員: personnel records of the agencies in scope", (
+        "directory:agencies:read:agency",
+        "directory:units:write:agency",
+        "directory:persons:read:agency",
+        "directory:persons:write:agency",
+        "training:records:read:agency",
+        "training:records:write:agency",
+        "certs:certificates:read:agency",
+        "certs:certificates:write:agency",
+        "attendance:records:read:agency",
+    )),
+    RoleSpec("training_officer", "human", "訓練承辦人: classes, training records, lecturers", (
+        "directory:agencies:read:agency",
+        "directory:persons:read:agency",
+        "training:records:read:agency",
+        "training:records:write:agency",
+        "training:classes:write:agency",
+        "speakers:search",
+        "speakers:searchers:grant:agency",
+        "speakers:engagements:write:agency",
+    )),
+    RoleSpec("lecturer_searcher", "human", "授權查詢人員: may search the lecturer directory", (
+        "speakers:search",
+    )),
+    RoleSpec("lecturer", "human", "講座: one's own lecturer profile", (
+        "speakers:profile:read:self",
+        "speakers:profile:write:self",
+    )),
+    RoleSpec("security_auditor", "human", "Security auditor: audit logs and account reviews", (
+        *(f"{service}:audit:read" for service in AUDITED_SERVICES),
+        "directory:accounts:read",
+    )),
+    # Separation of duties: administers accounts and agencies, reads no one's records.
+    RoleSpec("system_admin", "human", "System administrator: accounts and agencies only", (
+        "directory:agencies:read",
+        "directory:agencies:write",
+        "directory:units:write",
+        "directory:accounts:read",
+        "directory:accounts:write",
+    )),
+    RoleSpec("importer", "machine", "Batch importer of personnel and training records", (
+        "directory:persons:import",
+        "training:records:import",
+    )),
+    RoleSpec("service", "machine", "A renshi component (the gateway) resolving principals", (
+        "directory:principals:resolve",
+    )),
+)
+
+
+def catalogue_by_name() -> dict[str, RoleSpec]:
+    return {role.name: role for role in CATALOGUE}
+
+
+def role_rows() -> list[dict[str, str]]:
+    return [{"name": r.name, "account_kind": r.kind, "description": r.description} for r in CATALOGUE]
+
+
+def permission_rows() -> list[dict[str, str]]:
+    return [{"role": r.name, "permission": p} for r in CATALOGUE for p in r.permissions]
+
+
+def is_personal_read(permission: str) -> bool:
+    return permission.startswith("directory:persons:read")
+
+
+def is_audit(permission: str) -> bool:
+    return permission.split(":")[1:3] == ["audit", "read"]
+
+
+def duty_conflicts(permissions: set[str]) -> list[str]:
+    """Why one account may not hold these permissions together (empty when fine).
+
+    Whoever grants accounts must neither read personal records (they could grant
+    themselves the rest) nor audit (they would review their own actions)."""
+    if "directory:accounts:write" not in permissions:
+        return []
+    reasons = []
+    if any(is_personal_read(p) for p in permissions):
+        reasons.append("account administration cannot be combined with reading persons")
+    if any(is_audit(p) for p in permissions):
+        reasons.append("account administration cannot be combined with auditing")
+    return reasons
