@@ -28,7 +28,7 @@ from gateway.exchange import (
 from gateway.issuer import issue_token, public_jwk
 from gateway.keyring import Keyring, load_keyring
 from gateway.permissions import grants
-from gateway.proxy import forward, make_client
+from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
 from gateway.route_policy import route_table
 from gateway.security.allowlist import IpAllowList
 from gateway.security.identity_headers import strip_identity_headers
@@ -106,9 +106,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        client = make_client(settings)
-        if transport is not None:
-            client = httpx.AsyncClient(transport=transport, timeout=client.timeout)
+        forwarder: Forwarder
+        if transport is not None or settings.forwarder == "httpx":
+            forwarder = HttpxForwarder(settings, transport)
+        else:
+            forwarder = AiohttpForwarder(settings)
+        # Account look-ups are few (cached), so they use httpx like every other
+        # service-to-service client.
+        client = httpx.AsyncClient(
+            transport=transport,
+            timeout=httpx.Timeout(5.0, connect=settings.upstream_connect_timeout),
+        )
         resolver = AccountResolver(
             client,
             settings.service_urls["directory"],
@@ -116,9 +124,11 @@ def create_app(
             settings.principal_ttl_seconds,
         )
         state["client"] = client
+        state["forwarder"] = forwarder
         state["authenticator"] = Authenticator(settings, keyring.issuer, resolver)
         state["resolver"] = resolver
         yield
+        await forwarder.aclose()
         await client.aclose()
 
     app = FastAPI(
@@ -155,14 +165,13 @@ def create_app(
         responses={503: PROBLEM_RESPONSES[500]},
     )
     async def readyz() -> Any:
-        client: httpx.AsyncClient = state["client"]
+        forwarder: Forwarder = state["forwarder"]
 
         async def probe(service: str, url: str) -> tuple[str, str]:
-            try:
-                response = await client.get(f"{url}/readyz", timeout=3.0)
-            except httpx.HTTPError:
+            status = await forwarder.get_status(f"{url}/readyz", 3.0)
+            if status is None:
                 return service, "unreachable"
-            return service, "ready" if response.status_code == 200 else "not ready"
+            return service, "ready" if status == 200 else "not ready"
 
         results = dict(
             await asyncio.gather(*(probe(s, u) for s, u in settings.service_urls.items()))
@@ -326,8 +335,8 @@ def create_app(
             headers.append((b"x-forwarded-for", str(client_ip).encode()))
         query = scope.get("query_string", b"").decode("latin-1")
         url = base.rstrip("/") + path[len(f"/api/{service}") :] + (f"?{query}" if query else "")
-        response = await forward(
-            state["client"],
+        forwarder: Forwarder = state["forwarder"]
+        response = await forwarder.forward(
             request,
             url=url,
             headers=headers,

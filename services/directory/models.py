@@ -95,7 +95,12 @@ class RolePermission(DirectoryTable, table=True):
 
 class Account(DirectoryTable, table=True):
     __tablename__ = "accounts"
-    __table_args__ = (_one_of("kind", ACCOUNT_KINDS), _one_of("status", ACCOUNT_STATUSES))
+    __table_args__ = (
+        _one_of("kind", ACCOUNT_KINDS),
+        _one_of("status", ACCOUNT_STATUSES),
+        # A machine account nobody can explain is a shared account in disguise.
+        CheckConstraint("kind = 'human' OR purpose IS NOT NULL", name="machine_purpose"),
+    )
 
     name: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=16)

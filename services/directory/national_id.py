@@ -96,3 +96,9 @@ def keyed_hash(number: str, key: str) -> str:
     """HMAC-SHA256 (hex) of the normalised number: equal numbers match across
     imports, yet the table alone cannot be reversed by enumerating the ID space."""
     return hmac.new(key.encode(), normalise(number).encode(), hashlib.sha256).hexdigest()
+
+
+def protected_forms(number: str, key: str) -> tuple[str, str]:
+    """What may be stored of a valid number: (keyed hash, masked form)."""
+    valid = validate(number)
+    return keyed_hash(valid, key), mask(valid)

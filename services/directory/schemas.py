@@ -1,0 +1,266 @@
+"""Request and response bodies of the directory API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+)
+
+from services.common.timeutil import parse_any_date
+from services.directory import national_id
+from services.directory.networks import normalise_network
+
+AgencyType = Literal["competent_authority", "subordinate", "training_institution", "school"]
+PersonStatus = Literal["active", "left", "deceased"]
+AccountKind = Literal["human", "machine"]
+AccountStatus = Literal["active", "disabled"]
+
+
+def _national_id(value: str) -> str:
+    # The reason only: pydantic and the error handler never echo the input.
+    return national_id.validate(value)
+
+
+def _roc_or_iso_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return parse_any_date(value)
+        except ValueError:
+            raise ValueError("expected a date such as 2026-01-02 or 115/01/02") from None
+    return value
+
+
+AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,16}$")]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,32}$")]
+PersonnelId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+AccountName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9._-]{1,64}$")]
+RoleName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LongName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+NationalId = Annotated[str, StringConstraints(max_length=16), AfterValidator(_national_id)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()#-]{5,31}$")
+]
+FlexibleDate = Annotated[date, BeforeValidator(_roc_or_iso_date)]
+Network = Annotated[str, StringConstraints(max_length=64), AfterValidator(normalise_network)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- agencies and units -----------------------------------------------------
+
+
+class AgencyOut(BaseModel):
+    code: str
+    name: str
+    type: AgencyType
+    parent_code: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AgencyCreate(Strict):
+    code: AgencyCode
+    name: LongName
+    type: AgencyType
+    parent_code: AgencyCode | None = None
+
+
+class AgencyUpdate(Strict):
+    """Only the fields sent are changed; `parent_code: null` makes a top-level agency."""
+
+    name: LongName | None = None
+    type: AgencyType | None = None
+    parent_code: AgencyCode | None = None
+
+
+class AgencySubtree(BaseModel):
+    code: str
+    codes: list[str] = Field(description="The agency and all its descendants, sorted")
+
+
+class UnitOut(BaseModel):
+    id: int
+    agency_code: str
+    code: str
+    name: str
+
+
+class UnitCreate(Strict):
+    code: UnitCode
+    name: LongName
+
+
+# --- persons ----------------------------------------------------------------
+
+
+class PersonSummary(BaseModel):
+    id: str
+    name: str
+    agency_code: str
+    unit_id: int | None
+    status: PersonStatus
+
+
+class PersonOut(PersonSummary):
+    supervisor_id: str | None
+    status_changed_on: date | None
+    national_id_masked: str | None = Field(description="e.g. A12****789; never the full number")
+    email: str | None
+    phone: str | None
+    source: str
+    updated_at: datetime
+
+
+class PersonCreate(Strict):
+    id: PersonnelId
+    name: DisplayName
+    agency_code: AgencyCode
+    unit_id: int | None = None
+    supervisor_id: PersonnelId | None = None
+    status: PersonStatus = "active"
+    status_changed_on: FlexibleDate | None = None
+    national_id: NationalId | None = Field(
+        default=None, description="Kept only as a keyed hash and a masked form"
+    )
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class PersonUpdate(Strict):
+    """Only the fields sent are changed; null clears an optional field."""
+
+    name: DisplayName | None = None
+    agency_code: AgencyCode | None = None
+    unit_id: int | None = None
+    supervisor_id: PersonnelId | None = None
+    status: PersonStatus | None = None
+    status_changed_on: FlexibleDate | None = None
+    national_id: NationalId | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="Line number in the file (the CSV header is line 1)")
+    field: str = Field(description="Column at fault, or `row` for the line as a whole")
+    reason: str
+
+
+class ImportReport(BaseModel):
+    format: Literal["csv", "jsonl"]
+    dry_run: bool
+    rows: int = Field(description="Data rows read (blank lines not counted)")
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: list[ImportRowError]
+    errors_truncated: bool = Field(
+        default=False, description="More rows failed than `errors` lists; see `failed`"
+    )
+
+
+# --- accounts ---------------------------------------------------------------
+
+
+class AccountOut(BaseModel):
+    name: str
+    kind: AccountKind
+    person_id: str
+    purpose: str | None
+    agency_code: str
+    include_subordinates: bool
+    status: AccountStatus
+    allowed_networks: list[str]
+    roles: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    disabled_at: datetime | None
+
+
+class AccountCreate(Strict):
+    name: AccountName
+    kind: AccountKind
+    person_id: PersonnelId = Field(
+        description="Human: the person using it. Machine: the person answerable for it"
+    )
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=500)] | None = None
+    agency_code: AgencyCode
+    include_subordinates: bool = False
+    roles: list[RoleName] = Field(default_factory=list, max_length=20)
+    allowed_networks: list[Network] = Field(default_factory=list, max_length=50)
+
+
+class AccountUpdate(Strict):
+    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=500)] | None = None
+    agency_code: AgencyCode | None = None
+    include_subordinates: bool | None = None
+    allowed_networks: list[Network] | None = Field(default=None, max_length=50)
+
+
+class AccountRoles(Strict):
+    roles: list[RoleName] = Field(max_length=20)
+
+
+class ClientSecretOut(BaseModel):
+    id: int
+    account: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ClientSecretCreate(Strict):
+    expires_at: datetime | None = Field(
+        default=None,
+        description="Set when rotating: the old secret keeps working until then",
+    )
+
+
+class NewClientSecret(ClientSecretOut):
+    secret: str = Field(description="Shown this once; only a hash is kept")
+
+
+# --- principals (for the gateway) ----------------------------------------------
+
+
+class ResolvedPrincipal(BaseModel):
+    account: str
+    kind: AccountKind
+    status: AccountStatus
+    person_id: str | None = Field(
+        description="The person a human account belongs to; null for machine accounts, "
+        "which act as no person"
+    )
+    agency_code: str
+    agency_scope: list[str] = Field(
+        description="The account's agency, plus all its descendants when include_subordinates"
+    )
+    roles: list[str]
+    permissions: list[str] = Field(description="Union of the roles' permissions, sorted")
+    allowed_networks: list[str]
+    person_status: PersonStatus | None = Field(
+        description="Status of the account's person (human) or owner (machine)"
+    )
+
+
+class ClientCredentials(Strict):
+    client_id: Annotated[str, StringConstraints(max_length=64)]
+    client_secret: SecretStr = Field(max_length=256)

@@ -1,0 +1,1 @@
+"""Queries of the directory database, one module per aggregate. Nothing here commits."""

@@ -1,0 +1,81 @@
+"""Persons: lookups, scoped lists and writes."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from services.common.errors import Conflict, FieldError
+from services.common.pagination import PageParams, keyset_page
+from services.directory.models import Person, Unit
+
+
+def get_person(session: Session, person_id: str) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def list_persons(
+    session: Session,
+    visible: ColumnElement[bool],
+    params: PageParams,
+    *,
+    agency: str | None = None,
+    unit: int | None = None,
+    status: str | None = None,
+    q: str | None = None,
+) -> tuple[list[Person], str | None]:
+    stmt = select(Person).where(visible)
+    if agency is not None:
+        stmt = stmt.where(col(Person.agency_code) == agency)
+    if unit is not None:
+        stmt = stmt.where(col(Person.unit_id) == unit)
+    if status is not None:
+        stmt = stmt.where(col(Person.status) == status)
+    if q:
+        stmt = stmt.where(func.lower(col(Person.name)).contains(q.lower(), autoescape=True))
+    return keyset_page(session, stmt, col(Person.id), params)
+
+
+def reference_errors(
+    session: Session,
+    *,
+    person_id: str,
+    agency_code: str,
+    unit_id: int | None,
+    supervisor_id: str | None,
+) -> list[FieldError]:
+    """Why the unit or supervisor cannot be linked (empty when they can)."""
+    errors = []
+    if unit_id is not None:
+        unit = session.get(Unit, unit_id)
+        if unit is None or unit.agency_code != agency_code:
+            errors.append(FieldError(field="body.unit_id", reason="no such unit in this agency",
+                                     code="unknown_unit"))
+    if supervisor_id is not None:
+        if supervisor_id == person_id:
+            errors.append(FieldError(field="body.supervisor_id",
+                                     reason="a person cannot supervise themself", code="self"))
+        elif session.get(Person, supervisor_id) is None:
+            errors.append(FieldError(field="body.supervisor_id", reason="no such person",
+                                     code="unknown_person"))
+    return errors
+
+
+def hash_owner(session: Session, national_id_hmac: str) -> str | None:
+    """The person already holding this national ID, if any."""
+    return session.execute(
+        select(Person.id).where(col(Person.national_id_hmac) == national_id_hmac)
+    ).scalar_one_or_none()
+
+
+def save_person(session: Session, person: Person) -> Person:
+    """Insert or update; a clash on the id or the national ID is a 409."""
+    try:
+        with session.begin_nested():
+            session.add(person)
+    except IntegrityError:
+        raise Conflict(
+            "the personnel id or the national ID is already registered to another person"
+        ) from None
+    return person

@@ -1,0 +1,55 @@
+"""Roles and their permissions, as stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from services.directory.models import Role, RolePermission
+from services.directory.roles import CATALOGUE
+
+
+@dataclass(frozen=True)
+class StoredRole:
+    name: str
+    account_kind: str
+    permissions: frozenset[str]
+
+
+def load_roles(session: Session, names: Iterable[str] | None = None) -> dict[str, StoredRole]:
+    stmt = select(Role)
+    if names is not None:
+        stmt = stmt.where(col(Role.name).in_(sorted(set(names))))
+    roles = list(session.exec(stmt))
+    perms: dict[str, set[str]] = {r.name: set() for r in roles}
+    if roles:
+        rows = session.exec(
+            select(RolePermission).where(col(RolePermission.role).in_(sorted(perms)))
+        )
+        for row in rows:
+            perms[row.role].add(row.permission)
+    return {r.name: StoredRole(r.name, r.account_kind, frozenset(perms[r.name])) for r in roles}
+
+
+def sync_catalogue(session: Session) -> None:
+    """Make the stored roles match the catalogue: add what is missing, drop
+    permissions the catalogue no longer grants. Roles outside it are left alone."""
+    stored = load_roles(session)
+    for spec in CATALOGUE:
+        current = stored.get(spec.name)
+        if current is None:
+            session.add(Role(name=spec.name, account_kind=spec.kind, description=spec.description))
+            session.flush()
+            granted: frozenset[str] = frozenset()
+        else:
+            granted = current.permissions
+        wanted = set(spec.permissions)
+        for permission in sorted(wanted - granted):
+            session.add(RolePermission(role=spec.name, permission=permission))
+        for permission in sorted(granted - wanted):
+            row = session.get(RolePermission, (spec.name, permission))
+            if row is not None:
+                session.delete(row)
+    session.flush()
