@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from collections.abc import AsyncIterator, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -14,7 +13,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
-from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import openapi
 from gateway.accounts import AccountResolver
@@ -25,31 +24,25 @@ from gateway.exchange import (
     ExchangeRequest,
     verify_for_exchange,
 )
+from gateway.internal_tokens import InternalSigner
+from gateway.ip_lists import AllowListCache
 from gateway.issuer import issue_token, public_jwk
-from gateway.keyring import Keyring, load_keyring
-from gateway.permissions import grants
-from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
+from gateway.keyring import load_keyring
+from gateway.proxy_handler import ProxyHandler, check_account_network
 from gateway.route_policy import route_table
-from gateway.security.allowlist import IpAllowList
-from gateway.security.identity_headers import strip_identity_headers
+from gateway.runtime import Runtime, make_forwarder
 from gateway.security.jwt_headers import JwtRejected, token_from_request
-from gateway.security.paths import PathRejected, check_path
 from gateway.settings import SERVICES, GatewaySettings
-from gateway.source_ip import CLIENT_IP_KEY, SourceIpMiddleware
+from gateway.source_ip import SourceIpMiddleware
 from services.common.errors import (
     PROBLEM_RESPONSES,
-    Forbidden,
-    NotFound,
     Problem,
     Unauthorized,
     install_error_handlers,
     problem_response,
 )
-from services.common.internal_auth import mint_internal_token
 from services.common.principal import Principal
-from services.common.requestid import RequestIdMiddleware, current_request_id
-
-log = logging.getLogger("renshi.gateway")
+from services.common.requestid import RequestIdMiddleware
 
 GATEWAY_SERVICE_PRINCIPAL = Principal(
     sub="gateway", kind="service", permissions=["directory:principals:resolve"]
@@ -67,52 +60,52 @@ class Readiness(BaseModel):
     services: dict[str, str]
 
 
-class ServiceTokens:
-    """Internal tokens for the gateway's own calls, re-signed before they age out."""
+class Liveness(BaseModel):
+    status: str
+    service: str
 
-    def __init__(self, keyring: Keyring, settings: GatewaySettings) -> None:
-        self._keyring = keyring
-        self._settings = settings
-        self._cached: dict[str, tuple[float, str]] = {}
 
-    def for_service(self, audience: str) -> str:
-        now = time.time()
-        hit = self._cached.get(audience)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        token = mint_internal_token(
-            GATEWAY_SERVICE_PRINCIPAL,
-            audience=audience,
-            private_pem=self._keyring.internal.private_pem,
-            kid=self._keyring.internal.kid,
-            issuer=self._settings.internal_issuer,
-            lifetime=60,
-            now=now,
-        )
-        self._cached[audience] = (now + 40, token)
-        return token
+class JsonWebKeySet(BaseModel):
+    keys: list[dict[str, Any]]
+
+
+class Dispatcher:
+    """`/api/...` to the lean proxy handler, everything else to the FastAPI app."""
+
+    def __init__(self, api: FastAPI, proxy: ProxyHandler) -> None:
+        self.api = api
+        self.proxy = proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            await self.proxy(scope, receive, send)
+        else:
+            await self.api(scope, receive, send)
 
 
 def create_app(
     settings: GatewaySettings | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> FastAPI:
+) -> ASGIApp:
     settings = settings or GatewaySettings()
     keyring = load_keyring(settings)
-    routes = route_table()
-    service_tokens = ServiceTokens(keyring, settings)
-    state: dict[str, Any] = {}
+    signer = InternalSigner(keyring.internal, settings.internal_issuer)
+    allow_lists = AllowListCache()
+    holder: list[Runtime] = []
+
+    def runtime() -> Runtime:
+        if not holder:
+            raise Problem("the gateway is starting", status=503, slug="service-unavailable")
+        return holder[0]
+
+    def directory_token() -> str:
+        return signer.for_request(GATEWAY_SERVICE_PRINCIPAL, "directory", "gateway-itself")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        forwarder: Forwarder
-        if transport is not None or settings.forwarder == "httpx":
-            forwarder = HttpxForwarder(settings, transport)
-        else:
-            forwarder = AiohttpForwarder(settings)
         # Account look-ups are few (cached), so they use httpx like every other
-        # service-to-service client.
+        # client between services; forwarding uses the measured-fastest client.
         client = httpx.AsyncClient(
             transport=transport,
             timeout=httpx.Timeout(5.0, connect=settings.upstream_connect_timeout),
@@ -120,18 +113,21 @@ def create_app(
         resolver = AccountResolver(
             client,
             settings.service_urls["directory"],
-            lambda: service_tokens.for_service("directory"),
+            directory_token,
             settings.principal_ttl_seconds,
         )
-        state["client"] = client
-        state["forwarder"] = forwarder
-        state["authenticator"] = Authenticator(settings, keyring.issuer, resolver)
-        state["resolver"] = resolver
+        holder.append(
+            Runtime(
+                forwarder=make_forwarder(settings, transport),
+                client=client,
+                resolver=resolver,
+                authenticator=Authenticator(settings, keyring.issuer, resolver),
+            )
+        )
         yield
-        await forwarder.aclose()
-        await client.aclose()
+        await holder.pop().aclose()
 
-    app = FastAPI(
+    api = FastAPI(
         title="renshi",
         version="0.1.0",
         summary="Personnel-office backend: training hours, AI certificates, attendance and "
@@ -142,22 +138,15 @@ def create_app(
         redoc_url=None,
         generate_unique_id_function=lambda route: f"gateway_{route.name}",
     )
-    app.state.settings = settings
-    app.state.keyring = keyring
-    install_error_handlers(app)
-    # Outermost first: the request id exists before the source-IP check answers.
-    app.add_middleware(
-        SourceIpMiddleware,
-        allowed=settings.allowed_networks,
-        trusted_proxies=settings.trusted_proxies,
+    install_error_handlers(api)
+
+    @api.get(
+        "/healthz", tags=["gateway"], summary="Liveness of the gateway", response_model=Liveness
     )
-    app.add_middleware(RequestIdMiddleware)
+    async def healthz() -> Liveness:
+        return Liveness(status="alive", service="gateway")
 
-    @app.get("/healthz", tags=["gateway"], summary="Liveness of the gateway")
-    async def healthz() -> dict[str, str]:
-        return {"status": "alive", "service": "gateway"}
-
-    @app.get(
+    @api.get(
         "/readyz",
         tags=["gateway"],
         summary="Readiness of the gateway and every service",
@@ -165,7 +154,7 @@ def create_app(
         responses={503: PROBLEM_RESPONSES[500]},
     )
     async def readyz() -> Any:
-        forwarder: Forwarder = state["forwarder"]
+        forwarder = runtime().forwarder
 
         async def probe(service: str, url: str) -> tuple[str, str]:
             status = await forwarder.get_status(f"{url}/readyz", 3.0)
@@ -180,13 +169,16 @@ def create_app(
             return Readiness(status="ready", services=results)
         return problem_response(503, detail="a service is not ready", extra={"services": results})
 
-    @app.get(
-        "/.well-known/jwks.json", tags=["gateway"], summary="Public keys of the built-in issuer"
+    @api.get(
+        "/.well-known/jwks.json",
+        tags=["gateway"],
+        response_model=JsonWebKeySet,
+        summary="Public keys of the built-in issuer",
     )
-    async def jwks() -> dict[str, list[dict[str, Any]]]:
-        return {"keys": [public_jwk(keyring.issuer)]}
+    async def jwks() -> JsonWebKeySet:
+        return JsonWebKeySet(keys=[public_jwk(keyring.issuer)])
 
-    @app.post(
+    @api.post(
         "/oauth/token",
         tags=["gateway"],
         response_model=TokenResponse,
@@ -205,15 +197,14 @@ def create_app(
                 slug="unsupported-grant-type",
                 extra={"error": "unsupported_grant_type"},
             )
-        resolver: AccountResolver = state["resolver"]
-        account = await resolver.client_credentials(client_id, client_secret)
+        account = await runtime().resolver.client_credentials(client_id, client_secret)
         if account is None or account.kind != "machine" or not account.usable:
             raise Unauthorized(
                 "client authentication failed",
                 slug="invalid-client",
                 extra={"error": "invalid_client"},
             )
-        _check_account_network(request, account.allowed_networks, account.kind)
+        check_account_network(request.scope, allow_lists, account.allowed_networks, account.kind)
         lifetime = settings.max_token_lifetime_machine
         token = issue_token(
             keyring.issuer,
@@ -221,10 +212,11 @@ def create_app(
             issuer=settings.issuer,
             audience=settings.audience,
             lifetime=lifetime,
+            now=time.time(),
         )
         return TokenResponse(access_token=token, expires_in=lifetime)
 
-    @app.post("/internal/token-exchange", include_in_schema=False)
+    @api.post("/internal/token-exchange", include_in_schema=False)
     async def token_exchange(request: Request, body: ExchangeRequest) -> ExchangedToken:
         try:
             token = token_from_request(request.scope["headers"], b"")
@@ -233,126 +225,28 @@ def create_app(
         _caller, principal = verify_for_exchange(
             token, keyring.internal.public_pem, settings.internal_issuer, body.audience
         )
-        exchanged = mint_internal_token(
-            principal,
-            audience=body.audience,
-            private_pem=keyring.internal.private_pem,
-            kid=keyring.internal.kid,
-            issuer=settings.internal_issuer,
-            lifetime=EXCHANGED_LIFETIME,
+        return ExchangedToken(
+            access_token=signer.sign(principal, body.audience, lifetime=EXCHANGED_LIFETIME)
         )
-        return ExchangedToken(access_token=exchanged)
 
-    @app.get("/openapi.json", include_in_schema=False)
+    @api.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
-        if "openapi" not in state:
+        current = runtime()
+        if current.openapi is None:
             documents = {svc: openapi.service_document(svc) for svc in SERVICES}
-            state["openapi"] = openapi.merge(app.openapi(), documents)
-        return JSONResponse(state["openapi"])
+            current.openapi = openapi.merge(api.openapi(), documents)
+        return JSONResponse(current.openapi)
 
-    @app.get("/docs", include_in_schema=False)
+    @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="renshi API")
 
-    @app.api_route(
-        "/api/{service}/{rest:path}",
-        include_in_schema=False,
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"],
+    proxy = ProxyHandler(settings, route_table(), signer, runtime, allow_lists)
+    # Outermost first: the request id exists before the source-IP check answers.
+    return RequestIdMiddleware(
+        SourceIpMiddleware(
+            Dispatcher(api, proxy),
+            allowed=settings.allowed_networks,
+            trusted_proxies=settings.trusted_proxies,
+        )
     )
-    async def proxy(request: Request) -> Response:
-        started = time.perf_counter()
-        scope = request.scope
-        outcome: dict[str, Any] = {
-            "decision": "deny",
-            "template": None,
-            "subject": None,
-            "kind": None,
-        }
-        try:
-            response = await _authorise_and_forward(request, scope, outcome)
-            outcome["decision"] = "allow"
-            return response
-        except Problem as exc:
-            outcome["status"] = exc.status
-            raise
-        finally:
-            log.info(
-                "gateway decision",
-                extra={
-                    "decision": outcome["decision"],
-                    "subject": outcome["subject"],
-                    "account_kind": outcome["kind"],
-                    "source_ip": str(scope.get("state", {}).get(CLIENT_IP_KEY, "")),
-                    "method": request.method,
-                    "route": outcome["template"],
-                    "status": outcome.get("status"),
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-
-    async def _authorise_and_forward(
-        request: Request, scope: MutableMapping[str, Any], outcome: dict[str, Any]
-    ) -> Response:
-        try:
-            path = check_path(scope.get("raw_path") or scope["path"].encode())
-        except PathRejected as exc:
-            raise Problem(f"path refused: {exc.reason}", status=400) from None
-        match = routes.lookup(request.method, path)
-        if match is None:
-            raise NotFound("no such operation")
-        outcome["template"] = match.template
-        try:
-            token = token_from_request(scope["headers"], scope.get("query_string", b""))
-        except JwtRejected as exc:
-            raise Unauthorized(exc.reason) from None
-        authenticator: Authenticator = state["authenticator"]
-        auth = await authenticator.authenticate(token, current_request_id())
-        outcome["subject"], outcome["kind"] = auth.principal.sub, auth.principal.kind
-        _check_account_network(request, auth.account.allowed_networks, auth.account.kind)
-        if not grants(auth.principal.permissions, match.permission):
-            raise Forbidden(f"requires permission {match.permission}")
-        service = path.split("/", 3)[2]
-        base = settings.service_urls.get(service)
-        if base is None:
-            raise NotFound("no such service")
-        internal = mint_internal_token(
-            auth.principal,
-            audience=service,
-            private_pem=keyring.internal.private_pem,
-            kid=keyring.internal.kid,
-            issuer=settings.internal_issuer,
-            lifetime=30,
-        )
-        headers = [
-            (k, v)
-            for k, v in strip_identity_headers(list(scope["headers"]))
-            if k.lower() != b"host"
-        ]
-        headers.append((b"authorization", f"Bearer {internal}".encode()))
-        headers.append((b"x-request-id", current_request_id().encode()))
-        client_ip = scope.get("state", {}).get(CLIENT_IP_KEY)
-        if client_ip is not None:
-            headers.append((b"x-forwarded-for", str(client_ip).encode()))
-        query = scope.get("query_string", b"").decode("latin-1")
-        url = base.rstrip("/") + path[len(f"/api/{service}") :] + (f"?{query}" if query else "")
-        forwarder: Forwarder = state["forwarder"]
-        response = await forwarder.forward(
-            request,
-            url=url,
-            headers=headers,
-            max_body_bytes=settings.max_body_bytes,
-        )
-        outcome["status"] = response.status_code
-        return response
-
-    return app
-
-
-def _check_account_network(request: Request, networks: list[str], kind: str) -> None:
-    """Machine accounts must have an allow-list; a human account may have one."""
-    if kind == "machine" and not networks:
-        raise Forbidden("machine account has no source allow-list")
-    if networks:
-        client_ip = request.scope.get("state", {}).get(CLIENT_IP_KEY)
-        if client_ip is None or not IpAllowList.from_config(networks).allows(client_ip):
-            raise Forbidden("source address is not allowed for this account")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -25,6 +26,9 @@ REQUIRED_CLAIMS = ["exp", "nbf", "iat", "iss", "aud", "sub"]
 class Authenticated:
     principal: Principal
     account: ResolvedAccount
+    # Identifies the principal's content: internal tokens signed for it are
+    # reused under this key.
+    fingerprint: str
 
 
 class Authenticator:
@@ -80,13 +84,11 @@ class Authenticator:
             return self._settings.max_token_lifetime_human
         return self._settings.max_token_lifetime_machine
 
-    async def authenticate(self, token: str, request_id: str) -> Authenticated:
+    async def authenticate(self, token: str) -> Authenticated:
         now = time.time()
         cached = self._cache.get(token, now)
         if cached is not None:
-            return Authenticated(
-                cached.principal.model_copy(update={"request_id": request_id}), cached.account
-            )
+            return cached
         claims = self._verify_claims(token)
         account = await self._resolver.resolve(str(claims["sub"]))
         if account is None:
@@ -105,9 +107,9 @@ class Authenticator:
             agency_scope=account.agency_scope,
             roles=account.roles,
             permissions=account.permissions,
-            request_id=request_id,
         )
-        result = Authenticated(principal, account)
+        fingerprint = hashlib.sha256(principal.model_dump_json().encode()).hexdigest()
+        result = Authenticated(principal, account, fingerprint)
         # Never past the token's own expiry, nor past the account TTL, so a
         # disabled account's token stops working promptly.
         self._cache.put(

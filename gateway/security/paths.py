@@ -156,7 +156,14 @@ def check_path(raw_path: bytes | str) -> str:
         raise PathRejected("path must start with '/'")
     if data == b"/":
         return "/"
+    if _PLAIN_PATH.fullmatch(data):
+        # Already canonical: unreserved ASCII only, no empty or dot-led segment.
+        return data.decode("ascii")
     return "/" + "/".join(_canonical_segment(s) for s in data[1:].split(b"/"))
+
+
+# The common case, checked in one regex instead of byte by byte.
+_PLAIN_PATH = re.compile(rb"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+")
 
 
 _LITERAL, _PARAM, _REST = 0, 1, 2

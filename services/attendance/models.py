@@ -1,16 +1,320 @@
-"""Tables of the attendance database, on a metadata no other service shares."""
+"""Tables of the attendance database, on a metadata no other service shares.
 
-from sqlmodel import SQLModel
+Person facts (agency, unit, supervisor, regime, status, hourly rate) live here
+as an imported roster, so limit checks and jobs never call the directory once
+per person. The comp-time ledger is append-only: `comp_entries` rows are never
+updated or deleted, and every balance is a sum over them.
+"""
 
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Index,
+    Numeric,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from services.attendance.timestamps import UtcDateTime
 from services.common.audit import personal_data_reads_table
 from services.common.db import new_registry
+from services.common.timeutil import now_utc
 
 _registry = new_registry()
 metadata = _registry.metadata
 
+REGIMES = ("regular", "shift", "exception", "special_major_project", "seasonal")
+PERSON_STATUSES = ("active", "left", "deceased")
+COMPENSATIONS = ("pay", "comp")
+OVERTIME_STATUSES = ("pending", "approved", "rejected")
+LEAVE_STATUSES = ("pending", "approved", "refused", "cancelled")
+REFUSAL_REASONS = ("business_necessity", "other")
+ENTRY_KINDS = ("grant", "use", "restore", "expire", "settle", "transfer_out", "transfer_in")
+OUTCOMES = ("pay", "commendation")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(UtcDateTime(), nullable=nullable)
+
 
 class AttendanceTable(SQLModel, registry=_registry):
     """Base class of every attendance table."""
+
+
+class RosterPerson(AttendanceTable, table=True):
+    """What this service knows about a person, imported from the directory."""
+
+    __tablename__ = "roster_persons"
+    __table_args__ = (_one_of("regime", REGIMES), _one_of("status", PERSON_STATUSES))
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    agency_code: str = Field(index=True, max_length=16)
+    unit_code: str | None = Field(default=None, max_length=32)
+    supervisor_id: str | None = Field(default=None, index=True, max_length=64)
+    regime: str = Field(default="regular", max_length=32)
+    status: str = Field(default="active", max_length=16)
+    hourly_rate: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(10, 2)))
+    email: str | None = Field(default=None, max_length=254)
+    # First month of the special-major-project 3-month cycles, when fixed.
+    cycle_anchor: date | None = None
+    source: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class AgencyPolicy(AttendanceTable, table=True):
+    """An agency's own choices within the rules."""
+
+    __tablename__ = "agency_policies"
+    __table_args__ = (
+        CheckConstraint("validity_months BETWEEN 1 AND 24", name="validity_months"),
+    )
+
+    agency_code: str = Field(primary_key=True, max_length=16)
+    validity_months: int = 24
+    budget_exhausted: bool = False
+    # Extra warnings this many days before a grant's last usable day.
+    warning_lead_days: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class LimitOverride(AttendanceTable, table=True):
+    """An agency's tightening of one regime's statutory limits (minutes per field)."""
+
+    __tablename__ = "limit_overrides"
+    __table_args__ = (UniqueConstraint("agency_code", "regime"), _one_of("regime", REGIMES))
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_code: str = Field(max_length=16)
+    regime: str = Field(max_length=32)
+    overrides: dict[str, int | None] = Field(default_factory=dict, sa_column=Column(JSON))
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class ConsentWindow(AttendanceTable, table=True):
+    """Prior consent for a seasonal worker's months over 60 h."""
+
+    __tablename__ = "consent_windows"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    starts_on: date
+    ends_on: date
+
+
+class AttendanceRecord(AttendanceTable, table=True):
+    """A clocked day: the normal minutes worked, and the shift span for shift workers."""
+
+    __tablename__ = "attendance_records"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_attendance_records_person_day", "person_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(max_length=64)
+    agency_code: str = Field(max_length=16)
+    day: date
+    clock_in: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    clock_out: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    normal_minutes: int
+    is_rest_day: bool = False
+    source: str = Field(max_length=64)
+    source_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class OvertimeRecord(AttendanceTable, table=True):
+    __tablename__ = "overtime_records"
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        Index("ix_overtime_records_person_day", "person_id", "day"),
+        Index("ix_overtime_records_agency_day", "agency_code", "day"),
+        _one_of("compensation", COMPENSATIONS),
+        _one_of("status", OVERTIME_STATUSES),
+        CheckConstraint("minutes > 0", name="minutes"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(max_length=64)
+    agency_code: str = Field(max_length=16)
+    day: date
+    starts_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    minutes: int
+    is_rest_day: bool = False
+    urgent: bool = False
+    assigned_by: str = Field(max_length=64)
+    reason: str = Field(max_length=500)
+    compensation: str = Field(max_length=8)
+    status: str = Field(default="pending", max_length=16)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decision_note: str | None = Field(default=None, max_length=500)
+    source: str = Field(max_length=64)
+    source_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class AuthorityReport(AttendanceTable, table=True):
+    """A case the agency must report to the competent authority (one per period)."""
+
+    __tablename__ = "authority_reports"
+    __table_args__ = (UniqueConstraint("person_id", "code", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(max_length=64)
+    agency_code: str = Field(index=True, max_length=16)
+    code: str = Field(max_length=32)
+    regime: str = Field(max_length=32)
+    period_start: date
+    period_end: date
+    event_day: date
+    threshold_minutes: int
+    actual_minutes: int
+    message: str = Field(max_length=500)
+    overtime_id: int | None = Field(default=None, foreign_key="overtime_records.id")
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class ComptimeAnchor(AttendanceTable, table=True):
+    """One row per person, locked by every write that moves that person's comp
+    time, so two concurrent requests cannot both spend the same minutes."""
+
+    __tablename__ = "comptime_anchors"
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    entries: int = 0
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class ComptimeGrant(AttendanceTable, table=True):
+    """Comp time earned by one overtime record, on its own clock."""
+
+    __tablename__ = "comptime_grants"
+    __table_args__ = (
+        Index("ix_comptime_grants_person_expires", "person_id", "expires_on"),
+        CheckConstraint("minutes > 0", name="minutes"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(max_length=64)
+    # The agency where it was earned; the entries say where it is held now.
+    agency_code: str = Field(max_length=16)
+    overtime_id: int | None = Field(
+        default=None, foreign_key="overtime_records.id", unique=True
+    )
+    earned_on: date
+    minutes: int
+    expires_on: date = Field(index=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class ComptimeEntry(AttendanceTable, table=True):
+    """One signed movement on one grant. Append-only."""
+
+    __tablename__ = "comptime_entries"
+    __table_args__ = (
+        _one_of("kind", ENTRY_KINDS),
+        CheckConstraint("minutes <> 0", name="minutes"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    grant_id: int = Field(foreign_key="comptime_grants.id", index=True)
+    kind: str = Field(max_length=16)
+    minutes: int
+    on_day: date
+    agency_code: str = Field(max_length=16)
+    leave_request_id: int | None = Field(default=None, index=True)
+    reason: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class LeaveRequest(AttendanceTable, table=True):
+    __tablename__ = "leave_requests"
+    __table_args__ = (
+        _one_of("status", LEAVE_STATUSES),
+        CheckConstraint(
+            "refusal_reason IS NULL OR refusal_reason IN ('business_necessity', 'other')",
+            name="refusal_reason",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    agency_code: str = Field(index=True, max_length=16)
+    starts_at: datetime = Field(sa_column=_utc())
+    leave_day: date
+    minutes: int
+    status: str = Field(default="pending", max_length=16)
+    requested_by: str = Field(max_length=128)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decided_on: date | None = None
+    refusal_reason: str | None = Field(default=None, max_length=32)
+    refusal_note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class Settlement(AttendanceTable, table=True):
+    """Expired minutes the agency owes: overtime pay or a commendation."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (_one_of("outcome", OUTCOMES),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    agency_code: str = Field(index=True, max_length=16)
+    grant_id: int = Field(foreign_key="comptime_grants.id", unique=True)
+    minutes: int
+    outcome: str = Field(max_length=16)
+    reason: str = Field(max_length=64)
+    hourly_rate: Decimal = Field(sa_column=Column(Numeric(10, 2), nullable=False))
+    amount: Decimal = Field(sa_column=Column(Numeric(12, 0), nullable=False))
+    expired_on: date
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class Notice(AttendanceTable, table=True):
+    """A warning shown at `/me/notices` and delivered by webhook or e-mail."""
+
+    __tablename__ = "notices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient_id: str = Field(index=True, max_length=64)
+    agency_code: str = Field(max_length=16)
+    kind: str = Field(max_length=32)
+    # Makes a second run of the same job on the same data a no-op.
+    dedupe_key: str = Field(unique=True, max_length=200)
+    issued_on: date
+    subject: str = Field(max_length=200)
+    body: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+    webhook_delivered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    email_delivered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+
+
+class JobRun(AttendanceTable, table=True):
+    """One row per job per Taipei day: the claim that makes one replica run it."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    day: date
+    status: str = Field(max_length=16)
+    started_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
 
 
 personal_data_reads = personal_data_reads_table(metadata)

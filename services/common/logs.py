@@ -49,9 +49,13 @@ class JsonFormatter(logging.Formatter):
         rid = current_request_id()
         if rid:
             payload["request_id"] = rid
+        # Records marked `structured` carry only fields built from validated,
+        # non-personal values (account names, route templates, addresses of
+        # callers), so the redaction scan is skipped for them on the hot path.
+        scan = not getattr(record, "_structured", False)
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
-                payload[key] = redact(value) if isinstance(value, str) else value
+                payload[key] = redact(value) if scan and isinstance(value, str) else value
         if record.exc_info and record.exc_info[0] is not None:
             # The exception type only: messages and frames may hold personal data.
             payload["error_type"] = record.exc_info[0].__name__

@@ -15,7 +15,9 @@ def normalise_network(text: str) -> str:
     try:
         network = ipaddress.ip_network(text.strip(), strict=True)
     except ValueError:
-        raise InvalidNetwork("not a CIDR network (e.g. 10.1.2.0/24, with no host bits set)") from None
+        raise InvalidNetwork(
+            "not a CIDR network (e.g. 10.1.2.0/24, with no host bits set)"
+        ) from None
     if network.prefixlen == 0:
         raise InvalidNetwork("allowing every address (/0) is forbidden")
     return str(network)

@@ -19,6 +19,15 @@ AUDITED_SERVICES = ("directory", "training", "certs", "attendance", "speakers", 
 
 
 @dataclass(frozen=True)
+class StoredRole:
+    """A role as the database holds it now (the catalogue is only its seed)."""
+
+    name: str
+    account_kind: str
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True)
 class RoleSpec:
     name: str
     kind: AccountKind
@@ -97,7 +106,9 @@ def catalogue_by_name() -> dict[str, RoleSpec]:
 
 
 def role_rows() -> list[dict[str, str]]:
-    return [{"name": r.name, "account_kind": r.kind, "description": r.description} for r in CATALOGUE]
+    return [
+        {"name": r.name, "account_kind": r.kind, "description": r.description} for r in CATALOGUE
+    ]
 
 
 def permission_rows() -> list[dict[str, str]]:

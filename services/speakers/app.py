@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
+from services.speakers.api import engagements, lecturers
 from services.speakers.models import personal_data_reads
 from services.speakers.settings import SpeakersSettings
 
@@ -12,7 +13,11 @@ def create_app(settings: SpeakersSettings | None = None) -> FastAPI:
     settings = settings or SpeakersSettings()
     return build_service_app(
         settings,
-        [personal_data_reads_router("speakers", personal_data_reads)],
+        [
+            lecturers.router,
+            engagements.router,
+            personal_data_reads_router("speakers", personal_data_reads),
+        ],
         title="renshi Lecturer directory",
         description=(
             "The shared lecturer directory: lecturers, engagement records, authorised "

@@ -1,16 +1,275 @@
 """Tables of the training database, on a metadata no other service shares."""
 
-from sqlmodel import SQLModel
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Numeric,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
 from services.common.db import new_registry
+from services.common.timeutil import now_utc
 
 _registry = new_registry()
 metadata = _registry.metadata
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """TIMESTAMP WITH TIME ZONE; SQLite drops the offset, so values are stored
+    in UTC and read back with UTC attached."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise ValueError("naive datetime: a timezone is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _utc(nullable: bool = False) -> Any:
+    return Field(default_factory=now_utc, sa_column=Column(UtcDateTime(), nullable=nullable))
+
+
+def _hours(nullable: bool = False) -> Any:
+    # Numeric, never float: 0.1 + 0.2 must reach a 0.3 h threshold.
+    return Field(sa_column=Column(Numeric(7, 2), nullable=nullable))
+
+
 class TrainingTable(SQLModel, registry=_registry):
     """Base class of every training table."""
+
+
+# --- catalogue -----------------------------------------------------------------
+
+
+class Category(TrainingTable, table=True):
+    """A lifelong-learning portal course category (課程類別): data, not code."""
+
+    __tablename__ = "categories"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+
+
+class Course(TrainingTable, table=True):
+    __tablename__ = "courses"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=64)
+    title: str = Field(max_length=300)
+    category_code: str = Field(foreign_key="categories.code", index=True, max_length=32)
+    # Sorted, comma-joined Topic values: one string per tag set, so reports can
+    # group by it and evaluate each distinct set once.
+    topics: str = Field(default="", max_length=300)
+    hours: Decimal | None = _hours(nullable=True)
+    is_digital: bool = False
+    created_at: datetime = _utc()
+
+
+class TrainingClass(TrainingTable, table=True):
+    """A class (班別) an agency runs: sessions, each with its lecturers."""
+
+    __tablename__ = "training_classes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    title: str = Field(max_length=300)
+    agency_code: str = Field(max_length=16, index=True)
+    course_id: int | None = Field(default=None, foreign_key="courses.id", index=True)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = _utc()
+
+
+class ClassSession(TrainingTable, table=True):
+    __tablename__ = "class_sessions"
+    __table_args__ = (UniqueConstraint("class_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    class_id: int = Field(foreign_key="training_classes.id", index=True)
+    number: int
+    held_on: date
+    hours: Decimal = _hours()
+    topic: str = Field(default="", max_length=300)
+
+
+class SessionLecturer(TrainingTable, table=True):
+    """A lecturer of a session, with the engagement the speakers service recorded."""
+
+    __tablename__ = "session_lecturers"
+    __table_args__ = (UniqueConstraint("session_id", "lecturer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="class_sessions.id", index=True)
+    lecturer_id: int
+    engagement_id: int
+
+
+# --- persons and records --------------------------------------------------------
+
+
+class RosterPerson(TrainingTable, table=True):
+    """The directory facts reports need (agency, unit), copied so that a report
+    over 100,000 persons makes no call to the directory."""
+
+    __tablename__ = "roster"
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    agency_code: str = Field(max_length=16, index=True)
+    unit_id: str = Field(default="", max_length=32)
+    refreshed_at: datetime = _utc()
+
+
+class LearningRecord(TrainingTable, table=True):
+    __tablename__ = "learning_records"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_learning_records_agency_year", "agency_code", "year"),
+        Index("ix_learning_records_person_year", "person_id", "year"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    external_id: str = Field(max_length=64)
+    person_id: str = Field(max_length=64)
+    # Copied from the roster when written, so reports filter without a join.
+    agency_code: str = Field(max_length=16)
+    unit_id: str = Field(default="", max_length=32)
+    course_id: int = Field(foreign_key="courses.id", index=True)
+    hours: Decimal = _hours()
+    completed_on: date  # the Asia/Taipei calendar day
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    year: int  # of completed_on; indexed with agency and person for reports
+    withdrawn: bool = False
+    # Digest of the imported fields: a re-import compares one value per row.
+    digest: str = Field(default="", max_length=32)
+    version: int = 1
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class LearningRecordHistory(TrainingTable, table=True):
+    """Append-only: every creation, correction and withdrawal, with who, when, why."""
+
+    __tablename__ = "learning_record_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="learning_records.id", index=True)
+    version: int
+    action: str = Field(max_length=16)  # created | corrected | withdrawn | reimported
+    at: datetime = _utc()
+    actor: str = Field(max_length=128)
+    reason: str = Field(default="", max_length=500)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+# --- requirement policies ----------------------------------------------------------
+
+
+class NationalPolicyRow(TrainingTable, table=True):
+    """A national row for a year; replaces the built-in row of the same year."""
+
+    __tablename__ = "national_policies"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: str = Field(max_length=64)
+    total_hours: Decimal = _hours()
+    ai_minimum_hours: Decimal = _hours()
+    ai_target_basic_hours: Decimal = _hours()
+    ai_target_advanced_hours: Decimal = _hours()
+    cutoff: date | None = None
+    topic_requirements: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = _utc()
+
+
+class AgencyOverrideRow(TrainingTable, table=True):
+    __tablename__ = "agency_overrides"
+    __table_args__ = (UniqueConstraint("agency_code", "from_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_code: str = Field(max_length=16, index=True)
+    from_year: int
+    version: str = Field(max_length=64)
+    total_hours: Decimal | None = _hours(nullable=True)
+    ai_minimum_hours: Decimal | None = _hours(nullable=True)
+    ai_target_basic_hours: Decimal | None = _hours(nullable=True)
+    ai_target_advanced_hours: Decimal | None = _hours(nullable=True)
+    topic_minimums: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    extra_requirements: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    cutoff_month: int | None = None
+    cutoff_day: int | None = None
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = _utc()
+
+
+# --- imports --------------------------------------------------------------------------
+
+
+class ImportJob(TrainingTable, table=True):
+    __tablename__ = "import_jobs"
+    __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=32)
+    format: str = Field(max_length=8)
+    encoding: str = Field(max_length=16)
+    dry_run: bool = False
+    idempotency_key: str | None = Field(default=None, max_length=128)
+    status: str = Field(max_length=16)  # running | completed | interrupted
+    created_by: str = Field(max_length=128)
+    created_at: datetime = _utc()
+    # Refreshed at every batch commit: a running job whose heartbeat is old was
+    # left by a crashed process and may be resumed.
+    heartbeat_at: datetime = _utc()
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    # The last data row whose batch was committed, and a digest of the lines up
+    # to it: a resumed upload must repeat them byte for byte.
+    committed_row: int = 0
+    committed_digest: str = Field(default="", max_length=64)
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+
+class ImportRowError(TrainingTable, table=True):
+    __tablename__ = "import_errors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="import_jobs.id", index=True)
+    row: int
+    field: str = Field(max_length=64)
+    reason: str = Field(max_length=300)
+    code: str = Field(max_length=32)
 
 
 personal_data_reads = personal_data_reads_table(metadata)

@@ -47,10 +47,10 @@ def subtree_codes(session: Session, code: str) -> list[str]:
 
     UNION rather than UNION ALL: should a cycle ever slip in, the recursion
     stops at rows already seen instead of running forever."""
-    root = select(col(Agency.code).label("code")).where(col(Agency.code) == code)
+    root = select(col(Agency.code)).where(col(Agency.code) == code)
     tree = root.cte("subtree", recursive=True)
     child = aliased(Agency)
-    tree = tree.union(select(child.code).where(child.parent_code == tree.c.code))
+    tree = tree.union(select(col(child.code)).where(col(child.parent_code) == tree.c.code))
     return sorted(session.execute(select(tree.c.code)).scalars())
 
 

@@ -65,7 +65,7 @@ def reference_errors(
 def hash_owner(session: Session, national_id_hmac: str) -> str | None:
     """The person already holding this national ID, if any."""
     return session.execute(
-        select(Person.id).where(col(Person.national_id_hmac) == national_id_hmac)
+        select(col(Person.id)).where(col(Person.national_id_hmac) == national_id_hmac)
     ).scalar_one_or_none()
 
 

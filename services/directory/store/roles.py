@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from services.directory.models import Role, RolePermission
-from services.directory.roles import CATALOGUE
-
-
-@dataclass(frozen=True)
-class StoredRole:
-    name: str
-    account_kind: str
-    permissions: frozenset[str]
+from services.directory.roles import CATALOGUE, StoredRole
 
 
 def load_roles(session: Session, names: Iterable[str] | None = None) -> dict[str, StoredRole]:

@@ -1,0 +1,34 @@
+"""What the gateway holds while it runs: made at start-up, closed at shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from gateway.accounts import AccountResolver
+from gateway.authn import Authenticator
+from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
+from gateway.settings import GatewaySettings
+
+
+@dataclass
+class Runtime:
+    forwarder: Forwarder
+    client: httpx.AsyncClient
+    resolver: AccountResolver
+    authenticator: Authenticator
+    openapi: dict[str, Any] | None = field(default=None)
+
+    async def aclose(self) -> None:
+        await self.forwarder.aclose()
+        await self.client.aclose()
+
+
+def make_forwarder(
+    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None
+) -> Forwarder:
+    if transport is not None or settings.forwarder == "httpx":
+        return HttpxForwarder(settings, transport)
+    return AiohttpForwarder(settings)

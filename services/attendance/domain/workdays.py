@@ -1,0 +1,114 @@
+"""Turning stored attendance and overtime records into the `WorkDay`s the
+work-hour engine checks. Pure: plain data in, plain data out.
+
+Decisions:
+
+* A weekday with overtime but no clocked attendance is assumed to hold a
+  standard 8 h day. Leaving it at 0 h would let a 10 h overtime pass a 12 h
+  daily cap that the real day (8 h + 10 h) breaks; assuming the standard day
+  can only refuse more, never less.
+* A rest day without a clocked record holds no normal hours.
+* Whether a day is a rest day: the clocked record says so when there is
+  one; otherwise an explicit flag on the overtime; otherwise Saturday and
+  Sunday are rest days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from services.attendance.domain.worktime import WorkDay
+
+STANDARD_DAY_MINUTES = 8 * 60
+
+
+@dataclass(frozen=True)
+class ClockedDay:
+    day: date
+    normal_minutes: int
+    is_rest_day: bool
+    shift_start: datetime | None = None
+    shift_end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OvertimeDay:
+    day: date
+    minutes: int
+    is_rest_day: bool
+    urgent: bool = False
+
+
+def is_weekend(day: date) -> bool:
+    return day.weekday() >= 5
+
+
+def normal_minutes(clock_in: datetime | None, clock_out: datetime | None) -> int:
+    """Normal minutes of a clocked span: the span itself, at most a standard day;
+    what lies beyond is overtime only when recorded as overtime."""
+    if clock_in is None or clock_out is None:
+        return STANDARD_DAY_MINUTES
+    span = int((clock_out - clock_in).total_seconds() // 60)
+    return max(0, min(span, STANDARD_DAY_MINUTES))
+
+
+def rest_day_of(day: date, clocked: ClockedDay | None, flag: bool | None) -> bool:
+    if clocked is not None:
+        return clocked.is_rest_day
+    if flag is not None:
+        return flag
+    return is_weekend(day)
+
+
+def work_days(
+    clocked: Iterable[ClockedDay],
+    overtime: Iterable[OvertimeDay],
+    *,
+    also: Iterable[tuple[date, bool]] = (),
+) -> list[WorkDay]:
+    """One `WorkDay` per day that has a clocked record or overtime, plus the
+    `(day, is_rest_day)` pairs in `also` (the day of a proposed overtime)."""
+    by_day: dict[date, ClockedDay] = {}
+    for c in clocked:
+        if c.day in by_day:
+            # Two clocked records on one day (e.g. a split shift): add them up.
+            prev = by_day[c.day]
+            c = ClockedDay(
+                c.day,
+                prev.normal_minutes + c.normal_minutes,
+                prev.is_rest_day,
+                prev.shift_start or c.shift_start,
+                c.shift_end or prev.shift_end,
+            )
+        by_day[c.day] = c
+    ot_minutes: dict[date, int] = {}
+    ot_rest: dict[date, bool] = {}
+    ot_urgent: dict[date, bool] = {}
+    for o in overtime:
+        ot_minutes[o.day] = ot_minutes.get(o.day, 0) + o.minutes
+        ot_rest.setdefault(o.day, o.is_rest_day)
+        ot_urgent[o.day] = ot_urgent.get(o.day, False) or o.urgent
+    extra = dict(also)
+    days = sorted(set(by_day) | set(ot_minutes) | set(extra))
+    out: list[WorkDay] = []
+    for d in days:
+        c = by_day.get(d)
+        rest = rest_day_of(d, c, ot_rest.get(d, extra.get(d)))
+        if c is not None:
+            normal = c.normal_minutes
+        else:
+            normal = 0 if rest else STANDARD_DAY_MINUTES
+        out.append(
+            WorkDay(
+                day=d,
+                is_rest_day=rest,
+                normal_minutes=normal,
+                overtime_minutes=ot_minutes.get(d, 0),
+                urgent=ot_urgent.get(d, False),
+                shift_start=c.shift_start if c is not None else None,
+                shift_end=c.shift_end if c is not None else None,
+            )
+        )
+    return out

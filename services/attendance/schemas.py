@@ -1,0 +1,328 @@
+"""Request and response models of the attendance API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from services.attendance.domain.worktime import Regime
+
+PersonId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+AgencyCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")]
+UnitCode = Annotated[str, Field(min_length=1, max_length=32)]
+SourceName = Annotated[str, Field(min_length=1, max_length=64)]
+SourceId = Annotated[str, Field(min_length=1, max_length=128)]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+PersonStatus = Literal["active", "left", "deceased"]
+Compensation = Literal["pay", "comp"]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a timezone offset is required, e.g. +08:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- roster
+
+
+class RosterRow(_Strict):
+    """One person of the roster import (CSV columns or JSON keys)."""
+
+    person_id: PersonId
+    agency_code: AgencyCode
+    unit_code: UnitCode | None = None
+    supervisor_id: PersonId | None = None
+    regime: Regime = Regime.REGULAR
+    status: PersonStatus = "active"
+    hourly_rate: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] = Decimal(0)
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    cycle_anchor: date | None = None
+
+
+class RosterPersonOut(BaseModel):
+    person_id: str
+    agency_code: str
+    unit_code: str | None
+    supervisor_id: str | None
+    regime: str
+    status: str
+    hourly_rate: Decimal
+    cycle_anchor: date | None
+    updated_at: datetime
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str
+    reason: str
+
+
+class ImportResult(BaseModel):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    dry_run: bool
+    errors: list[ImportRowError]
+
+
+# ---------------------------------------------------------------- policy
+
+
+class AgencyPolicyIn(_Strict):
+    validity_months: Annotated[int, Field(ge=1, le=24)] = 24
+    budget_exhausted: bool = False
+    warning_lead_days: Annotated[list[Annotated[int, Field(ge=1, le=366)]], Field(max_length=10)] = (
+        Field(default_factory=list)
+    )
+
+
+class AgencyPolicyOut(AgencyPolicyIn):
+    agency_code: str
+
+
+class LimitsIn(_Strict):
+    """Tightenings of the statutory limits, in minutes per field name."""
+
+    overrides: dict[str, Annotated[int, Field(ge=0)] | None] = Field(default_factory=dict)
+
+
+class LimitsOut(BaseModel):
+    agency_code: str
+    regime: Regime
+    overrides: dict[str, int | None]
+    effective: dict[str, int | None]
+
+
+class ConsentWindowIn(_Strict):
+    starts_on: date
+    ends_on: date
+
+
+class ConsentWindowOut(ConsentWindowIn):
+    id: int
+    person_id: str
+
+
+# --------------------------------------------------------------- records
+
+
+class AttendanceRecordIn(_Strict):
+    person_id: PersonId
+    day: date
+    clock_in: AwareDatetime | None = None
+    clock_out: AwareDatetime | None = None
+    normal_minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    is_rest_day: bool | None = None
+    source: SourceName = "manual"
+    source_id: SourceId | None = None
+
+
+class AttendanceRecordOut(BaseModel):
+    id: int
+    person_id: str
+    day: date
+    clock_in: datetime | None
+    clock_out: datetime | None
+    normal_minutes: int
+    is_rest_day: bool
+    source: str
+    source_id: str
+
+
+class OvertimeIn(_Strict):
+    person_id: PersonId | None = Field(
+        default=None, description="Defaults to the caller's own person"
+    )
+    day: date | None = Field(default=None, description="Taipei day; or give starts_at")
+    starts_at: AwareDatetime | None = None
+    minutes: Annotated[int, Field(gt=0, le=24 * 60)]
+    is_rest_day: bool | None = None
+    urgent: bool = False
+    assigned_by: PersonId = Field(description="The supervisor who assigned the overtime")
+    reason: Reason
+    compensation: Compensation
+    source: SourceName = "manual"
+    source_id: SourceId | None = None
+
+
+class OvertimeOut(BaseModel):
+    id: int
+    person_id: str
+    agency_code: str
+    day: date
+    starts_at: datetime | None
+    minutes: int
+    is_rest_day: bool
+    urgent: bool
+    assigned_by: str
+    reason: str
+    compensation: str
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    source: str
+    source_id: str
+    grant_id: int | None = None
+    reports: list[str] = Field(default_factory=list)
+
+
+class DecisionIn(_Strict):
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+
+class AuthorityReportOut(BaseModel):
+    id: int
+    person_id: str
+    agency_code: str
+    code: str
+    regime: str
+    period_start: date
+    period_end: date
+    event_day: date
+    threshold_minutes: int
+    actual_minutes: int
+    message: str
+
+
+# ------------------------------------------------------------- comp time
+
+
+class GrantOut(BaseModel):
+    grant_id: int
+    earned_on: date
+    expires_on: date
+    minutes: int
+    remaining: int
+
+
+class ComptimeBalanceOut(BaseModel):
+    person_id: str
+    agency_code: str
+    as_of: date
+    balance_minutes: int = Field(description="Sum of every ledger entry")
+    usable_minutes: int = Field(description="Minutes usable on as_of")
+    grants: list[GrantOut] = Field(description="Grants with minutes left, earliest expiry first")
+
+
+class EntryOut(BaseModel):
+    id: int
+    grant_id: int
+    kind: str
+    minutes: int
+    on_day: date
+    agency_code: str
+    leave_request_id: int | None
+    reason: str | None
+
+
+class TransferIn(_Strict):
+    to_agency: AgencyCode
+    on: date | None = None
+
+
+class LeaveIn(_Strict):
+    person_id: PersonId | None = Field(
+        default=None, description="Defaults to the caller's own person"
+    )
+    starts_at: AwareDatetime = Field(description="When the leave starts; its Taipei day counts")
+    minutes: Annotated[int, Field(gt=0, le=31 * 24 * 60)]
+
+
+class AllocationOut(BaseModel):
+    grant_id: int
+    minutes: int
+    expires_on: date
+
+
+class LeaveOut(BaseModel):
+    id: int
+    person_id: str
+    agency_code: str
+    starts_at: datetime
+    leave_day: date
+    minutes: int
+    status: str
+    requested_by: str
+    decided_by: str | None
+    decided_on: date | None
+    refusal_reason: str | None
+    refusal_note: str | None
+    allocations: list[AllocationOut]
+
+
+class RefusalIn(_Strict):
+    reason: Literal["business_necessity", "other"]
+    note: Reason
+
+
+# ------------------------------------------------------------ settlement
+
+
+class SettlementOut(BaseModel):
+    id: int
+    person_id: str
+    agency_code: str
+    grant_id: int
+    minutes: int
+    outcome: str
+    reason: str
+    hourly_rate: Decimal
+    amount: Decimal
+    expired_on: date
+
+
+# --------------------------------------------------------------- notices
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: str
+    issued_on: date
+    subject: str
+    body: dict[str, Any]
+
+
+# --------------------------------------------------------------- reports
+
+
+class PersonMinutes(BaseModel):
+    person_id: str
+    minutes: int
+
+
+class MonthlyOvertimeReport(BaseModel):
+    agency_code: str
+    month: str
+    people: int
+    total_minutes: int
+    over_limit: list[PersonMinutes] = Field(description="Over 60 h in the month")
+    needs_care: list[PersonMinutes] = Field(description="At or above 45 h: proactive care")
+
+
+class BalanceRow(BaseModel):
+    person_id: str
+    balance_minutes: int
+    expiring_by_month: dict[str, int]
+    hourly_rate: Decimal
+    exposure: Decimal = Field(description="Balance valued at the hourly rate (NT$), for budgeting")
+
+
+class BalanceReport(BaseModel):
+    agency_code: str
+    as_of: date
+    months: list[str]
+    rows: list[BalanceRow]

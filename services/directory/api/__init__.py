@@ -1,0 +1,11 @@
+"""HTTP routers of the directory service: HTTP in, schemas out."""
+
+from fastapi import APIRouter
+
+from services.directory.api.accounts import router as accounts
+from services.directory.api.agencies import router as agencies
+from services.directory.api.person_import import router as person_import
+from services.directory.api.persons import router as persons
+from services.directory.api.principals import router as principals
+
+ROUTERS: tuple[APIRouter, ...] = (agencies, persons, person_import, accounts, principals)

@@ -1,0 +1,227 @@
+"""Accounts (human and machine), their roles and machine client secrets."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from sqlmodel import Session
+
+from services.common.db import SessionDep
+from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.pagination import Page, PageParams, page_params
+from services.common.principal import Principal
+from services.common.timeutil import now_utc
+from services.directory import client_secrets
+from services.directory.account_rules import account_errors, role_errors
+from services.directory.api.deps import (
+    ACCOUNTS_READ,
+    ACCOUNTS_WRITE,
+    AccountsReader,
+    AccountsWriter,
+)
+from services.directory.models import Account, ClientSecret
+from services.directory.schemas import (
+    AccountCreate,
+    AccountKind,
+    AccountOut,
+    AccountRoles,
+    AccountStatus,
+    AccountUpdate,
+    AgencyCode,
+    ClientSecretCreate,
+    ClientSecretOut,
+    NewClientSecret,
+    RoleName,
+)
+from services.directory.scope import reach
+from services.directory.store import accounts as store
+from services.directory.store import agencies as agency_store
+from services.directory.store import persons as person_store
+from services.directory.store.roles import load_roles
+
+router = APIRouter(tags=["accounts"])
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def _reachable(session: Session, principal: Principal, permission: str, name: str) -> Account:
+    account = store.get_account(session, name)
+    if account is None or not reach(session, principal, permission).covers(
+        agency_code=account.agency_code
+    ):
+        raise NotFound("no such account")
+    return account
+
+
+def _out(session: Session, account: Account, roles: list[str] | None = None) -> AccountOut:
+    if roles is None:
+        roles = store.roles_of(session, [account.name]).get(account.name, [])
+    return AccountOut.model_validate(
+        {**account.model_dump(), "roles": sorted(roles)}
+    )
+
+
+def _check_agency(session: Session, principal: Principal, agency_code: str) -> None:
+    if not reach(session, principal, ACCOUNTS_WRITE).covers(agency_code=agency_code):
+        raise Forbidden("the agency is outside your scope")
+    if agency_store.get_agency(session, agency_code) is None:
+        raise Invalid("unknown agency", errors=[
+            FieldError(field="body.agency_code", reason="no such agency", code="unknown_agency")
+        ])
+
+
+def _secret_out(row: ClientSecret) -> ClientSecretOut:
+    return ClientSecretOut.model_validate(row, from_attributes=True)
+
+
+@router.get("/accounts", summary="List accounts", response_model=Page[AccountOut])
+def list_accounts(
+    session: SessionDep,
+    principal: AccountsReader,
+    page: PageDep,
+    kind: AccountKind | None = None,
+    status: AccountStatus | None = None,
+    agency: AgencyCode | None = None,
+    role: RoleName | None = None,
+) -> Page[AccountOut]:
+    visible = reach(session, principal, ACCOUNTS_READ).clause(agency=Account.agency_code)
+    rows, cursor = store.list_accounts(
+        session, visible, page, kind=kind, status=status, agency=agency, role=role
+    )
+    roles = store.roles_of(session, [a.name for a in rows])
+    return Page[AccountOut](
+        items=[_out(session, a, roles.get(a.name, [])) for a in rows],
+        next_cursor=cursor, limit=page.limit,
+    )
+
+
+@router.get("/accounts/{name}", summary="One account", response_model=AccountOut)
+def get_account(session: SessionDep, principal: AccountsReader, name: str) -> AccountOut:
+    return _out(session, _reachable(session, principal, ACCOUNTS_READ, name))
+
+
+@router.post("/accounts", summary="Create an account", response_model=AccountOut,
+             status_code=201)
+def create_account(
+    session: SessionDep, principal: AccountsWriter, body: AccountCreate
+) -> AccountOut:
+    _check_agency(session, principal, body.agency_code)
+    errors = account_errors(
+        kind=body.kind, purpose=body.purpose, allowed_networks=body.allowed_networks,
+        roles=body.roles, known_roles=load_roles(session, body.roles),
+    )
+    if person_store.get_person(session, body.person_id) is None:
+        errors.append(FieldError(field="body.person_id", reason="no such person",
+                                 code="unknown_person"))
+    if errors:
+        raise Invalid("the account cannot be created as requested", errors=errors)
+    account = Account(**body.model_dump(exclude={"roles"}))
+    store.create_account(session, account, body.roles)
+    return _out(session, account, body.roles)
+
+
+@router.patch("/accounts/{name}", summary="Change an account", response_model=AccountOut)
+def update_account(
+    session: SessionDep, principal: AccountsWriter, name: str, body: AccountUpdate
+) -> AccountOut:
+    account = _reachable(session, principal, ACCOUNTS_WRITE, name)
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    for field in ("agency_code", "include_subordinates", "allowed_networks"):
+        if field in changes and changes[field] is None:
+            raise Invalid("this field cannot be cleared", errors=[
+                FieldError(field=f"body.{field}", reason="cannot be null", code="null")
+            ])
+    if "agency_code" in changes:
+        _check_agency(session, principal, changes["agency_code"])
+    for key, value in changes.items():
+        setattr(account, key, value)
+    roles = store.roles_of(session, [name]).get(name, [])
+    errors = account_errors(
+        kind=account.kind, purpose=account.purpose, allowed_networks=account.allowed_networks,
+        roles=roles, known_roles=load_roles(session, roles),
+    )
+    if errors:
+        raise Invalid("the account cannot be changed as requested", errors=errors)
+    return _out(session, store.save_account(session, account), roles)
+
+
+@router.put("/accounts/{name}/roles", summary="Replace an account's roles",
+            response_model=AccountOut)
+def set_account_roles(
+    session: SessionDep, principal: AccountsWriter, name: str, body: AccountRoles
+) -> AccountOut:
+    account = _reachable(session, principal, ACCOUNTS_WRITE, name)
+    errors = role_errors(kind=account.kind, roles=body.roles,
+                         known_roles=load_roles(session, body.roles))
+    if errors:
+        raise Invalid("these roles cannot be granted to this account", errors=errors)
+    store.replace_roles(session, name, body.roles)
+    return _out(session, account, body.roles)
+
+
+@router.post("/accounts/{name}/disable", summary="Disable an account", response_model=AccountOut)
+def disable_account(session: SessionDep, principal: AccountsWriter, name: str) -> AccountOut:
+    account = _reachable(session, principal, ACCOUNTS_WRITE, name)
+    if account.status != "disabled":
+        account.status, account.disabled_at = "disabled", now_utc()
+        store.save_account(session, account)
+    return _out(session, account)
+
+
+@router.post("/accounts/{name}/enable", summary="Enable an account", response_model=AccountOut)
+def enable_account(session: SessionDep, principal: AccountsWriter, name: str) -> AccountOut:
+    account = _reachable(session, principal, ACCOUNTS_WRITE, name)
+    if account.status != "active":
+        account.status, account.disabled_at = "active", None
+        store.save_account(session, account)
+    return _out(session, account)
+
+
+@router.get("/accounts/{name}/secrets", summary="Client secrets of a machine account (no values)",
+            response_model=list[ClientSecretOut])
+def list_client_secrets(
+    session: SessionDep, principal: AccountsReader, name: str
+) -> list[ClientSecretOut]:
+    _reachable(session, principal, ACCOUNTS_READ, name)
+    return [_secret_out(s) for s in store.list_secrets(session, name)]
+
+
+@router.post(
+    "/accounts/{name}/secrets",
+    summary="Add a client secret; the value is returned this once",
+    response_model=NewClientSecret,
+    status_code=201,
+)
+def add_client_secret(
+    session: SessionDep, principal: AccountsWriter, name: str, body: ClientSecretCreate
+) -> NewClientSecret:
+    account = _reachable(session, principal, ACCOUNTS_WRITE, name)
+    if account.kind != "machine":
+        raise Conflict("only machine accounts have client secrets")
+    if body.expires_at is not None and (
+        body.expires_at.utcoffset() is None or body.expires_at <= now_utc()
+    ):
+        raise Invalid("expires_at must be a future time with a time zone", errors=[
+            FieldError(field="body.expires_at", reason="must be in the future, with a zone",
+                       code="expires_at")
+        ])
+    secret = client_secrets.generate()
+    row = store.add_secret(session, name, client_secrets.hash_secret(secret), body.expires_at)
+    return NewClientSecret(**_secret_out(row).model_dump(), secret=secret)
+
+
+@router.delete(
+    "/accounts/{name}/secrets/{secret_id}",
+    summary="Revoke a client secret",
+    response_model=ClientSecretOut,
+)
+def revoke_client_secret(
+    session: SessionDep, principal: AccountsWriter, name: str, secret_id: int
+) -> ClientSecretOut:
+    _reachable(session, principal, ACCOUNTS_WRITE, name)
+    row = store.get_secret(session, name, secret_id)
+    if row is None:
+        raise NotFound("no such client secret")
+    if row.revoked_at is None:
+        row.revoked_at = now_utc()
+        session.add(row)
+        session.flush()
+    return _secret_out(row)

@@ -1,0 +1,43 @@
+"""Declared permissions of the directory routes, and the settings they read."""
+
+# No `from __future__ import annotations`: FastAPI resolves these aliases at import.
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.common.internal_auth import require
+from services.common.principal import Principal
+from services.directory.scope import with_scopes
+from services.directory.settings import DirectorySettings
+
+AGENCIES_READ = "directory:agencies:read"
+AGENCIES_WRITE = "directory:agencies:write"
+UNITS_WRITE = "directory:units:write"
+PERSONS_READ = "directory:persons:read"
+PERSONS_WRITE = "directory:persons:write"
+PERSONS_IMPORT = "directory:persons:import"
+ACCOUNTS_READ = "directory:accounts:read"
+ACCOUNTS_WRITE = "directory:accounts:write"
+PRINCIPALS_RESOLVE = "directory:principals:resolve"
+
+AgenciesReader = Annotated[Principal, Depends(require(*with_scopes(AGENCIES_READ, "agency")))]
+AgenciesWriter = Annotated[Principal, Depends(require(AGENCIES_WRITE))]
+UnitsWriter = Annotated[Principal, Depends(require(*with_scopes(UNITS_WRITE, "agency")))]
+PersonsReader = Annotated[
+    Principal, Depends(require(*with_scopes(PERSONS_READ, "agency", "unit", "self")))
+]
+PersonsWriter = Annotated[Principal, Depends(require(*with_scopes(PERSONS_WRITE, "agency")))]
+PersonsImporter = Annotated[Principal, Depends(require(PERSONS_IMPORT))]
+AccountsReader = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_READ, "agency")))]
+AccountsWriter = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_WRITE, "agency")))]
+PrincipalResolver = Annotated[Principal, Depends(require(PRINCIPALS_RESOLVE))]
+
+
+def _settings(request: Request) -> DirectorySettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, DirectorySettings)
+    return settings
+
+
+SettingsDep = Annotated[DirectorySettings, Depends(_settings)]

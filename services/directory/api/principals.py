@@ -1,0 +1,56 @@
+"""What the gateway asks: who is this account, and is this machine's secret right."""
+
+from fastapi import APIRouter
+
+from services.common.db import SessionDep
+from services.common.errors import PROBLEM_RESPONSES, NotFound, Unauthorized
+from services.common.timeutil import now_utc
+from services.directory import client_secrets
+from services.directory.api.deps import PrincipalResolver
+from services.directory.schemas import ClientCredentials, ResolvedPrincipal
+from services.directory.store import accounts as account_store
+from services.directory.store import principals as store
+
+router = APIRouter(tags=["principals"])
+
+
+@router.get(
+    "/principals/{account_name}",
+    summary="Resolve an account to the principal the gateway vouches for",
+    response_model=ResolvedPrincipal,
+)
+def resolve_principal(
+    session: SessionDep, _gateway: PrincipalResolver, account_name: str
+) -> ResolvedPrincipal:
+    account = account_store.get_account(session, account_name)
+    if account is None:
+        raise NotFound("account not registered")
+    resolved = store.resolve(session, account)
+    if account.status == "active":
+        store.touch_last_used(session, account, now_utc())
+    return resolved
+
+
+@router.post(
+    "/principals/client-credentials",
+    summary="Check a machine account's client secret and resolve it",
+    response_model=ResolvedPrincipal,
+    responses={401: PROBLEM_RESPONSES[401]},
+)
+def resolve_client_credentials(
+    session: SessionDep, _gateway: PrincipalResolver, body: ClientCredentials
+) -> ResolvedPrincipal:
+    now = now_utc()
+    account = account_store.get_account(session, body.client_id)
+    usable = account is not None and account.kind == "machine" and account.status == "active"
+    current = account_store.current_secrets(session, body.client_id, now) if usable else []
+    # Every candidate is checked, and a decoy when there is none, so that an
+    # unknown account, a human one and a wrong secret take the same time.
+    hashes = [s.secret_hash for s in current] or [client_secrets.DECOY_HASH]
+    presented = body.client_secret.get_secret_value()
+    matched = [client_secrets.verify(presented, h) for h in hashes]
+    if account is None or not current or not any(matched):
+        raise Unauthorized("invalid client credentials", slug="invalid-client",
+                           title="Invalid client")
+    store.touch_last_used(session, account, now)
+    return store.resolve(session, account)

@@ -1,0 +1,235 @@
+"""Applying validated import rows to the persons table, one transaction per batch.
+
+Idempotent by personnel id: a row equal to what is stored is counted as
+unchanged and not written. State carried across batches (ids and national-ID
+hashes already seen in this file) is a few strings per row, not the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from services.common.timeutil import now_utc, today_taipei
+from services.directory import national_id
+from services.directory.models import Agency, Person
+from services.directory.person_import import PersonRow, RowError
+from services.directory.scope import Reach
+from services.directory.store.agencies import units_by_code
+
+MAX_REPORTED_ERRORS = 1000
+# Columns compared to decide created / updated / unchanged.
+COMPARED = (
+    "name", "agency_code", "unit_id", "supervisor_id", "status", "status_changed_on",
+    "national_id_hmac", "national_id_masked", "email", "phone",
+)
+
+
+@dataclass
+class Tally:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    errors_truncated: bool = False
+
+    def fail(self, errors: list[RowError]) -> None:
+        """All `errors` belong to one row."""
+        self.failed += 1
+        room = MAX_REPORTED_ERRORS - len(self.errors)
+        if room < len(errors):
+            self.errors_truncated = True
+        self.errors.extend(errors[: max(room, 0)])
+
+
+@dataclass
+class _Plan:
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+    failures: list[list[RowError]] = field(default_factory=list)
+    seen_ids: dict[str, int] = field(default_factory=dict)
+    seen_hashes: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+class PersonBatches:
+    def __init__(
+        self, engine: Engine, *, reach: Reach, key: str, actor: str, dry_run: bool
+    ) -> None:
+        self.engine = engine
+        self.reach = reach
+        self.key = key
+        self.source = f"import:{actor}"[:100]
+        self.dry_run = dry_run
+        self.tally = Tally()
+        self._seen_ids: dict[str, int] = {}
+        self._seen_hashes: dict[str, tuple[str, int]] = {}
+        self._agencies: dict[str, bool] = {}
+        self._units: dict[str, dict[str, int]] = {}
+
+    def apply(self, rows: list[PersonRow]) -> None:
+        """One transaction for the batch; a clash with a concurrent writer is
+        retried once against fresh state, then its rows are reported."""
+        for attempt in (1, 2):
+            try:
+                plan = self._run(rows)
+            except IntegrityError:
+                if attempt == 2:
+                    for row in rows:
+                        self.tally.fail([RowError(row.row, "row",
+                                                  "conflicting concurrent change; import again")])
+                continue
+            self._seen_ids.update(plan.seen_ids)
+            self._seen_hashes.update(plan.seen_hashes)
+            self.tally.created += len(plan.inserts)
+            self.tally.updated += len(plan.updates)
+            self.tally.unchanged += plan.unchanged
+            for failure in plan.failures:
+                self.tally.fail(failure)
+            return
+
+    def _run(self, rows: list[PersonRow]) -> _Plan:
+        # Its own session, committed per batch: a large file never holds one
+        # long transaction, and batches already written stay written.
+        with Session(self.engine) as session:
+            plan = self._plan(session, rows)
+            if self.dry_run:
+                session.rollback()
+                return plan
+            if plan.inserts:
+                session.execute(insert(Person), plan.inserts)
+            for values in plan.updates:
+                changes = {k: v for k, v in values.items() if k != "id"}
+                session.execute(
+                    update(Person).where(col(Person.id) == values["id"]).values(**changes)
+                )
+            session.commit()
+            return plan
+
+    def _plan(self, session: Session, rows: list[PersonRow]) -> _Plan:
+        plan = _Plan()
+        ids = sorted({r.data.id for r in rows})
+        # FOR UPDATE (PostgreSQL; ignored by SQLite, whose writers are serialised)
+        # so a concurrent import cannot change these rows between compare and write.
+        existing = {
+            p.id: p for p in session.execute(
+                select(Person).where(col(Person.id).in_(ids)).with_for_update()
+            ).scalars()
+        }
+        hashes = {
+            national_id.keyed_hash(r.data.national_id, self.key): r
+            for r in rows if r.data.national_id is not None
+        }
+        owners: dict[str | None, str] = dict(session.execute(
+            select(col(Person.national_id_hmac), col(Person.id))
+            .where(col(Person.national_id_hmac).in_(sorted(hashes)))
+        ).tuples().all()) if hashes else {}
+        supervisors = {r.data.supervisor_id for r in rows if r.data.supervisor_id}
+        known_supervisors = set(session.execute(
+            select(col(Person.id)).where(col(Person.id).in_(sorted(supervisors)))
+        ).scalars()) if supervisors else set()
+        for row in rows:
+            errors, values = self._row(session, row, existing.get(row.data.id), owners,
+                                       known_supervisors, plan)
+            if errors:
+                plan.failures.append(errors)
+                continue
+            current = existing.get(row.data.id)
+            if current is None:
+                plan.inserts.append(values)
+            else:
+                changes = {k: v for k, v in values.items()
+                           if k in COMPARED and getattr(current, k) != v}
+                if not changes:
+                    plan.unchanged += 1
+                else:
+                    plan.updates.append({"id": current.id, **changes, "source": self.source,
+                                         "updated_at": now_utc()})
+            plan.seen_ids[row.data.id] = row.row
+            if values.get("national_id_hmac"):
+                plan.seen_hashes[values["national_id_hmac"]] = (row.data.id, row.row)
+        return plan
+
+    def _row(
+        self,
+        session: Session,
+        row: PersonRow,
+        current: Person | None,
+        owners: dict[str | None, str],
+        known_supervisors: set[str],
+        plan: _Plan,
+    ) -> tuple[list[RowError], dict[str, Any]]:
+        data, n = row.data, row.row
+        errors: list[RowError] = []
+        earlier = plan.seen_ids.get(data.id) or self._seen_ids.get(data.id)
+        if earlier is not None:
+            return [RowError(n, "id", f"duplicate of row {earlier}")], {}
+        if not self._agency_exists(session, data.agency_code):
+            errors.append(RowError(n, "agency_code", "unknown agency"))
+        elif not self.reach.covers(agency_code=data.agency_code):
+            errors.append(RowError(n, "agency_code", "outside your agency scope"))
+        if current is not None and not self.reach.covers(agency_code=current.agency_code):
+            errors.append(RowError(n, "id", "belongs to an agency outside your scope"))
+        values: dict[str, Any] = {"id": data.id, "name": data.name,
+                                  "agency_code": data.agency_code}
+        if "unit_code" in row.present:
+            values["unit_id"] = None
+            if data.unit_code is not None and not errors:
+                unit_id = self._unit_id(session, data.agency_code, data.unit_code)
+                if unit_id is None:
+                    errors.append(RowError(n, "unit_code", "no such unit in this agency"))
+                values["unit_id"] = unit_id
+        elif current is not None and current.agency_code != data.agency_code:
+            values["unit_id"] = None  # the old unit belongs to the old agency
+        if "national_id" in row.present:
+            values["national_id_hmac"] = values["national_id_masked"] = None
+            if data.national_id is not None:
+                digest, masked = national_id.protected_forms(data.national_id, self.key)
+                holder = (plan.seen_hashes.get(digest) or self._seen_hashes.get(digest))
+                if holder is not None and holder[0] != data.id:
+                    errors.append(RowError(n, "national_id", f"same as row {holder[1]}"))
+                elif owners.get(digest, data.id) != data.id:
+                    errors.append(RowError(n, "national_id", "registered to another person"))
+                values["national_id_hmac"], values["national_id_masked"] = digest, masked
+        if "supervisor_id" in row.present:
+            boss = data.supervisor_id
+            if boss == data.id:
+                errors.append(RowError(n, "supervisor_id", "a person cannot supervise themself"))
+            elif boss is not None and boss not in known_supervisors and not (
+                boss in plan.seen_ids or boss in self._seen_ids
+            ):
+                errors.append(RowError(n, "supervisor_id",
+                                       "unknown person (list supervisors before their staff)"))
+            values["supervisor_id"] = boss
+        for name in ("email", "phone"):
+            if name in row.present:
+                values[name] = getattr(data, name)
+        if "status_changed_on" in row.present:
+            values["status_changed_on"] = data.status_changed_on
+        if "status" in row.present and data.status is not None:
+            values["status"] = data.status
+            changed = current is None or current.status != data.status
+            if changed and current is not None and "status_changed_on" not in row.present:
+                values["status_changed_on"] = today_taipei()
+        if current is None:
+            values.setdefault("status", "active")
+            values["source"] = self.source
+            values["updated_at"] = now_utc()
+        return errors, values
+
+    def _agency_exists(self, session: Session, code: str) -> bool:
+        if code not in self._agencies:
+            self._agencies[code] = session.get(Agency, code) is not None
+        return self._agencies[code]
+
+    def _unit_id(self, session: Session, agency_code: str, unit_code: str) -> int | None:
+        if agency_code not in self._units:
+            self._units[agency_code] = units_by_code(session, agency_code)
+        return self._units[agency_code].get(unit_code)
