@@ -253,7 +253,8 @@ def main() -> int:
         print(
             "\ntargets: trivial ≥ 0.40x: "
             f"{'met' if results['trivial GET'] >= 0.40 else 'MISSED'}; "
-            f"10 ms I/O ≥ 0.85x: {'met' if results['GET, upstream 10 ms I/O'] >= 0.85 else 'MISSED'}; "
+            f"10 ms I/O ≥ 0.85x: "
+            f"{'met' if results['GET, upstream 10 ms I/O'] >= 0.85 else 'MISSED'}; "
             f"half-load p50 ≤ +1 ms: {'met' if added <= 1.0 else 'MISSED'}"
         )
     finally:

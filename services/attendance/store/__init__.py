@@ -1,0 +1,1 @@
+"""Queries of the attendance database, one module per aggregate. Stores never commit."""

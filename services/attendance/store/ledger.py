@@ -1,0 +1,189 @@
+"""The comp-time ledger in the database: grants, append-only entries, and the
+pure `ComptimeLedger` rebuilt from them. Balances are always sums of entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, select, update
+from sqlmodel import Session, col
+
+from services.attendance.domain.comptime import ComptimeLedger, Entry, EntryKind, Grant
+from services.attendance.models import ComptimeAnchor, ComptimeEntry, ComptimeGrant
+from services.common.timeutil import now_utc
+
+
+def to_grant(row: ComptimeGrant) -> Grant:
+    assert row.id is not None
+    return Grant(str(row.id), row.person_id, row.earned_on, row.minutes, row.expires_on)
+
+
+def to_entry(row: ComptimeEntry) -> Entry:
+    return Entry(
+        EntryKind(row.kind),
+        str(row.grant_id),
+        row.minutes,
+        row.on_day,
+        row.agency_code,
+        None if row.leave_request_id is None else str(row.leave_request_id),
+        row.reason,
+    )
+
+
+def load_ledger(session: Session, person_id: str, agency_code: str) -> ComptimeLedger:
+    """The person's whole ledger; call after `lock_person` when about to write."""
+    grants = session.exec(
+        select(ComptimeGrant).where(col(ComptimeGrant.person_id) == person_id)
+    ).all()
+    entries = session.exec(
+        select(ComptimeEntry)
+        .where(col(ComptimeEntry.person_id) == person_id)
+        .order_by(col(ComptimeEntry.id))
+    ).all()
+    return ComptimeLedger(
+        person_id=person_id,
+        agency=agency_code,
+        grants=tuple(to_grant(g) for g in grants),
+        entries=tuple(to_entry(e) for e in entries),
+    )
+
+
+def add_grant_row(
+    session: Session,
+    *,
+    person_id: str,
+    agency_code: str,
+    overtime_id: int | None,
+    earned_on: date,
+    minutes: int,
+    expires_on: date,
+) -> ComptimeGrant:
+    row = ComptimeGrant(
+        person_id=person_id,
+        agency_code=agency_code,
+        overtime_id=overtime_id,
+        earned_on=earned_on,
+        minutes=minutes,
+        expires_on=expires_on,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def append(session: Session, person_id: str, entries: Sequence[Entry]) -> None:
+    """Write the entries a pure ledger operation produced."""
+    if not entries:
+        return
+    session.execute(
+        insert(ComptimeEntry),
+        [
+            {
+                "person_id": person_id,
+                "grant_id": int(e.grant_id),
+                "kind": e.kind.value,
+                "minutes": e.minutes,
+                "on_day": e.on,
+                "agency_code": e.agency,
+                "leave_request_id": None if e.request_id is None else int(e.request_id),
+                "reason": e.reason,
+                "created_at": now_utc(),
+            }
+            for e in entries
+        ],
+    )
+    session.execute(
+        update(ComptimeAnchor)
+        .where(col(ComptimeAnchor.person_id) == person_id)
+        .values(entries=col(ComptimeAnchor.entries) + len(entries), updated_at=now_utc())
+    )
+
+
+@dataclass(frozen=True)
+class GrantRemaining:
+    grant_id: int
+    person_id: str
+    earned_on: date
+    expires_on: date
+    minutes: int
+    remaining: int
+
+
+def remaining_by_grant(
+    session: Session,
+    *,
+    person_ids: Iterable[str] | None = None,
+    expires_from: date | None = None,
+    expires_to: date | None = None,
+    only_positive: bool = True,
+) -> list[GrantRemaining]:
+    """Grants with what is left on each, summed in SQL, earliest expiry first."""
+    remaining = func.sum(ComptimeEntry.minutes)
+    stmt = (
+        select(
+            ComptimeGrant.id,
+            ComptimeGrant.person_id,
+            ComptimeGrant.earned_on,
+            ComptimeGrant.expires_on,
+            ComptimeGrant.minutes,
+            remaining,
+        )
+        .join(ComptimeEntry, col(ComptimeEntry.grant_id) == col(ComptimeGrant.id))
+        .group_by(
+            col(ComptimeGrant.id),
+            col(ComptimeGrant.person_id),
+            col(ComptimeGrant.earned_on),
+            col(ComptimeGrant.expires_on),
+            col(ComptimeGrant.minutes),
+        )
+    )
+    if person_ids is not None:
+        stmt = stmt.where(col(ComptimeGrant.person_id).in_(list(person_ids)))
+    if expires_from is not None:
+        stmt = stmt.where(col(ComptimeGrant.expires_on) >= expires_from)
+    if expires_to is not None:
+        stmt = stmt.where(col(ComptimeGrant.expires_on) <= expires_to)
+    if only_positive:
+        stmt = stmt.having(remaining > 0)
+    stmt = stmt.order_by(
+        col(ComptimeGrant.expires_on), col(ComptimeGrant.earned_on), col(ComptimeGrant.id)
+    )
+    return [
+        GrantRemaining(int(r[0]), r[1], r[2], r[3], int(r[4]), int(r[5]))
+        for r in session.execute(stmt)
+    ]
+
+
+def balance_minutes(session: Session, person_id: str) -> int:
+    total = session.execute(
+        select(func.coalesce(func.sum(ComptimeEntry.minutes), 0)).where(
+            col(ComptimeEntry.person_id) == person_id
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def persons_with_lapsed_minutes(session: Session, today: date) -> list[str]:
+    """Persons holding minutes on a grant whose last usable day is before today."""
+    stmt = (
+        select(ComptimeGrant.person_id)
+        .join(ComptimeEntry, col(ComptimeEntry.grant_id) == col(ComptimeGrant.id))
+        .where(col(ComptimeGrant.expires_on) < today)
+        .group_by(col(ComptimeGrant.id), col(ComptimeGrant.person_id))
+        .having(func.sum(ComptimeEntry.minutes) > 0)
+    )
+    return sorted({r[0] for r in session.execute(stmt)})
+
+
+def request_entries(session: Session, leave_request_ids: Sequence[int]) -> list[ComptimeEntry]:
+    if not leave_request_ids:
+        return []
+    return list(
+        session.exec(
+            select(ComptimeEntry)
+            .where(col(ComptimeEntry.leave_request_id).in_(list(leave_request_ids)))
+            .order_by(col(ComptimeEntry.id))
+        ).all()
+    )

@@ -1,0 +1,120 @@
+"""Attendance records, overtime records and the cases reported to the authority."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from services.attendance.domain.workdays import ClockedDay, OvertimeDay
+from services.attendance.domain.worktime import Report
+from services.attendance.models import AttendanceRecord, AuthorityReport, OvertimeRecord
+
+# Overtime still counts against the limits until it is rejected.
+COUNTED = ("pending", "approved")
+
+
+def attendance_by_source(
+    session: Session, source: str, source_id: str
+) -> AttendanceRecord | None:
+    return session.exec(
+        select(AttendanceRecord).where(
+            col(AttendanceRecord.source) == source, col(AttendanceRecord.source_id) == source_id
+        )
+    ).first()
+
+
+def overtime_by_source(session: Session, source: str, source_id: str) -> OvertimeRecord | None:
+    return session.exec(
+        select(OvertimeRecord).where(
+            col(OvertimeRecord.source) == source, col(OvertimeRecord.source_id) == source_id
+        )
+    ).first()
+
+
+def clocked_days(session: Session, person_id: str, start: date, end: date) -> list[ClockedDay]:
+    rows = session.exec(
+        select(AttendanceRecord)
+        .where(
+            col(AttendanceRecord.person_id) == person_id,
+            col(AttendanceRecord.day) >= start,
+            col(AttendanceRecord.day) <= end,
+        )
+        .order_by(col(AttendanceRecord.day), col(AttendanceRecord.id))
+    ).all()
+    return [
+        ClockedDay(r.day, r.normal_minutes, r.is_rest_day, r.clock_in, r.clock_out) for r in rows
+    ]
+
+
+def overtime_days(session: Session, person_id: str, start: date, end: date) -> list[OvertimeDay]:
+    rows = session.exec(
+        select(OvertimeRecord)
+        .where(
+            col(OvertimeRecord.person_id) == person_id,
+            col(OvertimeRecord.day) >= start,
+            col(OvertimeRecord.day) <= end,
+            col(OvertimeRecord.status).in_(COUNTED),
+        )
+        .order_by(col(OvertimeRecord.day), col(OvertimeRecord.id))
+    ).all()
+    return [OvertimeDay(r.day, r.minutes, r.is_rest_day, r.urgent) for r in rows]
+
+
+def record_reports(
+    session: Session,
+    *,
+    person_id: str,
+    agency_code: str,
+    regime: str,
+    overtime_id: int | None,
+    reports: tuple[Report, ...],
+) -> None:
+    """One stored case per person, kind and period; a later record in the same
+    period updates the figures rather than adding a second case."""
+    for report in reports:
+        existing = session.exec(
+            select(AuthorityReport).where(
+                col(AuthorityReport.person_id) == person_id,
+                col(AuthorityReport.code) == report.code,
+                col(AuthorityReport.period_start) == report.period_start,
+            )
+        ).first()
+        if existing is None:
+            session.add(
+                AuthorityReport(
+                    person_id=person_id,
+                    agency_code=agency_code,
+                    code=report.code,
+                    regime=regime,
+                    period_start=report.period_start,
+                    period_end=report.period_end,
+                    event_day=report.event_day,
+                    threshold_minutes=report.threshold_minutes,
+                    actual_minutes=report.actual_minutes,
+                    message=report.message,
+                    overtime_id=overtime_id,
+                )
+            )
+        elif report.actual_minutes > existing.actual_minutes:
+            existing.actual_minutes = report.actual_minutes
+            existing.message = report.message
+            session.add(existing)
+
+
+def monthly_overtime_by_person(
+    session: Session, agency_code: str, start: date, end: date
+) -> dict[str, int]:
+    stmt = (
+        sa_select(OvertimeRecord.person_id, func.sum(OvertimeRecord.minutes))
+        .where(
+            col(OvertimeRecord.agency_code) == agency_code,
+            col(OvertimeRecord.day) >= start,
+            col(OvertimeRecord.day) <= end,
+            col(OvertimeRecord.status).in_(COUNTED),
+        )
+        .group_by(col(OvertimeRecord.person_id))
+    )
+    return {r[0]: int(r[1]) for r in session.execute(stmt)}
