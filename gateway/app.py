@@ -24,16 +24,18 @@ from gateway.exchange import (
     ExchangeRequest,
     verify_for_exchange,
 )
+from gateway.header_limits import HeaderSizeMiddleware
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.issuer import issue_token, public_jwk
 from gateway.keyring import load_keyring
 from gateway.proxy_handler import ProxyHandler, check_account_network
+from gateway.rate_limits import RateLimits
 from gateway.route_policy import route_table
 from gateway.runtime import Runtime, make_forwarder
 from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.settings import SERVICES, GatewaySettings
-from gateway.source_ip import SourceIpMiddleware
+from gateway.source_ip import CLIENT_IP_KEY, SourceIpMiddleware
 from services.common.errors import (
     PROBLEM_RESPONSES,
     Problem,
@@ -92,6 +94,12 @@ def create_app(
     keyring = load_keyring(settings)
     signer = InternalSigner(keyring.internal, settings.internal_issuer)
     allow_lists = AllowListCache()
+    rate_limits = RateLimits(
+        settings.rate_limit_storage,
+        settings.rate_limit_per_ip,
+        settings.rate_limit_per_principal,
+        settings.rate_limit_key_prefix,
+    )
     holder: list[Runtime] = []
 
     def runtime() -> Runtime:
@@ -191,6 +199,7 @@ def create_app(
         client_id: Annotated[str, Form(max_length=64)],
         client_secret: Annotated[str, Form(max_length=256)],
     ) -> TokenResponse:
+        await rate_limits.check_ip(str(request.scope.get("state", {}).get(CLIENT_IP_KEY, "")))
         if grant_type != "client_credentials":
             raise Problem(
                 "only grant_type=client_credentials is supported",
@@ -241,12 +250,16 @@ def create_app(
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="renshi API")
 
-    proxy = ProxyHandler(settings, route_table(), signer, runtime, allow_lists)
-    # Outermost first: the request id exists before the source-IP check answers.
+    proxy = ProxyHandler(settings, route_table(), signer, runtime, allow_lists, rate_limits)
+    # Outermost first: the request id exists before anything answers; header
+    # size and source address are checked before any token is looked at.
     return RequestIdMiddleware(
-        SourceIpMiddleware(
-            Dispatcher(api, proxy),
-            allowed=settings.allowed_networks,
-            trusted_proxies=settings.trusted_proxies,
+        HeaderSizeMiddleware(
+            SourceIpMiddleware(
+                Dispatcher(api, proxy),
+                allowed=settings.allowed_networks,
+                trusted_proxies=settings.trusted_proxies,
+            ),
+            max_bytes=settings.max_header_bytes,
         )
     )

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.permissions import grants
+from gateway.rate_limits import RateLimits
 from gateway.runtime import Runtime
 from gateway.security.identity_headers import strip_identity_headers
 from gateway.security.jwt_headers import JwtRejected, token_from_request
@@ -39,12 +40,14 @@ class ProxyHandler:
         signer: InternalSigner,
         runtime: Callable[[], Runtime],
         allow_lists: AllowListCache,
+        rate_limits: RateLimits,
     ) -> None:
         self.settings = settings
         self.routes = routes
         self.signer = signer
         self.runtime = runtime
         self.allow_lists = allow_lists
+        self.rate_limits = rate_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -80,6 +83,7 @@ class ProxyHandler:
 
     async def _authorise_and_forward(self, request: Request, outcome: dict[str, Any]) -> Response:
         scope = request.scope
+        await self.rate_limits.check_ip(str(scope.get("state", {}).get(CLIENT_IP_KEY, "")))
         try:
             path = check_path(scope.get("raw_path") or scope["path"].encode())
         except PathRejected as exc:
@@ -96,6 +100,7 @@ class ProxyHandler:
         auth = await runtime.authenticator.authenticate(token)
         principal = auth.principal
         outcome["subject"], outcome["account_kind"] = principal.sub, principal.kind
+        await self.rate_limits.check_principal(principal.sub)
         check_account_network(
             scope, self.allow_lists, auth.account.allowed_networks, auth.account.kind
         )

@@ -50,6 +50,13 @@ class GatewaySettings(BaseSettings):
     upstream_read_timeout: float = 30.0
     max_connections: int = 200
     max_body_bytes: int = 64 * 1024 * 1024
+    max_header_bytes: int = 16 * 1024
+    # `limits` notation; storage "memory://" for one replica, "redis://host:6379"
+    # when several replicas must share the counts.
+    rate_limit_per_ip: str = "1200/minute"
+    rate_limit_per_principal: str = "600/minute"
+    rate_limit_storage: str = "memory://"
+    rate_limit_key_prefix: str = "renshi"
     # aiohttp measured fastest as the forwarding client; httpx is kept for
     # tests with in-process transports.
     forwarder: Literal["aiohttp", "httpx"] = "aiohttp"

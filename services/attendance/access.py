@@ -67,8 +67,14 @@ class Reach:
         )
 
 
-def reach(session: Session, principal: Principal, permission: str) -> Reach:
-    """Everything `permission` (written without a scope) lets `principal` reach."""
+def reach(
+    session: Session, principal: Principal, permission: str, *, whole_unit: bool = True
+) -> Reach:
+    """Everything `permission` (written without a scope) lets `principal` reach.
+
+    `whole_unit=False` narrows `…:unit` to the persons the principal is the
+    named supervisor of: deciding on someone's overtime or leave is the
+    supervisor's act, while reading extends to the unit."""
     if principal.has(permission):
         return Reach(everything=True)
     agencies: frozenset[str] = frozenset()
@@ -82,7 +88,7 @@ def reach(session: Session, principal: Principal, permission: str) -> Reach:
             persons = frozenset({principal.person_id})
         if principal.has(f"{permission}:unit"):
             supervisor = principal.person_id
-            own = session.get(RosterPerson, principal.person_id)
+            own = session.get(RosterPerson, principal.person_id) if whole_unit else None
             if own is not None and own.unit_code is not None:
                 unit = (own.agency_code, own.unit_code)
     return Reach(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.gateway.harness import account, build
@@ -201,3 +203,55 @@ def test_token_exchange_refuses_disallowed_pairs_and_external_tokens(gw):
     assert (
         gw.client.post("/internal/token-exchange", json={"audience": "speakers"}).status_code == 401
     )
+
+
+def test_rate_limit_per_principal_answers_429_with_retry_after(tmp_path):
+    client, harness = build(tmp_path, rate_limit_per_principal="3/minute")
+    with client:
+        statuses = [
+            client.get(AUDIT, headers=bearer(harness.token())).status_code for _ in range(5)
+        ]
+        limited = client.get(AUDIT, headers=bearer(harness.token()))
+    assert statuses == [200, 200, 200, 429, 429]
+    assert int(limited.headers["retry-after"]) >= 1
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert harness.recorder.count == 3
+
+
+def test_rate_limit_per_ip_applies_before_the_token(tmp_path):
+    client, _harness = build(tmp_path, rate_limit_per_ip="2/minute")
+    with client:
+        statuses = [client.get(AUDIT, headers=bearer("not-a-token")).status_code for _ in range(3)]
+    assert statuses == [401, 401, 429]
+
+
+def test_rate_limits_shared_through_redis(tmp_path):
+    import uuid
+
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379 (CI starts it)")
+    # Two gateway replicas sharing one Redis: the limit holds across both.
+    prefix = uuid.uuid4().hex
+    shared = {
+        "rate_limit_per_principal": "3/minute",
+        "rate_limit_key_prefix": prefix,
+        "rate_limit_storage": "redis://127.0.0.1:6379/0",
+    }
+    client_a, harness_a = build(tmp_path / "a", **shared)
+    client_b, harness_b = build(tmp_path / "b", **shared)
+    with client_a, client_b:
+        a = [client_a.get(AUDIT, headers=bearer(harness_a.token())).status_code for _ in range(2)]
+        b = [client_b.get(AUDIT, headers=bearer(harness_b.token())).status_code for _ in range(2)]
+    assert sorted(a + b) == [200, 200, 200, 429]
+
+
+def test_oversized_headers_are_431(gw):
+    response = gw.client.get(AUDIT, headers={**bearer(gw.token()), "X-Big": "a" * 20_000})
+    assert response.status_code == 431
+    assert gw.recorder.count == 0

@@ -127,10 +127,12 @@ class PersonBatches:
             national_id.keyed_hash(r.data.national_id, self.key): r
             for r in rows if r.data.national_id is not None
         }
-        owners: dict[str | None, str] = dict(session.execute(
-            select(col(Person.national_id_hmac), col(Person.id))
-            .where(col(Person.national_id_hmac).in_(sorted(hashes)))
-        ).tuples().all()) if hashes else {}
+        owners: dict[str | None, str] = {
+            digest: pid for digest, pid in session.execute(
+                select(col(Person.national_id_hmac), col(Person.id))
+                .where(col(Person.national_id_hmac).in_(sorted(hashes)))
+            )
+        } if hashes else {}
         supervisors = {r.data.supervisor_id for r in rows if r.data.supervisor_id}
         known_supervisors = set(session.execute(
             select(col(Person.id)).where(col(Person.id).in_(sorted(supervisors)))

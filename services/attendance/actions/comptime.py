@@ -1,0 +1,245 @@
+"""Moving comp time: grants, leave requests, transfers, expiry and settlement.
+
+Every action here runs with the person's anchor row locked (see
+`store.locking`), rebuilds the pure `ComptimeLedger` from the stored entries,
+lets it decide, and appends the entries it produced. The database ledger
+therefore never holds a movement the pure ledger would refuse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from services.attendance.actions.problems import NotEnoughComptime
+from services.attendance.domain.comptime import (
+    InsufficientBalance,
+    PersonStatus,
+    Refusal,
+    SettlementOutcome,
+    expiry_date,
+    refused_expired_minutes,
+    settlement_amount,
+    settlement_decision,
+)
+from services.attendance.models import (
+    LeaveRequest,
+    OvertimeRecord,
+    RosterPerson,
+    Settlement,
+)
+from services.attendance.store import ledger as ledger_store
+from services.attendance.store import policy
+from services.attendance.store.locking import lock_person
+from services.common.errors import Conflict, FieldError, Invalid
+from services.common.timeutil import now_utc, taipei_date
+
+
+def grant_for_overtime(session: Session, person: RosterPerson, row: OvertimeRecord) -> int:
+    """The grant approved comp-time overtime earns: its minutes, on a clock
+    that starts on the overtime's Taipei day, for the agency's validity."""
+    lock_person(session, person.person_id)
+    validity = policy.agency_policy(session, person.agency_code).validity_months
+    ledger = ledger_store.load_ledger(session, person.person_id, person.agency_code)
+    grant_row = ledger_store.add_grant_row(
+        session,
+        person_id=person.person_id,
+        agency_code=person.agency_code,
+        overtime_id=row.id,
+        earned_on=row.day,
+        minutes=row.minutes,
+        expires_on=expiry_date(row.day, validity),
+    )
+    _, added = ledger.add_grant(ledger_store.to_grant(grant_row))
+    ledger_store.append(session, person.person_id, added)
+    assert grant_row.id is not None
+    return grant_row.id
+
+
+def request_leave(
+    session: Session, person: RosterPerson, starts_at: datetime, minutes: int, actor: str
+) -> LeaveRequest:
+    """Take the minutes now, earliest expiry first, so that a pending request
+    already holds them; refusing or cancelling gives them back."""
+    lock_person(session, person.person_id)
+    ledger = ledger_store.load_ledger(session, person.person_id, person.agency_code)
+    leave_day = taipei_date(starts_at)
+    request = LeaveRequest(
+        person_id=person.person_id,
+        agency_code=person.agency_code,
+        starts_at=starts_at,
+        leave_day=leave_day,
+        minutes=minutes,
+        requested_by=actor,
+    )
+    session.add(request)
+    session.flush()
+    try:
+        _, added = ledger.use(str(request.id), minutes, leave_day)
+    except InsufficientBalance as exc:
+        raise NotEnoughComptime(exc) from None
+    except ValueError as exc:
+        raise Invalid(
+            str(exc), errors=[FieldError(field="body.minutes", reason=str(exc), code="unit")]
+        ) from None
+    ledger_store.append(session, person.person_id, added)
+    return request
+
+
+def _decide(request: LeaveRequest, status: str, by: str | None, today: date) -> None:
+    request.status = status
+    request.decided_by = by
+    request.decided_at = now_utc()
+    request.decided_on = today
+
+
+def approve_leave(session: Session, request: LeaveRequest, by: str, today: date) -> None:
+    if request.status != "pending":
+        raise Conflict(f"the request is already {request.status}")
+    _decide(request, "approved", by, today)
+    session.add(request)
+
+
+def _restore(session: Session, person: RosterPerson, request: LeaveRequest, today: date) -> None:
+    lock_person(session, person.person_id)
+    ledger = ledger_store.load_ledger(session, person.person_id, person.agency_code)
+    _, added = ledger.cancel(str(request.id), today)
+    ledger_store.append(session, person.person_id, added)
+
+
+def refuse_leave(
+    session: Session,
+    person: RosterPerson,
+    request: LeaveRequest,
+    *,
+    by: str,
+    reason: str,
+    note: str,
+    today: date,
+) -> None:
+    """Refuse and give the minutes back to the same grants. A refusal for
+    business necessity, with its note, is what later makes lapsed hours payable."""
+    if request.status != "pending":
+        raise Conflict(f"the request is already {request.status}")
+    _restore(session, person, request, today)
+    _decide(request, "refused", by, today)
+    request.refusal_reason = reason
+    request.refusal_note = note
+    session.add(request)
+
+
+def cancel_leave(
+    session: Session, person: RosterPerson, request: LeaveRequest, today: date
+) -> None:
+    if request.status not in ("pending", "approved"):
+        raise Conflict(f"the request is already {request.status}")
+    _restore(session, person, request, today)
+    _decide(request, "cancelled", None, today)
+    session.add(request)
+
+
+def transfer(session: Session, person: RosterPerson, to_agency: str, on: date) -> int:
+    """Continuous service: every remaining minute moves, each grant keeping
+    its dates. Returns the minutes moved."""
+    if to_agency == person.agency_code:
+        raise Invalid(
+            "the person is already in that agency",
+            errors=[FieldError(field="body.to_agency", reason="same agency", code="same")],
+        )
+    lock_person(session, person.person_id)
+    ledger = ledger_store.load_ledger(session, person.person_id, person.agency_code)
+    _, added = ledger.transfer(to_agency, on)
+    ledger_store.append(session, person.person_id, added)
+    person.agency_code = to_agency
+    person.updated_at = now_utc()
+    session.add(person)
+    return sum(e.minutes for e in added if e.minutes > 0)
+
+
+@dataclass
+class ExpiryResult:
+    expired_minutes: int = 0
+    settlements: list[Settlement] = field(default_factory=list)
+
+
+def _refusals(session: Session, person_id: str) -> list[LeaveRequest]:
+    return list(
+        session.exec(
+            select(LeaveRequest).where(
+                col(LeaveRequest.person_id) == person_id,
+                col(LeaveRequest.status) == "refused",
+                col(LeaveRequest.refusal_reason) == "business_necessity",
+            )
+        ).all()
+    )
+
+
+def _settled_grants(session: Session, person_id: str) -> set[int]:
+    return set(
+        session.exec(
+            select(Settlement.grant_id).where(col(Settlement.person_id) == person_id)
+        ).all()
+    )
+
+
+def expire_person(session: Session, person: RosterPerson, today: date) -> ExpiryResult:
+    """Settle what a recorded business-necessity refusal kept the person from
+    taking, then expire the rest of every grant whose last day is past."""
+    lock_person(session, person.person_id)
+    ledger = ledger_store.load_ledger(session, person.person_id, person.agency_code)
+    refusals = [
+        Refusal(
+            request_id=str(r.id),
+            refused_on=r.decided_on or taipei_date(r.decided_at or r.created_at),
+            allocations=ledger.request_allocations(str(r.id)),
+            business_necessity=True,
+            # The refusal note is required by the API, so a stored refusal is on record.
+            on_record=bool(r.refusal_note),
+        )
+        for r in _refusals(session, person.person_id)
+    ]
+    result = ExpiryResult()
+    budget_exhausted = policy.agency_policy(session, person.agency_code).budget_exhausted
+    # A grant is settled once: minutes put back on it later (an approved leave
+    # cancelled after the lapse) were never refused, so they simply expire.
+    already = _settled_grants(session, person.person_id)
+    for grant_id, minutes in sorted(refused_expired_minutes(ledger, refusals, today).items()):
+        if int(grant_id) in already:
+            continue
+        decision = settlement_decision(
+            PersonStatus(person.status),
+            applied=True,
+            refused_for_business_necessity=True,
+            refusal_on_record=True,
+            budget_exhausted=budget_exhausted,
+        )
+        if decision.outcome is SettlementOutcome.NONE:
+            continue
+        lapsed_on = ledger.grant(grant_id).expires_on + timedelta(days=1)
+        ledger, added = ledger.settle(grant_id, minutes, lapsed_on, decision.outcome.value)
+        ledger_store.append(session, person.person_id, added)
+        row = Settlement(
+            person_id=person.person_id,
+            agency_code=person.agency_code,
+            grant_id=int(grant_id),
+            minutes=minutes,
+            outcome=decision.outcome.value,
+            reason=decision.reason,
+            hourly_rate=person.hourly_rate,
+            # A commendation is not money; only pay carries an amount.
+            amount=(
+                settlement_amount(minutes, person.hourly_rate)
+                if decision.outcome is SettlementOutcome.PAY
+                else Decimal(0)
+            ),
+            expired_on=lapsed_on,
+        )
+        session.add(row)
+        result.settlements.append(row)
+    ledger, added = ledger.expire_due(today)
+    ledger_store.append(session, person.person_id, added)
+    result.expired_minutes = -sum(e.minutes for e in added)
+    return result

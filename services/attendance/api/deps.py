@@ -1,0 +1,71 @@
+"""Declared permissions of the attendance routes, and the dependencies they share."""
+
+# No `from __future__ import annotations`: FastAPI resolves these aliases at import.
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from services.attendance.access import with_scopes
+from services.attendance.settings import AttendanceSettings
+from services.attendance.store.locking import begin_immediate
+from services.common.db import get_session
+from services.common.internal_auth import require
+from services.common.principal import Principal
+
+ROSTER_IMPORT = "attendance:roster:import"
+RECORDS_READ = "attendance:records:read"
+RECORDS_WRITE = "attendance:records:write"
+RECORDS_IMPORT = "attendance:records:import"
+OVERTIME_REQUEST = "attendance:overtime:request"
+OVERTIME_APPROVE = "attendance:overtime:approve"
+COMP_REQUEST = "attendance:comp:request"
+COMP_APPROVE = "attendance:comp:approve"
+COMP_TRANSFER = "attendance:comp:transfer"
+POLICY_READ = "attendance:policy:read"
+POLICY_WRITE = "attendance:policy:write"
+SETTLEMENT_READ = "attendance:settlement:read"
+REPORTS_READ = "attendance:reports:read"
+
+RosterImporter = Annotated[Principal, Depends(require(ROSTER_IMPORT))]
+RecordsReader = Annotated[
+    Principal, Depends(require(*with_scopes(RECORDS_READ, "self", "unit", "agency")))
+]
+RecordsWriter = Annotated[Principal, Depends(require(*with_scopes(RECORDS_WRITE, "agency")))]
+RecordsImporter = Annotated[Principal, Depends(require(RECORDS_IMPORT))]
+OvertimeRequester = Annotated[
+    Principal, Depends(require(*with_scopes(OVERTIME_REQUEST, "self", "agency")))
+]
+OvertimeApprover = Annotated[Principal, Depends(require(*with_scopes(OVERTIME_APPROVE, "unit")))]
+CompRequester = Annotated[
+    Principal, Depends(require(*with_scopes(COMP_REQUEST, "self", "agency")))
+]
+CompApprover = Annotated[Principal, Depends(require(*with_scopes(COMP_APPROVE, "unit")))]
+CompTransferrer = Annotated[Principal, Depends(require(*with_scopes(COMP_TRANSFER, "agency")))]
+PolicyReader = Annotated[Principal, Depends(require(*with_scopes(POLICY_READ, "agency")))]
+PolicyWriter = Annotated[Principal, Depends(require(*with_scopes(POLICY_WRITE, "agency")))]
+SettlementReader = Annotated[
+    Principal, Depends(require(*with_scopes(SETTLEMENT_READ, "agency")))
+]
+ReportsReader = Annotated[Principal, Depends(require(*with_scopes(REPORTS_READ, "agency")))]
+
+
+def _write_session(session: Annotated[Session, Depends(get_session, scope="function")]) -> Iterator[Session]:
+    # Writes that move a balance or add to a person's hours open the
+    # transaction as BEGIN IMMEDIATE on SQLite before reading anything.
+    begin_immediate(session)
+    yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(_write_session, scope="function")]
+
+
+def _settings(request: Request) -> AttendanceSettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, AttendanceSettings)
+    return settings
+
+
+SettingsDep = Annotated[AttendanceSettings, Depends(_settings)]

@@ -1,0 +1,158 @@
+"""Typed clients of the services training calls: speakers (lecturers, engagements)
+and directory (persons, agency subtrees).
+
+Each call carries the caller's principal: the request's internal token is exchanged
+at the gateway for one addressed to the peer. Tests replace `peer_clients` with a
+provider that mints tokens itself and a transport into the peer's app.
+
+The directory contract assumed here: `GET /persons/{id}` answers
+`{"id", "agency_code", "unit_id"}` (404 when unknown) and
+`GET /agencies/{code}/subtree` answers `{"codes": [...]}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+import httpx
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from services.common.errors import ServiceUnavailable
+from services.common.internal_auth import bearer
+from services.common.peers import GatewayTokenExchange, PeerClient, TokenProvider
+from services.training.settings import TrainingSettings
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Lecturer(BaseModel):
+    id: int
+    name: str
+    active: bool = True
+
+
+class EngagementRequest(BaseModel):
+    class_ref: str
+    session_number: int
+    lecturer_id: int
+    agency_code: str
+    held_on: date
+    hours: Decimal
+    topic: str = ""
+
+
+class Engagement(BaseModel):
+    id: int
+    class_ref: str
+    session_number: int
+    lecturer_id: int
+
+
+class DirectoryPerson(BaseModel):
+    id: str
+    agency_code: str
+    unit_id: int | str | None = None
+
+
+def _parse(model: type[M], peer: str, response: httpx.Response) -> M:
+    try:
+        return model.model_validate(response.json())
+    except (ValueError, ValidationError):
+        raise ServiceUnavailable(f"the {peer} service answered in an unexpected shape") from None
+
+
+class SpeakersClient:
+    def __init__(self, peer: PeerClient) -> None:
+        self._peer = peer
+
+    def lecturer(self, lecturer_id: int) -> Lecturer | None:
+        response = self._peer.request("GET", f"/lecturers/{lecturer_id}")
+        if response.status_code == 404:
+            return None
+        self._peer.json_or_raise(response)
+        return _parse(Lecturer, "speakers", response)
+
+    def record_engagement(self, body: EngagementRequest) -> Engagement:
+        response = self._peer.request("POST", "/engagements", json=body.model_dump(mode="json"))
+        self._peer.json_or_raise(response)
+        return _parse(Engagement, "speakers", response)
+
+    def withdraw_engagement(self, engagement_id: int) -> None:
+        response = self._peer.request("DELETE", f"/engagements/{engagement_id}")
+        if response.status_code not in (204, 404):
+            self._peer.json_or_raise(response)
+
+
+class DirectoryClient:
+    def __init__(self, peer: PeerClient) -> None:
+        self._peer = peer
+
+    def person(self, person_id: str) -> DirectoryPerson | None:
+        response = self._peer.request("GET", f"/persons/{person_id}")
+        if response.status_code == 404:
+            return None
+        self._peer.json_or_raise(response)
+        return _parse(DirectoryPerson, "directory", response)
+
+    def subtree(self, agency_code: str) -> list[str]:
+        response = self._peer.request("GET", f"/agencies/{agency_code}/subtree")
+        body = self._peer.json_or_raise(response)
+        codes = body.get("codes") if isinstance(body, dict) else None
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ServiceUnavailable("the directory service answered in an unexpected shape")
+        return list(codes)
+
+
+class Peers:
+    """The clients of one request; built lazily so a request that calls no peer
+    exchanges no token."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        tokens: TokenProvider,
+        transports: Mapping[str, httpx.BaseTransport] | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self._urls = dict(urls)
+        self._tokens = tokens
+        self._transports = dict(transports or {})
+        self._timeout = timeout
+        self._open: list[PeerClient] = []
+
+    def _client(self, peer: str) -> PeerClient:
+        url = self._urls.get(peer)
+        if not url:
+            raise ServiceUnavailable(f"the {peer} service is not configured")
+        client = PeerClient(
+            peer, url, self._tokens, transport=self._transports.get(peer), timeout=self._timeout
+        )
+        self._open.append(client)
+        return client
+
+    def speakers(self) -> SpeakersClient:
+        return SpeakersClient(self._client("speakers"))
+
+    def directory(self) -> DirectoryClient:
+        return DirectoryClient(self._client("directory"))
+
+    def close(self) -> None:
+        for client in self._open:
+            client.close()
+        self._open.clear()
+
+
+def peer_clients(request: Request) -> Iterator[Peers]:
+    """Dependency: peers reached on the caller's behalf through the gateway's exchange."""
+    settings: TrainingSettings = request.app.state.settings
+    token = bearer(request) or ""
+    peers = Peers(settings.peer_urls, GatewayTokenExchange(settings.gateway_url, token))
+    try:
+        yield peers
+    finally:
+        peers.close()

@@ -1,0 +1,1 @@
+"""Queries of the training database, one module per aggregate; none commits."""
