@@ -29,9 +29,14 @@ class ResolvedAccount(BaseModel):
 
     @property
     def usable(self) -> bool:
-        """Active account of a person still in service (machine owners included:
-        an importer whose owner left must be reassigned before it runs again)."""
-        return self.status == "active" and self.person_status in (None, "active")
+        """Active, and bound to a person still in service: a human account to its
+        holder, a machine account to its owner (an importer whose owner left must
+        be reassigned before it runs again). An account bound to nobody would be
+        a shared account, which the security rules forbid."""
+        bound = self.person_id is not None if self.kind == "human" else True
+        # person_status is the holder's, or for a machine account its owner's;
+        # it is absent when nobody stands behind the account.
+        return self.status == "active" and bound and self.person_status == "active"
 
 
 class AccountResolver:

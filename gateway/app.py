@@ -101,6 +101,8 @@ def create_app(
         settings.rate_limit_key_prefix,
     )
     holder: list[Runtime] = []
+    # Built on first request: it imports every service's app.
+    merged_document: dict[str, Any] = {}
 
     def runtime() -> Runtime:
         if not holder:
@@ -240,11 +242,10 @@ def create_app(
 
     @api.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
-        current = runtime()
-        if current.openapi is None:
+        if not merged_document:
             documents = {svc: openapi.service_document(svc) for svc in SERVICES}
-            current.openapi = openapi.merge(api.openapi(), documents)
-        return JSONResponse(current.openapi)
+            merged_document.update(openapi.merge(api.openapi(), documents))
+        return JSONResponse(merged_document)
 
     @api.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

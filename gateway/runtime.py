@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 
@@ -19,7 +18,6 @@ class Runtime:
     client: httpx.AsyncClient
     resolver: AccountResolver
     authenticator: Authenticator
-    openapi: dict[str, Any] | None = field(default=None)
 
     async def aclose(self) -> None:
         await self.forwarder.aclose()

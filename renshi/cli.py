@@ -62,32 +62,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def seed_demo() -> str | None:
-    """Seed the demo directory when it is empty; returns the importer's secret
-    when it was created now."""
-    from sqlmodel import Session
+def seed_demo() -> None:
+    """Seed the demo directory when it is empty. The demo importer's client
+    secret is made here and kept, readable by the owner only, in ./var/."""
+    import secrets
+
+    from sqlmodel import Session, select
 
     from services.common.db import make_engine
     from services.directory import demo
+    from services.directory.models import Agency
 
+    settings = service_settings("directory")
+    engine = make_engine(settings.database_url)
     secret_file = VAR_DIR / "demo-importer-secret"
-    engine = make_engine(service_settings("directory").database_url)
-    created = None
     with Session(engine) as session:
-        if not secret_file.exists():
-            import secrets
-
-            created = secrets.token_urlsafe(24)
-        if demo.seed_demo(session, importer_secret=created or secret_file.read_text().strip()):
-            session.commit()
-            if created:
-                fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(created)
-        else:
-            created = None
+        empty = session.exec(select(Agency).limit(1)).first() is None
+        secret = secrets.token_urlsafe(24) if empty else None
+        demo.seed_demo(session, importer_secret=secret,
+                       national_id_key=settings.national_id_key)
+        session.commit()
     engine.dispose()
-    return created
+    if secret is not None:
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
 
 
 def cmd_up(args: argparse.Namespace) -> int:

@@ -57,6 +57,10 @@ class Problem(Exception):
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail
+        if status is not None and status != self.status:
+            # A bare Problem(status=...) takes the status's own slug and title.
+            default_slug, default_title = _STATUS_SLUGS.get(status, (self.slug, self.title))
+            self.slug, self.title = default_slug, default_title
         self.status = status or self.status
         self.slug = slug or self.slug
         self.title = title or self.title

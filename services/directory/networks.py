@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 
 
 class InvalidNetwork(ValueError):
@@ -22,12 +21,3 @@ def normalise_network(text: str) -> str:
         raise InvalidNetwork("allowing every address (/0) is forbidden")
     return str(network)
 
-
-def normalise_networks(texts: Iterable[str]) -> list[str]:
-    """Canonical, de-duplicated, in the order given."""
-    out: list[str] = []
-    for text in texts:
-        network = normalise_network(text)
-        if network not in out:
-            out.append(network)
-    return out

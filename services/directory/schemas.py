@@ -58,6 +58,13 @@ FlexibleDate = Annotated[date, BeforeValidator(_roc_or_iso_date)]
 Network = Annotated[str, StringConstraints(max_length=64), AfterValidator(normalise_network)]
 
 
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Networks = Annotated[list[Network], Field(max_length=50), AfterValidator(_unique)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -205,7 +212,7 @@ class AccountCreate(Strict):
     agency_code: AgencyCode
     include_subordinates: bool = False
     roles: list[RoleName] = Field(default_factory=list, max_length=20)
-    allowed_networks: list[Network] = Field(default_factory=list, max_length=50)
+    allowed_networks: Networks = Field(default_factory=list)
 
 
 class AccountUpdate(Strict):
@@ -213,7 +220,7 @@ class AccountUpdate(Strict):
                                               max_length=500)] | None = None
     agency_code: AgencyCode | None = None
     include_subordinates: bool | None = None
-    allowed_networks: list[Network] | None = Field(default=None, max_length=50)
+    allowed_networks: Networks | None = None
 
 
 class AccountRoles(Strict):

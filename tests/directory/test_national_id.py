@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.directory import national_id
-from services.directory.national_id import InvalidNationalId, LETTER_CODES
+from services.directory.national_id import LETTER_CODES, InvalidNationalId
 
 KEY = "a-test-key-of-sufficient-length"
 

@@ -73,7 +73,7 @@ def _assert_no_clear_ids(*texts):
 
 
 def test_lines_split_across_any_chunk_boundary():
-    data = "a,b\r\nc,\"d\ne\"\nf".encode()
+    data = b"a,b\r\nc,\"d\ne\"\nf"
     for size in (1, 2, 3, 100):
         splitter = LineSplitter()
         lines = []
@@ -118,8 +118,8 @@ def test_csv_header_problems_refuse_the_file(header):
 
 
 def test_jsonl_records():
-    out = _read(b'{"id": "X1", "name": " a ", "agency_code": "A01"}\n\n[1]\n{"id": 1, "zz": 2}\n{"id',
-                fmt="jsonl")
+    data = b'{"id": "X1", "name": " a ", "agency_code": "A01"}\n\n[1]\n{"id": 1, "zz": 2}\n{"id'
+    out = _read(data, fmt="jsonl")
     assert out == [Record(1, {"id": "X1", "name": "a", "agency_code": "A01"}),
                    RowError(3, "row", "expected a JSON object"),
                    RowError(4, "row", "unknown field(s): zz"),
@@ -217,6 +217,20 @@ def test_jsonl_import(api, demo, db):
     _assert_no_clear_ids(json.dumps(report))
 
 
+def test_jsonl_rows_may_give_different_fields(api, demo, db):
+    lines = [
+        {"id": "J1", "name": "甲", "agency_code": "A01", "email": "j1@example.gov.tw"},
+        {"id": "J2", "name": "乙", "agency_code": "A02", "unit_code": "OPS", "phone": "0912345678"},
+        {"id": "J3", "name": "丙", "agency_code": "A01", "national_id": ID2},
+    ]
+    body = "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+    report = _import(api, body.encode(), fmt="jsonl").json()
+    assert (report["created"], report["failed"]) == (3, 0), report
+    assert db.get(Person, "J2").phone == "0912345678" and db.get(Person, "J2").unit_id
+    assert db.get(Person, "J1").email == "j1@example.gov.tw"
+    db.rollback()
+
+
 def test_national_id_of_another_stored_person_is_refused(api, demo, db):
     _import(api, f"id,name,agency_code,national_id\nN1,甲,A01,{ID1}\n".encode())
     report = _import(api, f"id,name,agency_code,national_id\nN2,乙,A01,{ID1}\n".encode()).json()
@@ -225,7 +239,8 @@ def test_national_id_of_another_stored_person_is_refused(api, demo, db):
 
 
 def test_supervisors_must_come_first(api, demo, db):
-    body = "id,name,agency_code,supervisor_id\nS2,乙,A01,S1\nS1,甲,A01,\nS3,丙,A01,S1\nS4,丁,A01,S4\n"
+    body = ("id,name,agency_code,supervisor_id\n"
+            "S2,乙,A01,S1\nS1,甲,A01,\nS3,丙,A01,S1\nS4,丁,A01,S4\n")
     report = _import(api, body.encode()).json()
     assert report["created"] == 2
     assert _errors(report) == [(2, "supervisor_id"), (5, "supervisor_id")]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from services.directory import national_id
 from services.directory.models import Person, personal_data_reads
 from services.directory.settings import DEVELOPMENT_NATIONAL_ID_KEY
-from services.directory import national_id
 from tests.directory.builders import create_person
 from tests.directory.conftest import (
     ADMIN,

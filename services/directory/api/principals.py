@@ -11,7 +11,9 @@ from services.directory.schemas import ClientCredentials, ResolvedPrincipal
 from services.directory.store import accounts as account_store
 from services.directory.store import principals as store
 
-router = APIRouter(tags=["principals"])
+# Only the gateway calls these (with its own internal token), so they are left
+# out of the public document and have no gateway route: clients cannot reach them.
+router = APIRouter(tags=["principals"], include_in_schema=False)
 
 
 @router.get(
@@ -44,9 +46,11 @@ def resolve_client_credentials(
     account = account_store.get_account(session, body.client_id)
     usable = account is not None and account.kind == "machine" and account.status == "active"
     current = account_store.current_secrets(session, body.client_id, now) if usable else []
-    # Every candidate is checked, and a decoy when there is none, so that an
-    # unknown account, a human one and a wrong secret take the same time.
-    hashes = [s.secret_hash for s in current] or [client_secrets.DECOY_HASH]
+    # Every candidate is checked, padded with decoys to the usual rotation
+    # overlap of two, so that an unknown account, a human one and a wrong
+    # secret take the same time as a real refusal.
+    hashes = [s.secret_hash for s in current]
+    hashes += [client_secrets.DECOY_HASH] * max(0, 2 - len(hashes))
     presented = body.client_secret.get_secret_value()
     matched = [client_secrets.verify(presented, h) for h in hashes]
     if account is None or not current or not any(matched):
