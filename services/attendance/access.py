@@ -63,7 +63,7 @@ class Reach:
         if self.everything:
             return true()
         return col(person_column).in_(
-            select(RosterPerson.person_id).where(self.roster_clause())
+            select(col(RosterPerson.person_id)).where(self.roster_clause())
         )
 
 
@@ -91,9 +91,7 @@ def reach(
             own = session.get(RosterPerson, principal.person_id) if whole_unit else None
             if own is not None and own.unit_code is not None:
                 unit = (own.agency_code, own.unit_code)
-    return Reach(
-        agencies=agencies, supervisor=supervisor, unit=unit, persons=persons
-    )
+    return Reach(agencies=agencies, supervisor=supervisor, unit=unit, persons=persons)
 
 
 def agency_reach(principal: Principal, permission: str) -> frozenset[str] | None:

@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.attendance.api import ROUTERS
 from services.attendance.models import personal_data_reads
 from services.attendance.settings import AttendanceSettings
 from services.common.app import build_service_app
@@ -12,7 +13,7 @@ def create_app(settings: AttendanceSettings | None = None) -> FastAPI:
     settings = settings or AttendanceSettings()
     return build_service_app(
         settings,
-        [personal_data_reads_router("attendance", personal_data_reads)],
+        [*ROUTERS, personal_data_reads_router("attendance", personal_data_reads)],
         title="renshi Attendance and comp time",
         description=(
             "Attendance and overtime, work-hour limits, the comp-time ledger with per- "

@@ -74,9 +74,7 @@ class AgencyPolicy(AttendanceTable, table=True):
     """An agency's own choices within the rules."""
 
     __tablename__ = "agency_policies"
-    __table_args__ = (
-        CheckConstraint("validity_months BETWEEN 1 AND 24", name="validity_months"),
-    )
+    __table_args__ = (CheckConstraint("validity_months BETWEEN 1 AND 24", name="validity_months"),)
 
     agency_code: str = Field(primary_key=True, max_length=16)
     validity_months: int = 24
@@ -208,9 +206,7 @@ class ComptimeGrant(AttendanceTable, table=True):
     person_id: str = Field(max_length=64)
     # The agency where it was earned; the entries say where it is held now.
     agency_code: str = Field(max_length=16)
-    overtime_id: int | None = Field(
-        default=None, foreign_key="overtime_records.id", unique=True
-    )
+    overtime_id: int | None = Field(default=None, foreign_key="overtime_records.id", unique=True)
     earned_on: date
     minutes: int
     expires_on: date = Field(index=True)

@@ -84,9 +84,9 @@ class ImportResult(BaseModel):
 class AgencyPolicyIn(_Strict):
     validity_months: Annotated[int, Field(ge=1, le=24)] = 24
     budget_exhausted: bool = False
-    warning_lead_days: Annotated[list[Annotated[int, Field(ge=1, le=366)]], Field(max_length=10)] = (
-        Field(default_factory=list)
-    )
+    warning_lead_days: Annotated[
+        list[Annotated[int, Field(ge=1, le=366)]], Field(max_length=10)
+    ] = Field(default_factory=list)
 
 
 class AgencyPolicyOut(AgencyPolicyIn):
@@ -261,7 +261,7 @@ class LeaveOut(BaseModel):
     decided_on: date | None
     refusal_reason: str | None
     refusal_note: str | None
-    allocations: list[AllocationOut]
+    allocations: list[AllocationOut] = Field(default_factory=list)
 
 
 class RefusalIn(_Strict):

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session
 
 from services.common.errors import Forbidden, NotFound
-from services.common.internal_auth import require
+from services.common.internal_auth import PrincipalDep, require
 from services.common.principal import Principal
 from services.training.models import RosterPerson
 
@@ -38,7 +38,7 @@ RecordWriter = Annotated[Principal, Depends(require(*_scoped(RECORDS_WRITE, "age
 ClassWriter = Annotated[Principal, Depends(require(*_scoped(CLASSES_WRITE, "agency")))]
 
 
-def _any_import_grant(principal: Principal) -> Principal:
+def _any_import_grant(principal: PrincipalDep) -> Principal:
     if not any(p.startswith(IMPORTS + ":") for p in principal.permissions):
         raise Forbidden(f"requires permission {IMPORTS}:<source>")
     return principal

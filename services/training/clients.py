@@ -26,7 +26,6 @@ from services.common.internal_auth import bearer
 from services.common.peers import GatewayTokenExchange, PeerClient, TokenProvider
 from services.training.settings import TrainingSettings
 
-
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -8,6 +8,7 @@ from sqlmodel import func, select
 from services.directory import national_id
 from services.directory.demo import PERSONS, seed_demo
 from services.directory.models import Account, Agency, ClientSecret, Person
+from services.directory.schemas import ResolvedPrincipal
 from tests.directory.conftest import GATEWAY
 
 
@@ -68,8 +69,9 @@ def test_openapi_document_is_valid_and_complete(apps):
             success = [code for code in operation["responses"] if code.startswith("2")]
             assert success and operation["responses"][success[0]].get("content"), (method, path)
     assert len(operation_ids) == len(set(operation_ids))
-    assert "directory_principals_resolve_principal" in operation_ids
-    schema = document["components"]["schemas"]["ResolvedPrincipal"]
+    # Account resolution is for the gateway only: not a public operation.
+    assert not any(path.startswith("/principals") for path in document["paths"])
+    schema = ResolvedPrincipal.model_json_schema()
     assert set(schema["properties"]) == {
         "account", "kind", "status", "person_id", "agency_code", "agency_scope", "roles",
         "permissions", "allowed_networks", "person_status"}

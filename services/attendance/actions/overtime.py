@@ -70,7 +70,9 @@ def evaluate(
     overtime = records.overtime_days(session, person.person_id, start, end)
     clocked_today: ClockedDay | None = next((c for c in clocked if c.day == day), None)
     recorded_flag = next((o.is_rest_day for o in overtime if o.day == day), None)
-    rest = rest_day_of(day, clocked_today, recorded_flag if recorded_flag is not None else is_rest_day)
+    rest = rest_day_of(
+        day, clocked_today, recorded_flag if recorded_flag is not None else is_rest_day
+    )
     regime = Regime(person.regime)
     evaluation = evaluate_overtime(
         regime,

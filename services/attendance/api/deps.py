@@ -39,20 +39,18 @@ OvertimeRequester = Annotated[
     Principal, Depends(require(*with_scopes(OVERTIME_REQUEST, "self", "agency")))
 ]
 OvertimeApprover = Annotated[Principal, Depends(require(*with_scopes(OVERTIME_APPROVE, "unit")))]
-CompRequester = Annotated[
-    Principal, Depends(require(*with_scopes(COMP_REQUEST, "self", "agency")))
-]
+CompRequester = Annotated[Principal, Depends(require(*with_scopes(COMP_REQUEST, "self", "agency")))]
 CompApprover = Annotated[Principal, Depends(require(*with_scopes(COMP_APPROVE, "unit")))]
 CompTransferrer = Annotated[Principal, Depends(require(*with_scopes(COMP_TRANSFER, "agency")))]
 PolicyReader = Annotated[Principal, Depends(require(*with_scopes(POLICY_READ, "agency")))]
 PolicyWriter = Annotated[Principal, Depends(require(*with_scopes(POLICY_WRITE, "agency")))]
-SettlementReader = Annotated[
-    Principal, Depends(require(*with_scopes(SETTLEMENT_READ, "agency")))
-]
+SettlementReader = Annotated[Principal, Depends(require(*with_scopes(SETTLEMENT_READ, "agency")))]
 ReportsReader = Annotated[Principal, Depends(require(*with_scopes(REPORTS_READ, "agency")))]
 
 
-def _write_session(session: Annotated[Session, Depends(get_session, scope="function")]) -> Iterator[Session]:
+def _write_session(
+    session: Annotated[Session, Depends(get_session, scope="function")],
+) -> Iterator[Session]:
     # Writes that move a balance or add to a person's hours open the
     # transaction as BEGIN IMMEDIATE on SQLite before reading anything.
     begin_immediate(session)

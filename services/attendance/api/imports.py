@@ -25,16 +25,23 @@ IMPORT_BODY: dict[str, Any] = {
 }
 
 
-async def read_import(request: Request, explicit: ImportFormat | None) -> tuple[bytes, ImportFormat]:
+async def read_import(
+    request: Request, explicit: ImportFormat | None
+) -> tuple[bytes, ImportFormat]:
     try:
         fmt = format_of(request.headers.get("content-type"), explicit)
     except FileError as exc:
-        raise Problem(str(exc), status=415, slug="unsupported-media-type",
-                      title="Unsupported media type") from None
+        raise Problem(
+            str(exc), status=415, slug="unsupported-media-type", title="Unsupported media type"
+        ) from None
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:
-        raise Problem("import file too large", status=413, slug="payload-too-large",
-                      title="Request body too large")
+        raise Problem(
+            "import file too large",
+            status=413,
+            slug="payload-too-large",
+            title="Request body too large",
+        )
     return body, fmt
 
 

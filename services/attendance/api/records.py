@@ -28,7 +28,6 @@ from services.attendance.api.deps import (
 from services.attendance.api.imports import IMPORT_BODY, Tally, file_problem, read_import
 from services.attendance.imports import FileError, ImportFormat, parse_rows
 from services.attendance.models import (
-    AttendanceRecord,
     AuthorityReport,
     ComptimeGrant,
     OvertimeRecord,
@@ -332,7 +331,9 @@ async def import_overtime(
     return await run_in_threadpool(_import_overtime, session, principal, body, fmt, source, dry_run)
 
 
-@router.get("/overtime", summary="Overtime records the caller may see", response_model=Page[OvertimeOut])
+@router.get(
+    "/overtime", summary="Overtime records the caller may see", response_model=Page[OvertimeOut]
+)
 def list_overtime(
     session: SessionDep,
     principal: RecordsReader,
@@ -425,4 +426,3 @@ def reject_overtime(
     by = _decider(principal, person)
     overtime_actions.reject(session, row, by, body.note if body else None)
     return _overtime_out(session, row)
-

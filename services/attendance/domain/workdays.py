@@ -72,9 +72,9 @@ def work_days(
     `(day, is_rest_day)` pairs in `also` (the day of a proposed overtime)."""
     by_day: dict[date, ClockedDay] = {}
     for c in clocked:
-        if c.day in by_day:
+        prev = by_day.get(c.day)
+        if prev is not None:
             # Two clocked records on one day (e.g. a split shift): add them up.
-            prev = by_day[c.day]
             c = ClockedDay(
                 c.day,
                 prev.normal_minutes + c.normal_minutes,
@@ -94,12 +94,10 @@ def work_days(
     days = sorted(set(by_day) | set(ot_minutes) | set(extra))
     out: list[WorkDay] = []
     for d in days:
-        c = by_day.get(d)
-        rest = rest_day_of(d, c, ot_rest.get(d, extra.get(d)))
-        if c is not None:
-            normal = c.normal_minutes
-        else:
-            normal = 0 if rest else STANDARD_DAY_MINUTES
+        today = by_day.get(d)
+        rest = rest_day_of(d, today, ot_rest.get(d, extra.get(d)))
+        standard = 0 if rest else STANDARD_DAY_MINUTES
+        normal = today.normal_minutes if today is not None else standard
         out.append(
             WorkDay(
                 day=d,
@@ -107,8 +105,8 @@ def work_days(
                 normal_minutes=normal,
                 overtime_minutes=ot_minutes.get(d, 0),
                 urgent=ot_urgent.get(d, False),
-                shift_start=c.shift_start if c is not None else None,
-                shift_end=c.shift_end if c is not None else None,
+                shift_start=today.shift_start if today is not None else None,
+                shift_end=today.shift_end if today is not None else None,
             )
         )
     return out

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, select, update
-from sqlmodel import Session, col
+from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
 from services.attendance.domain.comptime import ComptimeLedger, Entry, EntryKind, Grant
-from services.attendance.models import ComptimeAnchor, ComptimeEntry, ComptimeGrant
+from services.attendance.models import ComptimeAnchor, ComptimeEntry, ComptimeGrant, RosterPerson
 from services.common.timeutil import now_utc
 
 
@@ -115,19 +116,20 @@ def remaining_by_grant(
     session: Session,
     *,
     person_ids: Iterable[str] | None = None,
+    agency_code: str | None = None,
     expires_from: date | None = None,
     expires_to: date | None = None,
     only_positive: bool = True,
 ) -> list[GrantRemaining]:
     """Grants with what is left on each, summed in SQL, earliest expiry first."""
-    remaining = func.sum(ComptimeEntry.minutes)
+    remaining = func.sum(col(ComptimeEntry.minutes))
     stmt = (
-        select(
-            ComptimeGrant.id,
-            ComptimeGrant.person_id,
-            ComptimeGrant.earned_on,
-            ComptimeGrant.expires_on,
-            ComptimeGrant.minutes,
+        sa_select(
+            col(ComptimeGrant.id),
+            col(ComptimeGrant.person_id),
+            col(ComptimeGrant.earned_on),
+            col(ComptimeGrant.expires_on),
+            col(ComptimeGrant.minutes),
             remaining,
         )
         .join(ComptimeEntry, col(ComptimeEntry.grant_id) == col(ComptimeGrant.id))
@@ -141,6 +143,15 @@ def remaining_by_grant(
     )
     if person_ids is not None:
         stmt = stmt.where(col(ComptimeGrant.person_id).in_(list(person_ids)))
+    if agency_code is not None:
+        # The agency that holds the person now (after transfers), per the roster.
+        stmt = stmt.where(
+            col(ComptimeGrant.person_id).in_(
+                select(col(RosterPerson.person_id)).where(
+                    col(RosterPerson.agency_code) == agency_code
+                )
+            )
+        )
     if expires_from is not None:
         stmt = stmt.where(col(ComptimeGrant.expires_on) >= expires_from)
     if expires_to is not None:
@@ -158,7 +169,7 @@ def remaining_by_grant(
 
 def balance_minutes(session: Session, person_id: str) -> int:
     total = session.execute(
-        select(func.coalesce(func.sum(ComptimeEntry.minutes), 0)).where(
+        sa_select(func.coalesce(func.sum(col(ComptimeEntry.minutes)), 0)).where(
             col(ComptimeEntry.person_id) == person_id
         )
     ).scalar_one()
@@ -168,11 +179,11 @@ def balance_minutes(session: Session, person_id: str) -> int:
 def persons_with_lapsed_minutes(session: Session, today: date) -> list[str]:
     """Persons holding minutes on a grant whose last usable day is before today."""
     stmt = (
-        select(ComptimeGrant.person_id)
+        sa_select(col(ComptimeGrant.person_id))
         .join(ComptimeEntry, col(ComptimeEntry.grant_id) == col(ComptimeGrant.id))
         .where(col(ComptimeGrant.expires_on) < today)
         .group_by(col(ComptimeGrant.id), col(ComptimeGrant.person_id))
-        .having(func.sum(ComptimeEntry.minutes) > 0)
+        .having(func.sum(col(ComptimeEntry.minutes)) > 0)
     )
     return sorted({r[0] for r in session.execute(stmt)})
 

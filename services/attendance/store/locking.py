@@ -40,18 +40,18 @@ def lock_person(session: Session, person_id: str) -> None:
     values = {"person_id": person_id, "entries": 0, "updated_at": now_utc()}
     if dialect_of(session) == "postgresql":
         session.execute(
-            pg_insert(ComptimeAnchor).values(**values).on_conflict_do_nothing(
-                index_elements=["person_id"]
-            )
+            pg_insert(ComptimeAnchor)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["person_id"])
         )
     else:
         session.execute(
-            sqlite_insert(ComptimeAnchor).values(**values).on_conflict_do_nothing(
-                index_elements=["person_id"]
-            )
+            sqlite_insert(ComptimeAnchor)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["person_id"])
         )
     session.execute(
-        select(ComptimeAnchor.person_id)
+        select(col(ComptimeAnchor.person_id))
         .where(col(ComptimeAnchor.person_id) == person_id)
         .with_for_update()
     )

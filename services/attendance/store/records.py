@@ -16,9 +16,7 @@ from services.attendance.models import AttendanceRecord, AuthorityReport, Overti
 COUNTED = ("pending", "approved")
 
 
-def attendance_by_source(
-    session: Session, source: str, source_id: str
-) -> AttendanceRecord | None:
+def attendance_by_source(session: Session, source: str, source_id: str) -> AttendanceRecord | None:
     return session.exec(
         select(AttendanceRecord).where(
             col(AttendanceRecord.source) == source, col(AttendanceRecord.source_id) == source_id
@@ -108,7 +106,7 @@ def monthly_overtime_by_person(
     session: Session, agency_code: str, start: date, end: date
 ) -> dict[str, int]:
     stmt = (
-        sa_select(OvertimeRecord.person_id, func.sum(OvertimeRecord.minutes))
+        sa_select(col(OvertimeRecord.person_id), func.sum(col(OvertimeRecord.minutes)))
         .where(
             col(OvertimeRecord.agency_code) == agency_code,
             col(OvertimeRecord.day) >= start,

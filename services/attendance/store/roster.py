@@ -11,7 +11,13 @@ from services.attendance.schemas import RosterRow
 from services.common.timeutil import now_utc
 
 COMPARED = (
-    "agency_code", "unit_code", "supervisor_id", "regime", "status", "hourly_rate", "email",
+    "agency_code",
+    "unit_code",
+    "supervisor_id",
+    "regime",
+    "status",
+    "hourly_rate",
+    "email",
     "cycle_anchor",
 )
 
@@ -46,13 +52,14 @@ def values_of(row: RosterRow) -> dict[str, object]:
     }
 
 
-def upsert(
-    session: Session, existing: RosterPerson | None, row: RosterRow, source: str
-) -> str:
+def upsert(session: Session, existing: RosterPerson | None, row: RosterRow, source: str) -> str:
     """Write one roster row: 'created', 'updated' or 'unchanged'."""
     values = values_of(row)
     if existing is None:
-        session.add(RosterPerson(person_id=row.person_id, source=source, **values))
+        person = RosterPerson(person_id=row.person_id, agency_code=row.agency_code, source=source)
+        for key, value in values.items():
+            setattr(person, key, value)
+        session.add(person)
         return "created"
     if all(getattr(existing, k) == values[k] for k in COMPARED):
         return "unchanged"

@@ -1,0 +1,341 @@
+"""Attendance on PostgreSQL: the monthly warning job, a balance read, and
+concurrent leave requests against one balance.
+
+Workloads (a fresh database is created, migrated, filled and dropped):
+  1. the monthly warning job over P persons and G grants (target ≤ 60 s at
+     300,000 persons / 3,000,000 grants); baseline: the bare SQL aggregation
+     of what expires next month, from the same run
+  2. GET /persons/{id}/comp-time for a person with 200 grants, p50/p95
+     (target p95 ≤ 10 ms); baseline: the same figures from the store alone
+  3. 50 concurrent leave requests against one balance, each on its own
+     connection: elapsed time, grants made, ledger consistent; baseline: the
+     same requests one after another
+
+Run: uv run python benchmarks/attendance.py            (30,000 persons, 300,000 grants)
+     uv run python benchmarks/attendance.py --full     (300,000 persons, 3,000,000 grants)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from services.attendance.actions import comptime  # noqa: E402
+from services.attendance.actions.problems import NotEnoughComptime  # noqa: E402
+from services.attendance.jobs import monthly_warnings  # noqa: E402
+from services.attendance.settings import AttendanceSettings  # noqa: E402
+from services.attendance.store import ledger, roster  # noqa: E402
+from services.attendance.store.locking import begin_immediate  # noqa: E402
+from services.common.db import make_engine  # noqa: E402
+from services.common.migrate import upgrade  # noqa: E402
+
+TODAY = date(2025, 2, 1)
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def timed(label: str, fn: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn()
+    elapsed = time.perf_counter() - start
+    print(f"  {label}: {elapsed:.2f} s")
+    return elapsed, result
+
+
+def fill(url: str, persons: int, grants: int) -> None:
+    """Synthetic data in SQL: grants spread over two years of overtime, each
+    with its grant entry, a third of them partly used."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                """
+            INSERT INTO roster_persons (person_id, agency_code, unit_code, supervisor_id,
+                regime, status, hourly_rate, source, updated_at)
+            SELECT 'P' || i, 'A' || (i % 100), 'U' || (i % 2000),
+                   CASE WHEN i % 20 = 0 THEN NULL ELSE 'P' || (i - i % 20) END,
+                   'regular', 'active', 200, 'bench', now()
+            FROM generate_series(0, :n - 1) AS i
+            """
+            ),
+            {"n": persons},
+        )
+        conn.execute(
+            text(
+                """
+            INSERT INTO comptime_grants (id, person_id, agency_code, earned_on, minutes,
+                expires_on, created_at)
+            SELECT g, 'P' || (g % :n), 'A' || ((g % :n) % 100), d, 60 * (1 + g % 4),
+                   (d + interval '24 months' - interval '1 day')::date, now()
+            FROM (SELECT g, (CAST(:today AS date) - ((g::bigint * 7919) % 720)::int)::date AS d
+                  FROM generate_series(1, :g) AS g) AS s
+            """
+            ),
+            {"n": persons, "g": grants, "today": TODAY},
+        )
+        conn.execute(text("SELECT setval('comptime_grants_id_seq', :g)"), {"g": grants})
+        conn.execute(
+            text(
+                """
+            INSERT INTO comptime_entries (person_id, grant_id, kind, minutes, on_day,
+                agency_code, created_at)
+            SELECT person_id, id, 'grant', minutes, earned_on, agency_code, now()
+            FROM comptime_grants
+            UNION ALL
+            SELECT person_id, id, 'use', -60, earned_on + 1, agency_code, now()
+            FROM comptime_grants WHERE id % 3 = 0
+            """
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO comptime_anchors (person_id, entries, updated_at) "
+                "SELECT person_id, 0, now() FROM roster_persons"
+            )
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+def bench_warnings(url: str) -> None:
+    print("1. monthly warning job")
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        baseline, count = timed(
+            "baseline: SQL aggregation of next month's expiring grants",
+            lambda: conn.execute(
+                text(
+                    """
+                SELECT count(*) FROM (
+                  SELECT g.id FROM comptime_grants g
+                  JOIN comptime_entries e ON e.grant_id = g.id
+                  WHERE g.expires_on BETWEEN '2025-03-01' AND '2025-03-31'
+                  GROUP BY g.id HAVING sum(e.minutes) > 0) AS x
+                """
+                )
+            ).scalar_one(),
+        )
+    engine.dispose()
+    settings = AttendanceSettings(database_url=url, environment="test")
+    elapsed, summary = timed("job", lambda: monthly_warnings(settings=settings, today=TODAY))
+    print(f"  grants expiring: {count}; job summary: {summary}")
+    print(f"  job / baseline: {elapsed / baseline:.1f}x  (target: job ≤ 60 s at full size)")
+
+
+def bench_balance(url: str, samples: int) -> None:
+    print("2. balance of a person with 200 grants")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO roster_persons (person_id, agency_code, regime, status, "
+                "hourly_rate, source, updated_at) VALUES "
+                "('HEAVY', 'A1', 'regular', 'active', 200, 'bench', now())"
+            )
+        )
+        conn.execute(
+            text(
+                """
+            WITH g AS (
+              INSERT INTO comptime_grants (person_id, agency_code, earned_on, minutes,
+                  expires_on, created_at)
+              SELECT 'HEAVY', 'A1', d, 120,
+                     (d + interval '24 months' - interval '1 day')::date, now()
+              FROM (SELECT (CAST(:today AS date) - i * 3)::date AS d
+                    FROM generate_series(1, 200) AS i) AS s
+              RETURNING id, earned_on)
+            INSERT INTO comptime_entries (person_id, grant_id, kind, minutes, on_day,
+                agency_code, created_at)
+            SELECT 'HEAVY', id, 'grant', 120, earned_on, 'A1', now() FROM g
+            """
+            ),
+            {"today": TODAY},
+        )
+    engine.dispose()
+
+    from fastapi.testclient import TestClient
+
+    from services.attendance.app import create_app
+    from services.common.internal_auth import mint_internal_token
+    from services.common.keys import generate
+    from services.common.principal import Principal
+
+    keys = generate()
+    app = create_app(
+        AttendanceSettings(
+            database_url=url, environment="test", internal_public_key=keys.public_pem
+        )
+    )
+    principal = Principal(
+        sub="bench",
+        kind="human",
+        person_id="HEAVY",
+        permissions=["attendance:records:read:self"],
+    )
+    store_engine = make_engine(url)
+
+    def store_call() -> None:
+        from sqlmodel import Session
+
+        with Session(store_engine) as session:
+            ledger.remaining_by_grant(session, person_ids=["HEAVY"])
+
+    def percentiles(fn: Any) -> tuple[float, float]:
+        for _ in range(20):
+            fn()
+        times = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        times.sort()
+        return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+    with TestClient(app) as client:
+
+        def api_call() -> None:
+            token = mint_internal_token(
+                principal, audience="attendance", private_pem=keys.private_pem, kid=keys.kid
+            )
+            response = client.get(
+                "/persons/HEAVY/comp-time", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert response.status_code == 200, response.text
+            assert len(response.json()["grants"]) == 200
+
+        s50, s95 = percentiles(store_call)
+        a50, a95 = percentiles(api_call)
+    store_engine.dispose()
+    print(f"  baseline (store only): p50 {s50:.2f} ms, p95 {s95:.2f} ms")
+    print(
+        f"  API (token check + store + JSON): p50 {a50:.2f} ms, p95 {a95:.2f} ms"
+        "  (target p95 ≤ 10 ms)"
+    )
+
+
+def bench_concurrent(url: str, threads: int) -> None:
+    print(f"3. {threads} concurrent leave requests against one balance")
+    engine = make_engine(url, pool_size=threads)
+    held_hours = threads // 2
+
+    def setup(person_id: str) -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO roster_persons (person_id, agency_code, regime, status, "
+                    "hourly_rate, source, updated_at) VALUES "
+                    "(:p, 'A1', 'regular', 'active', 200, 'bench', now())"
+                ),
+                {"p": person_id},
+            )
+            conn.execute(
+                text(
+                    """
+                WITH g AS (
+                  INSERT INTO comptime_grants (person_id, agency_code, earned_on, minutes,
+                      expires_on, created_at)
+                  VALUES (:p, 'A1', :d, :m, :e, now()) RETURNING id)
+                INSERT INTO comptime_entries (person_id, grant_id, kind, minutes, on_day,
+                    agency_code, created_at)
+                SELECT :p, id, 'grant', :m, :d, 'A1', now() FROM g
+                """
+                ),
+                {
+                    "p": person_id,
+                    "d": TODAY,
+                    "m": held_hours * 60,
+                    "e": TODAY + timedelta(days=700),
+                },
+            )
+
+    from sqlmodel import Session
+
+    def one(person_id: str, i: int, barrier: threading.Barrier | None) -> bool:
+        if barrier is not None:
+            barrier.wait()
+        with Session(engine, expire_on_commit=False) as session:
+            begin_immediate(session)
+            person = roster.get(session, person_id)
+            assert person is not None
+            starts = datetime.fromisoformat(f"2025-03-{1 + i % 28:02d}T09:00:00+08:00")
+            try:
+                comptime.request_leave(session, person, starts, 60, "bench")
+            except NotEnoughComptime:
+                session.rollback()
+                return False
+            session.commit()
+            return True
+
+    def check(person_id: str, granted: int) -> str:
+        with engine.connect() as conn:
+            total = conn.execute(
+                text("SELECT sum(minutes) FROM comptime_entries WHERE person_id = :p"),
+                {"p": person_id},
+            ).scalar_one()
+        ok = granted == held_hours and total == 0
+        return f"granted {granted} of {threads} (held {held_hours} h), ledger sum {total}: " + (
+            "consistent" if ok else "INCONSISTENT"
+        )
+
+    setup("SERIAL")
+    _, outcomes = timed(
+        "baseline: one after another", lambda: [one("SERIAL", i, None) for i in range(threads)]
+    )
+    print("   ", check("SERIAL", sum(outcomes)))
+    setup("PARALLEL")
+    barrier = threading.Barrier(threads)
+
+    def parallel() -> list[bool]:
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(lambda i: one("PARALLEL", i, barrier), range(threads)))
+
+    _, outcomes = timed("concurrent", parallel)
+    print("   ", check("PARALLEL", sum(outcomes)))
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="300,000 persons, 3,000,000 grants")
+    parser.add_argument("--persons", type=int, default=30_000)
+    parser.add_argument("--grants", type=int, default=300_000)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=50)
+    parser.add_argument("--pg-url", default=PG_ADMIN_URL, help="server to create the DB on")
+    args = parser.parse_args()
+    if args.full:
+        args.persons, args.grants = 300_000, 3_000_000
+    name = f"renshi_bench_attendance_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(args.pg_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade("attendance", url)
+        print(f"filling {args.persons:,} persons and {args.grants:,} grants")
+        timed("fill", lambda: fill(url, args.persons, args.grants))
+        bench_warnings(url)
+        bench_balance(url, args.samples)
+        bench_concurrent(url, args.threads)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""The caller's own notices: comp time about to expire, and unit lists for supervisors."""
+
+# No `from __future__ import annotations`: FastAPI resolves annotations at import.
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlmodel import col, select
+
+from services.attendance.api.deps import RecordsReader
+from services.attendance.models import Notice
+from services.attendance.schemas import NoticeOut
+from services.common.db import SessionDep
+from services.common.errors import NotFound
+from services.common.pagination import Page, PageParams, encode_cursor, page_params
+
+router = APIRouter(tags=["notices"])
+
+
+@router.get("/me/notices", summary="My notices, newest first", response_model=Page[NoticeOut])
+def list_my_notices(
+    session: SessionDep,
+    principal: RecordsReader,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[NoticeOut]:
+    if principal.person_id is None:
+        raise NotFound("the caller has no person record")
+    stmt = select(Notice).where(col(Notice.recipient_id) == principal.person_id)
+    after = page.after(int)
+    if after is not None:
+        stmt = stmt.where(col(Notice.id) < after)
+    rows = list(session.exec(stmt.order_by(col(Notice.id).desc()).limit(page.limit + 1)).all())
+    items = [NoticeOut.model_validate(r, from_attributes=True) for r in rows[: page.limit]]
+    nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+    return Page[NoticeOut](items=items, next_cursor=nxt, limit=page.limit)

@@ -1,0 +1,153 @@
+"""Scheduled jobs of the attendance service (`renshi jobs run attendance.<name>`).
+
+Each job reads `AttendanceSettings()` for its database, takes the day's
+claim so that one replica runs it (see `store.job_runs`), and is idempotent:
+a second run on the same day is skipped, and even a forced rerun finds
+nothing left to do (expired grants hold no minutes; notices have dedupe keys).
+`today` is injectable so that tests can run a job on any Taipei day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.attendance.actions import warnings
+from services.attendance.actions.comptime import expire_person
+from services.attendance.delivery import deliver_pending
+from services.attendance.settings import AttendanceSettings
+from services.attendance.store import job_runs, roster
+from services.attendance.store import ledger as ledger_store
+from services.attendance.store.locking import begin_immediate
+from services.common.db import make_engine
+from services.common.timeutil import today_taipei
+
+# Persons per transaction in the expiry job: short transactions keep the
+# SQLite write lock (and PostgreSQL row locks) brief for concurrent requests.
+EXPIRY_BATCH = 200
+
+Body = Callable[[Engine, AttendanceSettings, date], dict[str, Any]]
+
+
+def _run(
+    name: str,
+    body: Body,
+    settings: AttendanceSettings | None,
+    today: date | None,
+    force: bool,
+) -> dict[str, Any]:
+    settings = settings or AttendanceSettings()
+    day = today or today_taipei()
+    engine = make_engine(settings.database_url)
+    try:
+        with job_runs.claim(engine, name, day, force=force) as claim:
+            if not claim.acquired:
+                return {"job": name, "day": day.isoformat(), "skipped": claim.reason}
+            claim.summary = {"job": name, "day": day.isoformat(), **body(engine, settings, day)}
+            return claim.summary
+    finally:
+        engine.dispose()
+
+
+def _expire(engine: Engine, _settings: AttendanceSettings, today: date) -> dict[str, Any]:
+    with Session(engine) as session:
+        persons = ledger_store.persons_with_lapsed_minutes(session, today)
+    expired = settled = missing = 0
+    for start in range(0, len(persons), EXPIRY_BATCH):
+        with Session(engine, expire_on_commit=False) as session:
+            begin_immediate(session)
+            people = roster.by_ids(session, persons[start : start + EXPIRY_BATCH])
+            for person_id in persons[start : start + EXPIRY_BATCH]:
+                person = people.get(person_id)
+                if person is None:
+                    # Without a roster row there is no status or rate to settle
+                    # with; the grant waits for the roster import.
+                    missing += 1
+                    continue
+                result = expire_person(session, person, today)
+                expired += result.expired_minutes
+                settled += len(result.settlements)
+            session.commit()
+    return {
+        "persons": len(persons),
+        "expired_minutes": expired,
+        "settlements": settled,
+        "missing_roster": missing,
+    }
+
+
+def _monthly(engine: Engine, settings: AttendanceSettings, today: date) -> dict[str, Any]:
+    with Session(engine) as session:
+        begin_immediate(session)
+        summary = warnings.monthly_notices(session, today)
+        session.commit()
+    delivered = deliver_pending(engine, settings)
+    return {
+        **summary,
+        "webhook": delivered.webhook,
+        "email": delivered.email,
+        "delivery_failures": delivered.failed,
+    }
+
+
+def _lead(engine: Engine, settings: AttendanceSettings, today: date) -> dict[str, Any]:
+    with Session(engine) as session:
+        begin_immediate(session)
+        summary = warnings.lead_time_notices(session, today)
+        session.commit()
+    delivered = deliver_pending(engine, settings)
+    return {
+        **summary,
+        "webhook": delivered.webhook,
+        "email": delivered.email,
+        "delivery_failures": delivered.failed,
+    }
+
+
+def _deliver(engine: Engine, settings: AttendanceSettings, _today: date) -> dict[str, Any]:
+    delivered = deliver_pending(engine, settings)
+    return {
+        "webhook": delivered.webhook,
+        "email": delivered.email,
+        "delivery_failures": delivered.failed,
+    }
+
+
+def expire(
+    *, settings: AttendanceSettings | None = None, today: date | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Settle refused hours and expire whatever lapsed before today."""
+    return _run("expire", _expire, settings, today, force)
+
+
+def monthly_warnings(
+    *, settings: AttendanceSettings | None = None, today: date | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Notices of comp time expiring next month, per person and per supervisor."""
+    return _run("monthly-warnings", _monthly, settings, today, force)
+
+
+def lead_warnings(
+    *, settings: AttendanceSettings | None = None, today: date | None = None, force: bool = False
+) -> dict[str, Any]:
+    """The agencies' extra warnings at their configured lead times."""
+    return _run("lead-warnings", _lead, settings, today, force)
+
+
+def deliver_notices(
+    *, settings: AttendanceSettings | None = None, today: date | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Retry notices a webhook or mail server did not accept earlier."""
+    return _run("deliver-notices", _deliver, settings, today, force=True)
+
+
+JOBS: dict[str, Callable[[], dict[str, Any]]] = {
+    "expire": expire,
+    "monthly-warnings": monthly_warnings,
+    "lead-warnings": lead_warnings,
+    "deliver-notices": deliver_notices,
+}

@@ -1,0 +1,1 @@
+"""Routers of the training service: HTTP in, schemas out."""

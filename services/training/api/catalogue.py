@@ -1,0 +1,92 @@
+"""Portal categories and courses: reference data, readable by anyone who reads records."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from services.common.db import SessionDep
+from services.common.errors import Conflict, FieldError, Invalid, NotFound
+from services.common.pagination import Page, PageParams, page_params
+from services.training.access import ClassWriter, RecordReader
+from services.training.domain.topics import Topic
+from services.training.models import Course
+from services.training.schemas.catalogue import CategoryIn, CategoryOut, CourseCreate, CourseOut
+from services.training.schemas.common import Code
+from services.training.store import catalogue
+
+router = APIRouter(tags=["catalogue"])
+
+
+def course_out(course: Course) -> CourseOut:
+    assert course.id is not None
+    return CourseOut(
+        id=course.id,
+        source=course.source,
+        external_id=course.external_id,
+        title=course.title,
+        category_code=course.category_code,
+        topics=sorted(catalogue.decode_topics(course.topics)),
+        hours=course.hours,
+        is_digital=course.is_digital,
+    )
+
+
+@router.get("/categories", summary="Portal course categories", response_model=list[CategoryOut])
+def list_categories(session: SessionDep, _who: RecordReader) -> list[CategoryOut]:
+    return [CategoryOut(code=c.code, name=c.name) for c in catalogue.list_categories(session)]
+
+
+@router.put(
+    "/categories/{code}",
+    summary="Add or rename a portal course category",
+    response_model=CategoryOut,
+    responses={201: {"model": CategoryOut, "description": "Created"}},
+)
+def put_category(
+    code: Annotated[Code, Path()],
+    body: CategoryIn,
+    session: SessionDep,
+    _who: ClassWriter,
+    response: Response,
+) -> CategoryOut:
+    category, created = catalogue.put_category(session, code, body.name)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return CategoryOut(code=category.code, name=category.name)
+
+
+@router.post("/courses", summary="Add a course", response_model=CourseOut, status_code=201)
+def create_course(body: CourseCreate, session: SessionDep, _who: ClassWriter) -> CourseOut:
+    if catalogue.find_course(session, body.source, body.external_id) is not None:
+        raise Conflict("this source already has a course with this external id")
+    if body.category_code not in catalogue.category_codes(session):
+        raise Invalid(
+            "unknown category",
+            errors=[FieldError(field="body.category_code", reason="unknown category")],
+        )
+    course = catalogue.add_course(session, **body.model_dump())
+    return course_out(course)
+
+
+@router.get("/courses", summary="List courses", response_model=Page[CourseOut])
+def list_courses(
+    session: SessionDep,
+    _who: RecordReader,
+    page: Annotated[PageParams, Depends(page_params)],
+    source: Annotated[str | None, Query(max_length=32)] = None,
+    topic: Topic | None = None,
+) -> Page[CourseOut]:
+    rows, cursor = catalogue.list_courses(session, page, source, topic)
+    return Page[CourseOut](
+        items=[course_out(c) for c in rows], next_cursor=cursor, limit=page.limit
+    )
+
+
+@router.get("/courses/{course_id}", summary="One course", response_model=CourseOut)
+def get_course(
+    course_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: RecordReader
+) -> CourseOut:
+    course = catalogue.get_course(session, course_id)
+    if course is None:
+        raise NotFound("no such course")
+    return course_out(course)

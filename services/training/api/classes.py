@@ -1,0 +1,117 @@
+"""Training classes (班別): sessions and their lecturers, checked with the speakers service."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from services.common.db import SessionDep
+from services.common.errors import PROBLEM_RESPONSES, NotFound
+from services.common.pagination import Page, PageParams, page_params
+from services.training import class_setup
+from services.training.access import CLASSES_WRITE, ClassWriter, RecordReader, check_agency
+from services.training.clients import Peers, peer_clients
+from services.training.models import TrainingClass
+from services.training.schemas.catalogue import (
+    ClassCreate,
+    ClassOut,
+    SessionIn,
+    SessionLecturerOut,
+    SessionOut,
+)
+from services.training.schemas.common import AgencyCode
+from services.training.store import classes
+
+router = APIRouter(prefix="/classes", tags=["classes"])
+PeersDep = Annotated[Peers, Depends(peer_clients)]
+SPEAKERS_DOWN: dict[int | str, dict[str, Any]] = {
+    503: {
+        **PROBLEM_RESPONSES[500],
+        "description": "The speakers service is unavailable; nothing was written",
+    }
+}
+
+
+def class_out(session: SessionDep, training_class: TrainingClass) -> ClassOut:
+    assert training_class.id is not None
+    return ClassOut(
+        id=training_class.id,
+        code=training_class.code,
+        title=training_class.title,
+        agency_code=training_class.agency_code,
+        course_id=training_class.course_id,
+        created_by=training_class.created_by,
+        created_at=training_class.created_at,
+        sessions=[
+            SessionOut(
+                number=s.number,
+                held_on=s.held_on,
+                hours=s.hours,
+                topic=s.topic,
+                lecturers=[
+                    SessionLecturerOut(lecturer_id=x.lecturer_id, engagement_id=x.engagement_id)
+                    for x in lecturers
+                ],
+            )
+            for s, lecturers in classes.sessions_of(session, training_class.id)
+        ],
+    )
+
+
+@router.post(
+    "",
+    summary="Create a class with its sessions and lecturers",
+    response_model=ClassOut,
+    status_code=201,
+    responses=SPEAKERS_DOWN,
+)
+def create_class(
+    body: ClassCreate, session: SessionDep, who: ClassWriter, peers: PeersDep
+) -> ClassOut:
+    check_agency(who, CLASSES_WRITE, body.agency_code)
+    training_class = class_setup.create_class(session, peers.speakers(), body, who.sub)
+    return class_out(session, training_class)
+
+
+@router.post(
+    "/{class_id}/sessions",
+    summary="Add a session to a class",
+    response_model=ClassOut,
+    status_code=201,
+    responses=SPEAKERS_DOWN,
+)
+def add_session(
+    class_id: Annotated[int, Path(ge=1)],
+    body: SessionIn,
+    session: SessionDep,
+    who: ClassWriter,
+    peers: PeersDep,
+) -> ClassOut:
+    training_class = classes.get_class(session, class_id)
+    if training_class is None:
+        raise NotFound("no such class")
+    check_agency(who, CLASSES_WRITE, training_class.agency_code)
+    class_setup.add_session(session, peers.speakers(), training_class, body)
+    return class_out(session, training_class)
+
+
+@router.get("", summary="List classes", response_model=Page[ClassOut])
+def list_classes(
+    session: SessionDep,
+    _who: RecordReader,
+    page: Annotated[PageParams, Depends(page_params)],
+    agency_code: Annotated[AgencyCode | None, Query()] = None,
+) -> Page[ClassOut]:
+    rows, cursor = classes.list_classes(session, page, agency_code)
+    return Page[ClassOut](
+        items=[class_out(session, c) for c in rows], next_cursor=cursor, limit=page.limit
+    )
+
+
+@router.get("/{class_id}", summary="One class", response_model=ClassOut)
+def get_class(
+    class_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: RecordReader
+) -> ClassOut:
+    training_class = classes.get_class(session, class_id)
+    if training_class is None:
+        raise NotFound("no such class")
+    return class_out(session, training_class)

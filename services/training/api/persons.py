@@ -1,0 +1,82 @@
+"""One person's yearly evaluation."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from services.common.audit import record_personal_data_read
+from services.common.db import SessionDep
+from services.common.errors import NotFound
+from services.common.timeutil import format_roc, today_taipei
+from services.training import compliance
+from services.training.access import RECORDS_READ, RecordReader, check_person, reach
+from services.training.models import personal_data_reads
+from services.training.schemas.common import PersonId
+from services.training.schemas.records import EvaluationOut, RequirementOut
+
+router = APIRouter(prefix="/persons", tags=["persons"])
+
+
+def evaluation_out(result: compliance.PersonResult) -> EvaluationOut:
+    ev = result.evaluation
+    labels = {r.code: r.label_zh for r in result.policy.all_topic_requirements}
+    labels["total"] = "業務相關學習時數"
+    return EvaluationOut(
+        person_id=result.person_id,
+        agency_code=result.agency_code,
+        year=ev.year,
+        as_of=ev.as_of,
+        as_of_roc=format_roc(ev.as_of),
+        cutoff=ev.cutoff,
+        cutoff_roc=format_roc(ev.cutoff),
+        policy_version=ev.policy_version,
+        compliant=ev.compliant,
+        ai_target_met=ev.ai_target_met,
+        projected_compliant=ev.projected_compliant,
+        projected_ai_target_met=ev.projected_ai_target_met,
+        counted_hours=ev.counted_hours,
+        counted_records=ev.counted_records,
+        digital_hours=ev.digital_hours,
+        after_cutoff_hours=ev.after_cutoff_hours,
+        requirements=[
+            RequirementOut(
+                code=r.code,
+                kind=r.kind.value,
+                label_zh=labels.get(r.code, ""),
+                required=r.required,
+                completed=r.completed,
+                missing=r.missing,
+                met=r.met,
+                projected=r.projected,
+                on_track=r.on_track,
+            )
+            for r in ev.requirements
+        ],
+    )
+
+
+@router.get(
+    "/{person_id}/evaluation",
+    summary="A person's learning-hour compliance for a year",
+    response_model=EvaluationOut,
+)
+def get_evaluation(
+    person_id: Annotated[PersonId, Path()],
+    session: SessionDep,
+    who: RecordReader,
+    year: Annotated[int, Query(ge=1912, le=9999)],
+    as_of: Annotated[date | None, Query(description="Taipei day to evaluate as of; today")] = None,
+) -> EvaluationOut:
+    placement = compliance.person_placement(session, person_id)
+    if placement is None:
+        # Someone with only self access learns nothing from 404 vs 403 here.
+        raise NotFound("no such person")
+    check_person(
+        reach(session, who, RECORDS_READ), person_id, placement.agency_code, placement.unit_id
+    )
+    record_personal_data_read(session, personal_data_reads, who, [person_id], "evaluation")
+    result = compliance.evaluate_person(
+        session, person_id, placement, year, as_of or today_taipei()
+    )
+    return evaluation_out(result)

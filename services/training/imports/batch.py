@@ -1,0 +1,182 @@
+"""Apply one batch of checked rows: match persons and courses, then insert new
+records, update changed ones (with history) and leave identical ones alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from services.common.timeutil import now_utc
+from services.training.clients import DirectoryClient
+from services.training.imports.rows import ParsedRow, RowError
+from services.training.store import catalogue, records, roster
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass
+class JobContext:
+    """What stays the same across a job's batches."""
+
+    job_id: int
+    source: str
+    actor: str
+    dry_run: bool
+    categories: set[str]
+    directory: Callable[[], DirectoryClient] | None
+    # (source, course id) -> course row id; 0 for a course a dry run would create.
+    courses: dict[tuple[str, str], int] = field(default_factory=dict)
+    _directory: DirectoryClient | None = None
+
+    def lookup_person(self, person_id: str) -> roster.Placement | None:
+        """Ask the directory about a person the roster has not seen; None when unknown."""
+        if self.directory is None:
+            return None
+        if self._directory is None:
+            self._directory = self.directory()
+        found = self._directory.person(person_id)
+        if found is None:
+            return None
+        unit = "" if found.unit_id is None else str(found.unit_id)
+        return roster.Placement(found.agency_code, unit)
+
+
+def _dedupe(rows: Sequence[ParsedRow], result: BatchResult) -> list[ParsedRow]:
+    first: dict[str, ParsedRow] = {}
+    kept = []
+    for row in rows:
+        seen = first.get(row.external_id)
+        if seen is None:
+            first[row.external_id] = row
+            kept.append(row)
+        elif seen.digest == row.digest:
+            result.unchanged += 1
+        else:
+            result.errors.append(
+                RowError(
+                    row.row,
+                    "external_id",
+                    f"repeats line {seen.row} with different content",
+                    "duplicate",
+                )
+            )
+    return kept
+
+
+def _persons(
+    session: Session, ctx: JobContext, rows: list[ParsedRow]
+) -> dict[str, roster.Placement]:
+    placements = roster.get_many(session, (r.person_id for r in rows))
+    for person_id in sorted({r.person_id for r in rows} - placements.keys()):
+        placement = ctx.lookup_person(person_id)
+        if placement is not None:
+            # Cached even in a dry run: it is the directory's fact, not the import's.
+            roster.put(session, person_id, placement)
+            placements[person_id] = placement
+    return placements
+
+
+def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
+    missing = {(ctx.source, r.course_external_id) for r in rows} - ctx.courses.keys()
+    if not missing:
+        return
+    for key, course in catalogue.courses_by_key(session, missing).items():
+        assert course.id is not None
+        ctx.courses[key] = course.id
+    for row in rows:
+        key = (ctx.source, row.course_external_id)
+        if key in ctx.courses or not row.course_title or row.category not in ctx.categories:
+            continue
+        if ctx.dry_run:
+            ctx.courses[key] = 0
+            continue
+        course = catalogue.add_course(
+            session,
+            source=ctx.source,
+            external_id=row.course_external_id,
+            title=row.course_title,
+            category_code=row.category,
+            topics=row.topics,
+            hours=None,
+            is_digital=row.is_digital,
+        )
+        assert course.id is not None
+        ctx.courses[key] = course.id
+
+
+def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) -> BatchResult:
+    result = BatchResult()
+    kept = _dedupe(rows, result)
+    placements = _persons(session, ctx, kept)
+    _courses(session, ctx, kept)
+    good: list[ParsedRow] = []
+    for row in kept:
+        bad = False
+        if row.person_id not in placements:
+            result.errors.append(RowError(row.row, "person_id", "unknown person", "unknown_person"))
+            bad = True
+        if row.category and row.category not in ctx.categories:
+            result.errors.append(
+                RowError(row.row, "category", "unknown category", "unknown_category")
+            )
+            bad = True
+        elif (ctx.source, row.course_external_id) not in ctx.courses:
+            result.errors.append(
+                RowError(
+                    row.row,
+                    "course_id",
+                    "unknown course: send course_title and category to add it",
+                    "unknown_course",
+                )
+            )
+            bad = True
+        if not bad:
+            good.append(row)
+
+    found = records.existing(session, ctx.source, (r.external_id for r in good))
+    now = now_utc()
+    new_rows: list[dict[str, Any]] = []
+    changes: list[tuple[records.Existing, dict[str, Any]]] = []
+    for row in good:
+        place = placements[row.person_id]
+        values = {
+            "person_id": row.person_id,
+            "agency_code": place.agency_code,
+            "unit_id": place.unit_id,
+            "course_id": ctx.courses[(ctx.source, row.course_external_id)],
+            "hours": row.hours,
+            "completed_on": row.completed_on,
+            "completed_at": row.completed_at,
+            "year": row.completed_on.year,
+            "digest": row.digest,
+        }
+        old = found.get(row.external_id)
+        if old is None:
+            values.update(
+                source=ctx.source,
+                external_id=row.external_id,
+                withdrawn=False,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            new_rows.append(values)
+        elif old.digest == row.digest:
+            result.unchanged += 1
+        else:
+            changes.append((old, values))
+    result.inserted = len(new_rows)
+    result.updated = len(changes)
+    if not ctx.dry_run:
+        records.insert_many(session, new_rows)
+        records.apply_reimports(session, changes, ctx.actor, f"import #{ctx.job_id}")
+    return result

@@ -1,0 +1,255 @@
+"""One import row: from a decoded line to a checked row, or to per-field errors.
+
+Columns (CSV header names, JSON-lines keys): external_id, person_id, course_id
+(the platform's course id), course_title, category (portal category code),
+topics (`;`-separated topic tags), hours, completed_at, digital. Unknown columns are
+ignored. `completed_at` is an ISO date, an ISO date-time (without an offset it is
+Taipei time, as the platforms export it) or an ROC date such as 115/03/02.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from services.common.timeutil import TAIPEI, parse_any_date, taipei_date
+from services.training.domain.topics import Topic
+
+REQUIRED = ("external_id", "person_id", "course_id", "hours", "completed_at")
+OPTIONAL = ("course_title", "category", "topics", "digital")
+# A single record above this is a typo (150 for 1.5), not a course.
+MAX_RECORD_HOURS = Decimal(100)
+_CENT = Decimal("0.01")
+_TRUE = frozenset({"y", "yes", "true", "1", "是", "數位"})
+_FALSE = frozenset({"n", "no", "false", "0", "否", "實體", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int
+    field: str
+    reason: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    row: int
+    external_id: str
+    person_id: str
+    course_external_id: str
+    course_title: str
+    category: str
+    topics: frozenset[Topic]
+    hours: Decimal
+    completed_on: date
+    completed_at: datetime | None
+    is_digital: bool
+    digest: str  # of what the record keeps: a re-import compares this only
+
+
+class _OneLine:
+    """Feeds a csv.reader one line at a time, so one reader serves the whole file."""
+
+    def __init__(self) -> None:
+        self.line: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self.line is None:
+            raise StopIteration
+        line, self.line = self.line, None
+        return line
+
+
+class CsvRows:
+    def __init__(self, header_line: str) -> None:
+        self._feed = _OneLine()
+        self._reader = csv.reader(self._feed, strict=True)
+        header = self._split(header_line)
+        if header is None:
+            raise ValueError("the header line is not valid CSV")
+        self.header = [name.strip().lower() for name in header]
+        missing = [name for name in REQUIRED if name not in self.header]
+        if missing:
+            raise ValueError(f"the header lacks column(s): {', '.join(missing)}")
+
+    def _split(self, line: str) -> list[str] | None:
+        self._feed.line = line
+        try:
+            return next(self._reader)
+        except (csv.Error, StopIteration):
+            return None
+
+    def values(self, row: int, line: str) -> dict[str, str] | RowError:
+        fields = self._split(line)
+        if fields is None:
+            return RowError(row, "line", "not valid CSV (an unclosed quote?)", "csv")
+        if len(fields) != len(self.header):
+            return RowError(
+                row,
+                "line",
+                f"has {len(fields)} fields where the header has {len(self.header)}",
+                "field_count",
+            )
+        return dict(zip(self.header, fields, strict=True))
+
+
+def json_values(row: int, line: str) -> dict[str, str] | RowError:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return RowError(row, "line", "not valid JSON", "json")
+    if not isinstance(value, dict):
+        return RowError(row, "line", "not a JSON object", "json")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        if isinstance(item, bool):
+            out[str(key).lower()] = "true" if item else "false"
+        elif isinstance(item, list):
+            out[str(key).lower()] = ";".join(str(x) for x in item)
+        else:
+            out[str(key).lower()] = str(item)
+    return out
+
+
+def _hours(text: str) -> Decimal | str:
+    try:
+        hours = Decimal(text.strip())
+    except InvalidOperation:
+        return "not a number"
+    if not hours.is_finite():
+        return "not a number"
+    if hours <= 0:
+        return "must be more than 0"
+    if hours > MAX_RECORD_HOURS:
+        return f"more than {MAX_RECORD_HOURS} h in one record"
+    if hours != hours.quantize(_CENT):
+        return "at most two decimals"
+    return hours.quantize(_CENT)
+
+
+def _completed(text: str, today: date) -> tuple[date, datetime | None] | str:
+    stripped = text.strip()
+    moment: datetime | None = None
+    try:
+        if ":" in stripped:
+            moment = datetime.fromisoformat(stripped)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=TAIPEI)
+            day = taipei_date(moment)
+        else:
+            day = parse_any_date(stripped)
+    except ValueError:
+        return "not a date (e.g. 2026-03-02, 2026-03-02T14:00+08:00 or 115/03/02)"
+    if day.year < 1912:
+        return "before 1912"
+    if day > today:
+        return "in the future"
+    return day, moment
+
+
+def _topics(text: str) -> frozenset[Topic] | str:
+    out = set()
+    for part in text.replace("|", ";").split(";"):
+        name = part.strip().lower()
+        if not name:
+            continue
+        try:
+            out.add(Topic(name))
+        except ValueError:
+            return "unknown topic tag"
+    return frozenset(out)
+
+
+def digest(person_id: str, course: str, hours: Decimal, day: date, moment: datetime | None) -> str:
+    text = "\x1f".join(
+        (person_id, course, str(hours), day.isoformat(), moment.isoformat() if moment else "")
+    )
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def check(row: int, values: Mapping[str, str], today: date) -> ParsedRow | list[RowError]:
+    """Every field checked; all the row's errors reported at once."""
+    errors: list[RowError] = []
+
+    def text(name: str, limit: int, required: bool) -> str:
+        value = values.get(name, "").strip()
+        if required and not value:
+            errors.append(RowError(row, name, "missing", "missing"))
+        elif len(value) > limit:
+            errors.append(RowError(row, name, f"longer than {limit} characters", "too_long"))
+        return value
+
+    external_id = text("external_id", 64, True)
+    person_id = text("person_id", 64, True)
+    if not person_id and values.get("national_id", "").strip():
+        errors.append(
+            RowError(row, "national_id", "not accepted here: match by person_id", "unsupported")
+        )
+    course_id = text("course_id", 64, True)
+    title = text("course_title", 300, False)
+    category = text("category", 32, False)
+
+    hours: Decimal = Decimal(0)
+    raw_hours = values.get("hours", "")
+    if raw_hours.strip():
+        checked_hours = _hours(raw_hours)
+        if isinstance(checked_hours, str):
+            errors.append(RowError(row, "hours", checked_hours, "hours"))
+        else:
+            hours = checked_hours
+    else:
+        errors.append(RowError(row, "hours", "missing", "missing"))
+
+    day = today
+    moment: datetime | None = None
+    raw_completed = values.get("completed_at", "")
+    if raw_completed.strip():
+        completed = _completed(raw_completed, today)
+        if isinstance(completed, str):
+            errors.append(RowError(row, "completed_at", completed, "date"))
+        else:
+            day, moment = completed
+    else:
+        errors.append(RowError(row, "completed_at", "missing", "missing"))
+
+    topics = _topics(values.get("topics", ""))
+    if isinstance(topics, str):
+        errors.append(RowError(row, "topics", topics, "topic"))
+        topics = frozenset()
+
+    digital_text = values.get("digital", "").strip().lower()
+    if digital_text in _TRUE:
+        is_digital = True
+    elif digital_text in _FALSE:
+        is_digital = False
+    else:
+        errors.append(RowError(row, "digital", "expected Y or N", "boolean"))
+        is_digital = False
+
+    if errors:
+        return errors
+    return ParsedRow(
+        row=row,
+        external_id=external_id,
+        person_id=person_id,
+        course_external_id=course_id,
+        course_title=title,
+        category=category,
+        topics=topics,
+        hours=hours,
+        completed_on=day,
+        completed_at=moment,
+        is_digital=is_digital,
+        digest=digest(person_id, course_id, hours, day, moment),
+    )

@@ -1,0 +1,222 @@
+"""Drive one import job: batches committed one by one, resumable after a crash.
+
+Each batch commits its records together with the job's progress (the last line
+committed and a digest of every line up to it), so after a crash the job says
+exactly where the data stops. Re-posting the same file with the same idempotency
+key skips the committed lines (checking that they are byte for byte the same) and
+goes on; rows are idempotent by (source, external id) anyway, so nothing lands twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from services.common.errors import Conflict
+from services.common.timeutil import now_utc
+from services.training.imports.batch import JobContext, apply_batch
+from services.training.imports.lines import RawLine
+from services.training.imports.rows import CsvRows, ParsedRow, RowError, check, json_values
+from services.training.models import ImportJob
+from services.training.store import imports as jobs
+
+JOBS = ImportJob.__table__  # type: ignore[attr-defined]
+# Rows per transaction: each batch is committed together with the job's progress.
+BATCH_SIZE = 5000
+# A running job whose last batch committed longer ago than this was left by a
+# process that died; re-posting with the same idempotency key resumes it.
+LEASE_SECONDS = 120
+
+
+class Opened(StrEnum):
+    CREATED = "created"
+    RESUMED = "resumed"
+    DONE = "done"  # the same key already completed: nothing to do
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    source: str
+    format: str
+    encoding: str
+    dry_run: bool
+    key: str | None
+    actor: str
+
+
+def open_job(engine: Engine, req: JobRequest, lease_seconds: int) -> tuple[ImportJob, Opened]:
+    """A new job, or the interrupted one with the same idempotency key."""
+    # BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL: two re-posts of one
+    # key cannot both resume it.
+    immediate = engine.execution_options(sqlite_begin="IMMEDIATE")
+    with Session(immediate, expire_on_commit=False) as session, session.begin():
+        job = jobs.by_key(session, req.source, req.key, lock=True) if req.key else None
+        if job is not None:
+            if job.created_by != req.actor:
+                raise Conflict("this idempotency key belongs to another account's import")
+            if (job.format, job.dry_run, job.encoding) != (
+                req.format,
+                req.dry_run,
+                req.encoding,
+            ):
+                raise Conflict("this idempotency key was used with other parameters")
+            if job.status == "completed":
+                return job, Opened.DONE
+            stale = now_utc() - job.heartbeat_at > timedelta(seconds=lease_seconds)
+            if job.status == "running" and not stale:
+                raise Conflict("this import is still running")
+            job.status = "running"
+            job.heartbeat_at = now_utc()
+            session.add(job)
+            return job, Opened.RESUMED
+        job = ImportJob(
+            source=req.source,
+            format=req.format,
+            encoding=req.encoding,
+            dry_run=req.dry_run,
+            idempotency_key=req.key,
+            status="running",
+            created_by=req.actor,
+        )
+        session.add(job)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict("an import with this idempotency key has just started") from None
+        return job, Opened.CREATED
+
+
+class ImportRunner:
+    def __init__(
+        self,
+        engine: Engine,
+        job: ImportJob,
+        ctx: JobContext,
+        *,
+        csv_rows: CsvRows | None,
+        header: RawLine | None,
+        batch_size: int,
+        today: date,
+    ) -> None:
+        assert job.id is not None
+        self._engine = engine
+        self._job_id = job.id
+        self._ctx = ctx
+        self._csv = csv_rows
+        self._encoding = job.encoding
+        self._batch_size = batch_size
+        self._today = today
+        self._skip_through = job.committed_row
+        self._skip_digest = job.committed_digest
+        self._hash = hashlib.sha256()
+        self._pending: list[RawLine] = []
+        self._last_line = 0
+        if header is not None:
+            self._digest_line(header)
+
+    def _digest_line(self, line: RawLine) -> None:
+        self._hash.update(line.data)
+        self._hash.update(b"\n")
+        self._last_line = line.number
+
+    def feed(self, line: RawLine) -> bool:
+        """Take a line; True when a batch is ready to flush."""
+        self._digest_line(line)
+        if line.number <= self._skip_through:
+            if line.number == self._skip_through and self._hash.hexdigest() != self._skip_digest:
+                raise Conflict("the file differs from the one whose import was interrupted")
+            return False
+        self._pending.append(line)
+        return len(self._pending) >= self._batch_size
+
+    def _parse(self, lines: list[RawLine]) -> tuple[list[ParsedRow], list[RowError]]:
+        parsed: list[ParsedRow] = []
+        errors: list[RowError] = []
+        for line in lines:
+            if line.too_long:
+                errors.append(RowError(line.number, "line", "longer than 64 KiB", "too_long"))
+                continue
+            if not line.data.strip():
+                continue
+            try:
+                text = line.data.decode(self._encoding)
+            except UnicodeDecodeError:
+                errors.append(
+                    RowError(line.number, "line", f"not valid {self._encoding} text", "encoding")
+                )
+                continue
+            values = (
+                self._csv.values(line.number, text)
+                if self._csv is not None
+                else json_values(line.number, text)
+            )
+            outcome = (
+                [values]
+                if isinstance(values, RowError)
+                else check(line.number, values, self._today)
+            )
+            if isinstance(outcome, ParsedRow):
+                parsed.append(outcome)
+            elif line.terminated:
+                errors.extend(outcome)
+            else:
+                errors.extend(
+                    RowError(
+                        e.row,
+                        e.field,
+                        f"{e.reason} (last line has no line break: truncated?)",
+                        "truncated",
+                    )
+                    for e in outcome
+                )
+        return parsed, errors
+
+    def flush(self) -> None:
+        lines, self._pending = self._pending, []
+        parsed, errors = self._parse(lines)
+        with Session(self._engine) as session:
+            result = apply_batch(session, self._ctx, parsed)
+            errors.extend(result.errors)
+            errors.sort(key=lambda e: e.row)
+            jobs.add_errors(session, self._job_id, errors)
+            session.execute(
+                update(JOBS)
+                .where(JOBS.c.id == self._job_id)
+                .values(
+                    inserted=JOBS.c.inserted + result.inserted,
+                    updated=JOBS.c.updated + result.updated,
+                    unchanged=JOBS.c.unchanged + result.unchanged,
+                    failed=JOBS.c.failed + len({e.row for e in errors}),
+                    committed_row=self._last_line,
+                    committed_digest=self._hash.hexdigest(),
+                    rows_read=self._last_line,
+                    heartbeat_at=now_utc(),
+                )
+            )
+            session.commit()
+
+    def finish(self) -> None:
+        if self._last_line < self._skip_through:
+            raise Conflict("the file is shorter than the one whose import was interrupted")
+        self.flush()
+        with Session(self._engine) as session:
+            session.execute(
+                update(JOBS)
+                .where(JOBS.c.id == self._job_id)
+                .values(status="completed", finished_at=now_utc())
+            )
+            session.commit()
+
+    def interrupt(self) -> None:
+        with Session(self._engine) as session:
+            session.execute(
+                update(JOBS).where(JOBS.c.id == self._job_id).values(status="interrupted")
+            )
+            session.commit()

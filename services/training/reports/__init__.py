@@ -1,0 +1,1 @@
+"""Report downloads: CSV and XLSX renderings of the JSON reports."""

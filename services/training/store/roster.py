@@ -1,0 +1,80 @@
+"""The roster: each person's agency and unit as the directory last gave them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from services.common.timeutil import now_utc
+from services.training.models import RosterPerson
+
+_CHUNK = 400  # SQLite allows 999 bound parameters per statement
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    agency_code: str
+    unit_id: str
+
+
+def get(session: Session, person_id: str) -> Placement | None:
+    row = session.get(RosterPerson, person_id)
+    return None if row is None else Placement(row.agency_code, row.unit_id)
+
+
+def get_many(session: Session, person_ids: Iterable[str]) -> dict[str, Placement]:
+    wanted = sorted(set(person_ids))
+    found: dict[str, Placement] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(
+            col(RosterPerson.person_id), col(RosterPerson.agency_code), col(RosterPerson.unit_id)
+        ).where(col(RosterPerson.person_id).in_(wanted[start : start + _CHUNK]))
+        for person_id, agency, unit in session.execute(stmt):
+            found[person_id] = Placement(agency, unit)
+    return found
+
+
+def put(session: Session, person_id: str, placement: Placement) -> None:
+    row = session.get(RosterPerson, person_id)
+    if row is None:
+        row = RosterPerson(person_id=person_id, agency_code="", unit_id="")
+    row.agency_code = placement.agency_code
+    row.unit_id = placement.unit_id
+    row.refreshed_at = now_utc()
+    session.add(row)
+
+
+def persons_in(session: Session, agencies: Iterable[str]) -> dict[str, Placement]:
+    codes = sorted(set(agencies))
+    stmt = select(
+        col(RosterPerson.person_id), col(RosterPerson.agency_code), col(RosterPerson.unit_id)
+    ).where(col(RosterPerson.agency_code).in_(codes))
+    return {pid: Placement(agency, unit) for pid, agency, unit in session.execute(stmt)}
+
+
+def replace_agency(session: Session, agency_code: str, staff: dict[str, str]) -> tuple[int, int]:
+    """Make the roster of one agency exactly `staff` (person id → unit id).
+
+    Returns (kept or added, removed). A person listed here who was on another
+    agency's roster moves here: they transferred.
+    """
+    current = {
+        pid
+        for pid in session.scalars(
+            select(col(RosterPerson.person_id)).where(col(RosterPerson.agency_code) == agency_code)
+        )
+    }
+    gone = sorted(current - staff.keys())
+    for start in range(0, len(gone), _CHUNK):
+        session.execute(
+            RosterPerson.__table__.delete().where(  # type: ignore[attr-defined]
+                col(RosterPerson.person_id).in_(gone[start : start + _CHUNK])
+            )
+        )
+    for person_id, unit_id in staff.items():
+        put(session, person_id, Placement(agency_code, unit_id))
+    session.flush()
+    return len(staff), len(gone)
