@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import openapi
 from gateway.accounts import AccountResolver
+from gateway.audit import AuditWriter
+from gateway.audit_api import audit_router
 from gateway.authn import Authenticator
 from gateway.exchange import (
     EXCHANGED_LIFETIME,
@@ -28,6 +30,7 @@ from gateway.header_limits import HeaderSizeMiddleware
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.issuer import issue_token, public_jwk
+from gateway.jwks import external_key_store
 from gateway.keyring import load_keyring
 from gateway.proxy_handler import ProxyHandler, check_account_network
 from gateway.rate_limits import RateLimits
@@ -36,6 +39,7 @@ from gateway.runtime import Runtime, make_forwarder
 from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.source_ip import CLIENT_IP_KEY, SourceIpMiddleware
+from services.common.db import make_engine
 from services.common.errors import (
     PROBLEM_RESPONSES,
     Problem,
@@ -43,6 +47,7 @@ from services.common.errors import (
     install_error_handlers,
     problem_response,
 )
+from services.common.migrate import current_revisions, head_revisions
 from services.common.principal import Principal
 from services.common.requestid import RequestIdMiddleware
 
@@ -85,11 +90,40 @@ class Dispatcher:
             await self.api(scope, receive, send)
 
 
+class GatewayApp:
+    """The whole gateway as one ASGI app. Outermost first: the request id exists
+    before anything answers; header size and source address are checked before
+    any token is looked at."""
+
+    def __init__(
+        self,
+        api: FastAPI,
+        proxy: ProxyHandler,
+        settings: GatewaySettings,
+        runtime: Callable[[], Runtime],
+    ) -> None:
+        self.api = api
+        self.runtime = runtime
+        self._app: ASGIApp = RequestIdMiddleware(
+            HeaderSizeMiddleware(
+                SourceIpMiddleware(
+                    Dispatcher(api, proxy),
+                    allowed=settings.allowed_networks,
+                    trusted_proxies=settings.trusted_proxies,
+                ),
+                max_bytes=settings.max_header_bytes,
+            )
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)
+
+
 def create_app(
     settings: GatewaySettings | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> ASGIApp:
+) -> GatewayApp:
     settings = settings or GatewaySettings()
     keyring = load_keyring(settings)
     signer = InternalSigner(keyring.internal, settings.internal_issuer)
@@ -101,6 +135,16 @@ def create_app(
         settings.rate_limit_key_prefix,
     )
     holder: list[Runtime] = []
+    audit_engine = make_engine(settings.database_url)
+    audit_heads = head_revisions("gateway")
+
+    def audit_database_state() -> str:
+        try:
+            current = current_revisions(audit_engine)
+        except Exception:
+            return "audit database unreachable"
+        return "ready" if current == audit_heads else "audit database not migrated"
+
     # Built on first request: it imports every service's app.
     merged_document: dict[str, Any] = {}
 
@@ -126,12 +170,20 @@ def create_app(
             directory_token,
             settings.principal_ttl_seconds,
         )
+        audit = AuditWriter(audit_engine)
+        audit.start()
         holder.append(
             Runtime(
                 forwarder=make_forwarder(settings, transport),
                 client=client,
                 resolver=resolver,
-                authenticator=Authenticator(settings, keyring.issuer, resolver),
+                authenticator=Authenticator(
+                    settings,
+                    keyring.issuer,
+                    resolver,
+                    jwks=external_key_store(settings, client),
+                ),
+                audit=audit,
             )
         )
         yield
@@ -149,6 +201,7 @@ def create_app(
         generate_unique_id_function=lambda route: f"gateway_{route.name}",
     )
     install_error_handlers(api)
+    api.include_router(audit_router(runtime, audit_engine))
 
     @api.get(
         "/healthz", tags=["gateway"], summary="Liveness of the gateway", response_model=Liveness
@@ -175,6 +228,7 @@ def create_app(
         results = dict(
             await asyncio.gather(*(probe(s, u) for s, u in settings.service_urls.items()))
         )
+        results["gateway"] = await asyncio.to_thread(audit_database_state)
         if all(v == "ready" for v in results.values()):
             return Readiness(status="ready", services=results)
         return problem_response(503, detail="a service is not ready", extra={"services": results})
@@ -252,15 +306,4 @@ def create_app(
         return get_swagger_ui_html(openapi_url="/openapi.json", title="renshi API")
 
     proxy = ProxyHandler(settings, route_table(), signer, runtime, allow_lists, rate_limits)
-    # Outermost first: the request id exists before anything answers; header
-    # size and source address are checked before any token is looked at.
-    return RequestIdMiddleware(
-        HeaderSizeMiddleware(
-            SourceIpMiddleware(
-                Dispatcher(api, proxy),
-                allowed=settings.allowed_networks,
-                trusted_proxies=settings.trusted_proxies,
-            ),
-            max_bytes=settings.max_header_bytes,
-        )
-    )
+    return GatewayApp(api, proxy, settings, runtime)

@@ -26,8 +26,16 @@ from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.security.paths import PathRejected, RouteTable, check_path
 from gateway.settings import GatewaySettings
 from gateway.source_ip import CLIENT_IP_KEY
-from services.common.errors import Forbidden, NotFound, Problem, Unauthorized, problem_response
+from services.common.errors import (
+    Forbidden,
+    NotFound,
+    Problem,
+    Unauthorized,
+    problem_response,
+    unexpected_error_response,
+)
 from services.common.requestid import current_request_id
+from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.decisions")
 
@@ -57,14 +65,15 @@ class ProxyHandler:
             "subject": None,
             "account_kind": None,
             "status": None,
+            # Only validated, non-personal values: the log formatter may skip its scan.
+            "_structured": True,
         }
         request = Request(scope, receive)
+        response: Response
         try:
             response = await self._authorise_and_forward(request, outcome)
             outcome["decision"] = "allow"
-            outcome["status"] = response.status_code
         except Problem as exc:
-            outcome["status"] = exc.status
             response = problem_response(
                 exc.status,
                 detail=exc.detail,
@@ -74,11 +83,17 @@ class ProxyHandler:
                 headers=exc.headers,
                 extra=exc.extra,
             )
-        finally:
-            outcome["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            outcome["method"] = scope["method"]
-            outcome["source_ip"] = str(scope.get("state", {}).get(CLIENT_IP_KEY, ""))
-            log.info("gateway decision", extra=outcome)
+        except Exception as exc:
+            # Still one audit row and a problem+json answer for the unexpected.
+            response = unexpected_error_response(exc)
+        outcome["status"] = response.status_code
+        outcome["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        outcome["method"] = scope["method"]
+        outcome["source_ip"] = str(scope.get("state", {}).get(CLIENT_IP_KEY, ""))
+        log.info("gateway decision", extra=outcome)
+        await self.runtime().audit.record(
+            {**outcome, "at": now_utc(), "request_id": current_request_id()}
+        )
         await response(scope, receive, send)
 
     async def _authorise_and_forward(self, request: Request, outcome: dict[str, Any]) -> Response:

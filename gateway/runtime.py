@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from gateway.accounts import AccountResolver
+from gateway.audit import AuditWriter
 from gateway.authn import Authenticator
 from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
 from gateway.settings import GatewaySettings
@@ -18,8 +19,10 @@ class Runtime:
     client: httpx.AsyncClient
     resolver: AccountResolver
     authenticator: Authenticator
+    audit: AuditWriter
 
     async def aclose(self) -> None:
+        await self.audit.aclose()
         await self.forwarder.aclose()
         await self.client.aclose()
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
-from services.common.settings import VAR_DIR, Environment, service_config
+from services.common.settings import VAR_DIR, Environment, default_sqlite_url, service_config
 
 GATEWAY_PORT = 8000
 SERVICES = ("directory", "training", "certs", "attendance", "speakers")
@@ -25,6 +25,8 @@ class GatewaySettings(BaseSettings):
 
     environment: Environment = "development"
     log_level: str = "INFO"
+    # The gateway's own database holds only its decision audit.
+    database_url: str = ""
     public_url: str = "http://127.0.0.1:8000"
     service_urls: dict[str, str] = Field(default_factory=service_urls)
     keys_dir: Path = VAR_DIR / "keys"
@@ -61,5 +63,32 @@ class GatewaySettings(BaseSettings):
     # tests with in-process transports.
     forwarder: Literal["aiohttp", "httpx"] = "aiohttp"
 
+    @model_validator(mode="after")
+    def _default_database(self) -> GatewaySettings:
+        if not self.database_url:
+            if self.environment == "production":
+                raise ValueError("database_url is required in production")
+            self.database_url = default_sqlite_url("gateway")
+        return self
+
     def create_keys_allowed(self) -> bool:
         return self.environment != "production"
+
+    # An external identity provider. Its tokens are told apart by `iss` (exact
+    # match with external_issuer) and verified with the keys of its JWKS.
+    # Empty jwks_url: only the built-in issuer is trusted.
+    jwks_url: str = ""
+    external_issuer: str = ""
+    # Empty: the same as `audience`.
+    external_audience: str = ""
+    # Asymmetric algorithms only: `none` and HS* are not in the type, so a
+    # configuration naming them fails to load.
+    external_algorithms: list[
+        Literal[
+            "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"
+        ]
+    ] = Field(default=["RS256", "ES256", "EdDSA"], min_length=1)
+    # A removed key must stop working within five minutes.
+    jwks_cache_seconds: int = Field(default=300, gt=0, le=300)
+    # Bounds how often tokens with unknown `kid`s can make the gateway call the IdP.
+    jwks_min_refetch_seconds: int = Field(default=30, gt=0, le=300)

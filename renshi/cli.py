@@ -25,12 +25,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from services.common.migrate import downgrade, upgrade
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    unknown = set(args.services or ()) - set(SERVICES)
+    databases = (*SERVICES, "gateway")
+    unknown = set(args.services or ()) - set(databases)
     if unknown:
-        print(f"unknown service(s): {', '.join(sorted(unknown))}", file=sys.stderr)
+        print(f"unknown database(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
-    for service in args.services or SERVICES:
-        url = service_settings(service).database_url
+    for service in args.services or databases:
+        if service == "gateway":
+            url = GatewaySettings().database_url
+        else:
+            url = service_settings(service).database_url
         if args.revision.startswith("-") or args.revision == "base":
             downgrade(service, url, args.revision)
         else:
@@ -79,8 +83,7 @@ def seed_demo() -> None:
     with Session(engine) as session:
         empty = session.exec(select(Agency).limit(1)).first() is None
         secret = secrets.token_urlsafe(24) if empty else None
-        demo.seed_demo(session, importer_secret=secret,
-                       national_id_key=settings.national_id_key)
+        demo.seed_demo(session, importer_secret=secret, national_id_key=settings.national_id_key)
         session.commit()
     engine.dispose()
     if secret is not None:
@@ -247,7 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="run database migrations")
-    migrate.add_argument("services", nargs="*", help=f"any of {', '.join(SERVICES)} (default: all)")
+    migrate.add_argument(
+        "services", nargs="*", help=f"any of {', '.join(SERVICES)}, gateway (default: all)"
+    )
     migrate.add_argument("--revision", default="head")
     migrate.set_defaults(func=cmd_migrate)
 

@@ -31,4 +31,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", f"{P}/accounts/{{name}}/secrets"): "directory:accounts:write",
     ("DELETE", f"{P}/accounts/{{name}}/secrets/{{secret_id}}"): "directory:accounts:write",
     ("GET", f"{P}/audit/personal-data-reads"): "directory:audit:read",
+    # account review (帳號權限妥適性及帳號留存必要性)
+    ("GET", f"{P}/agencies/{{code}}/account-review"): "directory:reviews:read",
+    ("POST", f"{P}/agencies/{{code}}/account-reviews"): "directory:reviews:write",
+    ("GET", f"{P}/account-reviews"): "directory:reviews:read",
+    ("GET", f"{P}/account-reviews/{{campaign_id}}"): "directory:reviews:read",
+    ("POST", f"{P}/account-reviews/{{campaign_id}}/items/{{account}}"): "directory:reviews:write",
+    ("POST", f"{P}/account-reviews/{{campaign_id}}/close"): "directory:reviews:write",
 }

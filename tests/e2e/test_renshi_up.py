@@ -66,7 +66,8 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
         ready = _wait_ready(f"http://127.0.0.1:{port}/readyz", process, time.monotonic() + 90)
         services = ready.json()["services"]
         assert services == {
-            s: "ready" for s in ("directory", "training", "certs", "attendance", "speakers")
+            s: "ready"
+            for s in ("directory", "training", "certs", "attendance", "speakers", "gateway")
         }
         for name in services:
             assert (tmp_path / "var" / f"{name}.db").exists()
@@ -90,6 +91,23 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
             httpx.get(f"http://127.0.0.1:{port}/api/directory/persons", timeout=10).status_code
             == 401
         )
+        # The gateway recorded its decisions; the auditor can read them.
+        auditor = subprocess.run(
+            [sys.executable, "-m", "renshi", "token", "--account", "auditor"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        audit = httpx.get(
+            f"http://127.0.0.1:{port}/audit/decisions",
+            params={"subject": "hr.a01"},
+            headers={"Authorization": f"Bearer {auditor}"},
+            timeout=10,
+        )
+        assert audit.status_code == 200, audit.text
+        assert [d["decision"] for d in audit.json()["items"]] == ["allow"]
     finally:
         os.killpg(process.pid, signal.SIGINT)
         started = time.monotonic()

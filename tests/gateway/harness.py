@@ -20,6 +20,9 @@ from services.common.internal_auth import InternalTokenVerifier
 from services.common.keys import KeyPair, generate
 
 SERVICES = ("directory", "training", "certs", "attendance", "speakers")
+# One migrated audit database for the whole run, set by tests/gateway/conftest.py
+# (the table is append-only, so tests tell their rows apart by request id).
+AUDIT_DATABASE: dict[str, str] = {}
 
 
 def account(name: str, **fields: Any) -> dict[str, Any]:
@@ -122,6 +125,9 @@ class Harness:
     issuer: KeyPair
     settings: GatewaySettings
 
+    def runtime(self) -> Any:
+        return self.client.app.runtime()  # type: ignore[attr-defined]
+
     def token(self, sub: str = "alice", *, lifetime: int = 600, now: float | None = None) -> str:
         return issue_token(
             self.issuer,
@@ -159,6 +165,7 @@ def build(
     tmp_path, *, peer: str = "127.0.0.1", **settings_fields: Any
 ) -> tuple[TestClient, Harness]:
     issuer, internal = generate(), generate()
+    settings_fields.setdefault("database_url", AUDIT_DATABASE["url"])
     settings = GatewaySettings(
         keys_dir=tmp_path,
         environment="test",

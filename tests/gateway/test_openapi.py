@@ -17,6 +17,7 @@ GATEWAY_OWN = {
     ("GET", "/readyz"),
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/oauth/token"),
+    ("GET", "/audit/decisions"),
 }
 
 
