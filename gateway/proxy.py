@@ -61,15 +61,26 @@ def upstream_down() -> Problem:
     )
 
 
-async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
-    """The request body as it arrives, refused the moment it passes `limit`."""
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > limit:
-            raise BodyTooLarge(f"request body exceeds {limit} bytes")
-        if chunk:
-            yield chunk
+class _CappedBody:
+    """The request body as it arrives, refused the moment it passes `limit`.
+
+    Remembers that it refused, because a client library may wrap the exception
+    raised inside its body writer into a connection error of its own."""
+
+    def __init__(self, request: Request, limit: int) -> None:
+        self._request = request
+        self._limit = limit
+        self.exceeded = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self._request.stream():
+            seen += len(chunk)
+            if seen > self._limit:
+                self.exceeded = True
+                raise BodyTooLarge(f"request body exceeds {self._limit} bytes")
+            if chunk:
+                yield chunk
 
 
 def _check_declared_length(request: Request, limit: int) -> bool:
@@ -126,13 +137,14 @@ class AiohttpForwarder:
     ) -> Response:
         has_body = _check_declared_length(request, max_body_bytes)
         str_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+        body = _CappedBody(request, max_body_bytes)
         try:
             upstream = await self._session.request(
                 request.method,
                 # encoded=True: forward exactly the path that was authorised.
                 URL(url, encoded=True),
                 headers=str_headers,
-                data=_capped(request, max_body_bytes) if has_body else None,
+                data=body.__aiter__() if has_body else None,
                 allow_redirects=False,
             )
         except BodyTooLarge:
@@ -140,18 +152,20 @@ class AiohttpForwarder:
         except TimeoutError:
             raise upstream_timeout() from None
         except aiohttp.ClientError:
+            if body.exceeded:
+                raise BodyTooLarge(f"request body exceeds {max_body_bytes} bytes") from None
             raise upstream_down() from None
         raw = _response_headers(list(upstream.raw_headers))
         length = upstream.content_length
         if length is not None and length <= _SMALL_BODY:
             try:
-                body = await upstream.read()
+                content = await upstream.read()
             except TimeoutError:
                 raise upstream_timeout() from None
             finally:
                 upstream.release()
-            response = Response(body, status_code=upstream.status)
-            response.raw_headers = [*raw, (b"content-length", str(len(body)).encode())]
+            response = Response(content, status_code=upstream.status)
+            response.raw_headers = [*raw, (b"content-length", str(len(content)).encode())]
             return response
         streamed = StreamingResponse(
             upstream.content.iter_any(),
@@ -201,7 +215,7 @@ class HttpxForwarder:
             request.method,
             url,
             headers=headers,
-            content=_capped(request, max_body_bytes) if has_body else None,
+            content=_CappedBody(request, max_body_bytes).__aiter__() if has_body else None,
         )
         try:
             upstream = await self.client.send(upstream_request, stream=True)

@@ -30,6 +30,6 @@ class Runtime:
 def make_forwarder(
     settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None
 ) -> Forwarder:
-    if transport is not None or settings.forwarder == "httpx":
+    if settings.forwarder == "httpx":
         return HttpxForwarder(settings, transport)
     return AiohttpForwarder(settings)

@@ -166,12 +166,14 @@ def build(
 ) -> tuple[TestClient, Harness]:
     issuer, internal = generate(), generate()
     settings_fields.setdefault("database_url", AUDIT_DATABASE["url"])
+    # The in-process upstreams are reachable only through the httpx transport.
+    settings_fields.setdefault("forwarder", "httpx")
+    settings_fields.setdefault("service_urls", {s: f"http://{s}.internal" for s in SERVICES})
     settings = GatewaySettings(
         keys_dir=tmp_path,
         environment="test",
         issuer_private_key=issuer.private_pem,
         internal_private_key=internal.private_pem,
-        service_urls={s: f"http://{s}.internal" for s in SERVICES},
         **settings_fields,
     )
     recorder = Recorder()
