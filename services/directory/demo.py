@@ -31,8 +31,12 @@ AGENCIES = (
     ("T01", "示範部人員研習中心", "training_institution", "A01"),
 )
 UNITS = (
-    ("A01", "HR", "人事處"), ("A01", "IT", "資訊處"), ("A01", "GEN", "綜合規劃司"),
-    ("A02", "HR", "人事室"), ("A02", "OPS", "業務組"), ("A03", "HR", "人事室"),
+    ("A01", "HR", "人事處"),
+    ("A01", "IT", "資訊處"),
+    ("A01", "GEN", "綜合規劃司"),
+    ("A02", "HR", "人事室"),
+    ("A02", "OPS", "業務組"),
+    ("A03", "HR", "人事室"),
     ("T01", "EDU", "教務組"),
 )
 # id, name, agency, unit code, supervisor, first nine characters of the national ID
@@ -54,10 +58,24 @@ ACCOUNTS = (
     ("emp.a01", "human", "P0003", "A01", False, ("employee",), None),
     ("auditor", "human", "P0004", "A01", True, ("security_auditor",), None),
     ("trainer.a01", "human", "P0005", "A01", True, ("training_officer",), None),
-    ("importer.elearn", "machine", "P0002", "A01", True, ("importer",),
-     "Nightly personnel sync from the e-learning platform"),
-    ("gateway", "machine", "P0001", "A01", False, ("service",),
-     "The renshi gateway: resolves principals and machine credentials"),
+    (
+        "importer.elearn",
+        "machine",
+        "P0002",
+        "A01",
+        True,
+        ("importer", "importer_elearn"),
+        "Nightly sync from the e-learning platform: personnel and learning records",
+    ),
+    (
+        "gateway",
+        "machine",
+        "P0001",
+        "A01",
+        False,
+        ("service",),
+        "The renshi gateway: resolves principals and machine credentials",
+    ),
 )
 
 
@@ -86,20 +104,36 @@ def seed_demo(
         session.flush()
         units[(agency, code)] = unit.id
     for pid, name, agency, unit_code, boss, stem in PERSONS:
-        digest, masked = national_id.protected_forms(national_id.with_check_digit(stem),
-                                                     national_id_key)
-        session.add(Person(
-            id=pid, name=name, agency_code=agency, unit_id=units[(agency, unit_code)],
-            supervisor_id=boss, national_id_hmac=digest, national_id_masked=masked,
-            email=f"{pid.lower()}@demo.example.gov.tw", source=SOURCE,
-        ))
+        digest, masked = national_id.protected_forms(
+            national_id.with_check_digit(stem), national_id_key
+        )
+        session.add(
+            Person(
+                id=pid,
+                name=name,
+                agency_code=agency,
+                unit_id=units[(agency, unit_code)],
+                supervisor_id=boss,
+                national_id_hmac=digest,
+                national_id_masked=masked,
+                email=f"{pid.lower()}@demo.example.gov.tw",
+                source=SOURCE,
+            )
+        )
         session.flush()
     secrets = {"importer.elearn": importer_secret, "gateway": gateway_secret}
     for name, kind, person, agency, subordinates, roles, purpose in ACCOUNTS:
-        session.add(Account(
-            name=name, kind=kind, person_id=person, agency_code=agency,
-            include_subordinates=subordinates, purpose=purpose, allowed_networks=list(LOOPBACK),
-        ))
+        session.add(
+            Account(
+                name=name,
+                kind=kind,
+                person_id=person,
+                agency_code=agency,
+                include_subordinates=subordinates,
+                purpose=purpose,
+                allowed_networks=list(LOOPBACK),
+            )
+        )
         session.flush()
         for role in roles:
             session.add(AccountRole(account=name, role=role))

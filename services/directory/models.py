@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
@@ -17,6 +17,8 @@ AGENCY_TYPES = ("competent_authority", "subordinate", "training_institution", "s
 PERSON_STATUSES = ("active", "left", "deceased")
 ACCOUNT_KINDS = ("human", "machine")
 ACCOUNT_STATUSES = ("active", "disabled")
+CAMPAIGN_STATUSES = ("open", "closed")
+REVIEW_DECISIONS = ("confirm", "revoke")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
@@ -39,8 +41,9 @@ class Agency(DirectoryTable, table=True):
     code: str = Field(primary_key=True, max_length=16)
     name: str = Field(max_length=200)
     type: str = Field(max_length=32)
-    parent_code: str | None = Field(default=None, foreign_key="agencies.code", index=True,
-                                    max_length=16)
+    parent_code: str | None = Field(
+        default=None, foreign_key="agencies.code", index=True, max_length=16
+    )
     created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
     updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
 
@@ -64,8 +67,9 @@ class Person(DirectoryTable, table=True):
     name: str = Field(max_length=100)
     agency_code: str = Field(foreign_key="agencies.code", index=True, max_length=16)
     unit_id: int | None = Field(default=None, foreign_key="units.id", index=True)
-    supervisor_id: str | None = Field(default=None, foreign_key="persons.id", index=True,
-                                      max_length=64)
+    supervisor_id: str | None = Field(
+        default=None, foreign_key="persons.id", index=True, max_length=64
+    )
     status: str = Field(default="active", max_length=16)
     status_changed_on: date | None = None
     national_id_hmac: str | None = Field(default=None, unique=True, max_length=64)
@@ -110,11 +114,15 @@ class Account(DirectoryTable, table=True):
     agency_code: str = Field(foreign_key="agencies.code", index=True, max_length=16)
     include_subordinates: bool = False
     status: str = Field(default="active", max_length=16)
-    allowed_networks: list[str] = Field(default_factory=list,
-                                        sa_column=Column(JSON, nullable=False))
+    allowed_networks: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
     last_used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     disabled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Why, in words an account administrator may read: never the holder's
+    # personal circumstances (whether they left or died is a personnel record).
+    disabled_reason: str | None = Field(default=None, max_length=200)
 
 
 class AccountRole(DirectoryTable, table=True):
@@ -133,6 +141,66 @@ class ClientSecret(DirectoryTable, table=True):
     created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
     expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AccountReviewCampaign(DirectoryTable, table=True):
+    """One periodic review of an agency's accounts (帳號權限妥適性及帳號留存必要性)."""
+
+    __tablename__ = "account_review_campaigns"
+    __table_args__ = (
+        _one_of("status", CAMPAIGN_STATUSES),
+        # One open campaign per agency: two would ask the same question twice
+        # and could reach opposite answers.
+        Index(
+            "uq_account_review_campaigns_open_agency",
+            "agency_code",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_code: str = Field(foreign_key="agencies.code", index=True, max_length=16)
+    # The agencies whose accounts were listed: the agency, and its subordinates
+    # when asked for, as far as the reviewer's scope reached.
+    agencies: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    idle_days: int
+    status: str = Field(default="open", max_length=16)
+    opened_by: str = Field(max_length=64)
+    opened_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    closed_by: str | None = Field(default=None, max_length=64)
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class AccountReviewItem(DirectoryTable, table=True):
+    """An account as it stood when the campaign opened, and the decision on it."""
+
+    __tablename__ = "account_review_items"
+    __table_args__ = (
+        _one_of("decision", REVIEW_DECISIONS),
+        CheckConstraint(
+            "(decision IS NULL AND decided_at IS NULL AND decided_by IS NULL)"
+            " OR (decision IS NOT NULL AND decided_at IS NOT NULL AND decided_by IS NOT NULL"
+            " AND reason IS NOT NULL)",
+            name="decided_with_reason",
+        ),
+    )
+
+    campaign_id: int = Field(foreign_key="account_review_campaigns.id", primary_key=True)
+    account: str = Field(foreign_key="accounts.name", primary_key=True, index=True, max_length=64)
+    kind: str = Field(max_length=16)
+    agency_code: str = Field(max_length=16)
+    person_id: str = Field(max_length=64)
+    account_status: str = Field(max_length=16)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    findings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    decision: str | None = Field(default=None, max_length=16)
+    reason: str | None = Field(default=None, max_length=500)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    roles_removed: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 personal_data_reads = personal_data_reads_table(metadata)

@@ -1,7 +1,10 @@
 """The role catalogue: which permissions each role grants.
 
 Roles are data (the `roles` and `role_permissions` tables); this catalogue is
-what a migration seeds and what `store.roles.sync_catalogue` restores. A
+what the migrations produce and what `store.roles.sync_catalogue` restores.
+Every change here needs a revision in migrations/directory that writes out the
+rows it adds and removes (see a1d0c0000006); a test checks that a database
+migrated to head holds exactly this catalogue. A
 permission reads `<service>:<resource>[:<action>][:<scope>]`, the scope being
 self, unit or agency; without a scope it reaches every object of its kind.
 """
@@ -35,69 +38,163 @@ class RoleSpec:
     permissions: tuple[str, ...]
 
 
+IMPORTER_ROLE_PREFIX = "importer_"
+
+
+def importer_role(source: str) -> RoleSpec:
+    """The role of a machine account importing learning records from `source`.
+
+    Training binds each importer to its platform (`training:imports:<source>`), so
+    a per-source grant is a role per source: an account's roles say which
+    platforms it may write for, and granting or withdrawing one is an ordinary
+    role change that the account review sees. Training asks the directory, on the
+    importer's behalf, where a person it has not seen works (`GET /persons/{id}`);
+    `directory:persons:read:agency` is the narrowest grant that answers it, and
+    only within the account's agency scope (each such read is audited)."""
+    return RoleSpec(
+        f"{IMPORTER_ROLE_PREFIX}{source.replace('-', '_')}",
+        "machine",
+        f"Batch importer of learning records from source {source}",
+        (f"training:imports:{source}", "directory:persons:read:agency"),
+    )
+
+
 CATALOGUE: tuple[RoleSpec, ...] = (
-    RoleSpec("employee", "human", "同仁: one's own records", (
-        "directory:persons:read:self",
-        "training:records:read:self",
-        "certs:certificates:read:self",
-        "attendance:records:read:self",
-        "attendance:overtime:request:self",
-        "attendance:comp:request:self",
-    )),
-    RoleSpec("unit_supervisor", "human", "單位主管: the records of one's unit", (
-        "directory:persons:read:unit",
-        "training:records:read:unit",
-        "attendance:records:read:unit",
-        "attendance:overtime:approve:unit",
-        "attendance:comp:approve:unit",
-    )),
-    RoleSpec("hr_officer", "human", "人事人員: personnel records of the agencies in scope", (
-        "directory:agencies:read:agency",
-        "directory:units:write:agency",
-        "directory:persons:read:agency",
-        "directory:persons:write:agency",
-        "training:records:read:agency",
-        "training:records:write:agency",
-        "certs:certificates:read:agency",
-        "certs:certificates:write:agency",
-        "attendance:records:read:agency",
-    )),
-    RoleSpec("training_officer", "human", "訓練承辦人: classes, training records, lecturers", (
-        "directory:agencies:read:agency",
-        "directory:persons:read:agency",
-        "training:records:read:agency",
-        "training:records:write:agency",
-        "training:classes:write:agency",
-        "speakers:search",
-        "speakers:searchers:grant:agency",
-        "speakers:engagements:write:agency",
-    )),
-    RoleSpec("lecturer_searcher", "human", "授權查詢人員: may search the lecturer directory", (
-        "speakers:search",
-    )),
-    RoleSpec("lecturer", "human", "講座: one's own lecturer profile", (
-        "speakers:profile:read:self",
-        "speakers:profile:write:self",
-    )),
-    RoleSpec("security_auditor", "human", "Security auditor: audit logs and account reviews", (
-        *(f"{service}:audit:read" for service in AUDITED_SERVICES),
-        "directory:accounts:read",
-    )),
+    RoleSpec(
+        "employee",
+        "human",
+        "同仁: one's own records",
+        (
+            "directory:persons:read:self",
+            "training:records:read:self",
+            "certs:certificates:read:self",
+            "attendance:records:read:self",
+            "attendance:overtime:request:self",
+            "attendance:comp:request:self",
+        ),
+    ),
+    RoleSpec(
+        "unit_supervisor",
+        "human",
+        "單位主管: the records of one's unit",
+        (
+            "directory:persons:read:unit",
+            "training:records:read:unit",
+            "attendance:records:read:unit",
+            "attendance:overtime:approve:unit",
+            "attendance:comp:approve:unit",
+        ),
+    ),
+    RoleSpec(
+        "hr_officer",
+        "human",
+        "人事人員: personnel records of the agencies in scope",
+        (
+            "directory:agencies:read:agency",
+            "directory:units:write:agency",
+            "directory:persons:read:agency",
+            "directory:persons:write:agency",
+            "training:records:read:agency",
+            "training:records:write:agency",
+            "certs:certificates:read:agency",
+            "certs:certificates:write:agency",
+            "attendance:records:read:agency",
+            "attendance:records:write:agency",
+            "attendance:overtime:request:agency",
+            "attendance:comp:transfer:agency",
+            "attendance:policy:read:agency",
+            "attendance:policy:write:agency",
+            "attendance:reports:read:agency",
+            "attendance:settlement:read:agency",
+        ),
+    ),
+    RoleSpec(
+        "training_officer",
+        "human",
+        "訓練承辦人: classes, training records, lecturers",
+        (
+            "directory:agencies:read:agency",
+            "directory:persons:read:agency",
+            "training:records:read:agency",
+            "training:records:write:agency",
+            "training:classes:write:agency",
+            # The lecturer directory is shared by every agency: lecturers are not
+            # any one agency's objects, so the grant carries no scope.
+            "speakers:lecturers:write",
+            "speakers:search",
+            "speakers:searchers:grant:agency",
+            "speakers:engagements:write:agency",
+        ),
+    ),
+    RoleSpec(
+        "lecturer_searcher",
+        "human",
+        "授權查詢人員: may search the lecturer directory",
+        ("speakers:search",),
+    ),
+    RoleSpec(
+        "lecturer",
+        "human",
+        "講座: one's own lecturer profile",
+        (
+            "speakers:profile:read:self",
+            "speakers:profile:write:self",
+        ),
+    ),
+    RoleSpec(
+        "security_auditor",
+        "human",
+        "Security auditor: audit logs and account reviews",
+        (
+            *(f"{service}:audit:read" for service in AUDITED_SERVICES),
+            "directory:accounts:read",
+            "directory:reviews:read",
+        ),
+    ),
+    # Decides, account by account, whether each should keep its roles and exist at
+    # all (帳號權限妥適性及帳號留存必要性); cannot also administer accounts.
+    RoleSpec(
+        "account_reviewer",
+        "human",
+        "帳號審查人員: reviews the accounts of the agencies in scope",
+        (
+            "directory:reviews:read:agency",
+            "directory:reviews:write:agency",
+        ),
+    ),
     # Separation of duties: administers accounts and agencies, reads no one's records.
-    RoleSpec("system_admin", "human", "System administrator: accounts and agencies only", (
-        "directory:agencies:read",
-        "directory:agencies:write",
-        "directory:units:write",
-        "directory:accounts:read",
-        "directory:accounts:write",
-    )),
-    RoleSpec("importer", "machine", "Batch importer of personnel and training records", (
-        "directory:persons:import",
-        "training:records:import",
-    )),
-    RoleSpec("service", "machine", "A renshi component (the gateway) resolving principals", (
-        "directory:principals:resolve",
-    )),
+    RoleSpec(
+        "system_admin",
+        "human",
+        "System administrator: accounts and agencies only",
+        (
+            "directory:agencies:read",
+            "directory:agencies:write",
+            "directory:units:write",
+            "directory:accounts:read",
+            "directory:accounts:write",
+        ),
+    ),
+    # Imports bound to no platform: personnel into the directory, the roster and
+    # attendance records into attendance, each within the account's agency scope.
+    RoleSpec(
+        "importer",
+        "machine",
+        "Batch importer of personnel and attendance records",
+        (
+            "directory:persons:import",
+            "attendance:roster:import",
+            "attendance:records:import",
+        ),
+    ),
+    # Learning records are imported per platform: one role per source.
+    importer_role("elearn"),
+    RoleSpec(
+        "service",
+        "machine",
+        "A renshi component (the gateway) resolving principals",
+        ("directory:principals:resolve",),
+    ),
 )
 
 
@@ -127,12 +224,20 @@ def duty_conflicts(permissions: set[str]) -> list[str]:
     """Why one account may not hold these permissions together (empty when fine).
 
     Whoever grants accounts must neither read personal records (they could grant
-    themselves the rest) nor audit (they would review their own actions)."""
-    if "directory:accounts:write" not in permissions:
+    themselves the rest), nor audit, nor review accounts: either way they would
+    be judging their own grants."""
+    if not any(_is(p, "directory:accounts:write") for p in permissions):
         return []
     reasons = []
     if any(is_personal_read(p) for p in permissions):
         reasons.append("account administration cannot be combined with reading persons")
     if any(is_audit(p) for p in permissions):
         reasons.append("account administration cannot be combined with auditing")
+    if any(_is(p, "directory:reviews:write") for p in permissions):
+        reasons.append("account administration cannot be combined with reviewing accounts")
     return reasons
+
+
+def _is(permission: str, family: str) -> bool:
+    """`permission` is `family` itself or `family` narrowed to a scope."""
+    return permission == family or permission.startswith(family + ":")

@@ -181,6 +181,11 @@ class ImportReport(BaseModel):
     errors_truncated: bool = Field(
         default=False, description="More rows failed than `errors` lists; see `failed`"
     )
+    accounts_disabled: int = Field(
+        default=0,
+        description="Human accounts disabled because their holder is no longer in service "
+        "(in a dry run: that would be)",
+    )
 
 
 # --- accounts ---------------------------------------------------------------
@@ -199,6 +204,7 @@ class AccountOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     disabled_at: datetime | None
+    disabled_reason: str | None
 
 
 class AccountCreate(Strict):
@@ -207,8 +213,10 @@ class AccountCreate(Strict):
     person_id: PersonnelId = Field(
         description="Human: the person using it. Machine: the person answerable for it"
     )
-    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=500)] | None = None
+    purpose: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
     agency_code: AgencyCode
     include_subordinates: bool = False
     roles: list[RoleName] = Field(default_factory=list, max_length=20)
@@ -216,8 +224,15 @@ class AccountCreate(Strict):
 
 
 class AccountUpdate(Strict):
-    purpose: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=500)] | None = None
+    purpose: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
+    person_id: PersonnelId | None = Field(
+        default=None,
+        description="Machine accounts only: a new person answerable for the account "
+        "(who must be in service); a human account stays bound to its holder",
+    )
     agency_code: AgencyCode | None = None
     include_subordinates: bool | None = None
     allowed_networks: Networks | None = None
@@ -272,3 +287,114 @@ class ResolvedPrincipal(BaseModel):
 class ClientCredentials(Strict):
     client_id: Annotated[str, StringConstraints(max_length=64)]
     client_secret: SecretStr = Field(max_length=256)
+
+
+# --- account reviews ------------------------------------------------------------
+
+Finding = Literal["idle", "machine_without_owner", "machine_without_allow_list", "holder_left"]
+ReviewDecisionKind = Literal["confirm", "revoke"]
+CampaignStatus = Literal["open", "closed"]
+IdleDays = Annotated[int, Field(ge=1, le=3650)]
+ROLES_NOTE = (
+    "Use is recorded per account, not per permission: these are the roles held by "
+    "accounts idle for idle_days, the nearest measurable stand-in for roles unused "
+    "that long."
+)
+
+
+class ReviewedAccount(BaseModel):
+    name: str
+    kind: AccountKind
+    agency_code: str
+    person_id: str = Field(description="The holder (human) or the person answerable (machine)")
+    person_in_service: bool = Field(
+        description="Whether that person is still in service; why not is not disclosed"
+    )
+    status: AccountStatus
+    roles: list[str]
+    allowed_networks: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    idle_days: int = Field(description="Whole days since last use, or since creation if never")
+    disabled_at: datetime | None
+    disabled_reason: str | None
+    findings: list[Finding]
+
+
+class IdleRole(BaseModel):
+    role: str
+    accounts: list[str] = Field(description="Idle accounts holding the role, sorted")
+
+
+class AccountReviewReport(BaseModel):
+    agency_code: str
+    agencies: list[str] = Field(description="Agencies whose accounts were examined")
+    idle_days: int
+    as_of: datetime
+    accounts: int = Field(description="Accounts examined")
+    idle: list[ReviewedAccount] = Field(
+        description="Active accounts unused for more than idle_days (never used: created "
+        "more than idle_days ago)"
+    )
+    machine_without_owner: list[ReviewedAccount] = Field(
+        description="Active machine accounts whose answerable person is no longer in service "
+        "(the gateway refuses them until a new owner is named)"
+    )
+    machine_without_allow_list: list[ReviewedAccount] = Field(
+        description="Active machine accounts with no source networks"
+    )
+    roles_of_idle_accounts: list[IdleRole] = Field(description=ROLES_NOTE)
+    holders_left: list[ReviewedAccount] = Field(
+        description="Human accounts, active or not, whose holder is no longer in service"
+    )
+
+
+class ReviewCampaignCreate(Strict):
+    idle_days: IdleDays | None = Field(
+        default=None, description="Threshold for the `idle` finding; default from settings"
+    )
+    include_subordinates: bool = Field(
+        default=False, description="List the accounts of the agencies below too"
+    )
+
+
+class ReviewItemOut(BaseModel):
+    account: str
+    kind: AccountKind
+    agency_code: str
+    person_id: str
+    account_status: AccountStatus = Field(description="The account's status when listed")
+    roles: list[str] = Field(description="The roles held when listed")
+    last_used_at: datetime | None
+    findings: list[Finding]
+    decision: ReviewDecisionKind | None
+    reason: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    roles_removed: list[str]
+
+
+class ReviewCampaignSummary(BaseModel):
+    id: int
+    agency_code: str
+    agencies: list[str]
+    idle_days: int
+    status: CampaignStatus
+    opened_by: str
+    opened_at: datetime
+    closed_by: str | None
+    closed_at: datetime | None
+    items_total: int
+    items_open: int = Field(description="Items still without a decision")
+
+
+class ReviewCampaignOut(ReviewCampaignSummary):
+    items: list[ReviewItemOut]
+
+
+class ReviewDecision(Strict):
+    decision: ReviewDecisionKind
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    remove_roles: bool = Field(
+        default=False, description="With revoke: also take away every role the account holds"
+    )

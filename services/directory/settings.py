@@ -1,5 +1,7 @@
 """Settings of the directory service (environment prefix `DIRECTORY_`)."""
 
+from pydantic import Field
+
 from services.common.settings import ServiceSettings, is_placeholder, service_config
 
 # Good enough for a laptop or the test suite; refused in production so that
@@ -14,6 +16,9 @@ class DirectorySettings(ServiceSettings):
     # Key of the HMAC-SHA256 kept for matching national IDs across imports.
     # Rotating it makes every stored hash unmatchable: plan a re-import.
     national_id_key: str = DEVELOPMENT_NATIONAL_ID_KEY
+    # Account review: an account unused for longer than this many days is
+    # reported as idle (DIRECTORY_REVIEW_IDLE_DAYS); a request may ask for another.
+    review_idle_days: int = Field(default=90, ge=1, le=3650)
 
     def secret_problems(self) -> list[str]:
         problems = super().secret_problems()

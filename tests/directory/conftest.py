@@ -27,22 +27,57 @@ def principal(*roles: str, **fields: Any) -> dict[str, Any]:
     return fields
 
 
-ADMIN = principal("system_admin", sub="admin", person_id="P0001", agency_code="A01",
-                  agency_scope=ALL_AGENCIES)
-HR_A01 = principal("hr_officer", sub="hr.a01", person_id="P0002", agency_code="A01",
-                   agency_scope=ALL_AGENCIES)
-HR_A02 = principal("hr_officer", sub="hr.a02", person_id="P0007", agency_code="A02",
-                   agency_scope=["A02"])
-EMPLOYEE = principal("employee", sub="emp.a01", person_id="P0003", agency_code="A01",
-                     agency_scope=["A01"])
-SUPERVISOR = principal("employee", "unit_supervisor", sub="boss.a01", person_id="P0006",
-                       agency_code="A01", agency_scope=["A01"])
-AUDITOR = principal("security_auditor", sub="auditor", person_id="P0004", agency_code="A01",
-                    agency_scope=ALL_AGENCIES)
-IMPORTER = principal("importer", sub="importer.elearn", kind="machine", agency_code="A01",
-                     agency_scope=["A01", "A02"])
-GATEWAY = principal("service", sub="gateway", kind="machine", agency_code="A01",
-                    agency_scope=["A01"])
+ADMIN = principal(
+    "system_admin", sub="admin", person_id="P0001", agency_code="A01", agency_scope=ALL_AGENCIES
+)
+HR_A01 = principal(
+    "hr_officer", sub="hr.a01", person_id="P0002", agency_code="A01", agency_scope=ALL_AGENCIES
+)
+HR_A02 = principal(
+    "hr_officer", sub="hr.a02", person_id="P0007", agency_code="A02", agency_scope=["A02"]
+)
+EMPLOYEE = principal(
+    "employee", sub="emp.a01", person_id="P0003", agency_code="A01", agency_scope=["A01"]
+)
+SUPERVISOR = principal(
+    "employee",
+    "unit_supervisor",
+    sub="boss.a01",
+    person_id="P0006",
+    agency_code="A01",
+    agency_scope=["A01"],
+)
+AUDITOR = principal(
+    "security_auditor",
+    sub="auditor",
+    person_id="P0004",
+    agency_code="A01",
+    agency_scope=ALL_AGENCIES,
+)
+REVIEWER = principal(
+    "account_reviewer",
+    sub="reviewer.a01",
+    person_id="P0006",
+    agency_code="A01",
+    agency_scope=ALL_AGENCIES,
+)
+REVIEWER_A02 = principal(
+    "account_reviewer",
+    sub="reviewer.a02",
+    person_id="P0007",
+    agency_code="A02",
+    agency_scope=["A02"],
+)
+IMPORTER = principal(
+    "importer",
+    sub="importer.elearn",
+    kind="machine",
+    agency_code="A01",
+    agency_scope=["A01", "A02"],
+)
+GATEWAY = principal(
+    "service", sub="gateway", kind="machine", agency_code="A01", agency_scope=["A01"]
+)
 
 
 class Api:
@@ -52,8 +87,9 @@ class Api:
         self.client = client
         self.token = token
 
-    def request(self, method: str, path: str, as_: dict[str, Any] | None = None,
-                **kwargs: Any) -> Any:
+    def request(
+        self, method: str, path: str, as_: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
         headers = dict(kwargs.pop("headers", {}) or {})
         if as_ is not None:
             headers["Authorization"] = f"Bearer {self.token('directory', **as_)}"

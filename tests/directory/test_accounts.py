@@ -10,20 +10,36 @@ from services.directory import client_secrets
 from services.directory.models import ClientSecret
 from tests.directory.conftest import ADMIN, AUDITOR, EMPLOYEE, HR_A01, principal
 
-ADMIN_A02 = principal("system_admin", sub="admin.a02", agency_scope=["A02"],
-                      permissions=["directory:accounts:read:agency",
-                                   "directory:accounts:write:agency"])
+ADMIN_A02 = principal(
+    "system_admin",
+    sub="admin.a02",
+    agency_scope=["A02"],
+    permissions=["directory:accounts:read:agency", "directory:accounts:write:agency"],
+)
 
 
 def _human(**fields):
-    return {"name": "new.user", "kind": "human", "person_id": "P0007", "agency_code": "A02",
-            "roles": ["employee"], **fields}
+    return {
+        "name": "new.user",
+        "kind": "human",
+        "person_id": "P0007",
+        "agency_code": "A02",
+        "roles": ["employee"],
+        **fields,
+    }
 
 
 def _machine(**fields):
-    return {"name": "sync.bot", "kind": "machine", "person_id": "P0002", "agency_code": "A01",
-            "purpose": "Nightly sync", "roles": ["importer"],
-            "allowed_networks": ["10.20.0.0/16"], **fields}
+    return {
+        "name": "sync.bot",
+        "kind": "machine",
+        "person_id": "P0002",
+        "agency_code": "A01",
+        "purpose": "Nightly sync",
+        "roles": ["importer"],
+        "allowed_networks": ["10.20.0.0/16"],
+        **fields,
+    }
 
 
 def test_no_token_is_401(api, demo):
@@ -49,8 +65,10 @@ def test_wrong_role_is_403(api, demo):
     assert api.get("/accounts", as_=HR_A01).status_code == 403
     assert api.get("/accounts/admin", as_=EMPLOYEE).status_code == 403
     assert api.post("/accounts", as_=HR_A01, json=_human()).status_code == 403
-    assert api.put("/accounts/emp.a01/roles", as_=HR_A01,
-                   json={"roles": ["hr_officer"]}).status_code == 403
+    assert (
+        api.put("/accounts/emp.a01/roles", as_=HR_A01, json={"roles": ["hr_officer"]}).status_code
+        == 403
+    )
 
 
 def test_get_missing_and_other_agency(api, demo):
@@ -73,11 +91,16 @@ def test_create_machine_account_rules(api, demo):
     assert api.post("/accounts", as_=ADMIN, json=_machine()).status_code == 201
     no_networks = api.post("/accounts", as_=ADMIN, json=_machine(name="b2", allowed_networks=[]))
     assert no_networks.status_code == 422
-    anywhere = api.post("/accounts", as_=ADMIN,
-                        json=_machine(name="b3", allowed_networks=["0.0.0.0/0"]))
+    anywhere = api.post(
+        "/accounts", as_=ADMIN, json=_machine(name="b3", allowed_networks=["0.0.0.0/0"])
+    )
     assert anywhere.status_code == 422
-    assert api.post("/accounts", as_=ADMIN,
-                    json=_machine(name="b4", allowed_networks=["::/0"])).status_code == 422
+    assert (
+        api.post(
+            "/accounts", as_=ADMIN, json=_machine(name="b4", allowed_networks=["::/0"])
+        ).status_code
+        == 422
+    )
     no_purpose = api.post("/accounts", as_=ADMIN, json=_machine(name="b5", purpose=None))
     assert no_purpose.status_code == 422
     human_role = api.post("/accounts", as_=ADMIN, json=_machine(name="b6", roles=["hr_officer"]))
@@ -97,39 +120,51 @@ def test_admin_cannot_grant_admin_with_person_reads(api, demo):
     response = api.post("/accounts", as_=ADMIN, json=_human(roles=["system_admin", "employee"]))
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "separation_of_duties"
-    again = api.put("/accounts/admin/roles", as_=ADMIN,
-                    json={"roles": ["system_admin", "security_auditor"]})
+    again = api.put(
+        "/accounts/admin/roles", as_=ADMIN, json={"roles": ["system_admin", "security_auditor"]}
+    )
     assert again.status_code == 422
 
 
 def test_replace_roles(api, demo):
-    body = api.put("/accounts/emp.a01/roles", as_=ADMIN,
-                   json={"roles": ["employee", "unit_supervisor"]}).json()
+    body = api.put(
+        "/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["employee", "unit_supervisor"]}
+    ).json()
     assert body["roles"] == ["employee", "unit_supervisor"]
     assert api.get("/accounts/emp.a01", as_=ADMIN).json()["roles"] == [
-        "employee", "unit_supervisor"]
+        "employee",
+        "unit_supervisor",
+    ]
     assert api.put("/accounts/nobody/roles", as_=ADMIN, json={"roles": []}).status_code == 404
 
 
 def test_update_account(api, demo):
-    body = api.patch("/accounts/importer.elearn", as_=ADMIN,
-                     json={"allowed_networks": ["10.0.0.0/8", "10.0.0.0/8"],
-                           "include_subordinates": False}).json()
+    body = api.patch(
+        "/accounts/importer.elearn",
+        as_=ADMIN,
+        json={"allowed_networks": ["10.0.0.0/8", "10.0.0.0/8"], "include_subordinates": False},
+    ).json()
     assert body["allowed_networks"] == ["10.0.0.0/8"] and body["include_subordinates"] is False
     emptied = api.patch("/accounts/importer.elearn", as_=ADMIN, json={"allowed_networks": []})
     assert emptied.status_code == 422
-    assert api.patch("/accounts/importer.elearn", as_=ADMIN,
-                     json={"allowed_networks": None}).status_code == 422
+    assert (
+        api.patch(
+            "/accounts/importer.elearn", as_=ADMIN, json={"allowed_networks": None}
+        ).status_code
+        == 422
+    )
     assert api.patch("/accounts/nobody", as_=ADMIN, json={"purpose": "x"}).status_code == 404
 
 
 def test_disable_and_enable(api, demo):
     disabled = api.post("/accounts/emp.a01/disable", as_=ADMIN).json()
     assert disabled["status"] == "disabled" and disabled["disabled_at"] is not None
+    assert disabled["disabled_reason"] == "disabled by admin"
     listed = api.get("/accounts", as_=ADMIN, params={"status": "disabled"}).json()["items"]
     assert [a["name"] for a in listed] == ["emp.a01"]
     enabled = api.post("/accounts/emp.a01/enable", as_=ADMIN).json()
     assert enabled["status"] == "active" and enabled["disabled_at"] is None
+    assert enabled["disabled_reason"] is None
     assert api.post("/accounts/nobody/enable", as_=ADMIN).status_code == 404
 
 
@@ -149,11 +184,15 @@ def test_secret_rules(api, demo):
     human = api.post("/accounts/emp.a01/secrets", as_=ADMIN, json={})
     assert human.status_code == 409
     past = (now_utc() - timedelta(days=1)).isoformat()
-    assert api.post("/accounts/gateway/secrets", as_=ADMIN,
-                    json={"expires_at": past}).status_code == 422
+    assert (
+        api.post("/accounts/gateway/secrets", as_=ADMIN, json={"expires_at": past}).status_code
+        == 422
+    )
     naive = "2099-01-01T00:00:00"
-    assert api.post("/accounts/gateway/secrets", as_=ADMIN,
-                    json={"expires_at": naive}).status_code == 422
+    assert (
+        api.post("/accounts/gateway/secrets", as_=ADMIN, json={"expires_at": naive}).status_code
+        == 422
+    )
     assert api.post("/accounts/nobody/secrets", as_=ADMIN, json={}).status_code == 404
     assert api.post("/accounts/gateway/secrets", as_=HR_A01, json={}).status_code == 403
 
@@ -164,8 +203,9 @@ def test_revoke_secret(api, demo):
     assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
     again = api.delete(f"/accounts/gateway/secrets/{created['id']}", as_=ADMIN).json()
     assert again["revoked_at"] == revoked.json()["revoked_at"]
-    assert api.delete(f"/accounts/importer.elearn/secrets/{created['id']}",
-                      as_=ADMIN).status_code == 404
+    assert (
+        api.delete(f"/accounts/importer.elearn/secrets/{created['id']}", as_=ADMIN).status_code
+        == 404
+    )
     assert api.delete("/accounts/gateway/secrets/999999", as_=ADMIN).status_code == 404
-    assert api.delete(f"/accounts/gateway/secrets/{created['id']}",
-                      as_=EMPLOYEE).status_code == 403
+    assert api.delete(f"/accounts/gateway/secrets/{created['id']}", as_=EMPLOYEE).status_code == 403

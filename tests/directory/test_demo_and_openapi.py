@@ -13,8 +13,10 @@ from tests.directory.conftest import GATEWAY
 
 
 def _counts(db):
-    counts = tuple(db.exec(select(func.count()).select_from(t)).one()
-                   for t in (Agency, Person, Account, ClientSecret))
+    counts = tuple(
+        db.exec(select(func.count()).select_from(t)).one()
+        for t in (Agency, Person, Account, ClientSecret)
+    )
     db.rollback()
     return counts
 
@@ -37,9 +39,13 @@ def test_demo_national_ids_are_valid_and_kept_masked(demo, db):
 
 def test_demo_accounts_resolve(api, demo):
     expected = {
-        "admin": ["system_admin"], "hr.a01": ["hr_officer"], "emp.a01": ["employee"],
-        "auditor": ["security_auditor"], "trainer.a01": ["training_officer"],
-        "importer.elearn": ["importer"], "gateway": ["service"],
+        "admin": ["system_admin"],
+        "hr.a01": ["hr_officer"],
+        "emp.a01": ["employee"],
+        "auditor": ["security_auditor"],
+        "trainer.a01": ["training_officer"],
+        "importer.elearn": ["importer", "importer_elearn"],
+        "gateway": ["service"],
     }
     for name, roles in expected.items():
         body = api.get(f"/principals/{name}", as_=GATEWAY).json()
@@ -73,5 +79,14 @@ def test_openapi_document_is_valid_and_complete(apps):
     assert not any(path.startswith("/principals") for path in document["paths"])
     schema = ResolvedPrincipal.model_json_schema()
     assert set(schema["properties"]) == {
-        "account", "kind", "status", "person_id", "agency_code", "agency_scope", "roles",
-        "permissions", "allowed_networks", "person_status"}
+        "account",
+        "kind",
+        "status",
+        "person_id",
+        "agency_code",
+        "agency_scope",
+        "roles",
+        "permissions",
+        "allowed_networks",
+        "person_status",
+    }

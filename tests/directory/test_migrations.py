@@ -13,8 +13,19 @@ from services.directory.models import metadata
 from services.directory.roles import permission_rows, role_rows
 from tests.databases import fresh_database
 
-TABLES = {"agencies", "units", "persons", "roles", "role_permissions", "accounts",
-          "account_roles", "client_secrets", "personal_data_reads"}
+TABLES = {
+    "agencies",
+    "units",
+    "persons",
+    "roles",
+    "role_permissions",
+    "accounts",
+    "account_review_campaigns",
+    "account_review_items",
+    "account_roles",
+    "client_secrets",
+    "personal_data_reads",
+}
 
 
 def _tables(engine):

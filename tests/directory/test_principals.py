@@ -19,16 +19,24 @@ def _resolve(api, name):
 
 
 def _credentials(api, client_id, secret):
-    return api.post("/principals/client-credentials", as_=GATEWAY,
-                    json={"client_id": client_id, "client_secret": secret})
+    return api.post(
+        "/principals/client-credentials",
+        as_=GATEWAY,
+        json={"client_id": client_id, "client_secret": secret},
+    )
 
 
 def test_needs_the_resolve_permission(api, demo):
     assert api.get("/principals/admin").status_code == 401
     assert api.get("/principals/admin", as_=ADMIN).status_code == 403
-    assert api.post("/principals/client-credentials", as_=HR_A01,
-                    json={"client_id": "importer.elearn",
-                          "client_secret": IMPORTER_SECRET}).status_code == 403
+    assert (
+        api.post(
+            "/principals/client-credentials",
+            as_=HR_A01,
+            json={"client_id": "importer.elearn", "client_secret": IMPORTER_SECRET},
+        ).status_code
+        == 403
+    )
 
 
 def test_resolves_a_human_with_subordinates_recursively(api, demo, db):
@@ -37,10 +45,16 @@ def test_resolves_a_human_with_subordinates_recursively(api, demo, db):
     response = _resolve(api, "hr.a01")
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "account": "hr.a01", "kind": "human", "status": "active", "person_id": "P0002",
-        "agency_code": "A01", "agency_scope": ["A01", "A02", "A021", "A0211", "A03", "T01"],
-        "roles": ["hr_officer"], "permissions": permissions_of("hr_officer"),
-        "allowed_networks": ["127.0.0.1/32", "::1/128"], "person_status": "active",
+        "account": "hr.a01",
+        "kind": "human",
+        "status": "active",
+        "person_id": "P0002",
+        "agency_code": "A01",
+        "agency_scope": ["A01", "A02", "A021", "A0211", "A03", "T01"],
+        "roles": ["hr_officer"],
+        "permissions": permissions_of("hr_officer"),
+        "allowed_networks": ["127.0.0.1/32", "::1/128"],
+        "person_status": "active",
     }
 
 
@@ -105,16 +119,22 @@ def test_client_credentials_good_secret(api, demo, db):
     response = _credentials(api, "importer.elearn", IMPORTER_SECRET)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["account"] == "importer.elearn" and body["roles"] == ["importer"]
-    assert body["permissions"] == ["directory:persons:import", "training:records:import"]
+    assert body["account"] == "importer.elearn"
+    assert body["roles"] == ["importer", "importer_elearn"]
+    assert body["permissions"] == permissions_of("importer", "importer_elearn")
+    assert "training:imports:elearn" in body["permissions"]
     assert db.get(Account, "importer.elearn").last_used_at is not None
     db.rollback()
 
 
 @pytest.mark.parametrize(
     ("client_id", "secret"),
-    [("importer.elearn", "wrong-secret"), ("nobody", IMPORTER_SECRET),
-     ("emp.a01", IMPORTER_SECRET), ("importer.elearn", "")],
+    [
+        ("importer.elearn", "wrong-secret"),
+        ("nobody", IMPORTER_SECRET),
+        ("emp.a01", IMPORTER_SECRET),
+        ("importer.elearn", ""),
+    ],
 )
 def test_client_credentials_refusals_look_the_same(api, demo, client_id, secret):
     response = _credentials(api, client_id, secret)
@@ -131,8 +151,9 @@ def test_client_credentials_disabled_account(api, demo):
 
 
 def test_client_credentials_expired_and_revoked(api, demo, db):
-    create_account(db, "bot", "P0002", "A01", kind="machine", roles=("importer",),
-                   networks=("10.0.0.0/8",))
+    create_account(
+        db, "bot", "P0002", "A01", kind="machine", roles=("importer",), networks=("10.0.0.0/8",)
+    )
     add_secret(db, "bot", "expired-secret-0000000001", expires_at=now_utc() - timedelta(seconds=1))
     assert _credentials(api, "bot", "expired-secret-0000000001").status_code == 401
     secret = api.post("/accounts/bot/secrets", as_=ADMIN, json={}).json()
@@ -142,8 +163,11 @@ def test_client_credentials_expired_and_revoked(api, demo, db):
 
 
 def test_rotation_keeps_both_secrets_valid_during_the_overlap(api, demo):
-    old = api.post("/accounts/gateway/secrets", as_=ADMIN,
-                   json={"expires_at": (now_utc() + timedelta(days=7)).isoformat()}).json()
+    old = api.post(
+        "/accounts/gateway/secrets",
+        as_=ADMIN,
+        json={"expires_at": (now_utc() + timedelta(days=7)).isoformat()},
+    ).json()
     new = api.post("/accounts/gateway/secrets", as_=ADMIN, json={}).json()
     assert _credentials(api, "gateway", old["secret"]).status_code == 200
     assert _credentials(api, "gateway", new["secret"]).status_code == 200

@@ -22,8 +22,18 @@ ROLES = {r.name: StoredRole(r.name, r.kind, frozenset(r.permissions)) for r in C
 
 def test_catalogue_has_the_roles_of_the_domain():
     assert set(catalogue_by_name()) == {
-        "employee", "unit_supervisor", "hr_officer", "training_officer", "lecturer_searcher",
-        "lecturer", "security_auditor", "system_admin", "importer", "service",
+        "employee",
+        "unit_supervisor",
+        "hr_officer",
+        "training_officer",
+        "lecturer_searcher",
+        "lecturer",
+        "security_auditor",
+        "system_admin",
+        "importer",
+        "service",
+        "account_reviewer",
+        "importer_elearn",
     }
 
 
@@ -66,31 +76,52 @@ def _codes(errors):
 
 
 def test_machine_account_needs_purpose_and_networks():
-    errors = account_errors(kind="machine", purpose=None, allowed_networks=[],
-                            roles=["importer"], known_roles=ROLES)
+    errors = account_errors(
+        kind="machine", purpose=None, allowed_networks=[], roles=["importer"], known_roles=ROLES
+    )
     assert _codes(errors) == ["required", "required"]
 
 
 def test_roles_must_match_the_account_kind_and_exist():
-    errors = account_errors(kind="human", purpose=None, allowed_networks=[],
-                            roles=["importer", "nonexistent"], known_roles=ROLES)
+    errors = account_errors(
+        kind="human",
+        purpose=None,
+        allowed_networks=[],
+        roles=["importer", "nonexistent"],
+        known_roles=ROLES,
+    )
     assert _codes(errors) == ["unknown_role", "wrong_kind"]
-    errors = account_errors(kind="machine", purpose="sync", allowed_networks=["10.0.0.0/8"],
-                            roles=["hr_officer"], known_roles=ROLES)
+    errors = account_errors(
+        kind="machine",
+        purpose="sync",
+        allowed_networks=["10.0.0.0/8"],
+        roles=["hr_officer"],
+        known_roles=ROLES,
+    )
     assert _codes(errors) == ["wrong_kind"]
 
 
 def test_separation_of_duties_is_enforced_on_grants():
-    errors = account_errors(kind="human", purpose=None, allowed_networks=[],
-                            roles=["system_admin", "security_auditor"], known_roles=ROLES)
+    errors = account_errors(
+        kind="human",
+        purpose=None,
+        allowed_networks=[],
+        roles=["system_admin", "security_auditor"],
+        known_roles=ROLES,
+    )
     assert _codes(errors) == ["separation_of_duties"]
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("127.0.0.1/32", "127.0.0.1/32"), ("10.1.0.0/16", "10.1.0.0/16"), ("::1/128", "::1/128"),
-     (" 192.168.1.0/24 ", "192.168.1.0/24"), ("2001:DB8::/32", "2001:db8::/32"),
-     ("10.0.0.5", "10.0.0.5/32")],
+    [
+        ("127.0.0.1/32", "127.0.0.1/32"),
+        ("10.1.0.0/16", "10.1.0.0/16"),
+        ("::1/128", "::1/128"),
+        (" 192.168.1.0/24 ", "192.168.1.0/24"),
+        ("2001:DB8::/32", "2001:db8::/32"),
+        ("10.0.0.5", "10.0.0.5/32"),
+    ],
 )
 def test_networks_are_normalised(text, expected):
     assert normalise_network(text) == expected
@@ -118,12 +149,14 @@ def test_placeholder_national_id_key_is_refused_in_production():
     with pytest.raises(ValueError, match="national_id_key"):
         DirectorySettings(environment="production", database_url="sqlite://").check_secrets()
     for weak in ("changeme", "short"):
-        settings = DirectorySettings(environment="production", database_url="sqlite://",
-                                     national_id_key=weak)
+        settings = DirectorySettings(
+            environment="production", database_url="sqlite://", national_id_key=weak
+        )
         with pytest.raises(ValueError):
             settings.check_secrets()
-    strong = DirectorySettings(environment="production", database_url="sqlite://",
-                               national_id_key="k" * 40)
+    strong = DirectorySettings(
+        environment="production", database_url="sqlite://", national_id_key="k" * 40
+    )
     assert strong.secret_problems() == []
 
 

@@ -7,5 +7,13 @@ from services.directory.api.agencies import router as agencies
 from services.directory.api.person_import import router as person_import
 from services.directory.api.persons import router as persons
 from services.directory.api.principals import router as principals
+from services.directory.api.reviews import router as reviews
 
-ROUTERS: tuple[APIRouter, ...] = (agencies, persons, person_import, accounts, principals)
+ROUTERS: tuple[APIRouter, ...] = (
+    agencies,
+    persons,
+    person_import,
+    accounts,
+    reviews,
+    principals,
+)

@@ -54,18 +54,49 @@ def _reachable(session: Session, principal: Principal, permission: str, name: st
 def _out(session: Session, account: Account, roles: list[str] | None = None) -> AccountOut:
     if roles is None:
         roles = store.roles_of(session, [account.name]).get(account.name, [])
-    return AccountOut.model_validate(
-        {**account.model_dump(), "roles": sorted(roles)}
-    )
+    return AccountOut.model_validate({**account.model_dump(), "roles": sorted(roles)})
 
 
 def _check_agency(session: Session, principal: Principal, agency_code: str) -> None:
     if not reach(session, principal, ACCOUNTS_WRITE).covers(agency_code=agency_code):
         raise Forbidden("the agency is outside your scope")
     if agency_store.get_agency(session, agency_code) is None:
-        raise Invalid("unknown agency", errors=[
-            FieldError(field="body.agency_code", reason="no such agency", code="unknown_agency")
-        ])
+        raise Invalid(
+            "unknown agency",
+            errors=[
+                FieldError(field="body.agency_code", reason="no such agency", code="unknown_agency")
+            ],
+        )
+
+
+def _check_new_owner(session: Session, account: Account, person_id: str) -> None:
+    """A machine account may pass to another answerable person (the way back into
+    service when its owner leaves); a human account stays bound to its holder."""
+    if person_id == account.person_id:
+        return
+    if account.kind == "human":
+        raise Invalid(
+            "a human account stays bound to its holder",
+            errors=[
+                FieldError(
+                    field="body.person_id",
+                    reason="cannot change on a human account",
+                    code="human_holder",
+                )
+            ],
+        )
+    owner = person_store.get_person(session, person_id)
+    if owner is None or owner.status != "active":
+        raise Invalid(
+            "the new owner must be a person in service",
+            errors=[
+                FieldError(
+                    field="body.person_id",
+                    reason="no such person in service",
+                    code="unknown_person",
+                )
+            ],
+        )
 
 
 def _secret_out(row: ClientSecret) -> ClientSecretOut:
@@ -89,7 +120,8 @@ def list_accounts(
     roles = store.roles_of(session, [a.name for a in rows])
     return Page[AccountOut](
         items=[_out(session, a, roles.get(a.name, [])) for a in rows],
-        next_cursor=cursor, limit=page.limit,
+        next_cursor=cursor,
+        limit=page.limit,
     )
 
 
@@ -98,19 +130,22 @@ def get_account(session: SessionDep, principal: AccountsReader, name: str) -> Ac
     return _out(session, _reachable(session, principal, ACCOUNTS_READ, name))
 
 
-@router.post("/accounts", summary="Create an account", response_model=AccountOut,
-             status_code=201)
+@router.post("/accounts", summary="Create an account", response_model=AccountOut, status_code=201)
 def create_account(
     session: SessionDep, principal: AccountsWriter, body: AccountCreate
 ) -> AccountOut:
     _check_agency(session, principal, body.agency_code)
     errors = account_errors(
-        kind=body.kind, purpose=body.purpose, allowed_networks=body.allowed_networks,
-        roles=body.roles, known_roles=load_roles(session, body.roles),
+        kind=body.kind,
+        purpose=body.purpose,
+        allowed_networks=body.allowed_networks,
+        roles=body.roles,
+        known_roles=load_roles(session, body.roles),
     )
     if person_store.get_person(session, body.person_id) is None:
-        errors.append(FieldError(field="body.person_id", reason="no such person",
-                                 code="unknown_person"))
+        errors.append(
+            FieldError(field="body.person_id", reason="no such person", code="unknown_person")
+        )
     if errors:
         raise Invalid("the account cannot be created as requested", errors=errors)
     account = Account(**body.model_dump(exclude={"roles"}))
@@ -124,33 +159,41 @@ def update_account(
 ) -> AccountOut:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    for field in ("agency_code", "include_subordinates", "allowed_networks"):
+    for field in ("agency_code", "include_subordinates", "allowed_networks", "person_id"):
         if field in changes and changes[field] is None:
-            raise Invalid("this field cannot be cleared", errors=[
-                FieldError(field=f"body.{field}", reason="cannot be null", code="null")
-            ])
+            raise Invalid(
+                "this field cannot be cleared",
+                errors=[FieldError(field=f"body.{field}", reason="cannot be null", code="null")],
+            )
     if "agency_code" in changes:
         _check_agency(session, principal, changes["agency_code"])
+    if "person_id" in changes:
+        _check_new_owner(session, account, changes["person_id"])
     for key, value in changes.items():
         setattr(account, key, value)
     roles = store.roles_of(session, [name]).get(name, [])
     errors = account_errors(
-        kind=account.kind, purpose=account.purpose, allowed_networks=account.allowed_networks,
-        roles=roles, known_roles=load_roles(session, roles),
+        kind=account.kind,
+        purpose=account.purpose,
+        allowed_networks=account.allowed_networks,
+        roles=roles,
+        known_roles=load_roles(session, roles),
     )
     if errors:
         raise Invalid("the account cannot be changed as requested", errors=errors)
     return _out(session, store.save_account(session, account), roles)
 
 
-@router.put("/accounts/{name}/roles", summary="Replace an account's roles",
-            response_model=AccountOut)
+@router.put(
+    "/accounts/{name}/roles", summary="Replace an account's roles", response_model=AccountOut
+)
 def set_account_roles(
     session: SessionDep, principal: AccountsWriter, name: str, body: AccountRoles
 ) -> AccountOut:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
-    errors = role_errors(kind=account.kind, roles=body.roles,
-                         known_roles=load_roles(session, body.roles))
+    errors = role_errors(
+        kind=account.kind, roles=body.roles, known_roles=load_roles(session, body.roles)
+    )
     if errors:
         raise Invalid("these roles cannot be granted to this account", errors=errors)
     store.replace_roles(session, name, body.roles)
@@ -160,9 +203,7 @@ def set_account_roles(
 @router.post("/accounts/{name}/disable", summary="Disable an account", response_model=AccountOut)
 def disable_account(session: SessionDep, principal: AccountsWriter, name: str) -> AccountOut:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
-    if account.status != "disabled":
-        account.status, account.disabled_at = "disabled", now_utc()
-        store.save_account(session, account)
+    store.disable(session, account, f"disabled by {principal.sub}"[:200], now_utc())
     return _out(session, account)
 
 
@@ -170,13 +211,16 @@ def disable_account(session: SessionDep, principal: AccountsWriter, name: str) -
 def enable_account(session: SessionDep, principal: AccountsWriter, name: str) -> AccountOut:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
     if account.status != "active":
-        account.status, account.disabled_at = "active", None
+        account.status, account.disabled_at, account.disabled_reason = "active", None, None
         store.save_account(session, account)
     return _out(session, account)
 
 
-@router.get("/accounts/{name}/secrets", summary="Client secrets of a machine account (no values)",
-            response_model=list[ClientSecretOut])
+@router.get(
+    "/accounts/{name}/secrets",
+    summary="Client secrets of a machine account (no values)",
+    response_model=list[ClientSecretOut],
+)
 def list_client_secrets(
     session: SessionDep, principal: AccountsReader, name: str
 ) -> list[ClientSecretOut]:
@@ -199,10 +243,16 @@ def add_client_secret(
     if body.expires_at is not None and (
         body.expires_at.utcoffset() is None or body.expires_at <= now_utc()
     ):
-        raise Invalid("expires_at must be a future time with a time zone", errors=[
-            FieldError(field="body.expires_at", reason="must be in the future, with a zone",
-                       code="expires_at")
-        ])
+        raise Invalid(
+            "expires_at must be a future time with a time zone",
+            errors=[
+                FieldError(
+                    field="body.expires_at",
+                    reason="must be in the future, with a zone",
+                    code="expires_at",
+                )
+            ],
+        )
     secret = client_secrets.generate()
     row = store.add_secret(session, name, client_secrets.hash_secret(secret), body.expires_at)
     return NewClientSecret(**_secret_out(row).model_dump(), secret=secret)

@@ -20,6 +20,8 @@ PERSONS_IMPORT = "directory:persons:import"
 ACCOUNTS_READ = "directory:accounts:read"
 ACCOUNTS_WRITE = "directory:accounts:write"
 PRINCIPALS_RESOLVE = "directory:principals:resolve"
+REVIEWS_READ = "directory:reviews:read"
+REVIEWS_WRITE = "directory:reviews:write"
 
 AgenciesReader = Annotated[Principal, Depends(require(*with_scopes(AGENCIES_READ, "agency")))]
 AgenciesWriter = Annotated[Principal, Depends(require(AGENCIES_WRITE))]
@@ -32,6 +34,8 @@ PersonsImporter = Annotated[Principal, Depends(require(PERSONS_IMPORT))]
 AccountsReader = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_READ, "agency")))]
 AccountsWriter = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_WRITE, "agency")))]
 PrincipalResolver = Annotated[Principal, Depends(require(PRINCIPALS_RESOLVE))]
+ReviewsReader = Annotated[Principal, Depends(require(*with_scopes(REVIEWS_READ, "agency")))]
+ReviewsWriter = Annotated[Principal, Depends(require(*with_scopes(REVIEWS_WRITE, "agency")))]
 
 
 def _settings(request: Request) -> DirectorySettings:

@@ -57,11 +57,15 @@ async def import_persons(
     try:
         codec = codec_for(request.headers.get("content-type"))
     except UnsupportedCharset as exc:
-        raise Problem(str(exc), status=415, slug="unsupported-media-type",
-                      title="Unsupported media type") from None
+        raise Problem(
+            str(exc), status=415, slug="unsupported-media-type", title="Unsupported media type"
+        ) from None
     batches = PersonBatches(
-        request.app.state.engine, reach=agency_scope_reach(principal),
-        key=settings.national_id_key, actor=principal.sub, dry_run=dry_run,
+        request.app.state.engine,
+        reach=agency_scope_reach(principal),
+        key=settings.national_id_key,
+        actor=principal.sub,
+        dry_run=dry_run,
     )
     tally = batches.tally
     stream = RecordStream(format, codec)
@@ -93,8 +97,14 @@ async def import_persons(
         await run_in_threadpool(batches.apply, pending)
     errors = sorted(tally.errors, key=lambda e: e.row)
     return ImportReport(
-        format=format, dry_run=dry_run, rows=tally.rows, created=tally.created,
-        updated=tally.updated, unchanged=tally.unchanged, failed=tally.failed,
+        format=format,
+        dry_run=dry_run,
+        rows=tally.rows,
+        created=tally.created,
+        updated=tally.updated,
+        unchanged=tally.unchanged,
+        failed=tally.failed,
         errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
         errors_truncated=tally.errors_truncated,
+        accounts_disabled=tally.accounts_disabled,
     )

@@ -20,6 +20,7 @@ from services.directory.api.deps import (
     SettingsDep,
 )
 from services.directory.models import Person, personal_data_reads
+from services.directory.review_rules import GONE
 from services.directory.schemas import (
     AgencyCode,
     PersonCreate,
@@ -29,6 +30,7 @@ from services.directory.schemas import (
     PersonUpdate,
 )
 from services.directory.scope import reach
+from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as store
 
@@ -49,15 +51,16 @@ def _reachable(session: Session, principal: Principal, permission: str, person_i
     return person
 
 
-def _check_target_agency(
-    session: Session, principal: Principal, agency_code: str
-) -> None:
+def _check_target_agency(session: Session, principal: Principal, agency_code: str) -> None:
     if not reach(session, principal, PERSONS_WRITE).covers(agency_code=agency_code):
         raise Forbidden("the agency is outside your scope")
     if agency_store.get_agency(session, agency_code) is None:
-        raise Invalid("unknown agency", errors=[
-            FieldError(field="body.agency_code", reason="no such agency", code="unknown_agency")
-        ])
+        raise Invalid(
+            "unknown agency",
+            errors=[
+                FieldError(field="body.agency_code", reason="no such agency", code="unknown_agency")
+            ],
+        )
 
 
 def _set_national_id(session: Session, person: Person, number: str | None, key: str) -> None:
@@ -72,10 +75,16 @@ def _set_national_id(session: Session, person: Person, number: str | None, key: 
 
 
 def _check_references(session: Session, person: Person) -> None:
-    errors = store.reference_errors(
-        session, person_id=person.id, agency_code=person.agency_code, unit_id=person.unit_id,
-        supervisor_id=person.supervisor_id,
-    )
+    # No autoflush: the lookups must not write the changed person first, or an
+    # unknown unit would surface as a foreign-key failure (500) instead of a 422.
+    with session.no_autoflush:
+        errors = store.reference_errors(
+            session,
+            person_id=person.id,
+            agency_code=person.agency_code,
+            unit_id=person.unit_id,
+            supervisor_id=person.supervisor_id,
+        )
     if errors:
         raise Invalid("unit or supervisor cannot be linked", errors=errors)
 
@@ -105,7 +114,8 @@ def list_persons(
     )
     return Page[PersonSummary](
         items=[PersonSummary.model_validate(p, from_attributes=True) for p in rows],
-        next_cursor=cursor, limit=page.limit,
+        next_cursor=cursor,
+        limit=page.limit,
     )
 
 
@@ -125,9 +135,7 @@ def create_person(
     _check_target_agency(session, principal, body.agency_code)
     if store.get_person(session, body.id) is not None:
         raise Conflict("a person with this personnel id already exists")
-    person = Person(
-        **body.model_dump(exclude={"national_id"}), source=f"api:{principal.sub}"[:100]
-    )
+    person = Person(**body.model_dump(exclude={"national_id"}), source=f"api:{principal.sub}"[:100])
     _check_references(session, person)
     _set_national_id(session, person, body.national_id, settings.national_id_key)
     return _out(store.save_person(session, person))
@@ -145,9 +153,12 @@ def update_person(
     changes: dict[str, Any] = body.model_dump(exclude_unset=True, exclude={"national_id"})
     nulls = [k for k in ("name", "agency_code", "status") if k in changes and changes[k] is None]
     if nulls:
-        raise Invalid("these fields cannot be cleared", errors=[
-            FieldError(field=f"body.{k}", reason="cannot be null", code="null") for k in nulls
-        ])
+        raise Invalid(
+            "these fields cannot be cleared",
+            errors=[
+                FieldError(field=f"body.{k}", reason="cannot be null", code="null") for k in nulls
+            ],
+        )
     new_agency = changes.get("agency_code")
     if new_agency is not None and new_agency != person.agency_code:
         _check_target_agency(session, principal, new_agency)
@@ -163,4 +174,9 @@ def update_person(
         _set_national_id(session, person, body.national_id, settings.national_id_key)
     person.source = f"api:{principal.sub}"[:100]
     person.updated_at = now_utc()
-    return _out(store.save_person(session, person))
+    saved = store.save_person(session, person)
+    if status in GONE:
+        # In the same transaction: a holder recorded as gone never keeps a usable
+        # account, not even until the next sweep.
+        account_store.disable_holders_who_left(session, [person.id], person.updated_at)
+    return _out(saved)

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.common.errors import Conflict
 from services.common.pagination import PageParams, keyset_page
-from services.directory.models import Account, AccountRole, ClientSecret
+from services.directory.models import Account, AccountRole, ClientSecret, Person
+from services.directory.review_rules import GONE
+
+# Shown to account administrators, who read no personnel records: it says the
+# holder is gone, not whether they left or died.
+HOLDER_GONE_REASON = "holder no longer in service"
 
 
 def get_account(session: Session, name: str) -> Account | None:
@@ -82,7 +87,8 @@ def save_account(session: Session, account: Account) -> Account:
 def list_secrets(session: Session, account: str) -> list[ClientSecret]:
     return list(
         session.execute(
-            select(ClientSecret).where(col(ClientSecret.account) == account)
+            select(ClientSecret)
+            .where(col(ClientSecret.account) == account)
             .order_by(col(ClientSecret.id))
         ).scalars()
     )
@@ -107,6 +113,73 @@ def get_secret(session: Session, account: str, secret_id: int) -> ClientSecret |
 def current_secrets(session: Session, account: str, now: datetime) -> list[ClientSecret]:
     """Secrets neither revoked nor expired at `now` (more than one while rotating)."""
     return [
-        s for s in list_secrets(session, account)
+        s
+        for s in list_secrets(session, account)
         if s.revoked_at is None and (s.expires_at is None or s.expires_at > now)
     ]
+
+
+def disable_holders_who_left(
+    session: Session, person_ids: list[str] | None, now: datetime
+) -> list[str]:
+    """Disable the active human accounts of persons no longer in service (of
+    `person_ids`, or of everyone when None); returns the accounts disabled.
+
+    One conditional UPDATE: running it again, or beside a concurrent run,
+    disables nothing twice. Machine accounts are left as they are: the gateway
+    already refuses one whose owner is gone, and the account review reports it,
+    so that the agency can name a new owner instead of losing a nightly job."""
+    gone = select(col(Person.id)).where(col(Person.status).in_(GONE))
+    if person_ids is not None:
+        if not person_ids:
+            return []
+        gone = gone.where(col(Person.id).in_(sorted(set(person_ids))))
+    result = session.execute(
+        update(Account)
+        .where(col(Account.kind) == "human")
+        .where(col(Account.status) == "active")
+        .where(col(Account.person_id).in_(gone))
+        .values(status="disabled", disabled_at=now, disabled_reason=HOLDER_GONE_REASON)
+        .returning(col(Account.name))
+        .execution_options(synchronize_session=False)
+    )
+    names = sorted(result.scalars())
+    # The session may hold these accounts already loaded: let it read them again.
+    for account in session.identity_map.values():
+        if isinstance(account, Account) and account.name in names:
+            session.expire(account)
+    return names
+
+
+def active_human_accounts_of(session: Session, person_ids: list[str]) -> list[str]:
+    if not person_ids:
+        return []
+    return sorted(
+        session.execute(
+            select(col(Account.name))
+            .where(col(Account.kind) == "human")
+            .where(col(Account.status) == "active")
+            .where(col(Account.person_id).in_(sorted(set(person_ids))))
+        ).scalars()
+    )
+
+
+def machine_accounts_without_owner(session: Session) -> int:
+    """Active machine accounts whose answerable person is no longer in service."""
+    owners_gone = select(col(Person.id)).where(col(Person.status).in_(GONE))
+    return len(
+        session.execute(
+            select(col(Account.name))
+            .where(col(Account.kind) == "machine")
+            .where(col(Account.status) == "active")
+            .where(col(Account.person_id).in_(owners_gone))
+        ).all()
+    )
+
+
+def disable(session: Session, account: Account, reason: str, now: datetime) -> Account:
+    """Disable `account` (already disabled: left as it was, first reason kept)."""
+    if account.status != "disabled":
+        account.status, account.disabled_at, account.disabled_reason = "disabled", now, reason
+        save_account(session, account)
+    return account

@@ -19,14 +19,24 @@ from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
 from services.directory.models import Agency, Person
 from services.directory.person_import import PersonRow, RowError
+from services.directory.review_rules import GONE
 from services.directory.scope import Reach
+from services.directory.store.accounts import active_human_accounts_of, disable_holders_who_left
 from services.directory.store.agencies import units_by_code
 
 MAX_REPORTED_ERRORS = 1000
 # Columns compared to decide created / updated / unchanged.
 COMPARED = (
-    "name", "agency_code", "unit_id", "supervisor_id", "status", "status_changed_on",
-    "national_id_hmac", "national_id_masked", "email", "phone",
+    "name",
+    "agency_code",
+    "unit_id",
+    "supervisor_id",
+    "status",
+    "status_changed_on",
+    "national_id_hmac",
+    "national_id_masked",
+    "email",
+    "phone",
 )
 
 
@@ -39,6 +49,7 @@ class Tally:
     failed: int = 0
     errors: list[RowError] = field(default_factory=list)
     errors_truncated: bool = False
+    accounts_disabled: int = 0
 
     def fail(self, errors: list[RowError]) -> None:
         """All `errors` belong to one row."""
@@ -57,6 +68,11 @@ class _Plan:
     failures: list[list[RowError]] = field(default_factory=list)
     seen_ids: dict[str, int] = field(default_factory=dict)
     seen_hashes: dict[str, tuple[str, int]] = field(default_factory=dict)
+    accounts_disabled: int = 0
+
+    def leavers(self) -> list[str]:
+        """Persons this batch records as no longer in service."""
+        return [u["id"] for u in self.updates if u.get("status") in GONE]
 
 
 class PersonBatches:
@@ -83,14 +99,20 @@ class PersonBatches:
             except IntegrityError:
                 if attempt == 2:
                     for row in rows:
-                        self.tally.fail([RowError(row.row, "row",
-                                                  "conflicting concurrent change; import again")])
+                        self.tally.fail(
+                            [
+                                RowError(
+                                    row.row, "row", "conflicting concurrent change; import again"
+                                )
+                            ]
+                        )
                 continue
             self._seen_ids.update(plan.seen_ids)
             self._seen_hashes.update(plan.seen_hashes)
             self.tally.created += len(plan.inserts)
             self.tally.updated += len(plan.updates)
             self.tally.unchanged += plan.unchanged
+            self.tally.accounts_disabled += plan.accounts_disabled
             for failure in plan.failures:
                 self.tally.fail(failure)
             return
@@ -101,6 +123,7 @@ class PersonBatches:
         with Session(self.engine) as session:
             plan = self._plan(session, rows)
             if self.dry_run:
+                plan.accounts_disabled = len(active_human_accounts_of(session, plan.leavers()))
                 session.rollback()
                 return plan
             if plan.inserts:
@@ -110,6 +133,10 @@ class PersonBatches:
                 session.execute(
                     update(Person).where(col(Person.id) == values["id"]).values(**changes)
                 )
+            # In the batch's transaction: the status and the accounts change together.
+            plan.accounts_disabled = len(
+                disable_holders_who_left(session, plan.leavers(), now_utc())
+            )
             session.commit()
             return plan
 
@@ -119,27 +146,42 @@ class PersonBatches:
         # FOR UPDATE (PostgreSQL; ignored by SQLite, whose writers are serialised)
         # so a concurrent import cannot change these rows between compare and write.
         existing = {
-            p.id: p for p in session.execute(
+            p.id: p
+            for p in session.execute(
                 select(Person).where(col(Person.id).in_(ids)).with_for_update()
             ).scalars()
         }
         hashes = {
             national_id.keyed_hash(r.data.national_id, self.key): r
-            for r in rows if r.data.national_id is not None
+            for r in rows
+            if r.data.national_id is not None
         }
-        owners: dict[str | None, str] = {
-            digest: pid for digest, pid in session.execute(
-                select(col(Person.national_id_hmac), col(Person.id))
-                .where(col(Person.national_id_hmac).in_(sorted(hashes)))
-            )
-        } if hashes else {}
+        owners: dict[str | None, str] = (
+            {
+                digest: pid
+                for digest, pid in session.execute(
+                    select(col(Person.national_id_hmac), col(Person.id)).where(
+                        col(Person.national_id_hmac).in_(sorted(hashes))
+                    )
+                )
+            }
+            if hashes
+            else {}
+        )
         supervisors = {r.data.supervisor_id for r in rows if r.data.supervisor_id}
-        known_supervisors = set(session.execute(
-            select(col(Person.id)).where(col(Person.id).in_(sorted(supervisors)))
-        ).scalars()) if supervisors else set()
+        known_supervisors = (
+            set(
+                session.execute(
+                    select(col(Person.id)).where(col(Person.id).in_(sorted(supervisors)))
+                ).scalars()
+            )
+            if supervisors
+            else set()
+        )
         for row in rows:
-            errors, values = self._row(session, row, existing.get(row.data.id), owners,
-                                       known_supervisors, plan)
+            errors, values = self._row(
+                session, row, existing.get(row.data.id), owners, known_supervisors, plan
+            )
             if errors:
                 plan.failures.append(errors)
                 continue
@@ -147,13 +189,20 @@ class PersonBatches:
             if current is None:
                 plan.inserts.append(values)
             else:
-                changes = {k: v for k, v in values.items()
-                           if k in COMPARED and getattr(current, k) != v}
+                changes = {
+                    k: v for k, v in values.items() if k in COMPARED and getattr(current, k) != v
+                }
                 if not changes:
                     plan.unchanged += 1
                 else:
-                    plan.updates.append({"id": current.id, **changes, "source": self.source,
-                                         "updated_at": now_utc()})
+                    plan.updates.append(
+                        {
+                            "id": current.id,
+                            **changes,
+                            "source": self.source,
+                            "updated_at": now_utc(),
+                        }
+                    )
             plan.seen_ids[row.data.id] = row.row
             if values.get("national_id_hmac"):
                 plan.seen_hashes[values["national_id_hmac"]] = (row.data.id, row.row)
@@ -179,8 +228,7 @@ class PersonBatches:
             errors.append(RowError(n, "agency_code", "outside your agency scope"))
         if current is not None and not self.reach.covers(agency_code=current.agency_code):
             errors.append(RowError(n, "id", "belongs to an agency outside your scope"))
-        values: dict[str, Any] = {"id": data.id, "name": data.name,
-                                  "agency_code": data.agency_code}
+        values: dict[str, Any] = {"id": data.id, "name": data.name, "agency_code": data.agency_code}
         if "unit_code" in row.present:
             values["unit_id"] = None
             if data.unit_code is not None and not errors:
@@ -194,7 +242,7 @@ class PersonBatches:
             values["national_id_hmac"] = values["national_id_masked"] = None
             if data.national_id is not None:
                 digest, masked = national_id.protected_forms(data.national_id, self.key)
-                holder = (plan.seen_hashes.get(digest) or self._seen_hashes.get(digest))
+                holder = plan.seen_hashes.get(digest) or self._seen_hashes.get(digest)
                 if holder is not None and holder[0] != data.id:
                     errors.append(RowError(n, "national_id", f"same as row {holder[1]}"))
                 elif owners.get(digest, data.id) != data.id:
@@ -204,11 +252,16 @@ class PersonBatches:
             boss = data.supervisor_id
             if boss == data.id:
                 errors.append(RowError(n, "supervisor_id", "a person cannot supervise themself"))
-            elif boss is not None and boss not in known_supervisors and not (
-                boss in plan.seen_ids or boss in self._seen_ids
+            elif (
+                boss is not None
+                and boss not in known_supervisors
+                and not (boss in plan.seen_ids or boss in self._seen_ids)
             ):
-                errors.append(RowError(n, "supervisor_id",
-                                       "unknown person (list supervisors before their staff)"))
+                errors.append(
+                    RowError(
+                        n, "supervisor_id", "unknown person (list supervisors before their staff)"
+                    )
+                )
             values["supervisor_id"] = boss
         for name in ("email", "phone"):
             if name in row.present:

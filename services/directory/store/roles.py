@@ -27,7 +27,8 @@ def load_roles(session: Session, names: Iterable[str] | None = None) -> dict[str
 
 def sync_catalogue(session: Session) -> None:
     """Make the stored roles match the catalogue: add what is missing, drop
-    permissions the catalogue no longer grants. Roles outside it are left alone."""
+    permissions the catalogue no longer grants, bring descriptions up to date.
+    Roles outside it are left alone."""
     stored = load_roles(session)
     for spec in CATALOGUE:
         current = stored.get(spec.name)
@@ -37,6 +38,10 @@ def sync_catalogue(session: Session) -> None:
             granted: frozenset[str] = frozenset()
         else:
             granted = current.permissions
+            role = session.get(Role, spec.name)
+            if role is not None and role.description != spec.description:
+                role.description = spec.description
+                session.add(role)
         wanted = set(spec.permissions)
         for permission in sorted(wanted - granted):
             session.add(RolePermission(role=spec.name, permission=permission))

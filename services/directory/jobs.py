@@ -1,0 +1,51 @@
+"""Scheduled jobs of the directory service (`renshi jobs run directory.<name>`).
+
+`disable-leavers` is the safety net behind the automatic disabling done when a
+person's status changes (PATCH or import): it finds human accounts still active
+whose holder is recorded as gone however that came about (a direct database
+fix, a status written before this rule existed) and disables them. It is
+idempotent: a second run finds nothing left to disable. Machine accounts whose
+owner is gone are counted, not disabled (see `disable_holders_who_left`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from services.common.db import make_engine
+from services.common.timeutil import now_utc
+from services.directory.settings import DirectorySettings
+from services.directory.store.accounts import (
+    disable_holders_who_left,
+    machine_accounts_without_owner,
+)
+
+
+def disable_leavers(
+    *, settings: DirectorySettings | None = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Disable every active human account whose holder left or died."""
+    settings = settings or DirectorySettings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            disabled = disable_holders_who_left(session, None, now or now_utc())
+            ownerless = machine_accounts_without_owner(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    # Counts only: account names can point at a person, and this goes to logs.
+    return {
+        "job": "disable-leavers",
+        "disabled": len(disabled),
+        "machine_accounts_without_owner": ownerless,
+    }
+
+
+JOBS: dict[str, Callable[[], dict[str, Any]]] = {
+    "disable-leavers": disable_leavers,
+}
