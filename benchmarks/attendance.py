@@ -5,8 +5,9 @@ Workloads (a fresh database is created, migrated, filled and dropped):
   1. the monthly warning job over P persons and G grants (target ≤ 60 s at
      300,000 persons / 3,000,000 grants); baseline: the bare SQL aggregation
      of what expires next month, from the same run
-  2. GET /persons/{id}/comp-time for a person with 200 grants, p50/p95
-     (target p95 ≤ 10 ms); baseline: the same figures from the store alone
+  2. GET /persons/{id}/comp-time for a person with 200 grants, p50/p95, over
+     HTTP against the service in its own uvicorn process (target p95 ≤ 10 ms);
+     baseline: the same figures from the store alone
   3. 50 concurrent leave requests against one balance, each on its own
      connection: elapsed time, grants made, ledger consistent; baseline: the
      same requests one after another
@@ -18,16 +19,21 @@ Run: uv run python benchmarks/attendance.py            (30,000 persons, 300,000 
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -44,6 +50,7 @@ from services.common.db import make_engine  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
 
 TODAY = date(2025, 2, 1)
+BALANCE_TARGET_MS = 10.0
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -165,66 +172,130 @@ def bench_balance(url: str, samples: int) -> None:
             ),
             {"today": TODAY},
         )
+        # Half the grants partly used: the balance sums several entries per grant.
+        conn.execute(
+            text(
+                "INSERT INTO comptime_entries (person_id, grant_id, kind, minutes, on_day, "
+                "agency_code, created_at) SELECT person_id, id, 'use', -60, earned_on + 1, "
+                "'A1', now() FROM comptime_grants WHERE person_id = 'HEAVY' AND id % 2 = 0"
+            )
+        )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE comptime_grants, comptime_entries"))
     engine.dispose()
 
-    from fastapi.testclient import TestClient
+    from sqlmodel import Session
 
-    from services.attendance.app import create_app
     from services.common.internal_auth import mint_internal_token
     from services.common.keys import generate
     from services.common.principal import Principal
 
-    keys = generate()
-    app = create_app(
-        AttendanceSettings(
-            database_url=url, environment="test", internal_public_key=keys.public_pem
-        )
-    )
-    principal = Principal(
-        sub="bench",
-        kind="human",
-        person_id="HEAVY",
-        permissions=["attendance:records:read:self"],
-    )
     store_engine = make_engine(url)
 
     def store_call() -> None:
-        from sqlmodel import Session
-
         with Session(store_engine) as session:
-            ledger.remaining_by_grant(session, person_ids=["HEAVY"])
+            assert len(ledger.person_grants(session, "HEAVY")) == 200
 
-    def percentiles(fn: Any) -> tuple[float, float]:
-        for _ in range(20):
-            fn()
-        times = []
-        for _ in range(samples):
-            start = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - start) * 1000)
-        times.sort()
-        return statistics.median(times), times[int(len(times) * 0.95) - 1]
-
-    with TestClient(app) as client:
-
-        def api_call() -> None:
-            token = mint_internal_token(
-                principal, audience="attendance", private_pem=keys.private_pem, kid=keys.kid
-            )
-            response = client.get(
-                "/persons/HEAVY/comp-time", headers={"Authorization": f"Bearer {token}"}
-            )
-            assert response.status_code == 200, response.text
-            assert len(response.json()["grants"]) == 200
-
-        s50, s95 = percentiles(store_call)
-        a50, a95 = percentiles(api_call)
+    s50, s95 = percentiles(store_call, samples)
     store_engine.dispose()
     print(f"  baseline (store only): p50 {s50:.2f} ms, p95 {s95:.2f} ms")
-    print(
-        f"  API (token check + store + JSON): p50 {a50:.2f} ms, p95 {a95:.2f} ms"
-        "  (target p95 ≤ 10 ms)"
+
+    # The service as deployed: its own uvicorn process, called over HTTP with
+    # a kept-alive connection, as the gateway calls it.
+    keys = generate()
+    port = free_port()
+    env = {
+        **os.environ,
+        "ATTENDANCE_DATABASE_URL": url,
+        "ATTENDANCE_ENVIRONMENT": "test",
+        "ATTENDANCE_INTERNAL_PUBLIC_KEY": keys.public_pem,
+        "ATTENDANCE_LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "renshi", "serve", "attendance", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
     )
+    principal = Principal(
+        sub="bench", kind="human", person_id="HEAVY", permissions=["attendance:records:read:self"]
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            wait_ready(client, server)
+            # The gateway mints and caches internal tokens; minting is not
+            # part of the service's time, so each token is made before timing.
+            headers: dict[str, str] = {}
+
+            def prepare() -> None:
+                token = mint_internal_token(
+                    principal, audience="attendance", private_pem=keys.private_pem, kid=keys.kid
+                )
+                headers["Authorization"] = f"Bearer {token}"
+
+            last: list[httpx.Response] = []
+
+            def api_call() -> None:
+                # The whole response is read before get() returns; decoding
+                # its JSON is the caller's work and is checked untimed.
+                last[:] = [client.get("/persons/HEAVY/comp-time", headers=headers)]
+
+            def check() -> None:
+                response = last[0]
+                assert response.status_code == 200, response.text
+                assert len(response.json()["grants"]) == 200
+
+            a50, a95 = percentiles(api_call, samples, prepare=prepare, check=check)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    verdict = "target met" if a95 <= BALANCE_TARGET_MS else "target MISSED"
+    print(
+        f"  API over HTTP (uvicorn process; token check + store + JSON): "
+        f"p50 {a50:.2f} ms, p95 {a95:.2f} ms  (target p95 ≤ {BALANCE_TARGET_MS:g} ms: {verdict})"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the attendance service exited during start-up")
+        try:
+            if client.get("/readyz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)  # polling start-up, bounded by the deadline
+    raise RuntimeError("the attendance service was not ready within 30 s")
+
+
+def percentiles(
+    fn: Callable[[], None],
+    samples: int,
+    prepare: Callable[[], None] | None = None,
+    check: Callable[[], None] | None = None,
+) -> tuple[float, float]:
+    """p50 and p95 in ms of `fn` after a warm-up; `prepare` runs untimed
+    before each call and `check` untimed after it."""
+    times = []
+    for i in range(20 + samples):
+        if prepare is not None:
+            prepare()
+        start = time.perf_counter()
+        fn()
+        elapsed = (time.perf_counter() - start) * 1000
+        if check is not None:
+            check()
+        if i >= 20:
+            times.append(elapsed)
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
 
 
 def bench_concurrent(url: str, threads: int) -> None:
@@ -313,7 +384,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="300,000 persons, 3,000,000 grants")
     parser.add_argument("--persons", type=int, default=30_000)
     parser.add_argument("--grants", type=int, default=300_000)
-    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=50)
     parser.add_argument("--pg-url", default=PG_ADMIN_URL, help="server to create the DB on")
     args = parser.parse_args()

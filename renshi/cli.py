@@ -218,12 +218,20 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from renshi.jobs import registry
+    from renshi.jobs import registry, run_scheduler, schedules
 
+    if args.action == "schedule":
+        from services.common.logs import configure_logging
+
+        configure_logging("scheduler", os.environ.get("RENSHI_LOG_LEVEL", "INFO"))
+        run_scheduler()
+        return 0
     jobs = registry()
     if args.action == "list":
+        timetable = schedules()
         for name in sorted(jobs):
-            print(name)
+            cron = timetable.get(name)
+            print(f"{name}\t{cron.expression} (Asia/Taipei)" if cron else name)
         return 0
     if args.job not in jobs:
         known = ", ".join(sorted(jobs)) or "none"
@@ -270,8 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     test.set_defaults(func=cmd_test)
 
-    jobs = sub.add_parser("jobs", help="scheduled jobs")
-    jobs.add_argument("action", choices=("run", "list"))
+    jobs = sub.add_parser(
+        "jobs", help="scheduled jobs: run one, list them, or run each on its schedule"
+    )
+    jobs.add_argument("action", choices=("run", "list", "schedule"))
     jobs.add_argument("job", nargs="?", default="")
     jobs.set_defaults(func=cmd_jobs)
     return parser

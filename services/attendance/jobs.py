@@ -1,4 +1,5 @@
-"""Scheduled jobs of the attendance service (`renshi jobs run attendance.<name>`).
+"""Scheduled jobs of the attendance service (`renshi jobs run attendance.<name>`,
+run on `SCHEDULE` by `renshi jobs schedule`).
 
 Each job reads `AttendanceSettings()` for its database, takes the day's
 claim so that one replica runs it (see `store.job_runs`), and is idempotent:
@@ -150,4 +151,16 @@ JOBS: dict[str, Callable[[], dict[str, Any]]] = {
     "monthly-warnings": monthly_warnings,
     "lead-warnings": lead_warnings,
     "deliver-notices": deliver_notices,
+}
+
+# When `renshi jobs schedule` (and the CronJobs in deploy/k8s/) run each job:
+# cron expressions in Asia/Taipei time. Expiry runs first each night, just
+# after the day has turned in Taipei; the warnings follow it, so that they
+# never list minutes that lapsed overnight, and are stored and delivered
+# before the working day starts. Deliveries that failed are retried often.
+SCHEDULE: dict[str, str] = {
+    "expire": "5 0 * * *",
+    "monthly-warnings": "10 0 1 * *",
+    "lead-warnings": "15 0 * * *",
+    "deliver-notices": "*/5 * * * *",
 }

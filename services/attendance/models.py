@@ -220,10 +220,13 @@ class ComptimeEntry(AttendanceTable, table=True):
     __table_args__ = (
         _one_of("kind", ENTRY_KINDS),
         CheckConstraint("minutes <> 0", name="minutes"),
+        # Covers a balance read (sum of minutes per grant of one person) and
+        # every lookup by person; see store.ledger.person_grants.
+        Index("ix_comptime_entries_person_grant", "person_id", "grant_id", "minutes"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: str = Field(index=True, max_length=64)
+    person_id: str = Field(max_length=64)
     grant_id: int = Field(foreign_key="comptime_grants.id", index=True)
     kind: str = Field(max_length=16)
     minutes: int

@@ -49,3 +49,9 @@ def disable_leavers(
 JOBS: dict[str, Callable[[], dict[str, Any]]] = {
     "disable-leavers": disable_leavers,
 }
+
+# Cron times in Asia/Taipei, run by `renshi jobs schedule`: early, before staff
+# sign in, so that a leaver's account is closed on their first day away.
+SCHEDULE: dict[str, str] = {
+    "disable-leavers": "30 0 * * *",
+}

@@ -211,3 +211,20 @@ def test_transfer_carries_grants_with_their_dates(api, actors, roster):
         if e["kind"].startswith("transfer")
     ]
     assert kinds == [("transfer_out", "A01", -60), ("transfer_in", "A02", 60)]
+
+
+def test_balance_response_is_exactly_the_documented_model(api, actors, roster):
+    from services.attendance.schemas import ComptimeBalanceOut
+
+    approved_grant(api, actors, "2023-05-01", 90)
+    approved_grant(api, actors, "2023-03-01", 120)
+    leave(api, actors, "2024-06-03T09:00:00+08:00", 60)
+    body = balance(api, actors, as_of="2024-06-03")
+    # The balance is serialised without the framework's response model; it
+    # must still be exactly what the model documents.
+    assert ComptimeBalanceOut.model_validate(body).model_dump(mode="json") == body
+    assert [(g["earned_on"], g["remaining"]) for g in body["grants"]] == [
+        ("2023-03-01", 60),
+        ("2023-05-01", 90),
+    ]
+    assert (body["balance_minutes"], body["usable_minutes"]) == (150, 150)

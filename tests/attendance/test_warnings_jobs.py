@@ -129,3 +129,23 @@ def test_notices_are_only_ones_own(api, actors, roster, job_settings):
     assert api.get("/me/notices", headers=actors.employee("E2")).json()["items"] == []
     assert api.get("/me/notices").status_code == 401
     assert api.get("/me/notices", headers=actors.nobody).status_code == 403
+
+
+def test_my_notices_filter_by_kind_and_issue_day(api, actors, roster, job_settings):
+    approved_grant(api, actors, "2023-03-10", 120)  # last usable day 2025-03-09
+    api.put("/agencies/A01/policy", headers=actors.hr, json={"warning_lead_days": [7]})
+    monthly_warnings(settings=job_settings, today=date(2025, 2, 1))
+    lead_warnings(settings=job_settings, today=date(2025, 3, 2))
+
+    def kinds(**params: str) -> list[str]:
+        response = api.get("/me/notices", params=params, headers=actors.employee())
+        assert response.status_code == 200, response.text
+        return [n["kind"] for n in response.json()["items"]]
+
+    assert kinds() == ["expiring_soon", "expiring_next_month"]
+    assert kinds(kind="expiring_next_month") == ["expiring_next_month"]
+    assert kinds(since="2025-03-01") == ["expiring_soon"]
+    assert kinds(since="2025-03-03") == []
+    assert kinds(kind="expiring_next_month", since="2025-03-01") == []
+    bad = api.get("/me/notices", params={"kind": "other"}, headers=actors.employee())
+    assert bad.status_code == 422

@@ -2,9 +2,10 @@
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import col, select
 
 from services.attendance.api.deps import RecordsReader
@@ -22,10 +23,19 @@ def list_my_notices(
     session: SessionDep,
     principal: RecordsReader,
     page: Annotated[PageParams, Depends(page_params)],
+    kind: Annotated[
+        Literal["expiring_next_month", "unit_expiring_next_month", "expiring_soon"] | None,
+        Query(description="Only notices of this kind"),
+    ] = None,
+    since: Annotated[date | None, Query(description="Only notices issued on or after")] = None,
 ) -> Page[NoticeOut]:
     if principal.person_id is None:
         raise NotFound("the caller has no person record")
     stmt = select(Notice).where(col(Notice.recipient_id) == principal.person_id)
+    if kind is not None:
+        stmt = stmt.where(col(Notice.kind) == kind)
+    if since is not None:
+        stmt = stmt.where(col(Notice.issued_on) >= since)
     after = page.after(int)
     if after is not None:
         stmt = stmt.where(col(Notice.id) < after)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import and_, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -21,33 +22,68 @@ def to_grant(row: ComptimeGrant) -> Grant:
     return Grant(str(row.id), row.person_id, row.earned_on, row.minutes, row.expires_on)
 
 
-def to_entry(row: ComptimeEntry) -> Entry:
+# Columns of an entry as the pure ledger needs them: read as plain rows, since
+# a person's ledger can hold hundreds of entries and an ORM object per entry
+# costs more than the query.
+_ENTRY_COLUMNS = (
+    col(ComptimeEntry.kind),
+    col(ComptimeEntry.grant_id),
+    col(ComptimeEntry.minutes),
+    col(ComptimeEntry.on_day),
+    col(ComptimeEntry.agency_code),
+    col(ComptimeEntry.leave_request_id),
+    col(ComptimeEntry.reason),
+)
+_GRANT_COLUMNS = (
+    col(ComptimeGrant.id),
+    col(ComptimeGrant.person_id),
+    col(ComptimeGrant.earned_on),
+    col(ComptimeGrant.minutes),
+    col(ComptimeGrant.expires_on),
+)
+_LEDGER_GRANTS = sa_select(*_GRANT_COLUMNS).where(
+    col(ComptimeGrant.person_id) == bindparam("person_id")
+)
+_LEDGER_ENTRIES = (
+    sa_select(*_ENTRY_COLUMNS)
+    .where(col(ComptimeEntry.person_id) == bindparam("person_id"))
+    .order_by(col(ComptimeEntry.id))
+)
+
+
+def _entry(
+    kind: str,
+    grant_id: int,
+    minutes: int,
+    on_day: date,
+    agency_code: str,
+    request_id: int | None,
+    reason: str | None,
+) -> Entry:
     return Entry(
-        EntryKind(row.kind),
-        str(row.grant_id),
-        row.minutes,
-        row.on_day,
-        row.agency_code,
-        None if row.leave_request_id is None else str(row.leave_request_id),
-        row.reason,
+        EntryKind(kind),
+        str(grant_id),
+        minutes,
+        on_day,
+        agency_code,
+        None if request_id is None else str(request_id),
+        reason,
     )
 
 
 def load_ledger(session: Session, person_id: str, agency_code: str) -> ComptimeLedger:
     """The person's whole ledger; call after `lock_person` when about to write."""
-    grants = session.exec(
-        select(ComptimeGrant).where(col(ComptimeGrant.person_id) == person_id)
-    ).all()
-    entries = session.exec(
-        select(ComptimeEntry)
-        .where(col(ComptimeEntry.person_id) == person_id)
-        .order_by(col(ComptimeEntry.id))
-    ).all()
+    params = {"person_id": person_id}
+    grants = session.execute(_LEDGER_GRANTS, params)
+    entries = session.execute(_LEDGER_ENTRIES, params)
     return ComptimeLedger(
         person_id=person_id,
         agency=agency_code,
-        grants=tuple(to_grant(g) for g in grants),
-        entries=tuple(to_entry(e) for e in entries),
+        grants=tuple(
+            Grant(str(gid), person, earned_on, minutes, expires_on)
+            for gid, person, earned_on, minutes, expires_on in grants
+        ),
+        entries=tuple(_entry(*e) for e in entries),
     )
 
 
@@ -174,6 +210,53 @@ def balance_minutes(session: Session, person_id: str) -> int:
         )
     ).scalar_one()
     return int(total)
+
+
+# A balance read is the hottest query of the service: one statement, built
+# once, that sums each grant's entries through the covering index on
+# (person_id, grant_id, minutes), so PostgreSQL answers from the index alone.
+# Matching entries on person_id as well lets both sides use a person index;
+# an entry always carries its grant's person.
+_REMAINING = func.sum(col(ComptimeEntry.minutes))
+_PERSON_GRANTS = (
+    sa_select(
+        col(ComptimeGrant.id),
+        col(ComptimeGrant.earned_on),
+        col(ComptimeGrant.expires_on),
+        col(ComptimeGrant.minutes),
+        _REMAINING,
+    )
+    .join(
+        ComptimeEntry,
+        and_(
+            col(ComptimeEntry.grant_id) == col(ComptimeGrant.id),
+            col(ComptimeEntry.person_id) == col(ComptimeGrant.person_id),
+        ),
+    )
+    .where(col(ComptimeGrant.person_id) == bindparam("person_id"))
+    .group_by(
+        col(ComptimeGrant.id),
+        col(ComptimeGrant.earned_on),
+        col(ComptimeGrant.expires_on),
+        col(ComptimeGrant.minutes),
+    )
+    .having(_REMAINING > 0)
+    .order_by(col(ComptimeGrant.expires_on), col(ComptimeGrant.earned_on), col(ComptimeGrant.id))
+)
+
+
+def person_grants(session: Session, person_id: str) -> list[tuple[int, date, date, int, int]]:
+    """One person's grants with minutes left, earliest expiry first, as plain
+    tuples (grant id, earned on, expires on, minutes, remaining)."""
+    # On the session's connection: the ORM result layer adds nothing to plain
+    # rows, and nothing this reads is ever left pending in the session (entries
+    # are inserted at once, grants flushed as they are added).
+    rows = session.connection().execute(_PERSON_GRANTS, {"person_id": person_id})
+    # A stored grant always has its id; the model types it optional for inserts.
+    return [
+        (cast(int, gid), earned_on, expires_on, minutes, int(remaining))
+        for gid, earned_on, expires_on, minutes, remaining in rows
+    ]
 
 
 def persons_with_lapsed_minutes(session: Session, today: date) -> list[str]:
