@@ -19,9 +19,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from services.attendance.timestamps import UtcDateTime
 from services.common.audit import personal_data_reads_table
 from services.common.db import new_registry
+from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 
 _registry = new_registry()

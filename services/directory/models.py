@@ -7,8 +7,8 @@ from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
 from services.common.db import new_registry
+from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
-from services.directory.timestamps import UtcDateTime
 
 _registry = new_registry()
 metadata = _registry.metadata
