@@ -378,11 +378,6 @@ class JwksKeyStore:
         except (UnicodeDecodeError, ValueError):
             raise JwksDocumentError("not JSON") from None
 
-    async def aclose(self) -> None:
-        if self._fetch_running():
-            assert self._inflight is not None
-            self._inflight.cancel()
-
 
 def _failure(exc: Exception) -> str:
     # Our own messages are safe to log; anything else only by its type.
