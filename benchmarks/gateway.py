@@ -37,7 +37,6 @@ from gateway.issuer import issue_token  # noqa: E402
 from gateway.keyring import load_keyring  # noqa: E402
 from gateway.settings import SERVICES, GatewaySettings  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
-from services.common.migrate import upgrade  # noqa: E402
 from services.common.principal import Principal  # noqa: E402
 
 ROUTE = "/audit/personal-data-reads"
