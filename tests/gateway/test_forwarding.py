@@ -71,6 +71,7 @@ def test_large_body_streams_through(tmp_path, live_upstream):
         )
     assert response.status_code == 200, response.text
     assert response.json() == {"received": len(body)}
+    assert seen["bodies"][-1] == len(body)
 
 
 def test_declared_body_over_the_cap_is_413_before_forwarding(tmp_path, live_upstream):
