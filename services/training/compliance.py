@@ -4,20 +4,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
+from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.common.errors import Conflict, NotFound
 from services.training.domain.evaluation import Evaluation, LearningRecord, evaluate
-from services.training.domain.policy import RequirementPolicy, national_policy, resolve_policy
-from services.training.domain.rollup import AgencyRollup, PersonEvaluation, roll_up
-from services.training.domain.topics import Topic
-from services.training.models import Course
+from services.training.domain.policy import (
+    AgencyOverride,
+    RequirementPolicy,
+    national_policy,
+    resolve_policy,
+)
+from services.training.domain.rollup import AgencyRollup
+from services.training.domain.standing import PolicyThresholds, StandingRollup
+from services.training.domain.topics import topic_mask
 from services.training.models import LearningRecord as RecordRow
 from services.training.store import catalogue, policies, records, roster
 
@@ -25,42 +32,27 @@ from services.training.store import catalogue, policies, records, roster
 UNIT_SEP = "/"
 
 
-def policy_for(
-    session: Session,
-    agency_code: str,
-    year: int,
-    table: dict[int, RequirementPolicy] | None = None,
-) -> RequirementPolicy:
+def policy_for(session: Session, agency_code: str, year: int) -> RequirementPolicy:
     """The national row for `year` tightened by the agency's override in force.
 
     Overrides are looked up for the agency itself: the roster knows no agency tree,
     so a parent's override does not reach its subordinates unless set for each.
     """
-    table = table if table is not None else policies.national_table(session)
-    try:
-        national_policy(year, table)
-    except ValueError:
-        raise NotFound(f"no national policy applies to {year}") from None
-    overrides = [
-        policies.override_from_row(r) for r in policies.overrides_of(session, [agency_code])
+    return policies_for(session, [agency_code], year)[agency_code]
+
+
+def domain_records(rows: Iterable[records.EvaluationRow]) -> list[LearningRecord]:
+    return [
+        LearningRecord(
+            hours=Decimal(row.hours),
+            completed=row.completed_at or row.completed_on,
+            topics=catalogue.decode_topics(row.topics),
+            category=row.category_code,
+            is_digital=row.is_digital,
+            withdrawn=row.withdrawn,
+        )
+        for row in rows
     ]
-    try:
-        return resolve_policy(year, [agency_code], overrides, table)
-    except ValueError as exc:
-        raise Conflict(
-            f"the requirement policy of {agency_code} cannot be applied: {exc}"
-        ) from None
-
-
-def domain_record(row: RecordRow, course: Course) -> LearningRecord:
-    return LearningRecord(
-        hours=Decimal(row.hours),
-        completed=row.completed_at or row.completed_on,
-        topics=catalogue.decode_topics(course.topics),
-        category=course.category_code,
-        is_digital=course.is_digital,
-        withdrawn=row.withdrawn,
-    )
 
 
 @dataclass(frozen=True)
@@ -90,8 +82,8 @@ def evaluate_person(
     session: Session, person_id: str, placement: roster.Placement, year: int, as_of: date
 ) -> PersonResult:
     policy = policy_for(session, placement.agency_code, year)
-    rows = records.for_person_year(session, person_id, year)
-    evaluation = evaluate((domain_record(r, c) for r, c in rows), policy, as_of)
+    rows = records.evaluation_rows(session, person_id, year)
+    evaluation = evaluate(domain_records(rows), policy, as_of)
     return PersonResult(person_id, placement.agency_code, placement.unit_id, policy, evaluation)
 
 
@@ -104,85 +96,69 @@ class AgencyReport:
     year: int
     as_of: date
     rollup: AgencyRollup
-    placements: dict[str, roster.Placement]
 
 
-def _sums(
-    session: Session,
-    agencies: Sequence[str],
-    year: int,
-    as_of: date,
-    cutoff: date,
-) -> Iterable[tuple[str, str, bool, bool, Decimal]]:
-    """Hours per (person, tag set, digital, after cut-off): the database adds, so a
-    report over millions of records moves thousands of rows, not millions."""
-    late = col(RecordRow.completed_on) > cutoff
-    stmt = (
-        select(
-            col(RecordRow.person_id),
-            col(Course.topics),
-            col(Course.is_digital),
-            late.label("late"),
-            func.sum(col(RecordRow.hours)),
-        )
-        .join(Course, col(Course.id) == col(RecordRow.course_id))
-        .where(
-            col(RecordRow.agency_code).in_(agencies),
-            col(RecordRow.year) == year,
-            col(RecordRow.withdrawn) == literal(False),
-            col(RecordRow.completed_on) <= as_of,
-        )
-        .group_by(col(RecordRow.person_id), col(Course.topics), col(Course.is_digital), late)
-    )
-    for person_id, topics, digital, is_late, hours in session.execute(stmt):
-        yield person_id, topics, bool(digital), bool(is_late), Decimal(hours)
+def policies_for(
+    session: Session, agencies: Sequence[str], year: int
+) -> dict[str, RequirementPolicy]:
+    """`policy_for` for many agencies, with one query for all their overrides."""
+    table = policies.national_table(session)
+    try:
+        national_policy(year, table)
+    except ValueError:
+        raise NotFound(f"no national policy applies to {year}") from None
+    by_agency: dict[str, list[AgencyOverride]] = defaultdict(list)
+    for row in policies.overrides_of(session, agencies):
+        by_agency[row.agency_code].append(policies.override_from_row(row))
+    out = {}
+    for agency in agencies:
+        try:
+            out[agency] = resolve_policy(year, [agency], by_agency.get(agency, ()), table)
+        except ValueError as exc:
+            raise Conflict(f"the requirement policy of {agency} cannot be applied: {exc}") from None
+    return out
 
 
 def agency_report(
     session: Session, agencies: Sequence[str], year: int, as_of: date
 ) -> AgencyReport:
+    """Every roster person of `agencies`, with the records filed there, rolled up.
+
+    The database sums each person's hours per requirement (one row per person);
+    the domain's `StandingRollup` decides met/unmet from those sums exactly as
+    `evaluate` would from the records.
+    """
     agencies = sorted(set(agencies))
-    # Every record was filed for a person on the roster (imports match persons
-    # there), so the roster alone gives the headcount, people without records included.
-    placements = roster.persons_in(session, agencies)
-
-    table = policies.national_table(session)
-    policy_of = {agency: policy_for(session, agency, year, table) for agency in agencies}
-    by_cutoff: dict[date, list[str]] = defaultdict(list)
-    for agency, policy in policy_of.items():
-        by_cutoff[policy.cutoff_date].append(agency)
-
-    grouped: dict[str, list[LearningRecord]] = defaultdict(list)
-    end_of_year = date(year, 12, 31)
-    for cutoff, group in by_cutoff.items():
-        in_time = min(cutoff, as_of)
-        late_day = min(as_of, end_of_year)
-        topic_sets: dict[str, frozenset[Topic]] = {}
-        for person_id, topics, digital, is_late, hours in _sums(
-            session, group, year, as_of, cutoff
-        ):
-            tags = topic_sets.get(topics)
-            if tags is None:
-                tags = topic_sets[topics] = catalogue.decode_topics(topics)
-            grouped[person_id].append(
-                LearningRecord(
-                    hours=hours,
-                    completed=late_day if is_late else in_time,
-                    topics=tags,
-                    is_digital=digital,
-                )
+    rules_of = {
+        agency: PolicyThresholds(policy)
+        for agency, policy in policies_for(session, agencies, year).items()
+    }
+    # One summed column per distinct (topics, last day counted) across the policies.
+    columns: dict[records.SumColumn, int] = {}
+    picks: dict[str, Callable[[Sequence[Any]], tuple[int, ...]]] = {}
+    for agency, rules in rules_of.items():
+        cutoff = rules.policy.cutoff_date
+        # Records after `as_of` are left out for every column; a column needs its
+        # own limit only when the cut-off comes first.
+        until = cutoff if cutoff < as_of else None
+        indexes = []
+        for threshold in rules.thresholds:
+            req = threshold.requirement
+            key = (
+                records.SumColumn(None, 0, until)
+                if req is None
+                else records.SumColumn(topic_mask(req.topics), topic_mask(req.excluding), until)
             )
+            indexes.append(columns.setdefault(key, len(columns)))
+        # Rows start with person, agency and unit. A policy has at least the total
+        # and three AI thresholds, so the getter always returns a tuple.
+        picks[agency] = itemgetter(*(3 + i for i in indexes))
 
-    items = []
-    for person_id, place in placements.items():
-        policy = policy_of.get(place.agency_code) or policy_for(
-            session, place.agency_code, year, table
-        )
-        evaluation = evaluate(grouped.get(person_id, ()), policy, as_of)
-        items.append(
-            PersonEvaluation(person_id, f"{place.agency_code}{UNIT_SEP}{place.unit_id}", evaluation)
-        )
-    return AgencyReport(tuple(agencies), year, as_of, roll_up(items), placements)
+    rollup = StandingRollup()
+    for row in records.report_sums(session, agencies, year, as_of, list(columns)):
+        person_id, agency, unit = row[0], row[1], row[2]
+        rollup.add(person_id, f"{agency}{UNIT_SEP}{unit}", rules_of[agency], picks[agency](row))
+    return AgencyReport(tuple(agencies), year, as_of, rollup.result())
 
 
 def split_unit(key: str) -> tuple[str, str]:

@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    Computed,
     DateTime,
     Index,
+    Integer,
     Numeric,
     UniqueConstraint,
 )
@@ -21,6 +23,10 @@ from services.common.db import new_registry
 from services.common.timeutil import now_utc
 
 _registry = new_registry()
+# Rounded before the cast: SQLite keeps decimals as floating point (1.15 * 100 is
+# 114.99999999999999 there). PostgreSQL stores the column; SQLite computes it on
+# read and stores it in the indexes that name it.
+HOURS_CENTI = "CAST(ROUND(hours * 100) AS INTEGER)"
 metadata = _registry.metadata
 
 
@@ -146,7 +152,18 @@ class LearningRecord(TrainingTable, table=True):
     __tablename__ = "learning_records"
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
-        Index("ix_learning_records_agency_year", "agency_code", "year"),
+        # Agency reports: every column they read, in the order they group by, so
+        # the database walks the index alone and never sorts or hashes.
+        Index(
+            "ix_learning_records_report",
+            "agency_code",
+            "year",
+            "person_id",
+            "topic_mask",
+            "completed_on",
+            "hours_centi",
+            "withdrawn",
+        ),
         Index("ix_learning_records_person_year", "person_id", "year"),
     )
 
@@ -158,7 +175,16 @@ class LearningRecord(TrainingTable, table=True):
     agency_code: str = Field(max_length=16)
     unit_id: str = Field(default="", max_length=32)
     course_id: int = Field(foreign_key="courses.id", index=True)
+    # The course's topics as bits (`domain.topics.TOPIC_BITS`), copied when the
+    # record is written or moved to another course; courses never change topics.
+    topic_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     hours: Decimal = _hours()
+    # The same hours in hundredths, computed by the database: reports add integers,
+    # which are cheaper to sum and to hand between parallel workers than decimals.
+    hours_centi: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, Computed(HOURS_CENTI, persisted=True), nullable=True),
+    )
     completed_on: date  # the Asia/Taipei calendar day
     completed_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)

@@ -1,8 +1,9 @@
 """Bulk import of learning records, streamed from the request body."""
 
+import asyncio
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -176,15 +177,38 @@ async def create_import(
             batch_size=import_runner.BATCH_SIZE,
             today=today_taipei(),
         )
-        try:
-            async for line in lines:
-                if runner.feed(line):
-                    await run_in_threadpool(runner.flush)
-            await run_in_threadpool(runner.finish)
-        except BaseException:
-            await run_in_threadpool(runner.interrupt)
-            raise
+        await _run(runner, lines)
     return await run_in_threadpool(_job_out_fresh, engine, job.id)
+
+
+async def _run(runner: ImportRunner, lines: AsyncIterator[RawLine]) -> None:
+    """Read, parse and write the batches, one batch being written while the next is
+    read and parsed: the database's work on one overlaps Python's on the other.
+    Writes stay one at a time and in order, so the job's progress is always a
+    prefix of the file."""
+    writing: asyncio.Future[None] | None = None
+    try:
+        async for line in lines:
+            if runner.feed(line):
+                parsed = await run_in_threadpool(runner.parse, runner.take())
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(run_in_threadpool(runner.write, parsed))
+        last = await run_in_threadpool(runner.parse, runner.take_last())
+        if writing is not None:
+            await writing
+            writing = None
+        await run_in_threadpool(runner.write, last)
+        await run_in_threadpool(runner.complete)
+    except BaseException:
+        if writing is not None:
+            # Let a write in flight end before the job is marked interrupted; its
+            # own failure, if any, is the one already being raised or a consequence.
+            await asyncio.wait([writing])
+            if not writing.cancelled():
+                writing.exception()
+        await run_in_threadpool(runner.interrupt)
+        raise
 
 
 def _categories(engine: Engine) -> set[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from services.training.domain.evaluation import Evaluation
 
@@ -44,8 +45,9 @@ class RequirementRate:
     share: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Shortfall:
+class Shortfall(NamedTuple):
+    # A named tuple: as immutable as a frozen dataclass, and a report may build
+    # tens of thousands of them, which a frozen dataclass makes several times slower.
     person_id: str
     unit_id: str
     hours_short: Decimal  # largest gap: at least this many more hours are needed

@@ -7,6 +7,7 @@ record may carry several tags; how they count is decided in `evaluation`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -48,3 +49,27 @@ AI_TOPICS: frozenset[Topic] = frozenset({Topic.AI_BASIC, Topic.AI_ADVANCED})
 def is_ai(topics: frozenset[Topic] | set[Topic]) -> bool:
     """Whether any of the tags counts as AI (AI知能) learning."""
     return not AI_TOPICS.isdisjoint(topics)
+
+
+# One bit per topic, for the tag set stored with each learning record (so a report
+# tests a record's topics with integer arithmetic instead of looking its course
+# up). Stored data depends on these values: a new topic takes a new bit, and no
+# bit is ever reused or renumbered.
+TOPIC_BITS: dict[Topic, int] = {
+    Topic.AI_BASIC: 1 << 0,
+    Topic.AI_ADVANCED: 1 << 1,
+    Topic.ENVIRONMENTAL_EDUCATION: 1 << 2,
+    Topic.GENDER_MAINSTREAMING: 1 << 3,
+    Topic.DEMOCRATIC_VALUES: 1 << 4,
+    Topic.MAJOR_POLICY: 1 << 5,
+    Topic.INFORMATION_SECURITY: 1 << 6,
+    Topic.SEXUAL_HARASSMENT_PREVENTION: 1 << 7,
+}
+
+
+def topic_mask(topics: Iterable[Topic]) -> int:
+    """The bits of a tag set (`TOPIC_BITS`)."""
+    mask = 0
+    for topic in topics:
+        mask |= TOPIC_BITS[topic]
+    return mask

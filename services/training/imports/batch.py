@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session
 
 from services.common.timeutil import now_utc
 from services.training.clients import DirectoryClient
+from services.training.domain.topics import topic_mask
 from services.training.imports.rows import ParsedRow, RowError
 from services.training.store import catalogue, records, roster
+
+
+class KnownCourse(NamedTuple):
+    id: int  # 0 for a course a dry run would create
+    topic_mask: int  # copied into each record (see `LearningRecord.topic_mask`)
 
 
 @dataclass
@@ -33,8 +39,8 @@ class JobContext:
     dry_run: bool
     categories: set[str]
     directory: Callable[[], DirectoryClient] | None
-    # (source, course id) -> course row id; 0 for a course a dry run would create.
-    courses: dict[tuple[str, str], int] = field(default_factory=dict)
+    # (source, platform course id) -> the course row.
+    courses: dict[tuple[str, str], KnownCourse] = field(default_factory=dict)
     _directory: DirectoryClient | None = None
 
     def lookup_person(self, person_id: str) -> roster.Placement | None:
@@ -91,13 +97,15 @@ def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
         return
     for key, course in catalogue.courses_by_key(session, missing).items():
         assert course.id is not None
-        ctx.courses[key] = course.id
+        ctx.courses[key] = KnownCourse(
+            course.id, topic_mask(catalogue.decode_topics(course.topics))
+        )
     for row in rows:
         key = (ctx.source, row.course_external_id)
         if key in ctx.courses or not row.course_title or row.category not in ctx.categories:
             continue
         if ctx.dry_run:
-            ctx.courses[key] = 0
+            ctx.courses[key] = KnownCourse(0, topic_mask(row.topics))
             continue
         course = catalogue.add_course(
             session,
@@ -110,7 +118,7 @@ def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
             is_digital=row.is_digital,
         )
         assert course.id is not None
-        ctx.courses[key] = course.id
+        ctx.courses[key] = KnownCourse(course.id, topic_mask(row.topics))
 
 
 def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) -> BatchResult:
@@ -147,31 +155,33 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
     new_rows: list[dict[str, Any]] = []
     changes: list[tuple[records.Existing, dict[str, Any]]] = []
     for row in good:
+        old = found.get(row.external_id)
+        if old is not None and old.digest == row.digest:
+            # Most rows of a re-import: nothing more to build.
+            result.unchanged += 1
+            continue
         place = placements[row.person_id]
+        course = ctx.courses[(ctx.source, row.course_external_id)]
         values = {
             "person_id": row.person_id,
             "agency_code": place.agency_code,
             "unit_id": place.unit_id,
-            "course_id": ctx.courses[(ctx.source, row.course_external_id)],
+            "course_id": course.id,
+            "topic_mask": course.topic_mask,
             "hours": row.hours,
             "completed_on": row.completed_on,
             "completed_at": row.completed_at,
             "year": row.completed_on.year,
             "digest": row.digest,
         }
-        old = found.get(row.external_id)
         if old is None:
-            values.update(
-                source=ctx.source,
-                external_id=row.external_id,
-                withdrawn=False,
-                version=1,
-                created_at=now,
-                updated_at=now,
-            )
+            values["source"] = ctx.source
+            values["external_id"] = row.external_id
+            values["withdrawn"] = False
+            values["version"] = 1
+            values["created_at"] = now
+            values["updated_at"] = now
             new_rows.append(values)
-        elif old.digest == row.digest:
-            result.unchanged += 1
         else:
             changes.append((old, values))
     result.inserted = len(new_rows)

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import NamedTuple
 
 from services.common.timeutil import TAIPEI, parse_any_date, taipei_date
 from services.training.domain.topics import Topic
@@ -26,6 +28,7 @@ OPTIONAL = ("course_title", "category", "topics", "digital")
 MAX_RECORD_HOURS = Decimal(100)
 _CENT = Decimal("0.01")
 _TRUE = frozenset({"y", "yes", "true", "1", "是", "數位"})
+_TOPIC_NAMES = {topic.value: topic for topic in Topic}
 _FALSE = frozenset({"n", "no", "false", "0", "否", "實體", ""})
 
 
@@ -37,8 +40,9 @@ class RowError:
     code: str
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedRow:
+class ParsedRow(NamedTuple):
+    # A named tuple rather than a frozen dataclass: as immutable, and built several
+    # times faster, which shows over a million rows.
     row: int
     external_id: str
     person_id: str
@@ -82,6 +86,11 @@ class CsvRows:
             raise ValueError(f"the header lacks column(s): {', '.join(missing)}")
 
     def _split(self, line: str) -> list[str] | None:
+        if line and '"' not in line and "\r" not in line and "\x00" not in line:
+            # Without quotes, carriage returns or NULs (lines are already cut at
+            # line feeds) a CSV line is its commas: the csv module would give the
+            # same fields, at several times the cost.
+            return line.split(",")
         self._feed.line = line
         try:
             return next(self._reader)
@@ -122,6 +131,11 @@ def json_values(row: int, line: str) -> dict[str, str] | RowError:
     return out
 
 
+# The checks below are pure functions of their text, and platform exports repeat
+# the same few hour values, days and tag lists over millions of rows: cached.
+
+
+@lru_cache(maxsize=4096)
 def _hours(text: str) -> Decimal | str:
     try:
         hours = Decimal(text.strip())
@@ -138,6 +152,7 @@ def _hours(text: str) -> Decimal | str:
     return hours.quantize(_CENT)
 
 
+@lru_cache(maxsize=4096)
 def _completed(text: str, today: date) -> tuple[date, datetime | None] | str:
     stripped = text.strip()
     moment: datetime | None = None
@@ -158,28 +173,78 @@ def _completed(text: str, today: date) -> tuple[date, datetime | None] | str:
     return day, moment
 
 
+@lru_cache(maxsize=1024)
 def _topics(text: str) -> frozenset[Topic] | str:
     out = set()
     for part in text.replace("|", ";").split(";"):
         name = part.strip().lower()
         if not name:
             continue
-        try:
-            out.add(Topic(name))
-        except ValueError:
+        topic = _TOPIC_NAMES.get(name)
+        if topic is None:
             return "unknown topic tag"
+        out.add(topic)
     return frozenset(out)
 
 
 def digest(person_id: str, course: str, hours: Decimal, day: date, moment: datetime | None) -> str:
-    text = "\x1f".join(
-        (person_id, course, str(hours), day.isoformat(), moment.isoformat() if moment else "")
-    )
+    text = f"{person_id}\x1f{course}\x1f{_digest_tail(hours, day, moment)}"
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
+@lru_cache(maxsize=4096)
+def _digest_tail(hours: Decimal, day: date, moment: datetime | None) -> str:
+    return f"{hours}\x1f{day.isoformat()}\x1f{moment.isoformat() if moment else ''}"
+
+
 def check(row: int, values: Mapping[str, str], today: date) -> ParsedRow | list[RowError]:
-    """Every field checked; all the row's errors reported at once."""
+    """Every field checked; all the row's errors reported at once.
+
+    Nearly every row of a platform export is good: it is checked on a straight
+    path, and only a row that fails somewhere goes through `_check_each`, which
+    names every problem.
+    """
+    get = values.get
+    external_id = get("external_id", "").strip()
+    person_id = get("person_id", "").strip()
+    course_id = get("course_id", "").strip()
+    title = get("course_title", "").strip()
+    category = get("category", "").strip()
+    hours = _hours(get("hours", ""))
+    completed = _completed(get("completed_at", ""), today)
+    topics = _topics(get("topics", ""))
+    digital_text = get("digital", "").strip().lower()
+    if (
+        0 < len(external_id) <= 64
+        and 0 < len(person_id) <= 64
+        and 0 < len(course_id) <= 64
+        and len(title) <= 300
+        and len(category) <= 32
+        and isinstance(hours, Decimal)
+        and not isinstance(completed, str)
+        and not isinstance(topics, str)
+        and (digital_text in _TRUE or digital_text in _FALSE)
+    ):
+        day, moment = completed
+        # Positional: keywords would cost as much again.
+        return ParsedRow(
+            row,
+            external_id,
+            person_id,
+            course_id,
+            title,
+            category,
+            topics,
+            hours,
+            day,
+            moment,
+            digital_text in _TRUE,
+            digest(person_id, course_id, hours, day, moment),
+        )
+    return _check_each(row, values, today)
+
+
+def _check_each(row: int, values: Mapping[str, str], today: date) -> ParsedRow | list[RowError]:
     errors: list[RowError] = []
 
     def text(name: str, limit: int, required: bool) -> str:

@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
-from sqlalchemy import ARRAY, ColumnElement, String, and_, cast, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from services.common.pagination import PageParams, encode_cursor
 from services.common.timeutil import now_utc
-from services.training.models import Course, LearningRecord, LearningRecordHistory
+from services.training.domain.topics import topic_mask
+from services.training.models import Course, LearningRecord, LearningRecordHistory, RosterPerson
+from services.training.store.catalogue import decode_topics
 
 _CHUNK = 400
 RECORDS = LearningRecord.__table__  # type: ignore[attr-defined]
 HISTORY = LearningRecordHistory.__table__  # type: ignore[attr-defined]
+ROSTER = RosterPerson.__table__  # type: ignore[attr-defined]
+COURSES = Course.__table__  # type: ignore[attr-defined]
 COPY_COLUMNS = (
     "source",
     "external_id",
@@ -25,6 +45,7 @@ COPY_COLUMNS = (
     "agency_code",
     "unit_id",
     "course_id",
+    "topic_mask",
     "hours",
     "completed_on",
     "completed_at",
@@ -37,12 +58,14 @@ COPY_COLUMNS = (
 )
 
 
+_copy_values = itemgetter(*COPY_COLUMNS)
+
+
 @dataclass(frozen=True, slots=True)
 class Existing:
     id: int
     digest: str
     version: int
-    state: dict[str, Any]
 
 
 def snapshot(record: LearningRecord | Any) -> dict[str, Any]:
@@ -61,21 +84,13 @@ def snapshot(record: LearningRecord | Any) -> dict[str, Any]:
 
 
 def existing(session: Session, source: str, external_ids: Iterable[str]) -> dict[str, Existing]:
+    """The stored records of these ids: what a re-import compares (the digest) and
+    needs to update one (id, version). Their full state is read only for the few
+    that changed (`states`)."""
     wanted = sorted(set(external_ids))
     found: dict[str, Existing] = {}
     cols = RECORDS.c
-    picked = (
-        cols.id,
-        cols.external_id,
-        cols.digest,
-        cols.version,
-        cols.person_id,
-        cols.course_id,
-        cols.hours,
-        cols.completed_on,
-        cols.completed_at,
-        cols.withdrawn,
-    )
+    picked = (cols.id, cols.external_id, cols.digest, cols.version)
     if session.connection().dialect.name == "postgresql":
         # One probe per batch: a join on unnest(array) walks the unique index, where
         # a long IN list against a table without fresh statistics is a sequential
@@ -97,9 +112,28 @@ def existing(session: Session, source: str, external_ids: Iterable[str]) -> dict
             for start in range(0, len(wanted), _CHUNK)
         ]
     for stmt in batches:
-        for row in session.execute(stmt):
-            found[row.external_id] = Existing(row.id, row.digest, row.version, snapshot(row))
+        for id_, external_id, digest, version in session.execute(stmt):
+            found[external_id] = Existing(id_, digest, version)
     return found
+
+
+def states(session: Session, record_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """`snapshot` of each of these records, for the history of a re-import."""
+    out: dict[int, dict[str, Any]] = {}
+    cols = RECORDS.c
+    for start in range(0, len(record_ids), _CHUNK):
+        stmt = select(
+            cols.id,
+            cols.person_id,
+            cols.course_id,
+            cols.hours,
+            cols.completed_on,
+            cols.completed_at,
+            cols.withdrawn,
+        ).where(cols.id.in_(record_ids[start : start + _CHUNK]))
+        for row in session.execute(stmt):
+            out[row.id] = snapshot(row)
+    return out
 
 
 def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -114,9 +148,41 @@ def insert_many(session: Session, rows: Sequence[dict[str, Any]]) -> None:
             names = ", ".join(COPY_COLUMNS)
             with cursor.copy(f"COPY learning_records ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(tuple(row[name] for name in COPY_COLUMNS))
+                    copy.write_row(_copy_values(row))
         return
     session.execute(insert(RECORDS), list(rows))
+
+
+# A job that wrote at least this many records, or left this many unvacuumed
+# (inserted since the last VACUUM, or dead after updates) on top of 5% of the
+# table, vacuums the table before it reports completion.
+VACUUM_AFTER_ROWS = 10_000
+
+
+def after_bulk_write(engine: Engine, written: int) -> None:
+    """Bring PostgreSQL's view of learning_records up to date after an import.
+
+    Reports read the table through index-only scans, which must visit the table
+    for every row of a page not yet marked all-visible, and plans need statistics:
+    a million freshly imported rows make a two-second report take a minute. A
+    VACUUM (ANALYZE) marks the new pages and refreshes the statistics; autovacuum
+    does the same eventually, but an import is not finished until reports on it
+    are fast, and autovacuum may be off or behind.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if written < VACUUM_AFTER_ROWS:
+            stats = conn.execute(
+                text(
+                    "SELECT n_ins_since_vacuum + n_dead_tup, n_live_tup "
+                    "FROM pg_stat_user_tables WHERE relid = 'learning_records'::regclass"
+                )
+            ).first()
+            if stats is None or stats[0] < VACUUM_AFTER_ROWS + stats[1] // 20:
+                return
+        # SKIP_LOCKED: if autovacuum is already at it, it is being done.
+        conn.execute(text("VACUUM (ANALYZE, SKIP_LOCKED) learning_records"))
 
 
 def apply_reimports(
@@ -127,6 +193,7 @@ def apply_reimports(
     if not changes:
         return
     at = now_utc()
+    before = states(session, [old.id for old, _new in changes])
     history = []
     for old, new in changes:
         session.execute(
@@ -140,7 +207,7 @@ def apply_reimports(
             "hours": str(new["hours"]),
             "completed_on": new["completed_on"].isoformat(),
             "completed_at": new["completed_at"].isoformat() if new["completed_at"] else None,
-            "withdrawn": old.state["withdrawn"],
+            "withdrawn": before[old.id]["withdrawn"],
         }
         history.append(
             {
@@ -150,11 +217,88 @@ def apply_reimports(
                 "at": at,
                 "actor": actor,
                 "reason": reason,
-                "before": old.state,
+                "before": before[old.id],
                 "after": after,
             }
         )
     session.execute(insert(HISTORY), history)
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+class SumColumn(NamedTuple):
+    """Hours of the records whose topics include one of `topics` and none of
+    `excluding` (both `TOPIC_BITS` masks; `topics` None: every record), completed
+    up to `until` (None: up to the report's day)."""
+
+    topics: int | None
+    excluding: int
+    until: date | None
+
+
+def report_sums(
+    session: Session,
+    agencies: Sequence[str],
+    year: int,
+    as_of: date,
+    columns: Sequence[SumColumn],
+) -> Iterator[Sequence[Any]]:
+    """One row per roster person of `agencies`: person id, agency, unit, then each
+    column's hours in hundredths (0 without records), counting the records of
+    `year` filed in `agencies`, not withdrawn and completed by `as_of`.
+
+    Grouped by person only, over the index that starts (agency, year, person) and
+    holds every column read here, so the database walks it in order without a
+    hash table or a visit to the table, tests topics with integer masks and adds
+    integer hundredths (which parallel workers hand on cheaply).
+    """
+    r = RECORDS.c
+    sums: list[ColumnElement[Any]] = []
+    for i, column in enumerate(columns):
+        conditions: list[ColumnElement[bool]] = []
+        if column.topics is not None:
+            if not column.topics:
+                sums.append(literal(0, Integer).label(f"s{i}"))
+                continue
+            conditions.append(r.topic_mask.op("&")(column.topics) != 0)
+            if column.excluding:
+                conditions.append(r.topic_mask.op("&")(column.excluding) == 0)
+        if column.until is not None:
+            conditions.append(r.completed_on <= column.until)
+        hours: ColumnElement[Any] = func.sum(r.hours_centi)
+        if conditions:
+            hours = hours.filter(and_(*conditions))
+        sums.append(hours.label(f"s{i}"))
+    summed = (
+        select(r.person_id, *sums)
+        .where(
+            r.agency_code.in_(agencies),
+            r.year == year,
+            r.withdrawn == false(),
+            r.completed_on <= as_of,
+        )
+        .group_by(r.person_id)
+        .subquery("sums")
+    )
+    people = ROSTER.c
+    stmt = (
+        select(
+            people.person_id,
+            people.agency_code,
+            people.unit_id,
+            *(func.coalesce(summed.c[f"s{i}"], 0) for i in range(len(columns))),
+        )
+        .select_from(ROSTER.outerjoin(summed, summed.c.person_id == people.person_id))
+        .where(people.agency_code.in_(agencies))
+    )
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # The plan is simple and runs once: compiling it to machine code costs more
+        # than it saves.
+        connection.execute(text("SET LOCAL jit = off"))
+    # All at once: fetching a hundred thousand rows one by one costs a second.
+    yield from connection.execute(stmt).fetchall()
 
 
 # --- one record ------------------------------------------------------------------------
@@ -210,6 +354,37 @@ def for_person_year(
     return [(r[0], r[1]) for r in rows]
 
 
+class EvaluationRow(NamedTuple):
+    hours: Decimal
+    completed_on: date
+    completed_at: datetime | None
+    withdrawn: bool
+    topics: str
+    category_code: str
+    is_digital: bool
+
+
+def evaluation_rows(session: Session, person_id: str, year: int) -> list[EvaluationRow]:
+    """What a person's evaluation reads of each record of the year: plain columns,
+    not the records and courses as objects, which cost more to build than to fetch."""
+    r = RECORDS.c
+    c = COURSES.c
+    stmt = (
+        select(
+            r.hours,
+            r.completed_on,
+            r.completed_at,
+            r.withdrawn,
+            c.topics,
+            c.category_code,
+            c.is_digital,
+        )
+        .join_from(RECORDS, COURSES, c.id == r.course_id)
+        .where(r.person_id == person_id, r.year == year)
+    )
+    return [EvaluationRow(*row) for row in session.execute(stmt)]
+
+
 def history(session: Session, record_id: int) -> list[LearningRecordHistory]:
     return list(
         session.scalars(
@@ -242,7 +417,11 @@ def change(
         # The day was corrected by hand; a time of day from the platform no longer holds.
         record.completed_at = None
     if course_id is not None:
+        course = session.get(Course, course_id)
+        if course is None:
+            raise ValueError(f"course_id: no course {course_id}")
         record.course_id = course_id
+        record.topic_mask = topic_mask(decode_topics(course.topics))
     if withdraw:
         record.withdrawn = True
     record.version += 1

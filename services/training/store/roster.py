@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, cast, func, select
 from sqlmodel import Session, col
 
 from services.common.timeutil import now_utc
 from services.training.models import RosterPerson
 
 _CHUNK = 400  # SQLite allows 999 bound parameters per statement
+ROSTER = RosterPerson.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,24 @@ def get(session: Session, person_id: str) -> Placement | None:
 def get_many(session: Session, person_ids: Iterable[str]) -> dict[str, Placement]:
     wanted = sorted(set(person_ids))
     found: dict[str, Placement] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        stmt = select(
-            col(RosterPerson.person_id), col(RosterPerson.agency_code), col(RosterPerson.unit_id)
-        ).where(col(RosterPerson.person_id).in_(wanted[start : start + _CHUNK]))
+    picked = select(
+        col(RosterPerson.person_id), col(RosterPerson.agency_code), col(RosterPerson.unit_id)
+    )
+    if session.connection().dialect.name == "postgresql":
+        # One array parameter, joined: an import batch asks for thousands of persons,
+        # and an IN list of that many parameters costs more to build than to answer.
+        keys = (
+            func.unnest(cast(wanted, ARRAY(String))).table_valued("id").render_derived(name="keys")
+        )
+        stmts = [
+            picked.select_from(keys).join(RosterPerson, col(RosterPerson.person_id) == keys.c.id)
+        ]
+    else:
+        stmts = [
+            picked.where(col(RosterPerson.person_id).in_(wanted[start : start + _CHUNK]))
+            for start in range(0, len(wanted), _CHUNK)
+        ]
+    for stmt in stmts:
         for person_id, agency, unit in session.execute(stmt):
             found[person_id] = Placement(agency, unit)
     return found
