@@ -188,6 +188,8 @@ def create_app(
         )
         yield
         await holder.pop().aclose()
+        # Release the audit database's pooled connections with the gateway.
+        audit_engine.dispose()
 
     api = FastAPI(
         title="renshi",
