@@ -1,5 +1,6 @@
 """Compliance as the service computes it: stored rows in, the pure domain rules
-(`domain.policy`, `domain.evaluation`, `domain.rollup`) applied, results out."""
+(`domain.policy`, `domain.evaluation`, `domain.rollup`, `domain.standing`) applied,
+results out."""
 
 from __future__ import annotations
 

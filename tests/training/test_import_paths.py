@@ -5,7 +5,9 @@ large import leaves PostgreSQL's statistics and visibility map up to date."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
@@ -14,6 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from services.training.domain.topics import Topic, topic_mask
+from services.training.imports import lines as lines_module
+from services.training.imports.lines import RawLine, line_blocks
 from services.training.imports.rows import CsvRows, _check_each, check
 from services.training.models import LearningRecord
 from tests.training.test_imports import HEADER, post, row
@@ -60,6 +64,55 @@ VALUES = st.fixed_dictionaries(
 @given(VALUES)
 def test_the_straight_path_checks_as_every_check_does(values) -> None:
     assert check(7, values, TODAY) == _check_each(7, values, TODAY)
+
+
+def expected_lines(data: bytes, limit: int) -> list[RawLine]:
+    """The lines of a whole body, read the plain way."""
+    if data.startswith(lines_module.UTF8_BOM):
+        data = data[len(lines_module.UTF8_BOM) :]
+    parts = data.split(b"\n")
+    out = []
+    for number, part in enumerate(parts, start=1):
+        last = number == len(parts)
+        if last and not part:
+            break
+        if len(part) > limit:
+            out.append(RawLine(number, b"", not last, True))
+        else:
+            out.append(RawLine(number, part.removesuffix(b"\r"), not last))
+    return out
+
+
+def read_blocks(chunks: list[bytes]) -> list[RawLine]:
+    async def stream() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    async def collect() -> list[RawLine]:
+        out: list[RawLine] = []
+        async for block in line_blocks(stream()):
+            assert block
+            out += block
+        return out
+
+    return asyncio.run(collect())
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\r", b"\r\n", b"12345678"]), max_size=30),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=6),
+)
+def test_lines_are_the_same_however_the_body_is_cut(pieces, cuts) -> None:
+    data = lines_module.UTF8_BOM + b"".join(pieces)
+    points = sorted({min(c, len(data)) for c in cuts})
+    chunks = [data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)]
+    limit = lines_module.MAX_LINE_BYTES
+    lines_module.MAX_LINE_BYTES = 8
+    try:
+        assert read_blocks(chunks) == expected_lines(data, 8)
+    finally:
+        lines_module.MAX_LINE_BYTES = limit
 
 
 def mask_of(apps, external_id: str) -> int:
@@ -110,3 +163,19 @@ def test_a_large_import_vacuums_and_analyzes(call, apps, wiring, monkeypatch):
     assert post(call, HEADER + row("E1") + row("E2")).status_code == 201
     after = counts()
     assert after[0] == before[0] + 1 and after[1] == before[1] + 1
+
+
+def test_placements_read_once_per_job_and_past_the_cache_limit(call, apps, wiring, monkeypatch):
+    from services.training.imports import batch, runner
+    from tests.training.builders import category
+
+    category(call)
+    wiring.persons.update({"P001": ("A01", 11), "P002": ("A01", 12), "P003": ("A01", 13)})
+    monkeypatch.setattr(runner, "BATCH_SIZE", 2)
+    monkeypatch.setattr(batch, "MAX_CACHED_PLACEMENTS", 2)
+    people = ["P001", "P002", "P003", "P001", "P003", "P002", "P002"]
+    body = HEADER + "".join(row(f"E{i}", person=p) for i, p in enumerate(people))
+    job = post(call, body).json()
+    assert (job["inserted"], job["failed"]) == (len(people), 0), job["errors"]
+    # The roster is filled from the directory once per person, not once per batch.
+    assert wiring.directory_calls == 3

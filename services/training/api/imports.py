@@ -20,7 +20,7 @@ from services.training.access import Importer, check_import_source
 from services.training.clients import Peers, peer_clients
 from services.training.imports import runner as import_runner
 from services.training.imports.batch import JobContext
-from services.training.imports.lines import RawLine, raw_lines
+from services.training.imports.lines import RawLine, line_blocks
 from services.training.imports.rows import CsvRows
 from services.training.imports.runner import ImportRunner, JobRequest, Opened, open_job
 from services.training.models import ImportJob
@@ -147,11 +147,13 @@ async def create_import(
     check_import_source(who, source)
     engine = request.app.state.engine
     encoding = _encoding(request.headers.get("content-type"))
-    lines = raw_lines(request.stream())
+    blocks = line_blocks(request.stream())
     header: RawLine | None = None
     csv_rows: CsvRows | None = None
+    first: list[RawLine] = []
     if file_format == "csv":
-        header = await anext(lines, None)
+        first = await anext(blocks, [])
+        header, first = (first[0], first[1:]) if first else (None, [])
         csv_rows = _header(header, encoding)
     req = JobRequest(source, file_format, encoding, dry_run, idempotency_key, who.sub)
     job, opened = await run_in_threadpool(open_job, engine, req, import_runner.LEASE_SECONDS)
@@ -177,23 +179,30 @@ async def create_import(
             batch_size=import_runner.BATCH_SIZE,
             today=today_taipei(),
         )
-        await _run(runner, lines)
+        await _run(runner, first, blocks)
     return await run_in_threadpool(_job_out_fresh, engine, job.id)
 
 
-async def _run(runner: ImportRunner, lines: AsyncIterator[RawLine]) -> None:
+async def _run(
+    runner: ImportRunner, first: list[RawLine], blocks: AsyncIterator[list[RawLine]]
+) -> None:
     """Read, parse and write the batches, one batch being written while the next is
     read and parsed: the database's work on one overlaps Python's on the other.
     Writes stay one at a time and in order, so the job's progress is always a
     prefix of the file."""
     writing: asyncio.Future[None] | None = None
     try:
-        async for line in lines:
-            if runner.feed(line):
+        runner.feed(first)
+        while True:
+            while runner.ready():
                 parsed = await run_in_threadpool(runner.parse, runner.take())
                 if writing is not None:
                     await writing
                 writing = asyncio.ensure_future(run_in_threadpool(runner.write, parsed))
+            block = await anext(blocks, None)
+            if block is None:
+                break
+            runner.feed(block)
         last = await run_in_threadpool(runner.parse, runner.take_last())
         if writing is not None:
             await writing
@@ -209,6 +218,7 @@ async def _run(runner: ImportRunner, lines: AsyncIterator[RawLine]) -> None:
                 writing.exception()
         await run_in_threadpool(runner.interrupt)
         raise
+    await run_in_threadpool(runner.maintain)
 
 
 def _categories(engine: Engine) -> set[str]:

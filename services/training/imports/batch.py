@@ -41,6 +41,11 @@ class JobContext:
     directory: Callable[[], DirectoryClient] | None
     # (source, platform course id) -> the course row.
     courses: dict[tuple[str, str], KnownCourse] = field(default_factory=dict)
+    # Person id -> placement, as read in earlier batches: a file names each person
+    # many times over, and reading the roster again for each batch cost a tenth of
+    # a large import. A transfer recorded while the job runs reaches the records
+    # of the next job.
+    placements: dict[str, roster.Placement] = field(default_factory=dict)
     _directory: DirectoryClient | None = None
 
     def lookup_person(self, person_id: str) -> roster.Placement | None:
@@ -78,17 +83,32 @@ def _dedupe(rows: Sequence[ParsedRow], result: BatchResult) -> list[ParsedRow]:
     return kept
 
 
+# Placements kept per job at most (a few tens of MB); past it the cache starts over.
+MAX_CACHED_PLACEMENTS = 200_000
+
+
 def _persons(
     session: Session, ctx: JobContext, rows: list[ParsedRow]
 ) -> dict[str, roster.Placement]:
-    placements = roster.get_many(session, (r.person_id for r in rows))
-    for person_id in sorted({r.person_id for r in rows} - placements.keys()):
+    """The placement of each person of `rows` whom the roster or the directory
+    knows, in a mapping that may hold other persons too."""
+    known = ctx.placements
+    wanted = {r.person_id for r in rows}
+    missing = wanted - known.keys()
+    if not missing:
+        return known
+    if len(known) + len(missing) > MAX_CACHED_PLACEMENTS:
+        known.clear()
+        missing = wanted
+    found = roster.get_many(session, missing)
+    for person_id in sorted(missing - found.keys()):
         placement = ctx.lookup_person(person_id)
         if placement is not None:
             # Cached even in a dry run: it is the directory's fact, not the import's.
             roster.put(session, person_id, placement)
-            placements[person_id] = placement
-    return placements
+            found[person_id] = placement
+    known.update(found)
+    return known
 
 
 def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
@@ -152,7 +172,8 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
 
     found = records.existing(session, ctx.source, (r.external_id for r in good))
     now = now_utc()
-    new_rows: list[dict[str, Any]] = []
+    source = ctx.source
+    new_rows: list[tuple[Any, ...]] = []
     changes: list[tuple[records.Existing, dict[str, Any]]] = []
     for row in good:
         old = found.get(row.external_id)
@@ -161,28 +182,43 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
             result.unchanged += 1
             continue
         place = placements[row.person_id]
-        course = ctx.courses[(ctx.source, row.course_external_id)]
-        values = {
-            "person_id": row.person_id,
-            "agency_code": place.agency_code,
-            "unit_id": place.unit_id,
-            "course_id": course.id,
-            "topic_mask": course.topic_mask,
-            "hours": row.hours,
-            "completed_on": row.completed_on,
-            "completed_at": row.completed_at,
-            "year": row.completed_on.year,
-            "digest": row.digest,
-        }
+        course = ctx.courses[(source, row.course_external_id)]
         if old is None:
-            values["source"] = ctx.source
-            values["external_id"] = row.external_id
-            values["withdrawn"] = False
-            values["version"] = 1
-            values["created_at"] = now
-            values["updated_at"] = now
-            new_rows.append(values)
+            # In `records.COPY_COLUMNS` order: a tuple per row, not a dict, for the
+            # million rows of a large import.
+            new_rows.append(
+                (
+                    source,
+                    row.external_id,
+                    row.person_id,
+                    place.agency_code,
+                    place.unit_id,
+                    course.id,
+                    course.topic_mask,
+                    row.hours,
+                    row.completed_on,
+                    row.completed_at,
+                    row.completed_on.year,
+                    False,
+                    row.digest,
+                    1,
+                    now,
+                    now,
+                )
+            )
         else:
+            values = {
+                "person_id": row.person_id,
+                "agency_code": place.agency_code,
+                "unit_id": place.unit_id,
+                "course_id": course.id,
+                "topic_mask": course.topic_mask,
+                "hours": row.hours,
+                "completed_on": row.completed_on,
+                "completed_at": row.completed_at,
+                "year": row.completed_on.year,
+                "digest": row.digest,
+            }
             changes.append((old, values))
     result.inserted = len(new_rows)
     result.updated = len(changes)

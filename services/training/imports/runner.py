@@ -10,13 +10,15 @@ goes on; rows are idempotent by (source, external id) anyway, so nothing lands t
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from services.common.errors import Conflict
@@ -28,6 +30,7 @@ from services.training.models import ImportJob
 from services.training.store import imports as jobs
 from services.training.store import records
 
+log = logging.getLogger("renshi.training.imports")
 JOBS = ImportJob.__table__  # type: ignore[attr-defined]
 # Rows per transaction: each batch is committed together with the job's progress.
 # Larger batches spread each batch's lookups and commit over more rows; two are
@@ -114,7 +117,7 @@ class ParsedBatch:
 
 
 class ImportRunner:
-    """A job's lines in, batches out: `take` a batch once `feed` says one is ready,
+    """A job's lines in, batches out: `feed` lines, `take` a batch while `ready`,
     `parse` it (no database), `write` it (one transaction with the job's progress).
 
     Parsing touches nothing shared, so the caller may parse a batch while the
@@ -144,35 +147,57 @@ class ImportRunner:
         self._skip_digest = job.committed_digest
         self._hash = hashlib.sha256()
         self._pending: list[RawLine] = []
-        self._last_line = 0
+        self._last_line = 0  # the last line digested
+        self._seen = 0  # the last line fed
         self._written = 0
         if header is not None:
             self._digest_line(header)
+            self._seen = header.number
 
     def _digest_line(self, line: RawLine) -> None:
         self._hash.update(line.data)
         self._hash.update(b"\n")
         self._last_line = line.number
 
-    def feed(self, line: RawLine) -> bool:
-        """Take a line; True when a batch is ready to `take`."""
-        self._digest_line(line)
-        if line.number <= self._skip_through:
-            if line.number == self._skip_through and self._hash.hexdigest() != self._skip_digest:
-                raise Conflict("the file differs from the one whose import was interrupted")
-            return False
-        self._pending.append(line)
+    def feed(self, lines: Sequence[RawLine]) -> None:
+        """Take the next lines of the file; `take` a batch while `ready`."""
+        if lines:
+            self._seen = lines[-1].number
+        for line in lines:
+            if line.number <= self._skip_through:
+                # Committed already: only checked against what was committed.
+                self._digest_line(line)
+                if line.number == self._skip_through and (
+                    self._hash.hexdigest() != self._skip_digest
+                ):
+                    raise Conflict("the file differs from the one whose import was interrupted")
+            else:
+                self._pending.append(line)
+
+    def ready(self) -> bool:
         return len(self._pending) >= self._batch_size
 
     def take(self) -> Batch:
-        lines, self._pending = self._pending, []
-        return Batch(lines, self._last_line, self._hash.hexdigest())
+        """The next full batch, with the progress it commits."""
+        lines = self._pending[: self._batch_size]
+        del self._pending[: self._batch_size]
+        return self._batch(lines)
 
     def take_last(self) -> Batch:
         """The lines after the last full batch, once the file has ended."""
-        if self._last_line < self._skip_through:
+        if self._seen < self._skip_through:
             raise Conflict("the file is shorter than the one whose import was interrupted")
-        return self.take()
+        lines, self._pending = self._pending, []
+        return self._batch(lines)
+
+    def _batch(self, lines: list[RawLine]) -> Batch:
+        if lines:
+            # One call over the batch: the digest is of the lines, each followed by
+            # a line feed, whatever the calls.
+            self._hash.update(b"\n".join([line.data for line in lines]))
+            self._hash.update(b"\n")
+            self._last_line = lines[-1].number
+        return Batch(lines, self._last_line, self._hash.hexdigest())
 
     def parse(self, batch: Batch) -> ParsedBatch:
         parsed: list[ParsedRow] = []
@@ -241,9 +266,6 @@ class ImportRunner:
         if not self._ctx.dry_run:
             self._written += result.inserted + result.updated
 
-    def flush(self) -> None:
-        self.write(self.parse(self.take()))
-
     def complete(self) -> None:
         """Mark the job completed, once its last batch is written."""
         with Session(self._engine) as session:
@@ -253,11 +275,14 @@ class ImportRunner:
                 .values(status="completed", finished_at=now_utc())
             )
             session.commit()
-        records.after_bulk_write(self._engine, self._written)
 
-    def finish(self) -> None:
-        self.write(self.parse(self.take_last()))
-        self.complete()
+    def maintain(self) -> None:
+        """Bring the table's statistics up to date after what the job wrote. The job
+        is complete already: a failure here is logged, and changes nothing."""
+        try:
+            records.after_bulk_write(self._engine, self._written)
+        except DBAPIError:
+            log.warning("maintenance after import #%s failed", self._job_id, exc_info=True)
 
     def interrupt(self) -> None:
         with Session(self._engine) as session:

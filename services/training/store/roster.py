@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ARRAY, String, cast, func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from services.common.timeutil import now_utc
 from services.training.models import RosterPerson
+from services.training.store.keys import key_rows
 
 _CHUNK = 400  # SQLite allows 999 bound parameters per statement
-ROSTER = RosterPerson.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +33,10 @@ def get_many(session: Session, person_ids: Iterable[str]) -> dict[str, Placement
         col(RosterPerson.person_id), col(RosterPerson.agency_code), col(RosterPerson.unit_id)
     )
     if session.connection().dialect.name == "postgresql":
-        # One array parameter, joined: an import batch asks for thousands of persons,
-        # and an IN list of that many parameters costs more to build than to answer.
-        keys = (
-            func.unnest(cast(wanted, ARRAY(String))).table_valued("id").render_derived(name="keys")
-        )
+        # An import batch asks for thousands of persons at once.
+        keys = key_rows(wanted)
         stmts = [
-            picked.select_from(keys).join(RosterPerson, col(RosterPerson.person_id) == keys.c.id)
+            picked.select_from(keys).join(RosterPerson, col(RosterPerson.person_id) == keys.c.v)
         ]
     else:
         stmts = [
