@@ -3,6 +3,7 @@ checked against the work-hour limits, decided by the unit supervisor."""
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -26,7 +27,7 @@ from services.attendance.api.deps import (
     WriteSessionDep,
 )
 from services.attendance.api.imports import IMPORT_BODY, Tally, file_problem, read_import
-from services.attendance.imports import FileError, ImportFormat, parse_rows
+from services.attendance.imports import FileError, ImportFormat, M, ParsedRow, parse_rows
 from services.attendance.models import (
     AuthorityReport,
     ComptimeGrant,
@@ -132,6 +133,45 @@ def _person_for_import(
     return person
 
 
+def _run_import(
+    session: Session,
+    principal: Principal,
+    body: bytes,
+    fmt: ImportFormat,
+    model: type[M],
+    dry_run: bool,
+    already_imported: Callable[[M], bool],
+    import_row: Callable[[ParsedRow[M], RosterPerson, Tally], bool],
+) -> ImportResult:
+    """The loop both bulk imports share: parse every row, skip what the source
+    already delivered, check the person is the importer's, let `import_row`
+    write it (True when written), and keep nothing on a dry run."""
+    begin_immediate(session)
+    try:
+        rows, errors = parse_rows(body, fmt, model)
+    except FileError as exc:
+        raise file_problem(exc) from None
+    tally = Tally(rows=len(rows) + len({e.row for e in errors}))
+    tally.parse_errors(errors)
+    outer = session.begin_nested()
+    for parsed in rows:
+        if already_imported(parsed.data):
+            tally.unchanged += 1
+            continue
+        person = _person_for_import(session, principal, parsed.data.person_id)  # type: ignore[attr-defined]
+        if person is None:
+            tally.fail(parsed.row, "person_id", "not in the roster of the importer's agencies")
+            continue
+        if import_row(parsed, person, tally):
+            tally.created += 1
+    session.flush()
+    if dry_run:
+        outer.rollback()
+    else:
+        outer.commit()
+    return tally.result(dry_run)
+
+
 def _import_attendance(
     session: Session,
     principal: Principal,
@@ -140,23 +180,8 @@ def _import_attendance(
     source: str,
     dry_run: bool,
 ) -> ImportResult:
-    begin_immediate(session)
-    try:
-        rows, errors = parse_rows(body, fmt, AttendanceImportRow)
-    except FileError as exc:
-        raise file_problem(exc) from None
-    tally = Tally(rows=len(rows) + len({e.row for e in errors}))
-    tally.parse_errors(errors)
-    outer = session.begin_nested()
-    for parsed in rows:
+    def write(parsed: ParsedRow[AttendanceImportRow], person: RosterPerson, tally: Tally) -> bool:
         row = parsed.data
-        if records.attendance_by_source(session, source, row.source_id) is not None:
-            tally.unchanged += 1
-            continue
-        person = _person_for_import(session, principal, row.person_id)
-        if person is None:
-            tally.fail(parsed.row, "person_id", "not in the roster of the importer's agencies")
-            continue
         try:
             record = overtime_actions.clocked_record(
                 person,
@@ -170,15 +195,20 @@ def _import_attendance(
             )
         except Problem as exc:
             tally.fail(parsed.row, "clock_out", exc.detail or exc.title)
-            continue
+            return False
         session.add(record)
-        tally.created += 1
-    session.flush()
-    if dry_run:
-        outer.rollback()
-    else:
-        outer.commit()
-    return tally.result(dry_run)
+        return True
+
+    return _run_import(
+        session,
+        principal,
+        body,
+        fmt,
+        AttendanceImportRow,
+        dry_run,
+        lambda row: records.attendance_by_source(session, source, row.source_id) is not None,
+        write,
+    )
 
 
 @router.post(
@@ -262,23 +292,8 @@ def _import_overtime(
     source: str,
     dry_run: bool,
 ) -> ImportResult:
-    begin_immediate(session)
-    try:
-        rows, errors = parse_rows(body, fmt, OvertimeImportRow)
-    except FileError as exc:
-        raise file_problem(exc) from None
-    tally = Tally(rows=len(rows) + len({e.row for e in errors}))
-    tally.parse_errors(errors)
-    outer = session.begin_nested()
-    for parsed in rows:
+    def write(parsed: ParsedRow[OvertimeImportRow], person: RosterPerson, tally: Tally) -> bool:
         row = parsed.data
-        if records.overtime_by_source(session, source, row.source_id) is not None:
-            tally.unchanged += 1
-            continue
-        person = _person_for_import(session, principal, row.person_id)
-        if person is None:
-            tally.fail(parsed.row, "person_id", "not in the roster of the importer's agencies")
-            continue
         lock_person(session, person.person_id)
         savepoint = session.begin_nested()
         try:
@@ -303,14 +318,20 @@ def _import_overtime(
             limit = exc.extra.get("limit")
             where = f"limit:{limit}" if limit else (exc.errors[0].field if exc.errors else "")
             tally.fail(parsed.row, where, exc.detail or exc.title)
-            continue
+            return False
         savepoint.commit()
-        tally.created += 1
-    if dry_run:
-        outer.rollback()
-    else:
-        outer.commit()
-    return tally.result(dry_run)
+        return True
+
+    return _run_import(
+        session,
+        principal,
+        body,
+        fmt,
+        OvertimeImportRow,
+        dry_run,
+        lambda row: records.overtime_by_source(session, source, row.source_id) is not None,
+        write,
+    )
 
 
 @router.post(
