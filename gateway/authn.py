@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
@@ -55,10 +56,12 @@ class Authenticator:
         cache: TokenCache[Authenticated] | None = None,
         *,
         jwks: JwksKeyStore | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if bool(settings.jwks_url) != (jwks is not None):
             raise ValueError("a JWKS key store is needed exactly when GATEWAY_JWKS_URL is set")
         self._settings = settings
+        self._clock = clock
         public = serialization.load_pem_public_key(issuer_key.public_pem.encode())
         assert isinstance(public, Ed25519PublicKey)
         # kid → (key object, its pinned algorithms). A key object, never PEM
@@ -120,7 +123,7 @@ class Authenticator:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"token refused: {type(exc).__name__}") from None
         iat = claims["iat"]
-        if not isinstance(iat, int | float) or iat > time.time() + self._settings.leeway_seconds:
+        if not isinstance(iat, int | float) or iat > self._clock() + self._settings.leeway_seconds:
             raise Unauthorized("token refused: issued in the future")
         return claims, trusted_for
 
@@ -130,7 +133,7 @@ class Authenticator:
         return self._settings.max_token_lifetime_machine
 
     async def authenticate(self, token: str) -> Authenticated:
-        now = time.time()
+        now = self._clock()
         cached = self._cache.get(token, now)
         if cached is not None:
             return cached

@@ -90,7 +90,11 @@ class ProxyHandler:
         outcome["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
         outcome["method"] = scope["method"]
         outcome["source_ip"] = str(scope.get("state", {}).get(CLIENT_IP_KEY, ""))
-        log.info("gateway decision", extra=outcome)
+        # The audit table holds every decision; the log repeats refusals (what an
+        # operator watches for) and leaves allowed requests to DEBUG, where
+        # formatting a line per request would cost more than the forwarding.
+        level = logging.DEBUG if outcome["decision"] == "allow" else logging.INFO
+        log.log(level, "gateway decision", extra=outcome)
         await self.runtime().audit.record(
             {**outcome, "at": now_utc(), "request_id": current_request_id()}
         )

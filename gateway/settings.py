@@ -42,8 +42,9 @@ class GatewaySettings(BaseSettings):
     max_token_lifetime_machine: int = 900
     leeway_seconds: int = 30
     # How long a resolved account is trusted before it is asked for again;
-    # bounds how long a disabled account's valid token keeps working.
-    principal_ttl_seconds: int = 30
+    # bounds how long a disabled account's valid token keeps working, which the
+    # security rules cap at 60 s.
+    principal_ttl_seconds: int = Field(default=30, ge=1, le=60)
     # Source-IP control: the deployment-wide allow-list and the proxies whose
     # X-Forwarded-For is believed.
     allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])

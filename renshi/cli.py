@@ -43,6 +43,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+# uvicorn by default rewrites the client address from X-Forwarded-For when the
+# peer is 127.0.0.1; the gateway decides whom to believe itself (trusted proxies,
+# rightmost untrusted entry), so the server must hand it the socket peer unchanged.
+SERVER_OPTIONS: dict[str, Any] = {
+    "log_config": None,
+    "access_log": False,
+    "proxy_headers": False,
+    "timeout_graceful_shutdown": 5,
+}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -59,9 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host,
         port=args.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=5,
+        **SERVER_OPTIONS,
     )
     return 0
 

@@ -214,6 +214,13 @@ def _parse_template(template: str) -> _Template:
     return _Template(template, tuple(kinds), tuple(values))
 
 
+def _prefix(template: _Template) -> tuple[str, str] | None:
+    """The first two segments when both are literal (e.g. ("api", "training"))."""
+    if template.kinds[:2] == (_LITERAL, _LITERAL):
+        return template.values[0], template.values[1]
+    return None
+
+
 def _split(path: str) -> list[str] | None:
     if not path.startswith("/"):
         return None
@@ -321,6 +328,19 @@ class RouteTable:
             method: tuple(sorted(entries, key=lambda entry: entry[0].kinds))
             for method, entries in by_method.items()
         }
+        # Every public path starts /api/<service>/: looking only at the templates
+        # that share the first two literal segments keeps a lookup from trying
+        # every route of every service. Templates without such a prefix join
+        # every bucket, so the order above (the specificity rule) is unchanged.
+        self._buckets: dict[tuple[str, str, str], tuple[tuple[_Template, str], ...]] = {}
+        for method, entries in self._by_method.items():
+            prefixes = {_prefix(t) for t, _ in entries} - {None}
+            for prefix in prefixes:
+                assert prefix is not None
+                self._buckets[(method, *prefix)] = tuple(
+                    (t, perm) for t, perm in entries if _prefix(t) in (prefix, None)
+                )
+            self._by_method[method] = tuple((t, perm) for t, perm in entries if _prefix(t) is None)
 
     def lookup(self, method: str, path: str) -> RouteMatch | None:
         """Return (template, permission) for a canonical path, else None.
@@ -328,9 +348,6 @@ class RouteTable:
         A path that is not already canonical is denied rather than fixed up:
         callers must pass the output of ``check_path``.
         """
-        entries = self._by_method.get(method)
-        if not entries:
-            return None
         try:
             if check_path(path) != path:
                 return None
@@ -338,6 +355,13 @@ class RouteTable:
             return None
         segments = _split(path)
         if segments is None:
+            return None
+        entries = None
+        if len(segments) >= 2:
+            entries = self._buckets.get((method, segments[0], segments[1]))
+        if entries is None:
+            entries = self._by_method.get(method)
+        if not entries:
             return None
         for template, permission in entries:
             if _match(template, segments) is not None:

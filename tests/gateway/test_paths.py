@@ -11,6 +11,7 @@ from gateway.security.paths import (
     PathRejected,
     RouteMatch,
     RouteTable,
+    _parse_template,
     check_path,
     match_template,
 )
@@ -291,7 +292,7 @@ def test_disjoint_templates_coexist() -> None:
     assert table.lookup("PUT", "/a/1") == ("/a/{y}", "r")
 
 
-_SEGMENT_CHOICES = ["a", "b", "{p}", "{q}"]
+_SEGMENT_CHOICES = ["a", "b", "{p}", "{q}", "{r:path}"]
 _TEMPLATES = st.lists(st.sampled_from(_SEGMENT_CHOICES), min_size=0, max_size=3).map(
     lambda segs: "/" + "/".join(segs)
 )
@@ -335,5 +336,7 @@ def test_lookup_never_grants_an_unmatched_path(
         assert not matching or not canonical
     else:
         assert result.template in matching
+        # The most specific match wins, whichever bucket the table looked in.
+        assert result.template == min(matching, key=lambda t: _parse_template(t).kinds)
         assert routes[(method, result.template)] == result.permission
         assert check_path(path) == path
