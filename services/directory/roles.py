@@ -3,10 +3,10 @@
 Roles are data (the `roles` and `role_permissions` tables); this catalogue is
 what the migrations produce and what `store.roles.sync_catalogue` restores.
 Every change here needs a revision in migrations/directory that writes out the
-rows it adds and removes (see a1d0c0000006); a test checks that a database
-migrated to head holds exactly this catalogue. A
-permission reads `<service>:<resource>[:<action>][:<scope>]`, the scope being
-self, unit or agency; without a scope it reaches every object of its kind.
+rows it adds and removes (see a1d0c0000006 and a1d0c0000008); a test checks that
+a database migrated to head holds exactly this catalogue. A permission reads
+`<service>:<resource>[:<action>][:<scope>]`, the scope being self, unit or
+agency; without a scope it reaches every object of its kind.
 """
 
 from __future__ import annotations
@@ -50,12 +50,18 @@ def importer_role(source: str) -> RoleSpec:
     role change that the account review sees. Training asks the directory, on the
     importer's behalf, where a person it has not seen works (`GET /persons/{id}`);
     `directory:persons:read:agency` is the narrowest grant that answers it, and
-    only within the account's agency scope (each such read is audited)."""
+    only within the account's agency scope (each such read is audited). For rows
+    that name a person by national ID it also asks which person holds each number
+    (`POST /persons/match`, service-only), again within the agency scope."""
     return RoleSpec(
         f"{IMPORTER_ROLE_PREFIX}{source.replace('-', '_')}",
         "machine",
         f"Batch importer of learning records from source {source}",
-        (f"training:imports:{source}", "directory:persons:read:agency"),
+        (
+            f"training:imports:{source}",
+            "directory:persons:read:agency",
+            "directory:persons:match:agency",
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
@@ -186,6 +187,53 @@ class ImportReport(BaseModel):
         description="Human accounts disabled because their holder is no longer in service "
         "(in a dry run: that would be)",
     )
+
+
+# --- matching persons by national ID (service-only) ---------------------------
+
+# The most numbers one call may send: a training import batch (20,000 rows) at once.
+MAX_MATCHED_NATIONAL_IDS = 20_000
+# Anything shaped like a national ID or resident certificate number, in any case.
+_NATIONAL_ID_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9]\d{8}")
+
+
+def _purpose(value: str) -> str:
+    if _NATIONAL_ID_SHAPE.search(value):
+        raise ValueError("must not contain anything shaped like a national ID")
+    return value
+
+
+# Recorded in the personal-data read log: words, not personal data.
+MatchPurpose = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9 #():._/-]{3,100}$"),
+    AfterValidator(_purpose),
+]
+
+
+class PersonMatchRequest(Strict):
+    purpose: MatchPurpose = Field(
+        description="Why the numbers are matched, e.g. `training import elearn #12`; "
+        "written to the read log"
+    )
+    # Long enough for a number with stray blanks; validity is answered per item, so
+    # that one bad number does not refuse the batch.
+    national_ids: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        min_length=1, max_length=MAX_MATCHED_NATIONAL_IDS
+    )
+
+
+class PersonMatch(BaseModel):
+    index: int = Field(description="Position of the number in the request")
+    status: Literal["found", "not_found", "invalid"]
+    person_id: str | None = Field(default=None, description="Set when found")
+    reason: str | None = Field(
+        default=None, description="Why the number is invalid; never the number itself"
+    )
+
+
+class PersonMatchReport(BaseModel):
+    results: list[PersonMatch] = Field(description="One per requested number, in its order")
 
 
 # --- accounts ---------------------------------------------------------------

@@ -6,16 +6,19 @@ at the gateway for one addressed to the peer. Tests replace `peer_clients` with 
 provider that mints tokens itself and a transport into the peer's app.
 
 The directory contract assumed here: `GET /persons/{id}` answers
-`{"id", "agency_code", "unit_id"}` (404 when unknown) and
-`GET /agencies/{code}/subtree` answers `{"codes": [...]}`.
+`{"id", "agency_code", "unit_id"}` (404 when unknown),
+`GET /agencies/{code}/subtree` answers `{"codes": [...]}`, and the service-only
+`POST /persons/match` takes `{"purpose", "national_ids": [...]}` and answers
+`{"results": [{"index", "status", "person_id", "reason"}, ...]}`, one per number
+in order, `status` being `found`, `not_found` or `invalid`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import httpx
 from fastapi import Request
@@ -58,6 +61,17 @@ class DirectoryPerson(BaseModel):
     unit_id: int | str | None = None
 
 
+class NationalIdMatch(BaseModel):
+    index: int
+    status: Literal["found", "not_found", "invalid"]
+    person_id: str | None = None
+    reason: str | None = None
+
+
+class _NationalIdMatches(BaseModel):
+    results: list[NationalIdMatch]
+
+
 def _parse(model: type[M], peer: str, response: httpx.Response) -> M:
     try:
         return model.model_validate(response.json())
@@ -97,6 +111,20 @@ class DirectoryClient:
             return None
         self._peer.json_or_raise(response)
         return _parse(DirectoryPerson, "directory", response)
+
+    def match_national_ids(self, numbers: Sequence[str], purpose: str) -> list[NationalIdMatch]:
+        """Which person holds each number, in one call: the directory alone holds the
+        key of the national-ID hash. One answer per number, in order."""
+        response = self._peer.request(
+            "POST", "/persons/match", json={"purpose": purpose, "national_ids": list(numbers)}
+        )
+        self._peer.json_or_raise(response)
+        results = _parse(_NationalIdMatches, "directory", response).results
+        if [r.index for r in results] != list(range(len(numbers))) or any(
+            r.status == "found" and not r.person_id for r in results
+        ):
+            raise ServiceUnavailable("the directory service answered in an unexpected shape")
+        return results
 
     def subtree(self, agency_code: str) -> list[str]:
         response = self._peer.request("GET", f"/agencies/{agency_code}/subtree")

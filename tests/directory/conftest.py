@@ -75,6 +75,15 @@ IMPORTER = principal(
     agency_code="A01",
     agency_scope=["A01", "A02"],
 )
+# The learning-record importer as the gateway vouches for it, and as training's
+# token exchange passes it on: A01 and its subordinate A02, not A03.
+ELEARN = principal(
+    "importer_elearn",
+    sub="importer.elearn",
+    kind="machine",
+    agency_code="A01",
+    agency_scope=["A01", "A02"],
+)
 GATEWAY = principal(
     "service", sub="gateway", kind="machine", agency_code="A01", agency_scope=["A01"]
 )

@@ -219,3 +219,43 @@ def test_downgrading_a_fresh_database_restores_the_first_release(tmp_path):
             assert held == []  # the role is gone, and with it the grant
         finally:
             engine.dispose()
+
+
+MATCH = "directory:persons:match:agency"
+
+
+def test_importer_roles_added_as_data_may_match_persons_too(tmp_path):
+    """a1d0c0000008 grants national-ID matching to every learning-record importer,
+    the catalogue's and those a deployment added for other sources; going back
+    withdraws the permission from all of them."""
+    with fresh_database("directory", tmp_path, migrate=False) as url:
+        upgrade("directory", url, "a1d0c0000007")
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    text("DELETE FROM role_permissions WHERE permission = :p"), {"p": MATCH}
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO roles (name, account_kind, description)"
+                        " VALUES ('importer_hr_cloud', 'machine', 'added by hand')"
+                    )
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO role_permissions (role, permission)"
+                        " VALUES ('importer_hr_cloud', 'training:imports:hr-cloud')"
+                    )
+                )
+            upgrade("directory", url)
+            _roles, grants = _stored(engine)
+            assert {role for role, permission in grants if permission == MATCH} == {
+                "importer_elearn",
+                "importer_hr_cloud",
+            }
+            downgrade("directory", url, "a1d0c0000007")
+            _roles, grants = _stored(engine)
+            assert not [g for g in grants if g[1].startswith("directory:persons:match")]
+        finally:
+            engine.dispose()

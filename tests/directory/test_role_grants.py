@@ -57,8 +57,13 @@ def test_importers_are_split_by_what_they_import():
     }
     elearn = ROLES["importer_elearn"]
     assert elearn.kind == "machine"
-    # Its own platform only, and the person lookups training makes on its behalf.
-    assert set(elearn.permissions) == {"training:imports:elearn", "directory:persons:read:agency"}
+    # Its own platform only, and the person lookups and national-ID matches training
+    # makes on its behalf, within its agency scope.
+    assert set(elearn.permissions) == {
+        "training:imports:elearn",
+        "directory:persons:read:agency",
+        "directory:persons:match:agency",
+    }
     assert not [
         r.name
         for r in CATALOGUE
@@ -115,3 +120,11 @@ def test_sync_restores_permissions_and_descriptions(db):
     assert {n: set(r.permissions) for n, r in stored.items()} == {
         r.name: set(r.permissions) for r in CATALOGUE
     }
+
+
+def test_only_learning_record_importers_match_national_ids():
+    # Matching discloses who holds a number: machine importers only, per agency scope.
+    assert _holders("directory:persons:match") == ["importer_elearn"]
+    assert [p for p in ROLES["importer_elearn"].permissions if "match" in p] == [
+        "directory:persons:match:agency"
+    ]

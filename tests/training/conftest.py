@@ -84,10 +84,36 @@ class Flaky(httpx.BaseTransport):
 
 
 def directory_stub(
-    persons: dict[str, tuple[str, int | None]], subtrees: dict[str, list[str]]
+    persons: dict[str, tuple[str, int | None]],
+    subtrees: dict[str, list[str]],
+    holders: dict[str, str] | None = None,
+    matched: list[list[str]] | None = None,
 ) -> FastAPI:
-    """The two directory reads training relies on, answering from dicts."""
+    """The directory reads training relies on, answering from dicts: `holders` maps
+    a national ID to its holder's personnel id, and `matched` collects the numbers
+    of each match call. Numbers are checked with the directory's own rules."""
+    from services.directory import national_id
+
     app = FastAPI()
+    holders = {} if holders is None else holders
+    matched = [] if matched is None else matched
+
+    @app.post("/persons/match")
+    def match(body: dict[str, Any]) -> Any:
+        numbers = body["national_ids"]
+        assert body["purpose"] and len(numbers) == len(set(numbers))
+        matched.append(numbers)
+        results: list[dict[str, Any]] = []
+        for index, raw in enumerate(numbers):
+            try:
+                number = national_id.validate(raw)
+            except national_id.InvalidNationalId as exc:
+                results.append({"index": index, "status": "invalid", "reason": str(exc)})
+                continue
+            holder = holders.get(number)
+            status = "not_found" if holder is None else "found"
+            results.append({"index": index, "status": status, "person_id": holder})
+        return {"results": results}
 
     @app.get("/persons/{person_id}")
     def person(person_id: str) -> Any:
@@ -114,8 +140,11 @@ class PeerWiring:
         }
         self.persons: dict[str, tuple[str, int | None]] = {}
         self.subtrees: dict[str, list[str]] = {}
+        # National ID -> personnel id, and the numbers each match call sent.
+        self.holders: dict[str, str] = {}
+        self.matched: list[list[str]] = []
         self.directory_calls = 0
-        stub = TestClient(directory_stub(self.persons, self.subtrees))
+        stub = TestClient(directory_stub(self.persons, self.subtrees, self.holders, self.matched))
         inner = stub._transport
         wiring = self
 
@@ -165,6 +194,16 @@ def call(client, internal_token, wiring):
         return client("training").request(method, path, headers=headers, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def ready(call, wiring) -> PeerWiring:
+    """A category C01 and three persons the directory knows (for the imports)."""
+    from tests.training.builders import category
+
+    category(call)
+    wiring.persons.update({"P001": ("A01", 11), "P002": ("A01", 12), "P003": ("B01", None)})
+    return wiring
 
 
 @pytest.fixture

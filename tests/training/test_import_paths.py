@@ -55,7 +55,7 @@ VALUES = st.fixed_dictionaries(
     },
     optional={
         "digital": st.sampled_from(["", "Y", "n", "是", "maybe"]),
-        "national_id": st.sampled_from(["", "A123456789"]),
+        "national_id": st.sampled_from(["", " ", "A123456789", " a123456789 ", "A" * 33]),
     },
 )
 

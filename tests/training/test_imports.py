@@ -3,14 +3,14 @@ good rows kept, resumable after a crash."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from services.training.models import LearningRecord, LearningRecordHistory
-from tests.training.builders import category
 from tests.training.conftest import HR_A01, IMPORTER, NOBODY
 
 HEADER = "external_id,person_id,course_id,course_title,category,topics,hours,completed_at,digital\n"
+# The same with a national_id column after person_id: rows then pass `national=`.
+NATIONAL_HEADER = HEADER.replace("person_id,", "person_id,national_id,")
 
 
 def row(
@@ -23,15 +23,11 @@ def row(
     cat: str = "C01",
     topics: str = "ai_basic",
     digital: str = "Y",
+    national: str | None = None,
 ) -> str:
+    if national is not None:
+        person = f"{person},{national}"
     return f"{ext},{person},{course},{title},{cat},{topics},{hours},{day},{digital}\n"
-
-
-@pytest.fixture
-def ready(call, wiring):
-    category(call)
-    wiring.persons.update({"P001": ("A01", 11), "P002": ("A01", 12), "P003": ("B01", None)})
-    return wiring
 
 
 def post(call, body: bytes | str, *, params=None, headers=None, principal=IMPORTER):

@@ -17,6 +17,7 @@ UNITS_WRITE = "directory:units:write"
 PERSONS_READ = "directory:persons:read"
 PERSONS_WRITE = "directory:persons:write"
 PERSONS_IMPORT = "directory:persons:import"
+PERSONS_MATCH = "directory:persons:match"
 ACCOUNTS_READ = "directory:accounts:read"
 ACCOUNTS_WRITE = "directory:accounts:write"
 PRINCIPALS_RESOLVE = "directory:principals:resolve"
@@ -31,6 +32,7 @@ PersonsReader = Annotated[
 ]
 PersonsWriter = Annotated[Principal, Depends(require(*with_scopes(PERSONS_WRITE, "agency")))]
 PersonsImporter = Annotated[Principal, Depends(require(PERSONS_IMPORT))]
+PersonsMatcher = Annotated[Principal, Depends(require(*with_scopes(PERSONS_MATCH, "agency")))]
 AccountsReader = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_READ, "agency")))]
 AccountsWriter = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_WRITE, "agency")))]
 PrincipalResolver = Annotated[Principal, Depends(require(PRINCIPALS_RESOLVE))]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -9,6 +11,9 @@ from sqlmodel import Session, col
 from services.common.errors import Conflict, FieldError
 from services.common.pagination import PageParams, keyset_page
 from services.directory.models import Person, Unit
+
+# Keys per IN list: well under SQLite's limit of bound parameters per statement.
+_CHUNK = 500
 
 
 def get_person(session: Session, person_id: str) -> Person | None:
@@ -67,6 +72,22 @@ def hash_owner(session: Session, national_id_hmac: str) -> str | None:
     return session.execute(
         select(col(Person.id)).where(col(Person.national_id_hmac) == national_id_hmac)
     ).scalar_one_or_none()
+
+
+def holders_of_hashes(
+    session: Session, hashes: Collection[str], visible: ColumnElement[bool]
+) -> dict[str, str]:
+    """National-ID hash -> personnel id, for the hashes held by a person `visible`
+    selects; a few IN lists of at most _CHUNK keys each, over the unique index."""
+    wanted = sorted(set(hashes))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        stmt = select(col(Person.national_id_hmac), col(Person.id)).where(
+            col(Person.national_id_hmac).in_(wanted[start : start + _CHUNK]), visible
+        )
+        for digest, person_id in session.execute(stmt):
+            found[digest] = person_id
+    return found
 
 
 def save_person(session: Session, person: Person) -> Person:

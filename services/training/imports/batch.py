@@ -1,5 +1,13 @@
 """Apply one batch of checked rows: match persons and courses, then insert new
-records, update changed ones (with history) and leave identical ones alone."""
+records, update changed ones (with history) and leave identical ones alone.
+
+Rows that name their person by national ID are matched first, with one call to
+the directory for the whole batch (`POST /persons/match`): only the directory
+holds the key of the national-ID hash. A number the directory finds invalid, or
+finds no one for (within the importer's agency scope), fails its row; a row that
+gives both a person_id and a national ID must name the same person in both. The
+national ID is dropped from the row once matched: nothing here stores it.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +18,9 @@ from typing import Any, NamedTuple
 from sqlmodel import Session
 
 from services.common.timeutil import now_utc
-from services.training.clients import DirectoryClient
+from services.training.clients import DirectoryClient, NationalIdMatch
 from services.training.domain.topics import topic_mask
-from services.training.imports.rows import ParsedRow, RowError
+from services.training.imports.rows import ParsedRow, RowError, digest
 from services.training.store import catalogue, records, roster
 
 
@@ -48,17 +56,86 @@ class JobContext:
     placements: dict[str, roster.Placement] = field(default_factory=dict)
     _directory: DirectoryClient | None = None
 
-    def lookup_person(self, person_id: str) -> roster.Placement | None:
-        """Ask the directory about a person the roster has not seen; None when unknown."""
+    def _client(self) -> DirectoryClient | None:
         if self.directory is None:
             return None
         if self._directory is None:
             self._directory = self.directory()
-        found = self._directory.person(person_id)
+        return self._directory
+
+    def lookup_person(self, person_id: str) -> roster.Placement | None:
+        """Ask the directory about a person the roster has not seen; None when unknown."""
+        client = self._client()
+        if client is None:
+            return None
+        found = client.person(person_id)
         if found is None:
             return None
         unit = "" if found.unit_id is None else str(found.unit_id)
         return roster.Placement(found.agency_code, unit)
+
+    def match_national_ids(self, numbers: Sequence[str]) -> list[NationalIdMatch]:
+        """Which person holds each number: one directory call for them all."""
+        client = self._client()
+        if client is None:
+            return [NationalIdMatch(index=i, status="not_found") for i in range(len(numbers))]
+        return client.match_national_ids(numbers, f"training import {self.source} #{self.job_id}")
+
+
+NATIONAL_ID_UNKNOWN = "no person with this national ID"
+
+
+def _match_national_ids(
+    ctx: JobContext, rows: Sequence[ParsedRow], result: BatchResult
+) -> list[ParsedRow]:
+    """The rows with their persons matched by national ID (a failed match reported),
+    after one directory call for the batch's distinct numbers, if it has any."""
+    numbers = sorted({r.national_id.value for r in rows if r.national_id is not None})
+    if not numbers:
+        return list(rows)
+    matches = dict(zip(numbers, ctx.match_national_ids(numbers), strict=True))
+    kept: list[ParsedRow] = []
+    for row in rows:
+        if row.national_id is None:
+            kept.append(row)
+            continue
+        number = row.national_id.value
+        match = matches[number]
+        if match.status == "invalid":
+            reason = (match.reason or "")[:200]
+            if not reason or number.upper() in reason.upper():
+                # Never echo the number, whatever the directory says.
+                reason = "not a valid national ID"
+            result.errors.append(RowError(row.row, "national_id", reason, "invalid_national_id"))
+        elif match.status != "found" or match.person_id is None:
+            result.errors.append(
+                RowError(row.row, "national_id", NATIONAL_ID_UNKNOWN, "unknown_national_id")
+            )
+        elif row.person_id and row.person_id != match.person_id:
+            result.errors.append(
+                RowError(
+                    row.row,
+                    "national_id",
+                    "belongs to another person than person_id",
+                    "person_mismatch",
+                )
+            )
+        else:
+            person_id = match.person_id
+            kept.append(
+                row._replace(
+                    person_id=person_id,
+                    digest=digest(
+                        person_id,
+                        row.course_external_id,
+                        row.hours,
+                        row.completed_on,
+                        row.completed_at,
+                    ),
+                    national_id=None,
+                )
+            )
+    return kept
 
 
 def _dedupe(rows: Sequence[ParsedRow], result: BatchResult) -> list[ParsedRow]:
@@ -143,7 +220,10 @@ def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
 
 def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) -> BatchResult:
     result = BatchResult()
-    kept = _dedupe(rows, result)
+    # Before anything else, and before the first statement: a directory that cannot
+    # be reached fails the batch with nothing of it written.
+    matched = _match_national_ids(ctx, rows, result)
+    kept = _dedupe(matched, result)
     placements = _persons(session, ctx, kept)
     _courses(session, ctx, kept)
     good: list[ParsedRow] = []

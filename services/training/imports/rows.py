@@ -1,10 +1,16 @@
 """One import row: from a decoded line to a checked row, or to per-field errors.
 
-Columns (CSV header names, JSON-lines keys): external_id, person_id, course_id
-(the platform's course id), course_title, category (portal category code),
-topics (`;`-separated topic tags), hours, completed_at, digital. Unknown columns are
-ignored. `completed_at` is an ISO date, an ISO date-time (without an offset it is
-Taipei time, as the platforms export it) or an ROC date such as 115/03/02.
+Columns (CSV header names, JSON-lines keys): external_id, person_id and/or
+national_id, course_id (the platform's course id), course_title, category (portal
+category code), topics (`;`-separated topic tags), hours, completed_at, digital.
+Unknown columns are ignored. `completed_at` is an ISO date, an ISO date-time
+(without an offset it is Taipei time, as the platforms export it) or an ROC date
+such as 115/03/02.
+
+A row names its person by `person_id`, by `national_id`, or by both. A national ID
+is only carried here, to be matched by the directory (see `batch`): it is never
+stored, logged or echoed in an error, and a row that carries one keeps it wrapped
+in `NationalIdText`, whose repr hides it.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import csv
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -22,8 +28,13 @@ from typing import NamedTuple
 from services.common.timeutil import TAIPEI, parse_any_date, taipei_date
 from services.training.domain.topics import Topic
 
-REQUIRED = ("external_id", "person_id", "course_id", "hours", "completed_at")
+REQUIRED = ("external_id", "course_id", "hours", "completed_at")
+# A file names persons by one of these, or both.
+PERSON_COLUMNS = ("person_id", "national_id")
 OPTIONAL = ("course_title", "category", "topics", "digital")
+# Longer is no national ID, even with stray blanks; refused here so that the batch
+# sent to the directory stays within what it accepts.
+MAX_NATIONAL_ID_CHARS = 32
 # A single record above this is a typo (150 for 1.5), not a course.
 MAX_RECORD_HOURS = Decimal(100)
 _CENT = Decimal("0.01")
@@ -40,6 +51,14 @@ class RowError:
     code: str
 
 
+@dataclass(frozen=True, slots=True)
+class NationalIdText:
+    """A national ID as the file gave it, not yet checked: kept out of reprs, so a
+    logged or traced row cannot show it."""
+
+    value: str = field(repr=False)
+
+
 class ParsedRow(NamedTuple):
     # A named tuple rather than a frozen dataclass: as immutable, and built several
     # times faster, which shows over a million rows.
@@ -54,7 +73,10 @@ class ParsedRow(NamedTuple):
     completed_on: date
     completed_at: datetime | None
     is_digital: bool
-    digest: str  # of what the record keeps: a re-import compares this only
+    # Of what the record keeps: a re-import compares this only. Empty while the
+    # person is still to be matched by national ID (`batch` fills both in).
+    digest: str
+    national_id: NationalIdText | None = None  # to match; None once matched
 
 
 class _OneLine:
@@ -82,6 +104,8 @@ class CsvRows:
             raise ValueError("the header line is not valid CSV")
         self.header = [name.strip().lower() for name in header]
         missing = [name for name in REQUIRED if name not in self.header]
+        if not any(name in self.header for name in PERSON_COLUMNS):
+            missing.insert(1, " or ".join(PERSON_COLUMNS))
         if missing:
             raise ValueError(f"the header lacks column(s): {', '.join(missing)}")
 
@@ -207,6 +231,7 @@ def check(row: int, values: Mapping[str, str], today: date) -> ParsedRow | list[
     get = values.get
     external_id = get("external_id", "").strip()
     person_id = get("person_id", "").strip()
+    national = get("national_id", "").strip()
     course_id = get("course_id", "").strip()
     title = get("course_title", "").strip()
     category = get("category", "").strip()
@@ -216,7 +241,9 @@ def check(row: int, values: Mapping[str, str], today: date) -> ParsedRow | list[
     digital_text = get("digital", "").strip().lower()
     if (
         0 < len(external_id) <= 64
-        and 0 < len(person_id) <= 64
+        and len(person_id) <= 64
+        and (person_id or national)
+        and len(national) <= MAX_NATIONAL_ID_CHARS
         and 0 < len(course_id) <= 64
         and len(title) <= 300
         and len(category) <= 32
@@ -239,7 +266,8 @@ def check(row: int, values: Mapping[str, str], today: date) -> ParsedRow | list[
             day,
             moment,
             digital_text in _TRUE,
-            digest(person_id, course_id, hours, day, moment),
+            digest(person_id, course_id, hours, day, moment) if not national else "",
+            NationalIdText(national) if national else None,
         )
     return _check_each(row, values, today)
 
@@ -256,10 +284,18 @@ def _check_each(row: int, values: Mapping[str, str], today: date) -> ParsedRow |
         return value
 
     external_id = text("external_id", 64, True)
-    person_id = text("person_id", 64, True)
-    if not person_id and values.get("national_id", "").strip():
+    national = values.get("national_id", "").strip()
+    # Either names the person; a row with neither is reported as lacking person_id.
+    person_id = text("person_id", 64, not national)
+    if len(national) > MAX_NATIONAL_ID_CHARS:
+        # The length only: the value is never echoed.
         errors.append(
-            RowError(row, "national_id", "not accepted here: match by person_id", "unsupported")
+            RowError(
+                row,
+                "national_id",
+                f"longer than {MAX_NATIONAL_ID_CHARS} characters",
+                "too_long",
+            )
         )
     course_id = text("course_id", 64, True)
     title = text("course_title", 300, False)
@@ -316,5 +352,6 @@ def _check_each(row: int, values: Mapping[str, str], today: date) -> ParsedRow |
         completed_on=day,
         completed_at=moment,
         is_digital=is_digital,
-        digest=digest(person_id, course_id, hours, day, moment),
+        digest=digest(person_id, course_id, hours, day, moment) if not national else "",
+        national_id=NationalIdText(national) if national else None,
     )
