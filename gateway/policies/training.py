@@ -46,6 +46,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/training/reports/persons/{person_id}"): READ,
     # roster: who works where, pushed from the directory
     ("PUT", "/api/training/roster/agencies/{agency_code}"): WRITE,
+    ("POST", "/api/training/roster/agencies/{agency_code}/sync"): WRITE,
     # bulk import
     ("POST", "/api/training/imports"): IMPORTS,
     ("GET", "/api/training/imports/{job_id}"): IMPORTS,

@@ -24,7 +24,7 @@ import httpx
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from services.common.errors import ServiceUnavailable
+from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.internal_auth import bearer
 from services.common.peers import GatewayTokenExchange, PeerClient, TokenProvider
 from services.training.settings import TrainingSettings
@@ -101,6 +101,22 @@ class SpeakersClient:
             self._peer.json_or_raise(response)
 
 
+class _StaffMember(BaseModel):
+    id: str
+    agency_code: str
+    unit_id: int | str | None = None
+    status: str
+
+
+class _StaffPage(BaseModel):
+    items: list[_StaffMember]
+    next_cursor: str | None = None
+
+
+# The directory's largest page: fewest round trips for a big agency.
+STAFF_PAGE = 500
+
+
 class DirectoryClient:
     def __init__(self, peer: PeerClient) -> None:
         self._peer = peer
@@ -125,6 +141,38 @@ class DirectoryClient:
         ):
             raise ServiceUnavailable("the directory service answered in an unexpected shape")
         return results
+
+    def agency_staff(self, agency_code: str) -> dict[str, str]:
+        """The agency's persons in service (person id → unit id, "" when none),
+        every page of the directory's list."""
+        staff: dict[str, str] = {}
+        cursor: str | None = None
+        seen_cursors: set[str] = set()
+        while True:
+            params = {"agency": agency_code, "status": "active", "limit": str(STAFF_PAGE)}
+            if cursor is not None:
+                params["cursor"] = cursor
+            response = self._peer.request("GET", "/persons", params=params)
+            if response.status_code == 403:
+                raise Forbidden(
+                    "the directory refused: reading the agency's persons needs "
+                    "directory:persons:read for the agency"
+                )
+            self._peer.json_or_raise(response)
+            page = _parse(_StaffPage, "directory", response)
+            for person in page.items:
+                # The filter is the directory's; a stray row would misplace a person.
+                if person.agency_code != agency_code or person.status != "active":
+                    raise ServiceUnavailable(
+                        "the directory service answered in an unexpected shape"
+                    )
+                staff[person.id] = "" if person.unit_id is None else str(person.unit_id)
+            cursor = page.next_cursor
+            if cursor is None:
+                return staff
+            if cursor in seen_cursors:
+                raise ServiceUnavailable("the directory service repeated a page")
+            seen_cursors.add(cursor)
 
     def subtree(self, agency_code: str) -> list[str]:
         response = self._peer.request("GET", f"/agencies/{agency_code}/subtree")

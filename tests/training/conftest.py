@@ -115,6 +115,19 @@ def directory_stub(
             results.append({"index": index, "status": status, "person_id": holder})
         return {"results": results}
 
+    @app.get("/persons")
+    def list_persons(agency: str, status: str, limit: int, cursor: str = "") -> Any:
+        # Everyone in the dict is in service; pages ordered by id, cursor = last id.
+        assert status == "active"
+        ids = sorted(p for p, (code, _) in persons.items() if code == agency and p > cursor)
+        page = ids[:limit]
+        items = [
+            {"id": p, "agency_code": agency, "unit_id": persons[p][1], "status": "active"}
+            for p in page
+        ]
+        more = len(ids) > limit
+        return {"items": items, "next_cursor": page[-1] if more else None, "limit": limit}
+
     @app.get("/persons/{person_id}")
     def person(person_id: str) -> Any:
         if person_id not in persons:
