@@ -42,6 +42,12 @@ async def principal(name: str) -> dict[str, Any]:
     return ACCOUNT
 
 
+@app.post("/principals/usage")
+async def usage() -> dict[str, Any]:
+    # The gateway's per-minute report of which permissions accounts used.
+    return {"entries": 0, "unknown_accounts": 0, "roles_recorded": 0}
+
+
 @app.get("/readyz")
 async def readyz() -> dict[str, str]:
     return {"status": "ready"}

@@ -39,6 +39,7 @@ from gateway.runtime import Runtime, make_forwarder
 from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.settings import SERVICES, GatewaySettings
 from gateway.source_ip import CLIENT_IP_KEY, SourceIpMiddleware
+from gateway.usage import UsageRecorder
 from services.common.db import make_engine
 from services.common.errors import (
     PROBLEM_RESPONSES,
@@ -172,6 +173,10 @@ def create_app(
         )
         audit = AuditWriter(audit_engine)
         audit.start()
+        # Which permission each account used, for the account review: sent to
+        # the directory in one batched call a minute, on the gateway's identity.
+        usage = UsageRecorder(client, settings.service_urls["directory"], directory_token)
+        usage.start()
         holder.append(
             Runtime(
                 forwarder=make_forwarder(settings, transport),
@@ -184,6 +189,7 @@ def create_app(
                     jwks=external_key_store(settings, client),
                 ),
                 audit=audit,
+                usage=usage,
             )
         )
         yield

@@ -74,6 +74,7 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
             if not grants(auth.principal.permissions, PERMISSION):
                 raise Forbidden(f"requires permission {PERMISSION}")
             row["decision"], row["status"] = "allow", 200
+            current.usage.note(auth.principal.sub, PERMISSION)
         except Problem as exc:
             row["status"] = exc.status
             raise

@@ -140,9 +140,13 @@ class ProxyHandler:
             headers.append((b"x-forwarded-for", str(client_ip).encode()))
         query = scope.get("query_string", b"").decode("latin-1")
         url = base.rstrip("/") + path[len(service) + 5 :] + (f"?{query}" if query else "")
-        return await runtime.forwarder.forward(
+        response = await runtime.forwarder.forward(
             request, url=url, headers=headers, max_body_bytes=self.settings.max_body_bytes
         )
+        # Allowed: which family the account used today, for the account review
+        # (a set insertion; sent to the directory in the background).
+        runtime.usage.note(principal.sub, match.permission)
+        return response
 
 
 def check_account_network(

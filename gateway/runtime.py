@@ -11,6 +11,7 @@ from gateway.audit import AuditWriter
 from gateway.authn import Authenticator
 from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
 from gateway.settings import GatewaySettings
+from gateway.usage import UsageRecorder
 
 
 @dataclass
@@ -20,9 +21,12 @@ class Runtime:
     resolver: AccountResolver
     authenticator: Authenticator
     audit: AuditWriter
+    usage: UsageRecorder
 
     async def aclose(self) -> None:
         await self.audit.aclose()
+        # Before the client closes: the last entries go out on it.
+        await self.usage.aclose()
         await self.forwarder.aclose()
         await self.client.aclose()
 

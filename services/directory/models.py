@@ -2,13 +2,21 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
 from services.common.db import new_registry
 from services.common.timestamps import UtcDateTime
-from services.common.timeutil import now_utc
+from services.common.timeutil import now_utc, today_taipei
 
 _registry = new_registry()
 metadata = _registry.metadata
@@ -130,6 +138,27 @@ class AccountRole(DirectoryTable, table=True):
 
     account: str = Field(foreign_key="accounts.name", primary_key=True, max_length=64)
     role: str = Field(foreign_key="roles.name", primary_key=True, index=True, max_length=64)
+    # The Taipei day the role was granted (kept while the account holds it): a
+    # role granted recently is not yet "unused" in the account review.
+    granted_on: date = Field(default_factory=today_taipei)
+
+
+class RoleUsage(DirectoryTable, table=True):
+    """The last Taipei day an account used a role it holds: a request the gateway
+    allowed needed a permission family the role grants. Goes with the grant."""
+
+    __tablename__ = "role_usage"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account", "role"],
+            ["account_roles.account", "account_roles.role"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    account: str = Field(primary_key=True, max_length=64)
+    role: str = Field(primary_key=True, max_length=64)
+    last_used_on: date
 
 
 class ClientSecret(DirectoryTable, table=True):

@@ -232,18 +232,20 @@ def duty_conflicts(permissions: set[str]) -> list[str]:
     Whoever grants accounts must neither read personal records (they could grant
     themselves the rest), nor audit, nor review accounts: either way they would
     be judging their own grants."""
-    if not any(_is(p, "directory:accounts:write") for p in permissions):
+    if not any(grants_family(p, "directory:accounts:write") for p in permissions):
         return []
     reasons = []
     if any(is_personal_read(p) for p in permissions):
         reasons.append("account administration cannot be combined with reading persons")
     if any(is_audit(p) for p in permissions):
         reasons.append("account administration cannot be combined with auditing")
-    if any(_is(p, "directory:reviews:write") for p in permissions):
+    if any(grants_family(p, "directory:reviews:write") for p in permissions):
         reasons.append("account administration cannot be combined with reviewing accounts")
     return reasons
 
 
-def _is(permission: str, family: str) -> bool:
-    """`permission` is `family` itself or `family` narrowed to a scope."""
+def grants_family(permission: str, family: str) -> bool:
+    """`permission` is `family` itself or `family` narrowed further
+    (`training:records:read:agency` grants `training:records:read`): the
+    gateway's own rule for letting a request through."""
     return permission == family or permission.startswith(family + ":")

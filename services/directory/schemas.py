@@ -337,16 +337,48 @@ class ClientCredentials(Strict):
     client_secret: SecretStr = Field(max_length=256)
 
 
+# The most entries one usage report may carry: what the gateway holds at most
+# (gateway/usage.py MAX_ENTRIES), so that it reports in one call.
+MAX_USAGE_ENTRIES = 100_000
+# A route's permission family: a grant without its scope (`training:records:read`).
+PermissionFamily = Annotated[
+    str, StringConstraints(max_length=128, pattern=r"^[a-z]+(:[a-z_-]+){1,3}$")
+]
+
+
+class UsageEntry(Strict):
+    # Not the account-name pattern: a name the directory does not know is ignored,
+    # and one odd name must not make the gateway's whole batch fail.
+    account: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    permission: PermissionFamily = Field(
+        description="The permission family the allowed request needed"
+    )
+    used_on: date = Field(description="The Taipei day of the request")
+
+
+class UsageReport(Strict):
+    entries: list[UsageEntry] = Field(min_length=1, max_length=MAX_USAGE_ENTRIES)
+
+
+class UsageRecorded(BaseModel):
+    entries: int = Field(description="Entries received")
+    unknown_accounts: int = Field(description="Accounts the directory does not know (ignored)")
+    roles_recorded: int = Field(
+        description="(account, role) pairs whose last day of use was written or confirmed"
+    )
+
+
 # --- account reviews ------------------------------------------------------------
 
 Finding = Literal["idle", "machine_without_owner", "machine_without_allow_list", "holder_left"]
 ReviewDecisionKind = Literal["confirm", "revoke"]
 CampaignStatus = Literal["open", "closed"]
 IdleDays = Annotated[int, Field(ge=1, le=3650)]
-ROLES_NOTE = (
-    "Use is recorded per account, not per permission: these are the roles held by "
-    "accounts idle for idle_days, the nearest measurable stand-in for roles unused "
-    "that long."
+UNUSED_ROLES_NOTE = (
+    "Roles that active accounts hold but have not used in idle_days days: granted more "
+    "than idle_days ago, and no request the gateway allowed in that time needed a "
+    "permission the role grants (a role granted recently is not listed). Use is "
+    "recorded per Taipei day."
 )
 
 
@@ -369,9 +401,17 @@ class ReviewedAccount(BaseModel):
     findings: list[Finding]
 
 
-class IdleRole(BaseModel):
+class UnusedRoleGrant(BaseModel):
+    account: str
+    granted_on: date = Field(description="Taipei day the account was given the role")
+    last_used_on: date | None = Field(description="Taipei day of its last use; null if never")
+
+
+class UnusedRole(BaseModel):
     role: str
-    accounts: list[str] = Field(description="Idle accounts holding the role, sorted")
+    accounts: list[UnusedRoleGrant] = Field(
+        description="Accounts holding the role without using it, by name"
+    )
 
 
 class AccountReviewReport(BaseModel):
@@ -391,7 +431,7 @@ class AccountReviewReport(BaseModel):
     machine_without_allow_list: list[ReviewedAccount] = Field(
         description="Active machine accounts with no source networks"
     )
-    roles_of_idle_accounts: list[IdleRole] = Field(description=ROLES_NOTE)
+    unused_roles: list[UnusedRole] = Field(description=UNUSED_ROLES_NOTE)
     holders_left: list[ReviewedAccount] = Field(
         description="Human accounts, active or not, whose holder is no longer in service"
     )

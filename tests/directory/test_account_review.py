@@ -1,27 +1,50 @@
 """The account review report: each finding on accounts with controlled
-timestamps, scope, the idle threshold, and who may ask."""
+timestamps, roles unused as the gateway reported their use, scope, the idle
+threshold, and who may ask."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from services.common.timeutil import now_utc
-from services.directory.models import Account, personal_data_reads
+from services.common.timeutil import now_utc, today_taipei
+from services.directory.models import Account, AccountRole, personal_data_reads
 from services.directory.settings import DirectorySettings
 from tests.directory.builders import create_account, create_person
 from tests.directory.conftest import (
     ADMIN,
     AUDITOR,
     EMPLOYEE,
+    GATEWAY,
     HR_A01,
     REVIEWER,
     REVIEWER_A02,
 )
 
 REPORT = "/agencies/A01/account-review"
+
+
+def _days_ago(days):
+    return (today_taipei() - timedelta(days=days)).isoformat()
+
+
+def _grant_days_ago(db, days, *accounts, role=None):
+    stmt = update(AccountRole).where(AccountRole.account.in_(accounts))
+    if role is not None:
+        stmt = stmt.where(AccountRole.role == role)
+    db.execute(stmt.values(granted_on=today_taipei() - timedelta(days=days)))
+    db.commit()
+
+
+def _report_use(api, *uses):
+    """As the gateway does: (account, permission family, days ago)."""
+    entries = [
+        {"account": a, "permission": p, "used_on": _days_ago(d)} for a, p, d in uses
+    ]
+    response = api.post("/principals/usage", as_=GATEWAY, json={"entries": entries})
+    assert response.status_code == 200, response.text
 
 
 def _set_times(db, name, *, created_days=None, used_days=None, networks=None):
@@ -38,8 +61,9 @@ def _set_times(db, name, *, created_days=None, used_days=None, networks=None):
 
 
 @pytest.fixture
-def scene(demo, db):
-    """The demo accounts of A01, aged; plus accounts of people who are gone."""
+def scene(api, demo, db):
+    """The demo accounts of A01, aged, their roles granted 300 days ago (the
+    auditor's today) and used as reported; plus accounts of people who are gone."""
     _set_times(db, "emp.a01", created_days=300, used_days=100)  # idle
     _set_times(db, "hr.a01", created_days=200)  # never used, created long ago: idle
     _set_times(db, "trainer.a01", created_days=300, used_days=10)
@@ -66,6 +90,32 @@ def scene(demo, db):
     create_person(db, "P0102", "A02")
     create_account(db, "emp.a02", "P0102", "A02", roles=("employee",))
     _set_times(db, "emp.a02", created_days=300, used_days=200)
+    # The trainer also lectures, but has not touched the lecturer profile.
+    db.add(AccountRole(account="trainer.a01", role="lecturer"))
+    db.commit()
+    _grant_days_ago(
+        db,
+        300,
+        "admin",
+        "emp.a01",
+        "hr.a01",
+        "trainer.a01",
+        "importer.elearn",
+        "gateway",
+        "left.a01",
+        "emp.a02",
+    )
+    _report_use(
+        api,
+        ("emp.a01", "training:records:read", 100),  # employee holds …:read:self
+        ("trainer.a01", "training:records:read", 10),
+        ("trainer.a01", "speakers:search", 3),
+        ("admin", "directory:accounts:read", 80),
+        # importer_elearn holds training:imports:elearn; `importer` is not used.
+        ("importer.elearn", "training:imports", 0),
+        ("left.a01", "training:records:read", 400),
+        ("nobody", "training:records:read", 0),  # unknown: ignored
+    )
     return db
 
 
@@ -86,14 +136,82 @@ def test_report_lists_each_finding(api, scene):
     assert _names(body["machine_without_owner"]) == ["sync.a01"]
     assert body["machine_without_owner"][0]["person_in_service"] is False
     assert _names(body["machine_without_allow_list"]) == ["importer.elearn"]
-    assert body["roles_of_idle_accounts"] == [
-        {"role": "employee", "accounts": ["emp.a01"]},
-        {"role": "hr_officer", "accounts": ["hr.a01"]},
+    granted = _days_ago(300)
+    # Role by role: the importer is in daily use, one of its roles is not; the
+    # gateway's own role counts as used when it reports; the auditor's role is new;
+    # the disabled account and A02's are not examined here.
+    assert body["unused_roles"] == [
+        {
+            "role": "employee",
+            "accounts": [
+                {"account": "emp.a01", "granted_on": granted, "last_used_on": _days_ago(100)}
+            ],
+        },
+        {
+            "role": "hr_officer",
+            "accounts": [{"account": "hr.a01", "granted_on": granted, "last_used_on": None}],
+        },
+        {
+            "role": "importer",
+            "accounts": [
+                {"account": "importer.elearn", "granted_on": granted, "last_used_on": None}
+            ],
+        },
+        {
+            "role": "lecturer",
+            "accounts": [
+                {"account": "trainer.a01", "granted_on": granted, "last_used_on": None}
+            ],
+        },
     ]
     # Active or not: whether these accounts should still exist is for the reviewer.
     assert _names(body["holders_left"]) == ["gone.a01", "left.a01"]
     assert [e["status"] for e in body["holders_left"]] == ["active", "disabled"]
-    assert "roles held by accounts idle" in _description(api, "roles_of_idle_accounts")
+    assert "granted more than idle_days ago" in _description(api, "unused_roles")
+
+
+def _unused(body):
+    return {r["role"]: [a["account"] for a in r["accounts"]] for r in body["unused_roles"]}
+
+
+def test_unused_roles_follow_the_threshold(api, scene):
+    loose = api.get(REPORT, as_=REVIEWER, params={"idle_days": 60}).json()
+    assert _unused(loose) == {
+        "employee": ["emp.a01"],
+        "hr_officer": ["hr.a01"],
+        "importer": ["importer.elearn"],
+        "lecturer": ["trainer.a01"],
+        "system_admin": ["admin"],  # last used 80 days ago
+    }
+    # Used exactly 100 days ago: in use at 100, unused at 99.
+    assert "employee" not in _unused_at(api, 100)
+    assert "employee" in _unused_at(api, 99)
+    # Granted 300 days ago: not yet unused at 300 days, whatever its use.
+    assert _unused_at(api, 300) == {}
+
+
+def _unused_at(api, days):
+    return _unused(api.get(REPORT, as_=REVIEWER, params={"idle_days": days}).json())
+
+
+def test_a_role_granted_recently_is_not_unused(api, scene, db):
+    # PUT keeps the roles the account already holds (and their grant day), and
+    # grants the new one today.
+    response = api.put(
+        "/accounts/hr.a01/roles", as_=ADMIN, json={"roles": ["hr_officer", "lecturer_searcher"]}
+    )
+    assert response.status_code == 200, response.text
+    unused = _unused(api.get(REPORT, as_=REVIEWER).json())
+    assert unused["hr_officer"] == ["hr.a01"] and "lecturer_searcher" not in unused
+    # Taken away and granted again: a new grant, with no record of use.
+    api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": []})
+    api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["employee"]})
+    assert "employee" not in _unused(api.get(REPORT, as_=REVIEWER).json())
+
+
+def test_a_reported_use_clears_the_role(api, scene):
+    _report_use(api, ("hr.a01", "attendance:settlement:read", 1))
+    assert "hr_officer" not in _unused(api.get(REPORT, as_=REVIEWER).json())
 
 
 def _description(api, field):

@@ -23,6 +23,7 @@ TABLES = {
     "account_review_campaigns",
     "account_review_items",
     "account_roles",
+    "role_usage",
     "client_secrets",
     "personal_data_reads",
 }

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from services.directory.review_rules import (
     AccountFacts,
+    RoleGrant,
     findings,
     idle_for_days,
-    roles_of_idle_accounts,
+    last_use_by_role,
+    role_unused,
+    roles_granting,
+    unused_roles,
 )
+from services.directory.roles import catalogue_by_name
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 23)
 
 
 def _facts(
@@ -69,14 +77,144 @@ def test_disabled_accounts_are_neither_idle_nor_machine_findings():
     assert findings(machine, NOW, 90) == []
 
 
-def test_roles_of_idle_accounts_group_by_role():
-    accounts = [
-        _facts("b", used=100, roles=("employee", "unit_supervisor")),
-        _facts("a", used=200, roles=("employee",)),
-        _facts("c", used=5, roles=("hr_officer",)),
-        _facts("d", status="disabled", used=300, roles=("hr_officer",)),
-    ]
-    assert roles_of_idle_accounts(accounts, NOW, 90) == {
-        "employee": ["a", "b"],
-        "unit_supervisor": ["b"],
+HR = catalogue_by_name()["hr_officer"].permissions
+AUDITOR = catalogue_by_name()["security_auditor"].permissions
+
+
+def _ago(days: int | None) -> date | None:
+    return None if days is None else TODAY - timedelta(days=days)
+
+
+# held: role → permissions; uses: (family, days ago); then the role asked about,
+# the days since it was granted, N, and whether it is unused.
+UNUSED_CASES = [
+    pytest.param({"hr_officer": HR}, [], "hr_officer", 200, 90, True, id="never-used"),
+    pytest.param({"hr_officer": HR}, [], "hr_officer", 90, 90, False, id="granted-exactly-N-days"),
+    pytest.param({"hr_officer": HR}, [], "hr_officer", 91, 90, True, id="granted-N+1-days"),
+    pytest.param({"hr_officer": HR}, [], "hr_officer", 3, 90, False, id="granted-recently"),
+    pytest.param(
+        {"hr_officer": HR},
+        [("training:records:read", 90)],
+        "hr_officer",
+        400,
+        90,
+        False,
+        id="used-exactly-N-days-ago",
+    ),
+    pytest.param(
+        {"hr_officer": HR},
+        [("training:records:read", 91)],
+        "hr_officer",
+        400,
+        90,
+        True,
+        id="used-N+1-days-ago",
+    ),
+    pytest.param(
+        # The role holds training:records:read:agency; the route needs the family.
+        {"hr_officer": HR},
+        [("training:records:read", 5)],
+        "hr_officer",
+        400,
+        90,
+        False,
+        id="used-via-a-scoped-grant",
+    ),
+    pytest.param(
+        # Any of the families the role grants counts: here its last one.
+        {"hr_officer": HR},
+        [("training:records:read", 200), ("attendance:settlement:read", 10)],
+        "hr_officer",
+        400,
+        90,
+        False,
+        id="role-granting-several-families",
+    ),
+    pytest.param(
+        # The account used a family of its other role only.
+        {"employee": catalogue_by_name()["employee"].permissions, "hr_officer": HR},
+        [("training:records:read", 1)],
+        "employee",
+        400,
+        90,
+        False,
+        id="a-family-two-roles-grant-counts-for-both",
+    ),
+    pytest.param(
+        {"security_auditor": AUDITOR, "hr_officer": HR},
+        [("gateway:audit:read", 1)],
+        "hr_officer",
+        400,
+        90,
+        True,
+        id="use-of-another-role-only",
+    ),
+    pytest.param(
+        # A prefix of a segment is not the family: `training:records:re` grants nothing.
+        {"hr_officer": HR},
+        [("training:records:re", 1), ("training:record", 1)],
+        "hr_officer",
+        400,
+        90,
+        True,
+        id="not-a-family-of-the-role",
+    ),
+    pytest.param(
+        {"hr_officer": HR},
+        [("training:records:read", 100)],
+        "hr_officer",
+        400,
+        120,
+        False,
+        id="longer-threshold",
+    ),
+]
+
+
+@pytest.mark.parametrize(("held", "uses", "role", "granted", "days", "unused"), UNUSED_CASES)
+def test_role_unused(held, uses, role, granted, days, unused):
+    latest = last_use_by_role(held, [(family, _ago(ago)) for family, ago in uses])
+    grant = RoleGrant("a", role, _ago(granted), latest.get(role))
+    assert role_unused(grant, TODAY, days) is unused
+
+
+def test_roles_granting_a_family_scoped_or_not():
+    held = {
+        "employee": ("training:records:read:self",),
+        "hr_officer": ("training:records:read:agency", "training:records:write:agency"),
+        "lecturer_searcher": ("speakers:search",),
+        "importer_elearn": ("training:imports:elearn",),
     }
+    assert roles_granting("training:records:read", held) == ["employee", "hr_officer"]
+    assert roles_granting("training:records:write", held) == ["hr_officer"]
+    assert roles_granting("speakers:search", held) == ["lecturer_searcher"]
+    assert roles_granting("training:imports", held) == ["importer_elearn"]
+    assert roles_granting("training:records", held) == ["employee", "hr_officer"]
+    assert roles_granting("training:record", held) == []
+
+
+def test_last_use_by_role_keeps_the_latest_day_per_role():
+    held = {"hr_officer": HR, "security_auditor": AUDITOR}
+    uses = [
+        ("training:records:read", date(2026, 11, 1)),
+        ("training:records:write", date(2026, 11, 20)),
+        ("training:records:read", date(2026, 10, 1)),
+        ("speakers:search", date(2026, 11, 22)),  # neither role grants it
+    ]
+    assert last_use_by_role(held, uses) == {"hr_officer": date(2026, 11, 20)}
+
+
+def test_unused_roles_group_by_role_then_account():
+    old, recent = TODAY - timedelta(days=200), TODAY - timedelta(days=5)
+    grants = [
+        RoleGrant("b", "employee", old, None),
+        RoleGrant("a", "employee", old, old),
+        RoleGrant("a", "hr_officer", old, recent),
+        RoleGrant("c", "hr_officer", recent, None),
+        RoleGrant("c", "unit_supervisor", old, TODAY - timedelta(days=91)),
+    ]
+    assert unused_roles(grants, TODAY, 90) == {
+        "employee": [grants[1], grants[0]],
+        "unit_supervisor": [grants[4]],
+    }
+    assert unused_roles(grants, TODAY, 365) == {}

@@ -201,7 +201,8 @@ HOLDER_OF_A_NEW_ROLE = (
     "INSERT INTO accounts (name, kind, person_id, purpose, agency_code, include_subordinates,"
     " status, allowed_networks, created_at)"
     " VALUES ('rev', 'human', 'P1', NULL, 'A01', false, 'active', '[]', :t)",
-    "INSERT INTO account_roles (account, role) VALUES ('rev', 'account_reviewer')",
+    "INSERT INTO account_roles (account, role, granted_on)"
+    " VALUES ('rev', 'account_reviewer', '2026-01-01')",
 )
 
 

@@ -51,15 +51,37 @@ class Recorder:
         return len(self.requests)
 
 
+@dataclass
+class UsageLog:
+    """What the fake directory received on POST /principals/usage; `fail_with`
+    makes it answer that status instead (or raise, for "raise")."""
+
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    callers: list[str] = field(default_factory=list)
+    fail_with: int | str | None = None
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        return [
+            (e["account"], e["permission"], e["used_on"])
+            for call in self.calls
+            for e in call["entries"]
+        ]
+
+
 def fake_directory(
-    accounts: dict[str, dict[str, Any]], secrets: dict[str, str], verifier: InternalTokenVerifier
+    accounts: dict[str, dict[str, Any]],
+    secrets: dict[str, str],
+    verifier: InternalTokenVerifier,
+    usage: UsageLog | None = None,
 ) -> FastAPI:
     app = FastAPI()
+    usage = usage if usage is not None else UsageLog()
 
-    def check(request: Request) -> None:
+    def check(request: Request) -> Any:
         auth = request.headers.get("authorization", "")
         principal = verifier.verify(auth.removeprefix("Bearer "))
         assert "directory:principals:resolve" in principal.permissions
+        return principal
 
     @app.get("/principals/{name}")
     def resolve(name: str, request: Request) -> Any:
@@ -67,6 +89,18 @@ def fake_directory(
         if name not in accounts:
             return JSONResponse({"status": 404}, status_code=404)
         return accounts[name]
+
+    @app.post("/principals/usage")
+    async def record_usage(request: Request) -> Any:
+        principal = check(request)
+        if usage.fail_with == "raise":
+            raise RuntimeError("the directory fell over")
+        if usage.fail_with is not None:
+            return JSONResponse({"status": usage.fail_with}, status_code=int(usage.fail_with))
+        body = await request.json()
+        usage.calls.append(body)
+        usage.callers.append(principal.sub)
+        return {"entries": len(body["entries"]), "unknown_accounts": 0, "roles_recorded": 0}
 
     @app.post("/principals/client-credentials")
     async def credentials(request: Request) -> Any:
@@ -124,6 +158,7 @@ class Harness:
     secrets: dict[str, str]
     issuer: KeyPair
     settings: GatewaySettings
+    usage: UsageLog
 
     def runtime(self) -> Any:
         return self.client.app.runtime()  # type: ignore[attr-defined]
@@ -177,6 +212,7 @@ def build(
         **settings_fields,
     )
     recorder = Recorder()
+    usage = UsageLog()
     accounts = {"alice": account("alice")}
     secrets: dict[str, str] = {}
     apps: dict[str, FastAPI] = {}
@@ -188,12 +224,13 @@ def build(
             accounts,
             secrets,
             InternalTokenVerifier(public_pem=internal.public_pem, audience="directory"),
+            usage,
         ),
         apps["directory.internal"],
     )
     app = create_app(settings, transport=HostRouter(apps))
     client = TestClient(app, client=(peer, 50000), raise_server_exceptions=False)
-    return client, Harness(client, recorder, accounts, secrets, issuer, settings)
+    return client, Harness(client, recorder, accounts, secrets, issuer, settings, usage)
 
 
 def _directory_router(principals: FastAPI, upstream: FastAPI) -> FastAPI:

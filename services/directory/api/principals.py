@@ -1,13 +1,19 @@
-"""What the gateway asks: who is this account, and is this machine's secret right."""
+"""What the gateway asks: who is this account, and is this machine's secret right;
+and what it reports: which permissions accounts used, for the account review."""
 
 from fastapi import APIRouter
 
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES, NotFound, Unauthorized
-from services.common.timeutil import now_utc
+from services.common.timeutil import now_utc, today_taipei
 from services.directory import client_secrets
-from services.directory.api.deps import PrincipalResolver
-from services.directory.schemas import ClientCredentials, ResolvedPrincipal
+from services.directory.api.deps import PRINCIPALS_RESOLVE, PrincipalResolver
+from services.directory.schemas import (
+    ClientCredentials,
+    ResolvedPrincipal,
+    UsageRecorded,
+    UsageReport,
+)
 from services.directory.store import accounts as account_store
 from services.directory.store import principals as store
 
@@ -58,3 +64,28 @@ def resolve_client_credentials(
                            title="Invalid client")
     store.touch_last_used(session, account, now)
     return store.resolve(session, account)
+
+
+@router.post(
+    "/principals/usage",
+    summary="Record which permission families accounts used, and on which day",
+    response_model=UsageRecorded,
+    responses={422: PROBLEM_RESPONSES[422]},
+)
+def record_usage(
+    session: SessionDep, gateway: PrincipalResolver, body: UsageReport
+) -> UsageRecorded:
+    """The gateway's batch of (account, permission family, Taipei day), one entry
+    per allowed account × family × day. Each use is credited to the account's
+    roles that grant the family; an account the directory does not know is
+    ignored. A day after today (a clock ahead) counts as today."""
+    today = today_taipei()
+    unknown, recorded = store.record_usage(
+        session, ((e.account, e.permission, min(e.used_on, today)) for e in body.entries)
+    )
+    # The caller talks to the directory itself, never through its own routes: its
+    # reporting is its use of the role that lets it resolve principals.
+    store.record_usage(session, [(gateway.sub, PRINCIPALS_RESOLVE, today)])
+    return UsageRecorded(
+        entries=len(body.entries), unknown_accounts=unknown, roles_recorded=recorded
+    )

@@ -11,7 +11,7 @@ from services.common.db import SessionDep
 from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
-from services.common.timeutil import now_utc
+from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
     REVIEWS_READ,
     REVIEWS_WRITE,
@@ -33,19 +33,20 @@ from services.directory.review_rules import (
     AccountFacts,
     findings,
     idle_for_days,
-    roles_of_idle_accounts,
+    unused_roles,
 )
 from services.directory.schemas import (
     AccountReviewReport,
     AgencyCode,
     CampaignStatus,
-    IdleRole,
     ReviewCampaignCreate,
     ReviewCampaignOut,
     ReviewCampaignSummary,
     ReviewDecision,
     ReviewedAccount,
     ReviewItemOut,
+    UnusedRole,
+    UnusedRoleGrant,
 )
 from services.directory.scope import reach
 from services.directory.store import accounts as account_store
@@ -131,7 +132,7 @@ def _campaign_out(
 @router.get(
     "/agencies/{code}/account-review",
     summary="Accounts needing review: idle, machine accounts without owner or allow-list, "
-    "roles of idle accounts, holders who left",
+    "roles unused in idle_days days, holders who left",
     response_model=AccountReviewReport,
 )
 def account_review_report(
@@ -162,7 +163,10 @@ def account_review_report(
         for finding in found:
             by_finding[finding].append(entry)
     _audit(session, principal, flagged)
-    idle_roles = roles_of_idle_accounts((facts for _, facts in examined), now, days)
+    # Only active accounts can use their roles: a disabled one's are a question
+    # about the account, which the reviewer answers as a whole.
+    active = [account.name for account, _ in examined if account.status == "active"]
+    unused = unused_roles(store.role_grants_of(session, active), taipei_date(now), days)
     return AccountReviewReport(
         agency_code=code,
         agencies=agencies,
@@ -172,7 +176,18 @@ def account_review_report(
         idle=by_finding[IDLE],
         machine_without_owner=by_finding[MACHINE_WITHOUT_OWNER],
         machine_without_allow_list=by_finding[MACHINE_WITHOUT_ALLOW_LIST],
-        roles_of_idle_accounts=[IdleRole(role=r, accounts=a) for r, a in idle_roles.items()],
+        unused_roles=[
+            UnusedRole(
+                role=role,
+                accounts=[
+                    UnusedRoleGrant(
+                        account=g.account, granted_on=g.granted_on, last_used_on=g.last_used_on
+                    )
+                    for g in grants
+                ],
+            )
+            for role, grants in unused.items()
+        ],
         holders_left=by_finding[HOLDER_LEFT],
     )
 

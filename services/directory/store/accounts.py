@@ -72,8 +72,18 @@ def create_account(session: Session, account: Account, roles: list[str]) -> Acco
 
 
 def replace_roles(session: Session, account: str, roles: list[str]) -> None:
-    session.execute(delete(AccountRole).where(col(AccountRole.account) == account))
-    for role in sorted(set(roles)):
+    """Make `roles` the account's roles. Roles it keeps keep their grant date
+    (and their record of use); roles taken away lose both; new ones are granted
+    today."""
+    wanted = set(roles)
+    held = set(roles_of(session, [account]).get(account, []))
+    if held - wanted:
+        session.execute(
+            delete(AccountRole)
+            .where(col(AccountRole.account) == account)
+            .where(col(AccountRole.role).in_(sorted(held - wanted)))
+        )
+    for role in sorted(wanted - held):
         session.add(AccountRole(account=account, role=role))
     session.flush()
 

@@ -15,9 +15,11 @@ from services.directory.models import (
     Account,
     AccountReviewCampaign,
     AccountReviewItem,
+    AccountRole,
     Person,
+    RoleUsage,
 )
-from services.directory.review_rules import AccountFacts
+from services.directory.review_rules import AccountFacts, RoleGrant
 from services.directory.store.accounts import roles_of
 
 
@@ -48,6 +50,29 @@ def accounts_in(session: Session, agencies: list[str]) -> list[tuple[Account, Ac
         )
         for account, person_status in rows
     ]
+
+
+def role_grants_of(session: Session, accounts: list[str]) -> list[RoleGrant]:
+    """The roles `accounts` hold, each with its grant day and last day of use."""
+    grants: list[RoleGrant] = []
+    names = sorted(set(accounts))
+    for start in range(0, len(names), 1_000):
+        rows = session.execute(
+            select(
+                col(AccountRole.account),
+                col(AccountRole.role),
+                col(AccountRole.granted_on),
+                col(RoleUsage.last_used_on),
+            )
+            .outerjoin(
+                RoleUsage,
+                (col(RoleUsage.account) == col(AccountRole.account))
+                & (col(RoleUsage.role) == col(AccountRole.role)),
+            )
+            .where(col(AccountRole.account).in_(names[start : start + 1_000]))
+        ).all()
+        grants.extend(RoleGrant(a, r, granted, used) for a, r, granted, used in rows)
+    return grants
 
 
 def create_campaign(
