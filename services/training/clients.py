@@ -134,6 +134,12 @@ class DirectoryClient:
         response = self._peer.request(
             "POST", "/persons/match", json={"purpose": purpose, "national_ids": list(numbers)}
         )
+        if response.status_code == 403:
+            # The importer's role lacks the grant: the caller's problem, not a fault.
+            raise Forbidden(
+                "the directory refused: matching national IDs needs "
+                "directory:persons:match for the agency"
+            )
         self._peer.json_or_raise(response)
         results = _parse(_NationalIdMatches, "directory", response).results
         if [r.index for r in results] != list(range(len(numbers))) or any(

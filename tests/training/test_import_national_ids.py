@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import date
 
+import httpx
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -237,3 +238,13 @@ def test_parsed_rows_hide_the_number_and_batches_fit_the_directory_cap():
     assert parsed.national_id is not None and parsed.national_id.value == N1
     assert N1 not in repr(parsed) and N1[1:] not in str(parsed)
     assert runner.BATCH_SIZE <= MAX_MATCHED_NATIONAL_IDS
+
+
+def test_an_importer_without_the_match_grant_gets_403_and_nothing_written(call, apps, ready):
+    ready.transports["directory"] = httpx.MockTransport(
+        lambda request: httpx.Response(403, json={"detail": "requires directory:persons:match"})
+    )
+    response = post(call, NATIONAL_HEADER + row("X1", person="", national=N1))
+    assert response.status_code == 403
+    assert "directory:persons:match" in response.json()["detail"]
+    assert _records(apps) == {}
