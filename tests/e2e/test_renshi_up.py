@@ -108,6 +108,7 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
         )
         assert audit.status_code == 200, audit.text
         assert [d["decision"] for d in audit.json()["items"]] == ["allow"]
+        _training_reads_the_directory(f"http://127.0.0.1:{port}", env, token)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         started = time.monotonic()
@@ -121,3 +122,71 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
     text = output.decode(errors="replace")
     assert f"http://127.0.0.1:{port}" in text
     assert "eyJ" not in text, "a token was written to the logs"
+
+
+def _token(env: dict[str, str], account: str, minutes: int) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "renshi", "token", "--account", account, "--minutes", str(minutes)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def _training_reads_the_directory(base: str, env: dict[str, str], hr_token: str) -> None:
+    """Calls from one service to another across processes: training exchanges the
+    caller's token at the gateway and reads the directory with it."""
+    from services.directory import national_id
+    from services.directory.demo import PERSONS
+
+    def auth(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
+    in_service = httpx.get(
+        f"{base}/api/directory/persons",
+        params={"agency": "A01", "status": "active", "limit": 500},
+        headers=auth(hr_token),
+        timeout=10,
+    ).json()["items"]
+    sync = httpx.post(
+        f"{base}/api/training/roster/agencies/A01/sync", headers=auth(hr_token), timeout=30
+    )
+    assert sync.status_code == 200, sync.text
+    assert sync.json()["listed"] == len(in_service) > 0
+
+    trainer = _token(env, "trainer.a01", 30)
+    put = httpx.put(
+        f"{base}/api/training/categories/C01",
+        json={"name": "人文素養"},
+        headers=auth(trainer),
+        timeout=10,
+    )
+    assert put.status_code in (200, 201), put.text
+    # The e-learning importer names a person by national ID only; the directory,
+    # which alone holds the hash key, matches it.
+    person, stem = next((p[0], p[-1]) for p in PERSONS if p[2] == "A01")
+    number = national_id.with_check_digit(stem)
+    body = (
+        "external_id,national_id,course_id,course_title,category,topics,hours,completed_at\n"
+        f"E2E-1,{number},AI-101,生成式AI入門,C01,ai_basic,2,2026-03-02\n"
+    )
+    imported = httpx.post(
+        f"{base}/api/training/imports",
+        params={"source": "elearn", "format": "csv"},
+        content=body.encode(),
+        headers={**auth(_token(env, "importer.elearn", 10)), "Content-Type": "text/csv"},
+        timeout=30,
+    )
+    assert imported.status_code in (200, 201), imported.text
+    job = imported.json()
+    assert (job["inserted"], job["failed"]) == (1, 0), job
+    records = httpx.get(
+        f"{base}/api/training/records",
+        params={"person_id": person},
+        headers=auth(hr_token),
+        timeout=10,
+    )
+    assert records.status_code == 200, records.text
+    assert [r["external_id"] for r in records.json()["items"]] == ["E2E-1"]
