@@ -72,14 +72,7 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
         for name in services:
             assert (tmp_path / "var" / f"{name}.db").exists()
 
-        token = subprocess.run(
-            [sys.executable, "-m", "renshi", "token", "--account", "hr.a01"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        token = _token(env, "hr.a01")
         response = httpx.get(
             f"http://127.0.0.1:{port}/api/directory/persons",
             headers={"Authorization": f"Bearer {token}"},
@@ -92,14 +85,7 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
             == 401
         )
         # The gateway recorded its decisions; the auditor can read them.
-        auditor = subprocess.run(
-            [sys.executable, "-m", "renshi", "token", "--account", "auditor"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        auditor = _token(env, "auditor")
         audit = httpx.get(
             f"http://127.0.0.1:{port}/audit/decisions",
             params={"subject": "hr.a01"},
@@ -124,9 +110,11 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
     assert "eyJ" not in text, "a token was written to the logs"
 
 
-def _token(env: dict[str, str], account: str, minutes: int) -> str:
+def _token(env: dict[str, str], account: str, minutes: int | None = None) -> str:
+    """A token from `renshi token` (its default lifetime unless `minutes`)."""
+    lifetime = [] if minutes is None else ["--minutes", str(minutes)]
     return subprocess.run(
-        [sys.executable, "-m", "renshi", "token", "--account", account, "--minutes", str(minutes)],
+        [sys.executable, "-m", "renshi", "token", "--account", account, *lifetime],
         cwd=ROOT,
         env=env,
         capture_output=True,
