@@ -37,7 +37,7 @@ from gateway.rate_limits import RateLimits
 from gateway.route_policy import route_table
 from gateway.runtime import Runtime, make_forwarder
 from gateway.security.jwt_headers import JwtRejected, token_from_request
-from gateway.settings import SERVICES, GatewaySettings
+from gateway.settings import GatewaySettings
 from gateway.source_ip import CLIENT_IP_KEY, SourceIpMiddleware
 from gateway.usage import UsageRecorder
 from services.common.db import make_engine
@@ -305,8 +305,7 @@ def create_app(
     @api.get("/openapi.json", include_in_schema=False)
     async def openapi_document() -> JSONResponse:
         if not merged_document:
-            documents = {svc: openapi.service_document(svc) for svc in SERVICES}
-            merged_document.update(openapi.merge(api.openapi(), documents))
+            merged_document.update(openapi.merge(api.openapi(), openapi.service_documents()))
         return JSONResponse(merged_document)
 
     @api.get("/docs", include_in_schema=False)

@@ -1,29 +1,60 @@
-"""One OpenAPI 3.1 document for every public operation, under the gateway's paths."""
+"""One OpenAPI 3.1 document for every public operation, under the gateway's
+paths, merged from the services' own documents as snapshotted in
+`gateway/service_documents/` (written by `renshi openapi build`)."""
 
 from __future__ import annotations
 
 import copy
-import importlib
 import json
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+from gateway.settings import SERVICES
 from services.common.errors import PROBLEM_MEDIA_TYPE
+from services.common.permissions import PERMISSION_KEY
 
 _REF = "#/components/schemas/"
+SNAPSHOT_DIR = Path(__file__).parent / "service_documents"
+METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 
 
-def service_document(service: str) -> dict[str, Any]:
-    """The service's own document, built in-process from its FastAPI app (no
-    database is touched: the engine connects lazily)."""
-    app_module = importlib.import_module(f"services.{service}.app")
-    settings_module = importlib.import_module(f"services.{service}.settings")
-    settings_cls = getattr(settings_module, f"{service.capitalize()}Settings")
-    app = app_module.create_app(
-        settings_cls(database_url="sqlite://", environment="test", internal_public_key="")
-    )
-    document: dict[str, Any] = app.openapi()
-    app.state.engine.dispose()
-    return document
+@cache
+def service_documents() -> dict[str, dict[str, Any]]:
+    """Each service's document, read once from its snapshot."""
+    return {
+        service: json.loads((SNAPSHOT_DIR / f"{service}.json").read_text(encoding="utf-8"))
+        for service in SERVICES
+    }
+
+
+def _public_operations_of(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """path → {method: operation}, probes left out (they are never forwarded)."""
+    out: dict[str, dict[str, Any]] = {}
+    for path, item in document.get("paths", {}).items():
+        operations = {
+            method: op
+            for method, op in item.items()
+            if method in METHODS and "probes" not in op.get("tags", [])
+        }
+        if operations:
+            out[path] = operations
+    return out
+
+
+def route_permissions(documents: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(METHOD, public path template) → the permission family the service
+    declared for it. An operation without a declaration is an error: the
+    services refuse to build one, so a snapshot holding one was edited."""
+    routes: dict[tuple[str, str], str] = {}
+    for service, document in documents.items():
+        for path, operations in _public_operations_of(document).items():
+            for method, op in operations.items():
+                family = op.get(PERMISSION_KEY)
+                if not isinstance(family, str) or not family:
+                    raise ValueError(f"{service}: {method.upper()} {path} declares no permission")
+                routes[(method.upper(), f"/api/{service}{path}")] = family
+    return routes
 
 
 def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
@@ -58,14 +89,8 @@ def merge(gateway_document: dict[str, Any], documents: dict[str, dict[str, Any]]
         own = _rename_refs(own, renames)
         for name, schema in own.items():
             schemas[renames.get(name, name)] = schema
-        for path, item in _rename_refs(document.get("paths", {}), renames).items():
-            operations = {
-                method: op
-                for method, op in item.items()
-                if isinstance(op, dict) and "probes" not in op.get("tags", [])
-            }
-            if not operations:
-                continue
+        renamed = _rename_refs(copy.deepcopy(document), renames)
+        for path, operations in _public_operations_of(renamed).items():
             for op in operations.values():
                 op["tags"] = [f"{service}: {tag}" for tag in op.get("tags", [])] or [service]
                 _problem_only(op.get("responses", {}))
@@ -87,5 +112,5 @@ def public_operations(document: dict[str, Any]) -> set[tuple[str, str]]:
         (method.upper(), path)
         for path, item in document.get("paths", {}).items()
         for method in item
-        if method in {"get", "put", "post", "delete", "patch", "head", "options"}
+        if method in METHODS
     }

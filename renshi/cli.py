@@ -165,7 +165,13 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_openapi(_args: argparse.Namespace) -> int:
+def cmd_openapi(args: argparse.Namespace) -> int:
+    if args.action == "build":
+        from renshi.service_documents import write_snapshots
+
+        for path in write_snapshots():
+            print(f"wrote {path.relative_to(ROOT)}")
+        return 0
     import tempfile
     from pathlib import Path
 
@@ -278,7 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--minutes", type=int, default=15)
     token.set_defaults(func=cmd_token)
 
-    oas = sub.add_parser("openapi", help="print the merged OpenAPI document")
+    oas = sub.add_parser(
+        "openapi",
+        help="print the merged OpenAPI document, or `build` the services' snapshots the "
+        "gateway reads",
+    )
+    oas.add_argument("action", nargs="?", choices=("show", "build"), default="show")
     oas.set_defaults(func=cmd_openapi)
 
     test = sub.add_parser("test", help="ruff, mypy and the test suite on SQLite and PostgreSQL")

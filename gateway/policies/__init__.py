@@ -1,4 +1,3 @@
-"""Route policy per service: (method, public path template) → permission family.
-
-Each module defines ROUTES; gateway.route_policy merges them.
-"""
+"""Policies the gateway holds itself: which service may call which peer
+(`peers.py`). Which permission each public operation needs is declared by the
+services on their routes; see `gateway.route_policy`."""

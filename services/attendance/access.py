@@ -117,8 +117,3 @@ def person_in_reach(session: Session, reach_: Reach, person_id: str) -> RosterPe
     if person is None or not reach_.covers(person):
         raise NotFound("no such person in the attendance roster")
     return person
-
-
-def with_scopes(permission: str, *scopes: str) -> tuple[str, ...]:
-    """`permission` unscoped and with each of `scopes`: the set `require()` accepts."""
-    return (permission, *(f"{permission}:{s}" for s in scopes))

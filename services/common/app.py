@@ -15,6 +15,7 @@ from services.common.db import make_engine
 from services.common.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from services.common.internal_auth import InternalTokenVerifier, get_principal
 from services.common.migrate import current_revisions, head_revisions
+from services.common.permissions import stamp_permissions
 from services.common.requestid import RequestIdMiddleware
 from services.common.settings import ServiceSettings
 
@@ -101,5 +102,6 @@ def build_service_app(
         return Health(status="ready", service=service)
 
     for router in routers:
+        stamp_permissions(router)
         app.include_router(router, dependencies=[Depends(get_principal)])
     return app

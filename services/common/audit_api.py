@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import Table, select
 
 from services.common.db import SessionDep
-from services.common.internal_auth import require
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.permissions import require
 from services.common.principal import Principal
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import jwt
@@ -16,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 
-from services.common.errors import Forbidden, Unauthorized
+from services.common.errors import Unauthorized
 from services.common.principal import Principal
 
 ALGORITHM = "EdDSA"
@@ -110,15 +109,3 @@ def get_principal(request: Request) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
-def require(*permissions: str) -> Callable[[Principal], Principal]:
-    """Dependency: the caller must hold at least one of `permissions`."""
-
-    def check(principal: PrincipalDep) -> Principal:
-        if not any(principal.has(p) for p in permissions):
-            raise Forbidden(f"requires permission {' or '.join(permissions)}")
-        return principal
-
-    check.__name__ = "require_" + "_".join(p.replace(":", "_") for p in permissions)
-    return check

@@ -81,8 +81,3 @@ def agency_scope_reach(principal: Principal) -> Reach:
     agencies, such as `directory:persons:import`: a batch importer of one
     agency never writes into another."""
     return Reach(agencies=frozenset(principal.agency_scope))
-
-
-def with_scopes(permission: str, *scopes: str) -> tuple[str, ...]:
-    """`permission` unscoped and with each of `scopes`: the set `require()` accepts."""
-    return (permission, *(f"{permission}:{s}" for s in scopes))

@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import Depends
 
 from services.common.errors import Forbidden
-from services.common.internal_auth import require
+from services.common.permissions import require
 from services.common.principal import Principal
 
 LecturerWriter = Annotated[
     Principal,
-    Depends(require("speakers:lecturers:write", "speakers:lecturers:write:agency")),
+    Depends(require("speakers:lecturers:write", "agency")),
 ]
 Searcher = Annotated[Principal, Depends(require("speakers:search"))]
 EngagementWriter = Annotated[
     Principal,
-    Depends(require("speakers:engagements:write", "speakers:engagements:write:agency")),
+    Depends(require("speakers:engagements:write", "agency")),
 ]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session
 
 from services.common.errors import Forbidden, NotFound
-from services.common.internal_auth import PrincipalDep, require
+from services.common.permissions import require, require_qualified
 from services.common.principal import Principal
 from services.training.models import RosterPerson
 
@@ -27,24 +27,14 @@ CLASSES_WRITE = "training:classes:write"
 IMPORTS = "training:imports"
 
 
-def _scoped(permission: str, *scopes: str) -> tuple[str, ...]:
-    return (permission, *(f"{permission}:{scope}" for scope in scopes))
+RecordReader = Annotated[Principal, Depends(require(RECORDS_READ, "self", "unit", "agency"))]
+RecordWriter = Annotated[Principal, Depends(require(RECORDS_WRITE, "agency"))]
+ClassWriter = Annotated[Principal, Depends(require(CLASSES_WRITE, "agency"))]
 
 
-RecordReader = Annotated[
-    Principal, Depends(require(*_scoped(RECORDS_READ, "self", "unit", "agency")))
-]
-RecordWriter = Annotated[Principal, Depends(require(*_scoped(RECORDS_WRITE, "agency")))]
-ClassWriter = Annotated[Principal, Depends(require(*_scoped(CLASSES_WRITE, "agency")))]
-
-
-def _any_import_grant(principal: PrincipalDep) -> Principal:
-    if not any(p.startswith(IMPORTS + ":") for p in principal.permissions):
-        raise Forbidden(f"requires permission {IMPORTS}:<source>")
-    return principal
-
-
-Importer = Annotated[Principal, Depends(_any_import_grant)]
+# An importer's grant names its platform (`training:imports:elearn`); the
+# operation then checks the source it is asked to import for.
+Importer = Annotated[Principal, Depends(require_qualified(IMPORTS, "source"))]
 
 
 def check_import_source(principal: Principal, source: str) -> None:

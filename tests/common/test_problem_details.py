@@ -21,7 +21,8 @@ class Payload(BaseModel):
 
 
 def _app(service_urls, internal_keys):
-    router = APIRouter(prefix="/probe", tags=["probe"])
+    # Not a public operation: it needs no declared permission.
+    router = APIRouter(prefix="/probe", tags=["probe"], include_in_schema=False)
 
     @router.post("/echo", summary="Echo")
     def echo(payload: Annotated[Payload, Body()]) -> dict[str, float]:

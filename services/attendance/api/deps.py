@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from services.attendance.access import with_scopes
 from services.attendance.settings import AttendanceSettings
 from services.attendance.store.locking import begin_immediate
 from services.common.db import get_session
-from services.common.internal_auth import require
+from services.common.permissions import require
 from services.common.principal import Principal
 
 ROSTER_IMPORT = "attendance:roster:import"
@@ -30,22 +29,18 @@ SETTLEMENT_READ = "attendance:settlement:read"
 REPORTS_READ = "attendance:reports:read"
 
 RosterImporter = Annotated[Principal, Depends(require(ROSTER_IMPORT))]
-RecordsReader = Annotated[
-    Principal, Depends(require(*with_scopes(RECORDS_READ, "self", "unit", "agency")))
-]
-RecordsWriter = Annotated[Principal, Depends(require(*with_scopes(RECORDS_WRITE, "agency")))]
+RecordsReader = Annotated[Principal, Depends(require(RECORDS_READ, "self", "unit", "agency"))]
+RecordsWriter = Annotated[Principal, Depends(require(RECORDS_WRITE, "agency"))]
 RecordsImporter = Annotated[Principal, Depends(require(RECORDS_IMPORT))]
-OvertimeRequester = Annotated[
-    Principal, Depends(require(*with_scopes(OVERTIME_REQUEST, "self", "agency")))
-]
-OvertimeApprover = Annotated[Principal, Depends(require(*with_scopes(OVERTIME_APPROVE, "unit")))]
-CompRequester = Annotated[Principal, Depends(require(*with_scopes(COMP_REQUEST, "self", "agency")))]
-CompApprover = Annotated[Principal, Depends(require(*with_scopes(COMP_APPROVE, "unit")))]
-CompTransferrer = Annotated[Principal, Depends(require(*with_scopes(COMP_TRANSFER, "agency")))]
-PolicyReader = Annotated[Principal, Depends(require(*with_scopes(POLICY_READ, "agency")))]
-PolicyWriter = Annotated[Principal, Depends(require(*with_scopes(POLICY_WRITE, "agency")))]
-SettlementReader = Annotated[Principal, Depends(require(*with_scopes(SETTLEMENT_READ, "agency")))]
-ReportsReader = Annotated[Principal, Depends(require(*with_scopes(REPORTS_READ, "agency")))]
+OvertimeRequester = Annotated[Principal, Depends(require(OVERTIME_REQUEST, "self", "agency"))]
+OvertimeApprover = Annotated[Principal, Depends(require(OVERTIME_APPROVE, "unit"))]
+CompRequester = Annotated[Principal, Depends(require(COMP_REQUEST, "self", "agency"))]
+CompApprover = Annotated[Principal, Depends(require(COMP_APPROVE, "unit"))]
+CompTransferrer = Annotated[Principal, Depends(require(COMP_TRANSFER, "agency"))]
+PolicyReader = Annotated[Principal, Depends(require(POLICY_READ, "agency"))]
+PolicyWriter = Annotated[Principal, Depends(require(POLICY_WRITE, "agency"))]
+SettlementReader = Annotated[Principal, Depends(require(SETTLEMENT_READ, "agency"))]
+ReportsReader = Annotated[Principal, Depends(require(REPORTS_READ, "agency"))]
 
 
 def _write_session(

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.common.internal_auth import require
+from services.common.permissions import require
 from services.common.principal import Principal
-from services.directory.scope import with_scopes
 from services.directory.settings import DirectorySettings
 
 AGENCIES_READ = "directory:agencies:read"
@@ -24,20 +23,18 @@ PRINCIPALS_RESOLVE = "directory:principals:resolve"
 REVIEWS_READ = "directory:reviews:read"
 REVIEWS_WRITE = "directory:reviews:write"
 
-AgenciesReader = Annotated[Principal, Depends(require(*with_scopes(AGENCIES_READ, "agency")))]
+AgenciesReader = Annotated[Principal, Depends(require(AGENCIES_READ, "agency"))]
 AgenciesWriter = Annotated[Principal, Depends(require(AGENCIES_WRITE))]
-UnitsWriter = Annotated[Principal, Depends(require(*with_scopes(UNITS_WRITE, "agency")))]
-PersonsReader = Annotated[
-    Principal, Depends(require(*with_scopes(PERSONS_READ, "agency", "unit", "self")))
-]
-PersonsWriter = Annotated[Principal, Depends(require(*with_scopes(PERSONS_WRITE, "agency")))]
+UnitsWriter = Annotated[Principal, Depends(require(UNITS_WRITE, "agency"))]
+PersonsReader = Annotated[Principal, Depends(require(PERSONS_READ, "agency", "unit", "self"))]
+PersonsWriter = Annotated[Principal, Depends(require(PERSONS_WRITE, "agency"))]
 PersonsImporter = Annotated[Principal, Depends(require(PERSONS_IMPORT))]
-PersonsMatcher = Annotated[Principal, Depends(require(*with_scopes(PERSONS_MATCH, "agency")))]
-AccountsReader = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_READ, "agency")))]
-AccountsWriter = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_WRITE, "agency")))]
+PersonsMatcher = Annotated[Principal, Depends(require(PERSONS_MATCH, "agency"))]
+AccountsReader = Annotated[Principal, Depends(require(ACCOUNTS_READ, "agency"))]
+AccountsWriter = Annotated[Principal, Depends(require(ACCOUNTS_WRITE, "agency"))]
 PrincipalResolver = Annotated[Principal, Depends(require(PRINCIPALS_RESOLVE))]
-ReviewsReader = Annotated[Principal, Depends(require(*with_scopes(REVIEWS_READ, "agency")))]
-ReviewsWriter = Annotated[Principal, Depends(require(*with_scopes(REVIEWS_WRITE, "agency")))]
+ReviewsReader = Annotated[Principal, Depends(require(REVIEWS_READ, "agency"))]
+ReviewsWriter = Annotated[Principal, Depends(require(REVIEWS_WRITE, "agency"))]
 
 
 def _settings(request: Request) -> DirectorySettings:

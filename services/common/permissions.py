@@ -1,0 +1,101 @@
+"""The one declaration of what an operation needs.
+
+A route states its permission once, as a dependency: `require(family, *scopes)`.
+The same declaration does three things:
+
+* the service checks it on every call (the caller holds the family unscoped,
+  or narrowed to one of `scopes`, which the service then enforces per object);
+* `stamp_permissions(app)` writes the family into the operation's OpenAPI
+  entry as `x-renshi-permission`;
+* the gateway's default-deny route table, and the role × operation matrix,
+  are read from those entries (`gateway/service_documents/`), so no second
+  list of operations and permissions exists anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from services.common.errors import Forbidden
+from services.common.internal_auth import PrincipalDep
+from services.common.principal import Principal
+
+PERMISSION_KEY = "x-renshi-permission"
+_ATTRIBUTE = "renshi_permission"
+
+Check = Callable[[Principal], Principal]
+
+
+def with_scopes(family: str, *scopes: str) -> tuple[str, ...]:
+    """`family` unscoped and narrowed to each of `scopes`: what `require` accepts."""
+    return (family, *(f"{family}:{scope}" for scope in scopes))
+
+
+def _declared(check: Check, family: str, name: str) -> Check:
+    check.__name__ = name
+    setattr(check, _ATTRIBUTE, family)
+    return check
+
+
+def require(family: str, *scopes: str) -> Check:
+    """Dependency: the caller holds `family`, or `family:<scope>` for one of
+    `scopes` (`"self"`, `"unit"`, `"agency"`)."""
+    accepted = with_scopes(family, *scopes)
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not any(principal.has(p) for p in accepted):
+            raise Forbidden(f"requires permission {' or '.join(accepted)}")
+        return principal
+
+    return _declared(check, family, "require_" + family.replace(":", "_"))
+
+
+def require_qualified(family: str, qualifier: str) -> Check:
+    """Dependency: the caller holds `family:<something>` — a grant bound to one
+    value that the operation then checks (an importer's `training:imports:elearn`
+    names its source). `qualifier` says what that value is, for the refusal."""
+    prefix = family + ":"
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not any(p.startswith(prefix) for p in principal.permissions):
+            raise Forbidden(f"requires permission {family}:<{qualifier}>")
+        return principal
+
+    return _declared(check, family, "require_" + family.replace(":", "_") + "_any")
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def declared_permission(route: APIRoute) -> str | None:
+    """The family a route's dependencies declare; more than one is a mistake."""
+    families = {f for f in (getattr(c, _ATTRIBUTE, None) for c in _calls(route.dependant)) if f}
+    if len(families) > 1:
+        names = ", ".join(sorted(families))
+        raise ValueError(f"{route.path}: more than one permission declared: {names}")
+    return next(iter(families), None)
+
+
+def stamp_permissions(router: APIRouter) -> None:
+    """Write each route's declared family into its OpenAPI operation, before
+    the router is included (the app copies routes as it includes them). A
+    public route without a declaration refuses to build: the gateway would
+    deny it, so it is a mistake, not a choice."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        family = declared_permission(route)
+        if family is None:
+            if route.include_in_schema and router.include_in_schema:
+                methods = ", ".join(sorted(route.methods or ()))
+                raise ValueError(f"{methods} {route.path}: no permission declared")
+            continue
+        route.openapi_extra = {**(route.openapi_extra or {}), PERMISSION_KEY: family}
