@@ -6,7 +6,6 @@ import argparse
 import importlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -101,12 +100,23 @@ def seed_demo() -> None:
             handle.write(secret)
 
 
+# Stopped in this order, each stage before the next begins: the gateway first,
+# so that its last usage flush still reaches the directory; then the scheduler,
+# whose jobs work on the services' databases; then the services together.
+STOP_FIRST = ("gateway", "scheduler")
+
+
 def cmd_up(args: argparse.Namespace) -> int:
-    from honcho.environ import parse_procfile
-    from honcho.manager import Manager
+    import asyncio
 
     from gateway.keyring import load_keyring
+    from renshi.supervise import Backoff, Program, Supervisor, parse_procfile
 
+    try:
+        backoff = Backoff.from_env(os.environ)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     load_keyring(GatewaySettings())
     migrate_args = argparse.Namespace(services=None, revision="head")
@@ -117,27 +127,39 @@ def cmd_up(args: argparse.Namespace) -> int:
     env["GATEWAY_PORT"] = str(port)
     env["GATEWAY_SERVICE_URLS"] = json.dumps(service_urls(port))
     env["RENSHI_VAR_DIR"] = str(VAR_DIR)
+    # Lines reach the terminal as they are written, not when a buffer fills.
+    env["PYTHONUNBUFFERED"] = "1"
     for i, svc in enumerate(SERVICES, start=1):
         env[f"{svc.upper()}_PORT"] = str(port + i)
         env[f"{svc.upper()}_PEER_URLS"] = json.dumps(service_urls(port))
         env[f"{svc.upper()}_GATEWAY_URL"] = f"http://127.0.0.1:{port}"
-    procfile = parse_procfile((ROOT / "deploy" / "Procfile").read_text())
-    renshi = shutil.which("renshi") or f"{sys.executable} -m renshi"
-    manager = Manager()
-    for name, entry in procfile.processes.items():
-        command = entry.replace("renshi ", f"{renshi} ", 1)
-        manager.add_process(name, command, env=env, quiet=False)
+    procfile = parse_procfile((ROOT / "deploy" / "Procfile").read_text(), env)
+    # `renshi` runs on this runner's interpreter and environment, whatever PATH holds.
+    renshi = (sys.executable, "-m", "renshi")
+    programs = [
+        Program(name, (*renshi, *argv[1:]) if argv[0] == "renshi" else argv, env)
+        for name, argv in procfile.items()
+    ]
+    first = [[name] for name in STOP_FIRST if name in procfile]
+    rest = [name for name in procfile if name not in STOP_FIRST]
+    supervisor = Supervisor(
+        programs,
+        stop_order=[*first, rest],
+        backoff=backoff,
+        status_file=VAR_DIR / "up.json",
+        stream=sys.stdout.buffer,
+    )
     print(
         f"\nrenshi is starting: gateway at http://127.0.0.1:{port}  (API docs: /docs)\n"
         f"  token for a demo account:  uv run renshi token --account hr.a01\n"
         f"  then: curl -H 'Authorization: Bearer <token>' "
         f"http://127.0.0.1:{port}/api/directory/persons\n"
         f"  demo importer secret: {VAR_DIR / 'demo-importer-secret'}\n"
+        f"  processes: {VAR_DIR / 'up.json'}; one that ends is started again\n"
         "Ctrl-C stops everything.\n",
         flush=True,
     )
-    manager.loop()
-    return int(manager.returncode or 0)
+    return asyncio.run(supervisor.run())
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -261,7 +261,8 @@ def run_scheduler() -> None:
         log.info("scheduled", extra={"job": name, "cron": cron.expression, "zone": "Asia/Taipei"})
     try:
         if not schedule:
-            # Under `renshi up` one process ending stops them all: idle instead.
+            # Under `renshi up` a process that ends is started again, as after a
+            # crash: idle instead.
             log.warning("no job declares a schedule; idle until stopped")
             while True:
                 _time.sleep(3600)
