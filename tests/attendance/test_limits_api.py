@@ -226,6 +226,24 @@ def test_attendance_import_warns_of_a_short_rest_per_row(api, actors):
     assert (warning["limit_minutes"], warning["actual_minutes"]) == (660, 600)
 
 
+def test_a_refusal_names_every_limit_it_breaks(api, actors):
+    _worker(api, actors, "regular")
+    response = _post(api, actors, MONDAY, 270)  # 8 h + 4 h 30 min on a weekday
+    _refused(response, "daily_total", "regular")
+    problem = response.json()
+    assert [v["limit"] for v in problem["violations"]] == ["daily_total", "weekday_overtime"]
+    errors = {e["code"]: e for e in problem["errors"]}
+    assert set(errors) == {"daily_total", "weekday_overtime"}
+    for code, limit, actual in [("daily_total", 720, 750), ("weekday_overtime", 240, 270)]:
+        entry = errors[code]
+        assert entry["field"] == "body.minutes"
+        assert (entry["limit"], entry["regime"]) == (code, "regular")
+        assert (entry["limit_minutes"], entry["actual_minutes"]) == (limit, actual)
+        assert entry["reason"] in problem["detail"]
+    assert "12 h 30 min in the day" in problem["detail"]
+    assert "4 h 30 min overtime" in problem["detail"]
+
+
 def test_exception_regime_day_over_fourteen_hours_only_when_urgent(api, actors):
     _worker(api, actors, "exception")
     assert _post(api, actors, MONDAY, 360).status_code == 201  # 8 h + 6 h = 14 h
