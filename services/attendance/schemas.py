@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.attendance.domain.worktime import Regime
+from services.attendance.domain.worktime import Regime, Violation
 
 PersonId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 AgencyCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -68,6 +68,30 @@ class ImportRowError(BaseModel):
     reason: str
 
 
+class RuleWarning(BaseModel):
+    """A work-hour rule a stored record falls short of: kept, but named."""
+
+    limit: str = Field(description="The rule, e.g. shift_rest")
+    regime: Regime
+    limit_minutes: int
+    actual_minutes: int
+    message: str
+
+    @classmethod
+    def of(cls, violation: Violation) -> RuleWarning:
+        return cls(
+            limit=violation.code,
+            regime=violation.regime,
+            limit_minutes=violation.limit_minutes,
+            actual_minutes=violation.actual_minutes,
+            message=violation.message,
+        )
+
+
+class ImportRowWarning(RuleWarning):
+    row: int
+
+
 class ImportResult(BaseModel):
     rows: int
     created: int
@@ -76,6 +100,9 @@ class ImportResult(BaseModel):
     failed: int
     dry_run: bool
     errors: list[ImportRowError]
+    warnings: list[ImportRowWarning] = Field(
+        default_factory=list, description="Rows kept that fall short of a work-hour rule"
+    )
 
 
 # ---------------------------------------------------------------- policy
@@ -140,6 +167,11 @@ class AttendanceRecordOut(BaseModel):
     is_rest_day: bool
     source: str
     source_id: str
+    warnings: list[RuleWarning] = Field(
+        default_factory=list,
+        description="Rules the clocked day falls short of, e.g. a rest at a shift change "
+        "under the minimum; the day is kept because it records what happened",
+    )
 
 
 class OvertimeIn(_Strict):

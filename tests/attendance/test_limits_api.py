@@ -135,29 +135,113 @@ def test_shift_worker_monthly_eighty_hours(api, actors):
     assert v["limit_minutes"] == 4800
 
 
-def test_shift_worker_needs_eleven_hours_rest_at_a_shift_change(api, actors):
+def _clock(api, actors, source_id: str, start: str, end: str) -> dict[str, Any]:
+    response = api.post(
+        "/attendance-records",
+        headers=actors.hr,
+        json={
+            "person_id": "W1",
+            "day": start[:10],
+            "clock_in": start,
+            "clock_out": end,
+            "source": "clock",
+            "source_id": source_id,
+        },
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_clocked_shifts_too_close_are_kept_with_a_warning(api, actors):
+    _worker(api, actors, "shift")
+    first = _clock(api, actors, "c0", "2025-03-03T08:00:00+08:00", "2025-03-03T16:00:00+08:00")
+    assert first["warnings"] == []
+    second = _clock(api, actors, "c1", "2025-03-04T02:00:00+08:00", "2025-03-04T10:00:00+08:00")
+    (warning,) = second["warnings"]
+    assert (warning["limit"], warning["regime"]) == ("shift_rest", "shift")
+    assert (warning["limit_minutes"], warning["actual_minutes"]) == (660, 600)
+    assert "10 h rest" in warning["message"]
+    # Overtime after the later shift does not touch the short rest: kept.
+    assert _post(api, actors, date(2025, 3, 4), 60).status_code == 201
+    # Overtime extending the earlier shift shortens it further: refused with
+    # the rest it would leave (9 h), not the clocked shifts' 10 h.
+    response = _post(api, actors, date(2025, 3, 3), 60)
+    v = _refused(response, "shift_rest", "shift")
+    assert (v["limit_minutes"], v["actual_minutes"]) == (660, 540)
+    assert "9 h rest" in response.json()["detail"]
+
+
+def test_shift_rest_counts_the_overtime_around_it(api, actors):
     _worker(api, actors, "shift")
     for i, (start, end) in enumerate(
         [
             ("2025-03-03T08:00:00+08:00", "2025-03-03T16:00:00+08:00"),
-            ("2025-03-04T02:00:00+08:00", "2025-03-04T10:00:00+08:00"),
+            ("2025-03-04T06:00:00+08:00", "2025-03-04T14:00:00+08:00"),
         ]
     ):
-        response = api.post(
-            "/attendance-records",
-            headers=actors.hr,
-            json={
-                "person_id": "W1",
-                "day": start[:10],
-                "clock_in": start,
-                "clock_out": end,
-                "source": "clock",
-                "source_id": f"c{i}",
-            },
-        )
-        assert response.status_code == 201, response.text
-    v = _refused(_post(api, actors, date(2025, 3, 4), 60), "shift_rest", "shift")
-    assert (v["limit_minutes"], v["actual_minutes"]) == (660, 600)
+        assert _clock(api, actors, f"c{i}", start, end)["warnings"] == []
+    # Before the later shift, 02:30–06:00: 10 h 30 min after the earlier one.
+    response = _post(api, actors, date(2025, 3, 4), 210, starts_at="2025-03-04T02:30:00+08:00")
+    v = _refused(response, "shift_rest", "shift")
+    assert (v["limit_minutes"], v["actual_minutes"]) == (660, 630)
+    assert "10 h 30 min rest" in response.json()["detail"]
+    # Without a start the overtime follows the earlier shift: 16:00–19:30.
+    response = _post(api, actors, date(2025, 3, 3), 210)
+    v = _refused(response, "shift_rest", "shift")
+    assert (v["limit_minutes"], v["actual_minutes"]) == (660, 630)
+    assert "10 h 30 min rest" in response.json()["detail"]
+    assert _post(api, actors, date(2025, 3, 3), 180).status_code == 201  # 11 h exactly
+
+
+def test_attendance_import_warns_of_a_short_rest_per_row(api, actors):
+    _worker(api, actors, "shift")
+    rows = [
+        {
+            "source_id": "c0",
+            "person_id": "W1",
+            "day": "2025-03-03",
+            "clock_in": "2025-03-03T08:00:00+08:00",
+            "clock_out": "2025-03-03T16:00:00+08:00",
+        },
+        {
+            "source_id": "c1",
+            "person_id": "W1",
+            "day": "2025-03-04",
+            "clock_in": "2025-03-04T02:00:00+08:00",
+            "clock_out": "2025-03-04T10:00:00+08:00",
+        },
+    ]
+    response = api.post(
+        "/attendance-records/import",
+        params={"source": "clock"},
+        content=jsonl(rows),
+        headers={**actors.importer, "Content-Type": "application/x-ndjson"},
+    )
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["created"], result["failed"]) == (2, 0)
+    (warning,) = result["warnings"]
+    assert (warning["row"], warning["limit"], warning["regime"]) == (2, "shift_rest", "shift")
+    assert (warning["limit_minutes"], warning["actual_minutes"]) == (660, 600)
+
+
+def test_a_refusal_names_every_limit_it_breaks(api, actors):
+    _worker(api, actors, "regular")
+    response = _post(api, actors, MONDAY, 270)  # 8 h + 4 h 30 min on a weekday
+    _refused(response, "daily_total", "regular")
+    problem = response.json()
+    assert [v["limit"] for v in problem["violations"]] == ["daily_total", "weekday_overtime"]
+    errors = {e["code"]: e for e in problem["errors"]}
+    assert set(errors) == {"daily_total", "weekday_overtime"}
+    for code, limit, actual in [("daily_total", 720, 750), ("weekday_overtime", 240, 270)]:
+        entry = errors[code]
+        assert entry["field"] == "body.minutes"
+        assert (entry["limit"], entry["regime"]) == (code, "regular")
+        assert (entry["limit_minutes"], entry["actual_minutes"]) == (limit, actual)
+        assert entry["reason"] in problem["detail"]
+    assert "12 h 30 min in the day" in problem["detail"]
+    assert "4 h 30 min overtime" in problem["detail"]
 
 
 def test_exception_regime_day_over_fourteen_hours_only_when_urgent(api, actors):

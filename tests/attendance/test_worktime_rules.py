@@ -151,6 +151,18 @@ def test_at_every_limit_nothing_else_fires() -> None:
         assert _run(regime, build(0)).violations == (), regime
 
 
+@pytest.mark.parametrize("regime", [Regime.REGULAR, Regime.SEASONAL])
+def test_a_day_over_two_limits_names_both(regime: Regime) -> None:
+    # 8 h + 4 h 30 min on a weekday: over the 12 h day and the 4 h weekday overtime.
+    result = evaluate_overtime(
+        regime, [WorkDay(MAY_6, normal_minutes=480)], OvertimeProposal(MAY_6, 270)
+    )
+    assert [(v.code, v.limit_minutes, v.actual_minutes) for v in result.violations] == [
+        ("daily_total", 12 * H, 12 * H + 30),
+        ("weekday_overtime", 4 * H, 4 * H + 30),
+    ]
+
+
 # ------------------------------------------------- regime-specific decisions
 
 

@@ -18,12 +18,15 @@ from services.attendance.domain.workdays import (
     work_days,
 )
 from services.attendance.domain.worktime import (
+    DAY_MINUTES,
     Evaluation,
     OvertimeProposal,
     Regime,
+    Violation,
     add_months,
     evaluate_overtime,
     month_of,
+    shift_rest_shortfalls,
 )
 from services.attendance.models import AttendanceRecord, OvertimeRecord, RosterPerson
 from services.attendance.store import policy, records
@@ -61,6 +64,7 @@ def evaluate(
     minutes: int,
     is_rest_day: bool | None,
     urgent: bool,
+    starts_at: datetime | None = None,
 ) -> tuple[Evaluation, bool]:
     """Check a proposed overtime against the person's recorded days, with the
     limits their agency set for their regime. Returns the evaluation and the
@@ -77,7 +81,9 @@ def evaluate(
     evaluation = evaluate_overtime(
         regime,
         work_days(clocked, overtime, also=[(day, rest)]),
-        OvertimeProposal(day=day, minutes=minutes, is_rest_day=rest, urgent=urgent),
+        OvertimeProposal(
+            day=day, minutes=minutes, is_rest_day=rest, urgent=urgent, starts_at=starts_at
+        ),
         limits=policy.limits_for(session, person.agency_code, regime),
         consent_windows=policy.consent_windows(session, person.person_id),
         cycle_anchor=person.cycle_anchor,
@@ -95,7 +101,13 @@ def record(session: Session, draft: OvertimeDraft) -> tuple[OvertimeRecord, Eval
             errors=[FieldError(field="body.assigned_by", reason="self-assigned", code="self")],
         )
     evaluation, rest = evaluate(
-        session, person, draft.day, draft.minutes, draft.is_rest_day, draft.urgent
+        session,
+        person,
+        draft.day,
+        draft.minutes,
+        draft.is_rest_day,
+        draft.urgent,
+        draft.starts_at,
     )
     if not evaluation.allowed:
         raise WorkHourLimitExceeded(evaluation)
@@ -199,3 +211,22 @@ def clocked_record(
         source=source,
         source_id=source_id or uuid.uuid4().hex,
     )
+
+
+def shift_rest_warnings(session: Session, person: RosterPerson, day: date) -> tuple[Violation, ...]:
+    """Shift changes next to a clocked day, as now stored, whose rest is under
+    the minimum of the person's limits. The clocked day is kept either way: it
+    records what happened; the shortfall is named, not refused."""
+    limits = policy.limits_for(session, person.agency_code, Regime(person.regime))
+    need = limits.min_rest_between_shifts
+    if need is None:
+        return ()
+    # The day just added must be seen by the queries below.
+    session.flush()
+    # A neighbouring shift further away than the minimum itself cannot leave
+    # too short a rest; a week more covers work spans running past their day.
+    reach = timedelta(days=need // DAY_MINUTES + 7)
+    start, end = day - reach, day + reach
+    clocked = records.clocked_days(session, person.person_id, start, end)
+    overtime = records.overtime_days(session, person.person_id, start, end)
+    return shift_rest_shortfalls(work_days(clocked, overtime), day, limits)

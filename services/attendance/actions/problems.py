@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 from services.attendance.domain.comptime import InsufficientBalance
-from services.attendance.domain.worktime import Evaluation
-from services.common.errors import Conflict, Problem
+from services.attendance.domain.worktime import Evaluation, Violation
+from services.common.errors import Conflict, FieldError, Problem
+
+
+class LimitError(FieldError):
+    """One work-hour limit a record breaks: the kernel's field error (the
+    record's minutes, the limit's code, its message) with the figures."""
+
+    limit: str
+    regime: str
+    limit_minutes: int
+    actual_minutes: int
+    limit_days: int | None = None
+    actual_days: int | None = None
+
+    @classmethod
+    def of(cls, violation: Violation) -> LimitError:
+        return cls(
+            field="body.minutes",
+            reason=violation.message,
+            code=violation.code,
+            limit=violation.code,
+            regime=violation.regime.value,
+            limit_minutes=violation.limit_minutes,
+            actual_minutes=violation.actual_minutes,
+            limit_days=violation.limit_days,
+            actual_days=violation.actual_days,
+        )
 
 
 class WorkHourLimitExceeded(Problem):
+    """Names every limit broken: `detail` joins their messages, `errors[]` has
+    one entry each; `limit` (the first) and `violations` stay for older clients."""
+
     status, slug, title = 422, "work-hour-limit", "Work-hour limit exceeded"
 
     def __init__(self, evaluation: Evaluation) -> None:
         first = evaluation.violations[0]
         super().__init__(
-            first.message,
+            "; ".join(v.message for v in evaluation.violations),
+            errors=[LimitError.of(v) for v in evaluation.violations],
             extra={
                 "limit": first.code,
                 "regime": evaluation.regime.value,

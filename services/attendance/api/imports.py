@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi import Request
 
+from services.attendance.domain.worktime import Violation
 from services.attendance.imports import FileError, ImportFormat, RowError, format_of
-from services.attendance.schemas import ImportResult, ImportRowError
+from services.attendance.schemas import ImportResult, ImportRowError, ImportRowWarning, RuleWarning
 from services.common.errors import FieldError, Invalid, Problem
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
@@ -57,10 +58,16 @@ class Tally:
     unchanged: int = 0
     failed: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[ImportRowWarning] = field(default_factory=list)
 
     def fail(self, row: int, field_name: str, reason: str) -> None:
         self.failed += 1
         self.errors.append(RowError(row, field_name, reason))
+
+    def warn(self, row: int, violation: Violation) -> None:
+        if len(self.warnings) < MAX_REPORTED_ERRORS:
+            warning = RuleWarning.of(violation)
+            self.warnings.append(ImportRowWarning(row=row, **warning.model_dump()))
 
     def parse_errors(self, errors: list[RowError]) -> None:
         self.failed += len({e.row for e in errors})
@@ -78,4 +85,5 @@ class Tally:
                 ImportRowError(row=e.row, field=e.field, reason=e.reason)
                 for e in sorted(self.errors, key=lambda e: e.row)[:MAX_REPORTED_ERRORS]
             ],
+            warnings=self.warnings,
         )

@@ -29,6 +29,7 @@ from services.attendance.api.deps import (
 from services.attendance.api.imports import IMPORT_BODY, Tally, file_problem, read_import
 from services.attendance.imports import FileError, ImportFormat, M, ParsedRow, parse_rows
 from services.attendance.models import (
+    AttendanceRecord,
     AuthorityReport,
     ComptimeGrant,
     OvertimeRecord,
@@ -46,6 +47,7 @@ from services.attendance.schemas import (
     OvertimeOut,
     PersonId,
     Reason,
+    RuleWarning,
     SourceId,
 )
 from services.attendance.store import records, roster
@@ -96,7 +98,7 @@ def create_attendance_record(
     if body.source_id is not None:
         existing = records.attendance_by_source(session, body.source, body.source_id)
         if existing is not None:
-            return AttendanceRecordOut.model_validate(existing, from_attributes=True)
+            return _attendance_out(session, person, existing)
     row = overtime_actions.clocked_record(
         person,
         day=body.day,
@@ -109,7 +111,18 @@ def create_attendance_record(
     )
     session.add(row)
     session.flush()
-    return AttendanceRecordOut.model_validate(row, from_attributes=True)
+    return _attendance_out(session, person, row)
+
+
+def _attendance_out(
+    session: Session, person: RosterPerson, row: AttendanceRecord
+) -> AttendanceRecordOut:
+    """The stored day with the rules it falls short of; a replay by source id
+    gets the same answer as the first post."""
+    out = AttendanceRecordOut.model_validate(row, from_attributes=True)
+    warnings = overtime_actions.shift_rest_warnings(session, person, row.day)
+    out.warnings = [RuleWarning.of(w) for w in warnings]
+    return out
 
 
 class AttendanceImportRow(BaseModel):
@@ -197,6 +210,8 @@ def _import_attendance(
             tally.fail(parsed.row, "clock_out", exc.detail or exc.title)
             return False
         session.add(record)
+        for warning in overtime_actions.shift_rest_warnings(session, person, row.day):
+            tally.warn(parsed.row, warning)
         return True
 
     return _run_import(

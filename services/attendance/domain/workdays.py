@@ -11,6 +11,10 @@ Decisions:
 * Whether a day is a rest day: the clocked record says so when there is
   one; otherwise an explicit flag on the overtime; otherwise Saturday and
   Sunday are rest days.
+* Overtime recorded with a start carries it into the `WorkDay` as timed
+  overtime, so the rest at a shift change is measured from where it really
+  ends; overtime without one is left untimed (the engine places it after the
+  shift).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from services.attendance.domain.worktime import WorkDay
+from services.attendance.domain.worktime import TimedOvertime, WorkDay
 
 STANDARD_DAY_MINUTES = 8 * 60
 
@@ -39,6 +43,7 @@ class OvertimeDay:
     minutes: int
     is_rest_day: bool
     urgent: bool = False
+    starts_at: datetime | None = None
 
 
 def is_weekend(day: date) -> bool:
@@ -86,10 +91,13 @@ def work_days(
     ot_minutes: dict[date, int] = {}
     ot_rest: dict[date, bool] = {}
     ot_urgent: dict[date, bool] = {}
+    ot_timed: dict[date, list[TimedOvertime]] = {}
     for o in overtime:
         ot_minutes[o.day] = ot_minutes.get(o.day, 0) + o.minutes
         ot_rest.setdefault(o.day, o.is_rest_day)
         ot_urgent[o.day] = ot_urgent.get(o.day, False) or o.urgent
+        if o.starts_at is not None:
+            ot_timed.setdefault(o.day, []).append(TimedOvertime(o.starts_at, o.minutes))
     extra = dict(also)
     days = sorted(set(by_day) | set(ot_minutes) | set(extra))
     out: list[WorkDay] = []
@@ -107,6 +115,7 @@ def work_days(
                 urgent=ot_urgent.get(d, False),
                 shift_start=today.shift_start if today is not None else None,
                 shift_end=today.shift_end if today is not None else None,
+                timed_overtime=tuple(ot_timed.get(d, ())),
             )
         )
     return out

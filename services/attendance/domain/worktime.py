@@ -24,6 +24,24 @@ therefore rest on docs/domain.md §4, which summarises 公務員服務法 §12 a
   80 h monthly overtime govern. A shift "changes" when the Taipei clock time
   at which a shift starts differs from the previous shift's; only then is the
   11 h rest required ("when the shift changes").
+* That rest runs from the end of all work of the earlier day, overtime
+  included, to the start of the first work of the later day (which may be
+  overtime before its shift): rest is what lies between work, and overtime is
+  work. Overtime with a start spans [start, start + minutes]. Overtime without
+  one is taken to extend the shift, the usual case: the day's untimed overtime
+  is one block from where the shift's continuous work ends (the shift end, or
+  the end of timed overtime carrying on from it without a break). That is
+  also the cautious reading for the next rest; a record that differs gives
+  its start.
+* Only days with a clocked shift take part in the rest: a day without one has
+  no shift to change from or to. Its overtime still counts against every
+  other limit, and once the shift is clocked it counts in the warning below.
+* A proposed overtime is refused for the rest only when the rest it would
+  leave is under the minimum and shorter than the rest without it; the
+  message and figure are the rest with it. Clocked shifts that themselves
+  leave too short a rest are stored, since they record what happened, with a
+  warning (`shift_rest_shortfalls`); overtime on those days that does not
+  shorten that rest further is then not refused for it.
 * A day longer than the daily total is allowed only when urgent, up to 24 h
   (「1日以24小時計算」), and a run of such days may not exceed 3.
 * Special major project: the 14 h day (with the urgent exception) still
@@ -245,9 +263,40 @@ def _check_shift_span(start: datetime | None, end: datetime | None) -> None:
             raise ValueError("shift_end must be after shift_start")
 
 
+def _check_on_day(day: date, starts_at: datetime) -> None:
+    if taipei_date(starts_at) != day:
+        raise ValueError(f"{day}: overtime must start on its own Taipei day")
+
+
+@dataclass(frozen=True)
+class TimedOvertime:
+    """Overtime whose start is known: it spans [starts_at, starts_at + minutes]."""
+
+    starts_at: datetime
+    minutes: int
+
+    def __post_init__(self) -> None:
+        to_taipei(self.starts_at)  # refuses naive datetimes
+        if self.minutes <= 0:
+            raise ValueError("overtime minutes must be positive")
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+
+Span = tuple[datetime, datetime]
+"""A stretch of work, [start, end)."""
+
+
 @dataclass(frozen=True)
 class WorkDay:
-    """What a person already worked on one Taipei day."""
+    """What a person already worked on one Taipei day.
+
+    ``overtime_minutes`` is all of the day's overtime; ``timed_overtime`` the
+    part of it whose start is known. The rest is untimed and taken to extend
+    the shift (see `work_spans`).
+    """
 
     day: date
     is_rest_day: bool = False
@@ -256,15 +305,24 @@ class WorkDay:
     urgent: bool = False
     shift_start: datetime | None = None
     shift_end: datetime | None = None
+    timed_overtime: tuple[TimedOvertime, ...] = ()
 
     def __post_init__(self) -> None:
         if self.normal_minutes < 0 or self.overtime_minutes < 0:
             raise ValueError("minutes may not be negative")
         _check_shift_span(self.shift_start, self.shift_end)
+        for timed in self.timed_overtime:
+            _check_on_day(self.day, timed.starts_at)
+        if self.untimed_overtime_minutes < 0:
+            raise ValueError(f"{self.day}: timed overtime is more than the day's overtime")
 
     @property
     def total_minutes(self) -> int:
         return self.normal_minutes + self.overtime_minutes
+
+    @property
+    def untimed_overtime_minutes(self) -> int:
+        return self.overtime_minutes - sum(t.minutes for t in self.timed_overtime)
 
 
 @dataclass(frozen=True)
@@ -277,11 +335,21 @@ class OvertimeProposal:
     urgent: bool = False
     shift_start: datetime | None = None
     shift_end: datetime | None = None
+    starts_at: datetime | None = None
+    """When known; without it the overtime is taken to extend the day's shift."""
 
     def __post_init__(self) -> None:
         if self.minutes <= 0:
             raise ValueError("overtime minutes must be positive")
         _check_shift_span(self.shift_start, self.shift_end)
+        if self.starts_at is not None:
+            _check_on_day(self.day, self.starts_at)
+
+    @property
+    def timed(self) -> TimedOvertime | None:
+        if self.starts_at is None:
+            return None
+        return TimedOvertime(self.starts_at, self.minutes)
 
     @classmethod
     def starting_at(
@@ -293,7 +361,13 @@ class OvertimeProposal:
         urgent: bool = False,
     ) -> OvertimeProposal:
         """Overtime from a timestamp in any zone belongs to the Taipei day it starts on."""
-        return cls(day=taipei_date(start), minutes=minutes, is_rest_day=is_rest_day, urgent=urgent)
+        return cls(
+            day=taipei_date(start),
+            minutes=minutes,
+            is_rest_day=is_rest_day,
+            urgent=urgent,
+            starts_at=start,
+        )
 
 
 @dataclass(frozen=True)
@@ -394,6 +468,7 @@ def _month_label(month: date) -> str:
 
 
 def _merge(existing: WorkDay | None, proposal: OvertimeProposal) -> WorkDay:
+    timed = () if proposal.timed is None else (proposal.timed,)
     if existing is None:
         return WorkDay(
             day=proposal.day,
@@ -402,6 +477,7 @@ def _merge(existing: WorkDay | None, proposal: OvertimeProposal) -> WorkDay:
             urgent=proposal.urgent,
             shift_start=proposal.shift_start,
             shift_end=proposal.shift_end,
+            timed_overtime=timed,
         )
     if existing.is_rest_day != proposal.is_rest_day:
         raise ValueError(f"{proposal.day}: proposal and recorded day disagree on rest day")
@@ -412,6 +488,7 @@ def _merge(existing: WorkDay | None, proposal: OvertimeProposal) -> WorkDay:
         urgent=existing.urgent or proposal.urgent,
         shift_start=proposal.shift_start if has_span else existing.shift_start,
         shift_end=proposal.shift_end if has_span else existing.shift_end,
+        timed_overtime=existing.timed_overtime + timed,
     )
 
 
@@ -571,37 +648,135 @@ def _three_month_rule(
     ]
 
 
-def _shift_rest_rule(
-    day: WorkDay, days: Mapping[date, WorkDay], limits: WorkHourLimits
-) -> list[Violation]:
-    need = limits.min_rest_between_shifts
-    if need is None or day.shift_start is None:
-        return []
-    # (start, end, day) per recorded shift, in time order.
+def work_spans(day: WorkDay) -> tuple[Span, ...]:
+    """The stretches of work of a day, in time order: the clocked shift, each
+    timed overtime, and the untimed overtime as one block after the shift.
+
+    The untimed block starts where the shift's continuous work ends: at the
+    shift end, or later when timed overtime carries on from it without a
+    break. A day without a clocked shift gives its untimed overtime no place.
+    """
+    spans: list[Span] = [(t.starts_at, t.ends_at) for t in day.timed_overtime]
+    if day.shift_start is not None and day.shift_end is not None:
+        spans.append((day.shift_start, day.shift_end))
+        untimed = day.untimed_overtime_minutes
+        if untimed:
+            start = _end_of_continuous_work(day.shift_end, spans)
+            spans.append((start, start + timedelta(minutes=untimed)))
+    return tuple(sorted(spans))
+
+
+def _end_of_continuous_work(end: datetime, spans: Sequence[Span]) -> datetime:
+    # Spans come in any order, so sweep until none carries the end further.
+    extended = True
+    while extended:
+        extended = False
+        for start, stop in spans:
+            if start <= end < stop:
+                end, extended = stop, True
+    return end
+
+
+def rest_between(earlier: WorkDay, later: WorkDay) -> int | None:
+    """Minutes from the end of all work of ``earlier`` to the first work of
+    ``later`` (negative when they overlap); None when either has no work placed
+    in time."""
+    before, after = work_spans(earlier), work_spans(later)
+    if not before or not after:
+        return None
+    last_end = max(end for _, end in before)
+    first_start = min(start for start, _ in after)
+    return int((first_start - last_end).total_seconds() // 60)
+
+
+def _shift_changes(days: Mapping[date, WorkDay], day: date) -> list[tuple[WorkDay, WorkDay]]:
+    """The (earlier, later) pairs of neighbouring clocked shifts that ``day`` is
+    one of, where the shift changes (its Taipei start clock differs)."""
     shifts = sorted(
-        (d.shift_start, d.shift_end, d.day)
-        for d in days.values()
-        if d.shift_start is not None and d.shift_end is not None
+        ((d.shift_start, d.day, d) for d in days.values() if d.shift_start is not None),
+        key=lambda item: (item[0], item[1]),
     )
-    at = next(i for i, (_, _, d) in enumerate(shifts) if d == day.day)
-    pairs = [(shifts[i - 1], shifts[i]) for i in (at, at + 1) if 0 < i < len(shifts)]
-    out: list[Violation] = []
-    for (prev_start, prev_end, prev_day), (next_start, _, next_day) in pairs:
-        if _shift_clock(prev_start) == _shift_clock(next_start):
-            continue
-        rest = int((next_start - prev_end).total_seconds() // 60)
-        if rest < need:
-            out.append(
-                Violation(
-                    "shift_rest",
-                    limits.regime,
-                    need,
-                    rest,
-                    f"{prev_day} to {next_day}: {hours_text(max(rest, 0))} rest at a shift "
-                    f"change is under the required {hours_text(need)} ({limits.regime})",
-                )
-            )
+    at = next((i for i, (_, d, _) in enumerate(shifts) if d == day), None)
+    if at is None:
+        return []
+    out: list[tuple[WorkDay, WorkDay]] = []
+    for i in (at, at + 1):
+        if 0 < i < len(shifts):
+            (prev_start, _, prev), (next_start, _, nxt) = shifts[i - 1], shifts[i]
+            if _shift_clock(prev_start) != _shift_clock(next_start):
+                out.append((prev, nxt))
     return out
+
+
+def _shift_rest_violation(
+    earlier: WorkDay, later: WorkDay, rest: int, need: int, regime: Regime
+) -> Violation:
+    # Work of one day running into the next day's is no rest at all, not a
+    # negative one.
+    shown = max(rest, 0)
+    return Violation(
+        "shift_rest",
+        regime,
+        need,
+        shown,
+        f"{earlier.day} to {later.day}: {hours_text(shown)} rest at a shift change is "
+        f"under the required {hours_text(need)} ({regime})",
+    )
+
+
+def shift_rest_shortfalls(
+    days: Iterable[WorkDay], day: date, limits: WorkHourLimits
+) -> tuple[Violation, ...]:
+    """Every shift change next to ``day`` whose rest is under the minimum, as
+    the work already stands. Clocked shifts record what happened, so this is
+    what a new clocked day is warned of, not refused for."""
+    need = limits.min_rest_between_shifts
+    if need is None:
+        return ()
+    out: list[Violation] = []
+    for earlier, later in _shift_changes(_by_day(days), day):
+        rest = rest_between(earlier, later)
+        if rest is not None and rest < need:
+            out.append(_shift_rest_violation(earlier, later, rest, need, limits.regime))
+    return tuple(out)
+
+
+def _shift_rest_rule(
+    day: date,
+    before: Mapping[date, WorkDay],
+    after: Mapping[date, WorkDay],
+    limits: WorkHourLimits,
+) -> list[Violation]:
+    """Shift changes the proposal leaves too short a rest at: under the minimum
+    and shorter than without it, so a rest the clocked shifts already left too
+    short does not refuse overtime elsewhere in those days."""
+    need = limits.min_rest_between_shifts
+    if need is None:
+        return []
+    prior = {
+        (earlier.day, later.day): rest_between(earlier, later)
+        for earlier, later in _shift_changes(before, day)
+    }
+    out: list[Violation] = []
+    for earlier, later in _shift_changes(after, day):
+        rest = rest_between(earlier, later)
+        if rest is None or rest >= need:
+            continue
+        was = prior.get((earlier.day, later.day))
+        # Raw minutes: deepening an overlap still shortens the rest.
+        if was is not None and rest >= was:
+            continue
+        out.append(_shift_rest_violation(earlier, later, rest, need, limits.regime))
+    return out
+
+
+def _by_day(existing: Iterable[WorkDay]) -> dict[date, WorkDay]:
+    days: dict[date, WorkDay] = {}
+    for recorded in existing:
+        if recorded.day in days:
+            raise ValueError(f"{recorded.day}: recorded twice")
+        days[recorded.day] = recorded
+    return days
 
 
 def _report_due(event_day: date) -> date:
@@ -642,13 +817,9 @@ def evaluate_overtime(
                     f"months; at most {limits.max_consent_months} are allowed"
                 )
 
-    days: dict[date, WorkDay] = {}
-    for recorded in existing:
-        if recorded.day in days:
-            raise ValueError(f"{recorded.day}: recorded twice")
-        days[recorded.day] = recorded
-    day = _merge(days.get(proposal.day), proposal)
-    days[day.day] = day
+    before = _by_day(existing)
+    day = _merge(before.get(proposal.day), proposal)
+    days = {**before, day.day: day}
 
     month = month_of(day.day)
     month_ot = _monthly_overtime(days, month)
@@ -657,7 +828,7 @@ def evaluate_overtime(
         *_consecutive_rule(day, days, limits),
         *_monthly_rules(month, month_ot, limits, consent_windows),
         *_three_month_rule(month, days, limits, cycle_anchor),
-        *_shift_rest_rule(day, days, limits),
+        *_shift_rest_rule(day.day, before, days, limits),
     ]
 
     reports: list[Report] = []

@@ -58,7 +58,7 @@ def overtime_days(session: Session, person_id: str, start: date, end: date) -> l
         )
         .order_by(col(OvertimeRecord.day), col(OvertimeRecord.id))
     ).all()
-    return [OvertimeDay(r.day, r.minutes, r.is_rest_day, r.urgent) for r in rows]
+    return [OvertimeDay(r.day, r.minutes, r.is_rest_day, r.urgent, r.starts_at) for r in rows]
 
 
 def record_reports(
