@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.attendance.actions import warnings
+from services.attendance.actions import notices, warnings
 from services.attendance.actions.comptime import expire_person
-from services.attendance.delivery import deliver_pending
 from services.attendance.settings import AttendanceSettings
 from services.attendance.store import job_runs, roster
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store.locking import begin_immediate
 from services.common.db import make_engine
 from services.common.timeutil import today_taipei
+from services.common.transactions import batch_transaction
 
 # Persons per transaction in the expiry job: short transactions keep the
 # SQLite write lock (and PostgreSQL row locks) brief for concurrent requests.
@@ -82,11 +82,9 @@ def _expire(engine: Engine, _settings: AttendanceSettings, today: date) -> dict[
 
 
 def _monthly(engine: Engine, settings: AttendanceSettings, today: date) -> dict[str, Any]:
-    with Session(engine) as session:
-        begin_immediate(session)
+    with batch_transaction(engine, write_lock=True) as session:
         summary = warnings.monthly_notices(session, today)
-        session.commit()
-    delivered = deliver_pending(engine, settings)
+    delivered = notices.deliver(engine, settings)
     return {
         **summary,
         "webhook": delivered.webhook,
@@ -96,11 +94,9 @@ def _monthly(engine: Engine, settings: AttendanceSettings, today: date) -> dict[
 
 
 def _lead(engine: Engine, settings: AttendanceSettings, today: date) -> dict[str, Any]:
-    with Session(engine) as session:
-        begin_immediate(session)
+    with batch_transaction(engine, write_lock=True) as session:
         summary = warnings.lead_time_notices(session, today)
-        session.commit()
-    delivered = deliver_pending(engine, settings)
+    delivered = notices.deliver(engine, settings)
     return {
         **summary,
         "webhook": delivered.webhook,
@@ -110,7 +106,7 @@ def _lead(engine: Engine, settings: AttendanceSettings, today: date) -> dict[str
 
 
 def _deliver(engine: Engine, settings: AttendanceSettings, _today: date) -> dict[str, Any]:
-    delivered = deliver_pending(engine, settings)
+    delivered = notices.deliver(engine, settings)
     return {
         "webhook": delivered.webhook,
         "email": delivered.email,

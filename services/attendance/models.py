@@ -21,6 +21,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
 from services.common.db import new_registry
+from services.common.notices import StoredNotice
 from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 
@@ -282,23 +283,13 @@ class Settlement(AttendanceTable, table=True):
     created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
 
 
-class Notice(AttendanceTable, table=True):
-    """A warning shown at `/me/notices` and delivered by webhook or e-mail."""
+class Notice(AttendanceTable, StoredNotice, table=True):
+    """A warning shown at `/me/notices` and delivered by webhook or e-mail
+    (the kernel's stored notice, see services.common.notices)."""
 
     __tablename__ = "notices"
 
-    id: int | None = Field(default=None, primary_key=True)
-    recipient_id: str = Field(index=True, max_length=64)
     agency_code: str = Field(max_length=16)
-    kind: str = Field(max_length=32)
-    # Makes a second run of the same job on the same data a no-op.
-    dedupe_key: str = Field(unique=True, max_length=200)
-    issued_on: date
-    subject: str = Field(max_length=200)
-    body: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
-    webhook_delivered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    email_delivered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
 
 
 class JobRun(AttendanceTable, table=True):

@@ -13,9 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from services.attendance.domain.comptime import (
     Grant,
@@ -27,10 +25,7 @@ from services.attendance.domain.worktime import add_months
 from services.attendance.models import AgencyPolicy, Notice
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import roster
-from services.attendance.store.locking import dialect_of
-from services.common.timeutil import now_utc
-
-INSERT_CHUNK = 1000
+from services.common.notices import store as notices_store
 
 
 def _balances(rows: Iterable[ledger_store.GrantRemaining]) -> list[GrantBalance]:
@@ -55,22 +50,6 @@ def _grant_lines(balances: Iterable[GrantBalance]) -> list[dict[str, Any]]:
     ]
 
 
-def insert_notices(session: Session, notices: list[dict[str, Any]]) -> int:
-    """Insert the notices whose dedupe key is new; returns how many were new."""
-    insert = pg_insert if dialect_of(session) == "postgresql" else sqlite_insert
-    created = 0
-    for start in range(0, len(notices), INSERT_CHUNK):
-        chunk = notices[start : start + INSERT_CHUNK]
-        result = session.execute(
-            insert(Notice)
-            .values(chunk)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(col(Notice.id))
-        )
-        created += len(result.all())
-    return created
-
-
 def _notice(
     recipient: str,
     agency: str,
@@ -88,7 +67,6 @@ def _notice(
         "issued_on": today,
         "subject": subject,
         "body": body,
-        "created_at": now_utc(),
     }
 
 
@@ -144,7 +122,7 @@ def monthly_notices(session: Session, today: date) -> dict[str, int]:
                 {"month": label, "people": listed},
             )
         )
-    created = insert_notices(session, notices)
+    created = notices_store.add_new(session, Notice, notices)
     return {"persons": len(by_person), "supervisors": len(per_supervisor), "created": created}
 
 
@@ -183,4 +161,4 @@ def lead_time_notices(session: Session, today: date) -> dict[str, int]:
                         },
                     )
                 )
-    return {"created": insert_notices(session, notices)}
+    return {"created": notices_store.add_new(session, Notice, notices)}
