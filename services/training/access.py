@@ -53,6 +53,14 @@ def check_import_source(principal: Principal, source: str) -> None:
         raise Forbidden(f"this account may not import for source {source!r}")
 
 
+def import_scope(principal: Principal) -> frozenset[str]:
+    """The agencies an importer writes for: its account's agency scope, as the
+    gateway resolved it (the account's agency and, where granted, its
+    subordinates). The import grant carries no scope of its own, so an account
+    without agencies writes for no one."""
+    return frozenset(principal.agency_scope)
+
+
 @dataclass(frozen=True)
 class Reach:
     everything: bool = False

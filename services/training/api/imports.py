@@ -16,7 +16,11 @@ from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES, Invalid, NotFound, Problem
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
-from services.training.access import Importer, check_import_source
+from services.training.access import (
+    Importer,
+    check_import_source,
+    import_scope,
+)
 from services.training.clients import Peers, peer_clients
 from services.training.imports import runner as import_runner
 from services.training.imports.batch import JobContext
@@ -155,6 +159,7 @@ async def create_import(
         first = await anext(blocks, [])
         header, first = (first[0], first[1:]) if first else (None, [])
         csv_rows = _header(header, encoding)
+    scope = import_scope(who)
     req = JobRequest(source, file_format, encoding, dry_run, idempotency_key, who.sub)
     job, opened = await run_in_threadpool(open_job, engine, req, import_runner.LEASE_SECONDS)
     assert job.id is not None
@@ -166,6 +171,7 @@ async def create_import(
             job_id=job.id,
             source=source,
             actor=who.sub,
+            scope=scope,
             dry_run=dry_run,
             categories=categories,
             directory=peers.directory,
