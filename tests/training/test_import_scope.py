@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from services.directory import national_id
-from services.training.models import LearningRecord
+from services.training.models import LearningRecord, LearningRecordHistory
+from tests.training.conftest import HR_A01, HR_B
 from tests.training.test_imports import HEADER, NATIONAL_HEADER, post, row
 
 IMPORTER_A = {
@@ -26,9 +27,10 @@ IMPORTER_B = {
     "agency_code": "B01",
     "agency_scope": ["B01"],
 }
-# The reasons an importer reads: neither says whether the person exists in another
-# agency.
+# The reasons an importer reads: neither says whether the person or record exists
+# in another agency.
 PERSON_OUT = "unknown person, or outside your agency scope"
+RECORD_OUT = "already used by a record outside your agency scope"
 NUMBER_OUT = "no person with this national ID"
 
 
@@ -42,13 +44,46 @@ def agencies(call, ready):
     return ready
 
 
+def _record(apps: Any, external_id: str) -> dict[str, Any]:
+    with apps["training"].state.engine.connect() as conn:
+        found = conn.execute(
+            select(LearningRecord.__table__).where(LearningRecord.external_id == external_id)
+        )
+        return dict(found.mappings().one())
+
+
 def _records(apps: Any) -> set[str]:
     with apps["training"].state.engine.connect() as conn:
         return set(conn.execute(select(LearningRecord.external_id)).scalars())
 
 
+def _history_rows(apps: Any) -> int:
+    with apps["training"].state.engine.connect() as conn:
+        return len(conn.execute(select(LearningRecordHistory.id)).all())
+
+
 def _errors(job: dict[str, Any]) -> set[tuple[int, str, str, str]]:
     return {(e["row"], e["field"], e["code"], e["reason"]) for e in job["errors"]}
+
+
+def test_another_agencys_importer_cannot_take_over_a_record(call, apps, agencies):
+    before = _record(apps, "E1")
+    # B's own person, B's hours, A's external id.
+    job = post(call, HEADER + row("E1", "P003", hours="9"), principal=IMPORTER_B).json()
+    assert (job["inserted"], job["updated"], job["unchanged"], job["failed"]) == (0, 0, 0, 1)
+    assert _errors(job) == {(2, "external_id", "record_outside_scope", RECORD_OUT)}
+    assert _record(apps, "E1") == before
+    assert _history_rows(apps) == 0
+
+    record = f"/records/{before['id']}"
+    mine = call("GET", record, HR_A01)
+    assert mine.status_code == 200
+    assert (mine.json()["person_id"], mine.json()["hours"]) == ("P001", "2.00")
+    assert call("GET", f"{record}/history", HR_A01).json() == []
+    assert call("GET", record, HR_B).status_code == 403
+    assert call("GET", f"{record}/history", HR_B).status_code == 403
+    listed = call("GET", "/records", HR_B).json()["items"]
+    assert [r["external_id"] for r in listed] == ["B1"]
 
 
 def test_a_person_of_another_agency_fails_every_row_naming_them(call, apps, agencies):
@@ -81,3 +116,46 @@ def test_a_national_id_matched_outside_the_scope_fails_its_row(call, apps, agenc
     assert _errors(job.json()) == {(2, "national_id", "unknown_national_id", NUMBER_OUT)}
     assert number not in job.text
     assert "X1" not in _records(apps)
+
+
+def test_records_move_between_persons_within_the_scope_only(call, apps, agencies):
+    # Within A: allowed, as before, with the old person in the history.
+    job = post(call, HEADER + row("E1", "P002", hours="2"), principal=IMPORTER_A).json()
+    assert (job["updated"], job["errors"]) == (1, [])
+    moved = _record(apps, "E1")
+    assert (moved["person_id"], moved["agency_code"]) == ("P002", "A01")
+    history = call("GET", f"/records/{moved['id']}/history", HR_A01).json()
+    assert [(h["before"]["person_id"], h["after"]["person_id"]) for h in history] == [
+        ("P001", "P002")
+    ]
+
+    # P002 transfers to B01. The record stays filed under A01, but its person is
+    # B's now: A's importer may not move it back to an A person, and B's importer
+    # may not take it into B01 either.
+    staff = {"persons": [{"person_id": p, "unit_id": "90"} for p in ("P003", "P002")]}
+    assert call("PUT", "/roster/agencies/B01", HR_B, json=staff).status_code == 200
+    by_a = post(call, HEADER + row("E1", "P001", hours="2"), principal=IMPORTER_A).json()
+    assert _errors(by_a) == {(2, "external_id", "record_outside_scope", RECORD_OUT)}
+    by_b = post(call, HEADER + row("E1", "P002", hours="5"), principal=IMPORTER_B).json()
+    assert _errors(by_b) == {(2, "external_id", "record_outside_scope", RECORD_OUT)}
+    assert _record(apps, "E1") == moved
+
+
+def test_a_dry_run_reports_the_same_scope_errors(call, apps, agencies):
+    body = (
+        HEADER
+        + row("E1", "P003", hours="9")  # 2: A's record
+        + row("X1", "P001")  # 3: A's person
+        + row("X2", "P003")  # 4: good
+    )
+    expected = {
+        (2, "external_id", "record_outside_scope", RECORD_OUT),
+        (3, "person_id", "unknown_person", PERSON_OUT),
+    }
+    dry = post(call, body, params={"dry_run": "true"}, principal=IMPORTER_B).json()
+    assert (dry["dry_run"], dry["inserted"], dry["failed"]) == (True, 1, 2)
+    assert _errors(dry) == expected
+    assert _records(apps) == {"E1", "B1"}
+    real = post(call, body, principal=IMPORTER_B).json()
+    assert (real["inserted"], real["failed"]) == (1, 2)
+    assert _errors(real) == expected

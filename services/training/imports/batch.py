@@ -10,8 +10,11 @@ national ID is dropped from the row once matched: nothing here stores it.
 
 Every row stays within the importer's agency scope (`access.import_scope`), in
 every batch of every job, however the person was found: the person it names must
-be placed by the roster in one of the importer's agencies. Outside that, the row
-fails; the reason does not say whether the person exists elsewhere.
+be placed by the roster in one of the importer's agencies, and a stored record it
+would change must be filed under one of them and name a person placed in one
+(or no longer on the roster). Outside that, the row fails and nothing of the
+record is read or changed; the reasons do not say whether the person or record
+exists elsewhere.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ NATIONAL_ID_UNKNOWN = "no person with this national ID"
 # One reason for a person no one knows and for another agency's: an importer learns
 # nothing of who works elsewhere.
 PERSON_OUTSIDE = "unknown person, or outside your agency scope"
+RECORD_OUTSIDE = "already used by a record outside your agency scope"
 
 
 def _match_national_ids(
@@ -211,6 +215,18 @@ def _person_error(row: int, by_number: set[int]) -> RowError:
     return RowError(row, "person_id", PERSON_OUTSIDE, "unknown_person")
 
 
+def _holders(
+    session: Session, found: dict[str, records.Existing], placements: dict[str, roster.Placement]
+) -> dict[str, roster.Placement]:
+    """`placements` with, as the roster has them, the persons whom the stored
+    records of `found` name: those a row would take a record from. The roster only:
+    a person it no longer lists is not looked for in the directory."""
+    missing = {old.person_id for old in found.values()} - placements.keys()
+    if missing:
+        placements.update(roster.get_many(session, missing))
+    return placements
+
+
 def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
     missing = {(ctx.source, r.course_external_id) for r in rows} - ctx.courses.keys()
     if not missing:
@@ -278,16 +294,30 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
             good.append(row)
 
     found = records.existing(session, ctx.source, (r.external_id for r in good))
+    placements = _holders(session, found, placements)
     now = now_utc()
     source = ctx.source
     new_rows: list[tuple[Any, ...]] = []
     changes: list[tuple[records.Existing, dict[str, Any]]] = []
     for row in good:
         old = found.get(row.external_id)
-        if old is not None and old.digest == row.digest:
-            # Most rows of a re-import: nothing more to build.
-            result.unchanged += 1
-            continue
+        if old is not None:
+            # The record is another agency's when it is filed under one, or names a
+            # person placed in one (who transferred): an importer neither moves it
+            # into its own agencies nor takes it from that person. Checked before
+            # the digest, so that not even "unchanged" is said of it.
+            holder = placements.get(old.person_id)
+            if old.agency_code not in scope or (
+                holder is not None and holder.agency_code not in scope
+            ):
+                result.errors.append(
+                    RowError(row.row, "external_id", RECORD_OUTSIDE, "record_outside_scope")
+                )
+                continue
+            if old.digest == row.digest:
+                # Most rows of a re-import: nothing more to build.
+                result.unchanged += 1
+                continue
         place = placements[row.person_id]
         course = ctx.courses[(source, row.course_external_id)]
         if old is None:
