@@ -1,6 +1,6 @@
-"""An importer writes within its agency scope only: two top-level agencies, A01
-(with A0101) and B01, each with its own importer account for the same platform
-and its own HR officer."""
+"""An importer writes within its agency scope only, and reads only the import jobs
+it may: two top-level agencies, A01 (with A0101) and B01, each with its own
+importer account for the same platform and its own HR officer."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from services.directory import national_id
-from services.training.models import LearningRecord, LearningRecordHistory
-from tests.training.conftest import HR_A01, HR_B
+from services.training.models import ImportJob, LearningRecord, LearningRecordHistory
+from tests.training.conftest import EMPLOYEE, HR_A01, HR_B, NATIONAL
 from tests.training.test_imports import HEADER, NATIONAL_HEADER, post, row
 
 IMPORTER_A = {
@@ -159,3 +159,49 @@ def test_a_dry_run_reports_the_same_scope_errors(call, apps, agencies):
     real = post(call, body, principal=IMPORTER_B).json()
     assert (real["inserted"], real["failed"]) == (1, 2)
     assert _errors(real) == expected
+
+
+def _reads(call, job_id: int, principal: dict[str, Any]) -> tuple[int, int]:
+    job = call("GET", f"/imports/{job_id}", principal)
+    errors_csv = call("GET", f"/imports/{job_id}/errors.csv", principal)
+    return job.status_code, errors_csv.status_code
+
+
+def test_import_jobs_are_read_by_their_account_and_by_principals_covering_their_agencies(
+    call, apps, agencies
+):
+    job = post(call, HEADER + row("E2", hours="x"), principal=IMPORTER_A).json()
+    assert job["failed"] == 1
+    assert _reads(call, job["id"], IMPORTER_A) == (200, 200)
+    # Another importer account of the same agencies (a replacement credential), and
+    # A's HR officer, whose scope covers the job's.
+    assert _reads(call, job["id"], {**IMPORTER_A, "sub": "importer.elearn.a01-2"}) == (200, 200)
+    assert _reads(call, job["id"], HR_A01) == (200, 200)
+    assert _reads(call, job["id"], NATIONAL) == (200, 200)
+    # An employee reads no import jobs at all, whichever the id.
+    assert _reads(call, job["id"], EMPLOYEE) == (403, 403)
+    # B's importer of the same platform, B's HR officer, an importer covering only
+    # part of the job's agencies, and A's own account for another platform: as if
+    # the job did not exist.
+    part = {**IMPORTER_A, "sub": "importer.elearn.a0101", "agency_scope": ["A0101"]}
+    other_source = {**IMPORTER_A, "permissions": ["training:imports:ecpa"]}
+    missing = call("GET", "/imports/999", IMPORTER_B).json()
+    for outsider in (IMPORTER_B, HR_B, part, other_source):
+        assert _reads(call, job["id"], outsider) == (404, 404)
+        body = call("GET", f"/imports/{job['id']}", outsider).json()
+        assert (body["type"], body["detail"]) == (missing["type"], missing["detail"])
+
+
+def test_a_job_without_a_recorded_scope_is_read_by_its_account_only(call, apps, agencies):
+    job = post(call, HEADER + row("E2"), principal=IMPORTER_A).json()
+    # As jobs started before their scope was recorded are.
+    with apps["training"].state.engine.begin() as conn:
+        conn.execute(
+            ImportJob.__table__.update()
+            .where(ImportJob.__table__.c.id == job["id"])
+            .values(agency_scope=[])
+        )
+    assert _reads(call, job["id"], IMPORTER_A) == (200, 200)
+    assert _reads(call, job["id"], {**IMPORTER_A, "sub": "importer.elearn.a01-2"}) == (404, 404)
+    assert _reads(call, job["id"], HR_A01) == (404, 404)
+    assert _reads(call, job["id"], IMPORTER_B) == (404, 404)
