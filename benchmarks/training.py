@@ -286,8 +286,14 @@ def post_file(base: str, path: Path, keys: KeyPair) -> tuple[float, dict[str, An
             while chunk := f.read(256 * 1024):
                 yield chunk
 
+    # The roster's agency: an importer writes within its agency scope only.
     auth = token(
-        keys, sub="importer.elearn", kind="machine", permissions=["training:imports:elearn"]
+        keys,
+        sub="importer.elearn",
+        kind="machine",
+        agency_code="A01",
+        agency_scope=["A01"],
+        permissions=["training:imports:elearn"],
     )
     started = time.perf_counter()
     response = httpx.post(

@@ -9,6 +9,7 @@ reaches everything.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -37,10 +38,47 @@ ClassWriter = Annotated[Principal, Depends(require(CLASSES_WRITE, "agency"))]
 Importer = Annotated[Principal, Depends(require_qualified(IMPORTS, "source"))]
 
 
+def _import_reader(principal: PrincipalDep) -> Principal:
+    if any(p.startswith(IMPORTS + ":") for p in principal.permissions):
+        return principal
+    if principal.has(RECORDS_READ) or principal.has(f"{RECORDS_READ}:agency"):
+        return principal
+    raise Forbidden(f"requires permission {IMPORTS}:<source> or {RECORDS_READ}")
+
+
+# Reading an import job: its importers, or those who read the agencies' records.
+ImportReader = Annotated[Principal, Depends(_import_reader)]
+
+
 def check_import_source(principal: Principal, source: str) -> None:
     """Importer accounts are bound to their platform: `training:imports:<source>`."""
     if not principal.has(f"{IMPORTS}:{source}"):
         raise Forbidden(f"this account may not import for source {source!r}")
+
+
+def import_scope(principal: Principal) -> frozenset[str]:
+    """The agencies an importer writes for: its account's agency scope, as the
+    gateway resolved it (the account's agency and, where granted, its
+    subordinates). The import grant carries no scope of its own, so an account
+    without agencies writes for no one."""
+    return frozenset(principal.agency_scope)
+
+
+def may_read_import(
+    principal: Principal, source: str, created_by: str, job_scope: Sequence[str]
+) -> bool:
+    """An import job (its counts and row errors) is read by the account that
+    started it while it holds the platform's grant, by another importer of that
+    platform whose agencies include all of the job's, by an officer reading the
+    records of all of the job's agencies, and by a national reader. A job with no
+    agencies recorded (started before they were, or by an account without any) is
+    its account's alone: an empty scope must not count as covered by everyone."""
+    if principal.has(RECORDS_READ):
+        return True
+    covered = bool(job_scope) and set(job_scope) <= set(principal.agency_scope)
+    if principal.has(f"{IMPORTS}:{source}"):
+        return principal.sub == created_by or covered
+    return covered and principal.has(f"{RECORDS_READ}:agency")
 
 
 @dataclass(frozen=True)

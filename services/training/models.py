@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -269,6 +270,12 @@ class ImportJob(TrainingTable, table=True):
     idempotency_key: str | None = Field(default=None, max_length=128)
     status: str = Field(max_length=16)  # running | completed | interrupted
     created_by: str = Field(max_length=128)
+    # The agencies the starting account imported for (sorted codes): who else may
+    # read the job (`access.may_read_import`). Empty for jobs from before it was kept.
+    agency_scope: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
+    )
     created_at: datetime = _utc()
     # Refreshed at every batch commit: a running job whose heartbeat is old was
     # left by a crashed process and may be resumed.

@@ -51,10 +51,13 @@ TRAINER = {
         "speakers:engagements:write:agency",
     ],
 }
+# A platform's importer whose account reaches every agency these tests place
+# persons in; an importer writes within its agency scope only (test_import_scope).
 IMPORTER = {
     "sub": "importer.elearn",
     "kind": "machine",
-    "agency_scope": [],
+    "agency_code": "A01",
+    "agency_scope": ["A01", "A0101", "B01"],
     "permissions": ["training:imports:elearn"],
 }
 NATIONAL = {"sub": "dgpa.admin", "permissions": ["training:records:write", "training:records:read"]}

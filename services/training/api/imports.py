@@ -16,7 +16,13 @@ from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES, Invalid, NotFound, Problem
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
-from services.training.access import Importer, check_import_source
+from services.training.access import (
+    Importer,
+    ImportReader,
+    check_import_source,
+    import_scope,
+    may_read_import,
+)
 from services.training.clients import Peers, peer_clients
 from services.training.imports import runner as import_runner
 from services.training.imports.batch import JobContext
@@ -104,9 +110,10 @@ def _header(first: RawLine | None, encoding: str) -> CsvRows:
 
 def _read_job(session: Session, who: Principal, job_id: int) -> ImportJob:
     job = jobs.get(session, job_id)
-    if job is None:
+    # A job the caller may not read is as missing as one that never was: a 403
+    # would tell another agency's importer which job ids exist.
+    if job is None or not may_read_import(who, job.source, job.created_by, job.agency_scope):
         raise NotFound("no such import")
-    check_import_source(who, job.source)
     return job
 
 
@@ -155,7 +162,8 @@ async def create_import(
         first = await anext(blocks, [])
         header, first = (first[0], first[1:]) if first else (None, [])
         csv_rows = _header(header, encoding)
-    req = JobRequest(source, file_format, encoding, dry_run, idempotency_key, who.sub)
+    scope = import_scope(who)
+    req = JobRequest(source, file_format, encoding, dry_run, idempotency_key, who.sub, scope)
     job, opened = await run_in_threadpool(open_job, engine, req, import_runner.LEASE_SECONDS)
     assert job.id is not None
     if opened is not Opened.CREATED:
@@ -166,6 +174,7 @@ async def create_import(
             job_id=job.id,
             source=source,
             actor=who.sub,
+            scope=scope,
             dry_run=dry_run,
             categories=categories,
             directory=peers.directory,
@@ -235,7 +244,7 @@ def _job_out_fresh(engine: Engine, job_id: int) -> ImportJobOut:
 
 @router.get("/{job_id}", summary="An import job: status and counts", response_model=ImportJobOut)
 def get_import(
-    job_id: Annotated[int, Path(ge=1)], session: SessionDep, who: Importer
+    job_id: Annotated[int, Path(ge=1)], session: SessionDep, who: ImportReader
 ) -> ImportJobOut:
     return job_out(session, _read_job(session, who, job_id))
 
@@ -247,7 +256,7 @@ def get_import(
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def get_import_errors(
-    job_id: Annotated[int, Path(ge=1)], session: SessionDep, who: Importer
+    job_id: Annotated[int, Path(ge=1)], session: SessionDep, who: ImportReader
 ) -> StreamingResponse:
     job = _read_job(session, who, job_id)
     assert job.id is not None

@@ -7,6 +7,14 @@ holds the key of the national-ID hash. A number the directory finds invalid, or
 finds no one for (within the importer's agency scope), fails its row; a row that
 gives both a person_id and a national ID must name the same person in both. The
 national ID is dropped from the row once matched: nothing here stores it.
+
+Every row stays within the importer's agency scope (`access.import_scope`), in
+every batch of every job, however the person was found: the person it names must
+be placed by the roster in one of the importer's agencies, and a stored record it
+would change must be filed under one of them and name a person placed in one
+(or no longer on the roster). Outside that, the row fails and nothing of the
+record is read or changed; the reasons do not say whether the person or record
+exists elsewhere.
 """
 
 from __future__ import annotations
@@ -44,6 +52,8 @@ class JobContext:
     job_id: int
     source: str
     actor: str
+    # The agencies the importer writes for (`access.import_scope`).
+    scope: frozenset[str]
     dry_run: bool
     categories: set[str]
     directory: Callable[[], DirectoryClient] | None
@@ -83,18 +93,25 @@ class JobContext:
 
 
 NATIONAL_ID_UNKNOWN = "no person with this national ID"
+# One reason for a person no one knows and for another agency's: an importer learns
+# nothing of who works elsewhere.
+PERSON_OUTSIDE = "unknown person, or outside your agency scope"
+RECORD_OUTSIDE = "already used by a record outside your agency scope"
 
 
 def _match_national_ids(
     ctx: JobContext, rows: Sequence[ParsedRow], result: BatchResult
-) -> list[ParsedRow]:
+) -> tuple[list[ParsedRow], set[int]]:
     """The rows with their persons matched by national ID (a failed match reported),
-    after one directory call for the batch's distinct numbers, if it has any."""
+    after one directory call for the batch's distinct numbers, if it has any; and
+    the rows that named their person by number alone, whose person errors are the
+    number's."""
     numbers = sorted({r.national_id.value for r in rows if r.national_id is not None})
     if not numbers:
-        return list(rows)
+        return list(rows), set()
     matches = dict(zip(numbers, ctx.match_national_ids(numbers), strict=True))
     kept: list[ParsedRow] = []
+    by_number: set[int] = set()
     for row in rows:
         if row.national_id is None:
             kept.append(row)
@@ -122,6 +139,8 @@ def _match_national_ids(
             )
         else:
             person_id = match.person_id
+            if not row.person_id:
+                by_number.add(row.row)
             kept.append(
                 row._replace(
                     person_id=person_id,
@@ -135,7 +154,7 @@ def _match_national_ids(
                     national_id=None,
                 )
             )
-    return kept
+    return kept, by_number
 
 
 def _dedupe(rows: Sequence[ParsedRow], result: BatchResult) -> list[ParsedRow]:
@@ -188,6 +207,26 @@ def _persons(
     return known
 
 
+def _person_error(row: int, by_number: set[int]) -> RowError:
+    if row in by_number:
+        # The directory matched the number within the importer's scope, yet the
+        # roster places the person elsewhere: to the importer, no one in scope holds it.
+        return RowError(row, "national_id", NATIONAL_ID_UNKNOWN, "unknown_national_id")
+    return RowError(row, "person_id", PERSON_OUTSIDE, "unknown_person")
+
+
+def _holders(
+    session: Session, found: dict[str, records.Existing], placements: dict[str, roster.Placement]
+) -> dict[str, roster.Placement]:
+    """`placements` with, as the roster has them, the persons whom the stored
+    records of `found` name: those a row would take a record from. The roster only:
+    a person it no longer lists is not looked for in the directory."""
+    missing = {old.person_id for old in found.values()} - placements.keys()
+    if missing:
+        placements.update(roster.get_many(session, missing))
+    return placements
+
+
 def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
     missing = {(ctx.source, r.course_external_id) for r in rows} - ctx.courses.keys()
     if not missing:
@@ -222,15 +261,19 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
     result = BatchResult()
     # Before anything else, and before the first statement: a directory that cannot
     # be reached fails the batch with nothing of it written.
-    matched = _match_national_ids(ctx, rows, result)
+    matched, by_number = _match_national_ids(ctx, rows, result)
     kept = _dedupe(matched, result)
     placements = _persons(session, ctx, kept)
     _courses(session, ctx, kept)
+    scope = ctx.scope
     good: list[ParsedRow] = []
     for row in kept:
         bad = False
-        if row.person_id not in placements:
-            result.errors.append(RowError(row.row, "person_id", "unknown person", "unknown_person"))
+        # Every row, not only a person's first: the roster keeps persons whom other
+        # agencies' importers brought in.
+        placed = placements.get(row.person_id)
+        if placed is None or placed.agency_code not in scope:
+            result.errors.append(_person_error(row.row, by_number))
             bad = True
         if row.category and row.category not in ctx.categories:
             result.errors.append(
@@ -251,16 +294,30 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
             good.append(row)
 
     found = records.existing(session, ctx.source, (r.external_id for r in good))
+    placements = _holders(session, found, placements)
     now = now_utc()
     source = ctx.source
     new_rows: list[tuple[Any, ...]] = []
     changes: list[tuple[records.Existing, dict[str, Any]]] = []
     for row in good:
         old = found.get(row.external_id)
-        if old is not None and old.digest == row.digest:
-            # Most rows of a re-import: nothing more to build.
-            result.unchanged += 1
-            continue
+        if old is not None:
+            # The record is another agency's when it is filed under one, or names a
+            # person placed in one (who transferred): an importer neither moves it
+            # into its own agencies nor takes it from that person. Checked before
+            # the digest, so that not even "unchanged" is said of it.
+            holder = placements.get(old.person_id)
+            if old.agency_code not in scope or (
+                holder is not None and holder.agency_code not in scope
+            ):
+                result.errors.append(
+                    RowError(row.row, "external_id", RECORD_OUTSIDE, "record_outside_scope")
+                )
+                continue
+            if old.digest == row.digest:
+                # Most rows of a re-import: nothing more to build.
+                result.unchanged += 1
+                continue
         place = placements[row.person_id]
         course = ctx.courses[(source, row.course_external_id)]
         if old is None:

@@ -55,6 +55,7 @@ class JobRequest:
     dry_run: bool
     key: str | None
     actor: str
+    scope: frozenset[str]  # the actor's agencies, kept with the job (who may read it)
 
 
 def open_job(engine: Engine, req: JobRequest, lease_seconds: int) -> tuple[ImportJob, Opened]:
@@ -90,6 +91,7 @@ def open_job(engine: Engine, req: JobRequest, lease_seconds: int) -> tuple[Impor
             idempotency_key=req.key,
             status="running",
             created_by=req.actor,
+            agency_scope=sorted(req.scope),
         )
         session.add(job)
         try:

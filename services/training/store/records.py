@@ -79,6 +79,8 @@ class Existing:
     id: int
     digest: str
     version: int
+    person_id: str
+    agency_code: str  # the agency the record is filed under
 
 
 def snapshot(record: LearningRecord | Any) -> dict[str, Any]:
@@ -97,13 +99,20 @@ def snapshot(record: LearningRecord | Any) -> dict[str, Any]:
 
 
 def existing(session: Session, source: str, external_ids: Iterable[str]) -> dict[str, Existing]:
-    """The stored records of these ids: what a re-import compares (the digest) and
-    needs to update one (id, version). Their full state is read only for the few
-    that changed (`states`)."""
+    """The stored records of these ids: what a re-import compares (the digest),
+    needs to update one (id, version) and to tell whose it is (person, agency).
+    Their full state is read only for the few that changed (`states`)."""
     wanted = sorted(set(external_ids))
     found: dict[str, Existing] = {}
     cols = RECORDS.c
-    picked = (cols.id, cols.external_id, cols.digest, cols.version)
+    picked = (
+        cols.id,
+        cols.external_id,
+        cols.digest,
+        cols.version,
+        cols.person_id,
+        cols.agency_code,
+    )
     if session.connection().dialect.name == "postgresql":
         # One probe per batch: a join on the ids walks the unique index, where a
         # long IN list against a table without fresh statistics is a sequential
@@ -123,8 +132,8 @@ def existing(session: Session, source: str, external_ids: Iterable[str]) -> dict
             for start in range(0, len(wanted), _CHUNK)
         ]
     for stmt in batches:
-        for id_, external_id, digest, version in session.execute(stmt):
-            found[external_id] = Existing(id_, digest, version)
+        for id_, external_id, digest, version, person_id, agency_code in session.execute(stmt):
+            found[external_id] = Existing(id_, digest, version, person_id, agency_code)
     return found
 
 
