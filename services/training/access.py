@@ -38,16 +38,9 @@ ClassWriter = Annotated[Principal, Depends(require(CLASSES_WRITE, "agency"))]
 Importer = Annotated[Principal, Depends(require_qualified(IMPORTS, "source"))]
 
 
-def _import_reader(principal: PrincipalDep) -> Principal:
-    if any(p.startswith(IMPORTS + ":") for p in principal.permissions):
-        return principal
-    if principal.has(RECORDS_READ) or principal.has(f"{RECORDS_READ}:agency"):
-        return principal
-    raise Forbidden(f"requires permission {IMPORTS}:<source> or {RECORDS_READ}")
-
-
-# Reading an import job: its importers, or those who read the agencies' records.
-ImportReader = Annotated[Principal, Depends(_import_reader)]
+# Reading an import job needs an import grant, as starting one does; which
+# jobs it reaches is `may_read_import`.
+ImportReader = Importer
 
 
 def check_import_source(principal: Principal, source: str) -> None:
@@ -68,17 +61,14 @@ def may_read_import(
     principal: Principal, source: str, created_by: str, job_scope: Sequence[str]
 ) -> bool:
     """An import job (its counts and row errors) is read by the account that
-    started it while it holds the platform's grant, by another importer of that
-    platform whose agencies include all of the job's, by an officer reading the
-    records of all of the job's agencies, and by a national reader. A job with no
+    started it while it holds the platform's grant, and by another importer of
+    that platform whose agencies include all of the job's. A job with no
     agencies recorded (started before they were, or by an account without any) is
     its account's alone: an empty scope must not count as covered by everyone."""
-    if principal.has(RECORDS_READ):
-        return True
+    if not principal.has(f"{IMPORTS}:{source}"):
+        return False
     covered = bool(job_scope) and set(job_scope) <= set(principal.agency_scope)
-    if principal.has(f"{IMPORTS}:{source}"):
-        return principal.sub == created_by or covered
-    return covered and principal.has(f"{RECORDS_READ}:agency")
+    return principal.sub == created_by or covered
 
 
 @dataclass(frozen=True)
