@@ -43,6 +43,7 @@ from services.attendance.store import roster
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import Forbidden, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
@@ -218,7 +219,7 @@ def list_comp_leave(
 
 
 @router.get("/comp-leave/{request_id}", summary="One comp-leave request", response_model=LeaveOut)
-def get_comp_leave(request_id: int, session: SessionDep, principal: RecordsReader) -> LeaveOut:
+def get_comp_leave(request_id: Id, session: SessionDep, principal: RecordsReader) -> LeaveOut:
     request, _ = _leave_in_reach(session, request_id, principal, RECORDS_READ, True)
     record_personal_data_read(
         session, personal_data_reads, principal, [request.person_id], "comp-leave"
@@ -238,7 +239,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     response_model=LeaveOut,
 )
 def approve_comp_leave(
-    request_id: int, session: WriteSessionDep, principal: CompApprover
+    request_id: Id, session: WriteSessionDep, principal: CompApprover
 ) -> LeaveOut:
     request, person = _leave_in_reach(session, request_id, principal, COMP_APPROVE, False)
     comptime.approve_leave(session, request, _decider(principal, person), today_taipei())
@@ -251,7 +252,7 @@ def approve_comp_leave(
     response_model=LeaveOut,
 )
 def refuse_comp_leave(
-    request_id: int, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
+    request_id: Id, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
 ) -> LeaveOut:
     request, person = _leave_in_reach(session, request_id, principal, COMP_APPROVE, False)
     comptime.refuse_leave(
@@ -272,7 +273,7 @@ def refuse_comp_leave(
     response_model=LeaveOut,
 )
 def cancel_comp_leave(
-    request_id: int, session: WriteSessionDep, principal: CompRequester
+    request_id: Id, session: WriteSessionDep, principal: CompRequester
 ) -> LeaveOut:
     request, person = _leave_in_reach(session, request_id, principal, COMP_REQUEST, True)
     comptime.cancel_leave(session, person, request, today_taipei())

@@ -53,6 +53,7 @@ from services.attendance.store.locking import begin_immediate, lock_person
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import Forbidden, NotFound, Problem
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
 
@@ -403,7 +404,7 @@ def _overtime_in_reach(
 
 
 @router.get("/overtime/{overtime_id}", summary="One overtime record", response_model=OvertimeOut)
-def get_overtime(overtime_id: int, session: SessionDep, principal: RecordsReader) -> OvertimeOut:
+def get_overtime(overtime_id: Id, session: SessionDep, principal: RecordsReader) -> OvertimeOut:
     row, _ = _overtime_in_reach(session, overtime_id, principal, RECORDS_READ, True)
     record_personal_data_read(session, personal_data_reads, principal, [row.person_id], "overtime")
     return _overtime_out(session, row)
@@ -421,7 +422,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     response_model=OvertimeOut,
 )
 def approve_overtime(
-    overtime_id: int,
+    overtime_id: Id,
     session: WriteSessionDep,
     principal: OvertimeApprover,
     body: DecisionIn | None = None,
@@ -438,7 +439,7 @@ def approve_overtime(
     response_model=OvertimeOut,
 )
 def reject_overtime(
-    overtime_id: int,
+    overtime_id: Id,
     session: WriteSessionDep,
     principal: OvertimeApprover,
     body: DecisionIn | None = None,

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from services.common.db import SessionDep
 from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc
@@ -264,7 +265,7 @@ def add_client_secret(
     response_model=ClientSecretOut,
 )
 def revoke_client_secret(
-    session: SessionDep, principal: AccountsWriter, name: str, secret_id: int
+    session: SessionDep, principal: AccountsWriter, name: str, secret_id: Id
 ) -> ClientSecretOut:
     _reachable(session, principal, ACCOUNTS_WRITE, name)
     row = store.get_secret(session, name, secret_id)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, today_taipei
@@ -99,7 +100,7 @@ def list_persons(
     principal: PersonsReader,
     page: PageDep,
     agency: AgencyCode | None = None,
-    unit: int | None = None,
+    unit: Id | None = None,
     status: PersonStatus | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name")] = None,
 ) -> Page[PersonSummary]:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, taipei_date
@@ -271,7 +272,7 @@ def list_account_reviews(
     response_model=ReviewCampaignOut,
 )
 def get_account_review(
-    session: SessionDep, principal: ReviewsReader, campaign_id: int
+    session: SessionDep, principal: ReviewsReader, campaign_id: Id
 ) -> ReviewCampaignOut:
     campaign = _campaign(session, principal, REVIEWS_READ, campaign_id)
     items = store.items_of(session, campaign_id)
@@ -287,7 +288,7 @@ def get_account_review(
 def decide_account_review_item(
     session: SessionDep,
     principal: ReviewsWriter,
-    campaign_id: int,
+    campaign_id: Id,
     account: str,
     body: ReviewDecision,
 ) -> ReviewItemOut:
@@ -342,7 +343,7 @@ def decide_account_review_item(
     response_model=ReviewCampaignOut,
 )
 def close_account_review(
-    session: SessionDep, principal: ReviewsWriter, campaign_id: int
+    session: SessionDep, principal: ReviewsWriter, campaign_id: Id
 ) -> ReviewCampaignOut:
     campaign = _campaign(session, principal, REVIEWS_WRITE, campaign_id)
     if campaign.status != "open":

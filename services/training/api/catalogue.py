@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.common.db import SessionDep
 from services.common.errors import Conflict, FieldError, Invalid, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.training.access import ClassWriter, RecordReader
 from services.training.domain.topics import Topic
@@ -83,9 +84,7 @@ def list_courses(
 
 
 @router.get("/courses/{course_id}", summary="One course", response_model=CourseOut)
-def get_course(
-    course_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: RecordReader
-) -> CourseOut:
+def get_course(course_id: Id, session: SessionDep, _who: RecordReader) -> CourseOut:
     course = catalogue.get_course(session, course_id)
     if course is None:
         raise NotFound("no such course")

@@ -2,10 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.training import class_setup
 from services.training.access import CLASSES_WRITE, ClassWriter, RecordReader, check_agency
@@ -80,7 +81,7 @@ def create_class(
     responses=SPEAKERS_DOWN,
 )
 def add_session(
-    class_id: Annotated[int, Path(ge=1)],
+    class_id: Id,
     body: SessionIn,
     session: SessionDep,
     who: ClassWriter,
@@ -108,9 +109,7 @@ def list_classes(
 
 
 @router.get("/{class_id}", summary="One class", response_model=ClassOut)
-def get_class(
-    class_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: RecordReader
-) -> ClassOut:
+def get_class(class_id: Id, session: SessionDep, _who: RecordReader) -> ClassOut:
     training_class = classes.get_class(session, class_id)
     if training_class is None:
         raise NotFound("no such class")
