@@ -14,6 +14,7 @@ from sqlalchemy import text
 from services.common.db import make_engine
 from services.common.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from services.common.internal_auth import InternalTokenVerifier, get_principal
+from services.common.json_body import Utf8JsonBodyMiddleware
 from services.common.migrate import current_revisions, head_revisions
 from services.common.requestid import RequestIdMiddleware
 from services.common.settings import ServiceSettings
@@ -73,6 +74,8 @@ def build_service_app(
     app.state.token_verifier = InternalTokenVerifier(
         public_pem=public_pem, audience=service, issuer=settings.internal_issuer
     )
+    # Added first so that it runs inside the request id: its 415 carries the id.
+    app.add_middleware(Utf8JsonBodyMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 

@@ -222,6 +222,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _problem_response_doc("Missing or invalid credentials"),
     403: _problem_response_doc("Not allowed"),
     404: _problem_response_doc("Not found"),
+    # Any request whose JSON body is not UTF-8 (RFC 8259), whatever the route.
+    415: _problem_response_doc("The JSON body is not UTF-8"),
     422: _problem_response_doc("Invalid input; `errors` names each field and reason"),
     500: _problem_response_doc("Unexpected error"),
 }
