@@ -105,4 +105,7 @@ def build_service_app(
 
     for router in routers:
         app.include_router(router, dependencies=[Depends(get_principal)])
+    # Kept so that tests can read each operation's code beside the published
+    # document (e.g. that every operation able to answer 409 declares it).
+    app.state.routers = tuple(routers)
     return app

@@ -227,3 +227,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: _problem_response_doc("Invalid input; `errors` names each field and reason"),
     500: _problem_response_doc("Unexpected error"),
 }
+
+# Declared by each operation that can answer 409, beside its other responses.
+CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: _problem_response_doc("Conflicts with what is recorded (a duplicate, or a state change)"),
+}

@@ -42,7 +42,7 @@ from services.attendance.store import ledger as ledger_store
 from services.attendance.store import roster
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
@@ -178,6 +178,7 @@ def _leave_in_reach(
     summary="Request comp leave; the minutes are taken earliest expiry first",
     response_model=LeaveOut,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def request_comp_leave(
     body: LeaveIn, session: WriteSessionDep, principal: CompRequester
@@ -237,6 +238,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/comp-leave/{request_id}/approve",
     summary="Approve a comp-leave request (the unit supervisor)",
     response_model=LeaveOut,
+    responses=CONFLICT_RESPONSES,
 )
 def approve_comp_leave(
     request_id: Id, session: WriteSessionDep, principal: CompApprover
@@ -250,6 +252,7 @@ def approve_comp_leave(
     "/comp-leave/{request_id}/refuse",
     summary="Refuse a comp-leave request; a business-necessity refusal is kept as evidence",
     response_model=LeaveOut,
+    responses=CONFLICT_RESPONSES,
 )
 def refuse_comp_leave(
     request_id: Id, body: RefusalIn, session: WriteSessionDep, principal: CompApprover

@@ -52,7 +52,7 @@ from services.attendance.store import records, roster
 from services.attendance.store.locking import begin_immediate, lock_person
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Forbidden, NotFound, Problem
+from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound, Problem
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
@@ -420,6 +420,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/overtime/{overtime_id}/approve",
     summary="Approve overtime (the unit supervisor); comp-time overtime earns its grant",
     response_model=OvertimeOut,
+    responses=CONFLICT_RESPONSES,
 )
 def approve_overtime(
     overtime_id: Id,
@@ -437,6 +438,7 @@ def approve_overtime(
     "/overtime/{overtime_id}/reject",
     summary="Reject overtime (the unit supervisor)",
     response_model=OvertimeOut,
+    responses=CONFLICT_RESPONSES,
 )
 def reject_overtime(
     overtime_id: Id,

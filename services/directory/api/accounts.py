@@ -6,7 +6,14 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.errors import (
+    CONFLICT_RESPONSES,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
@@ -131,7 +138,13 @@ def get_account(session: SessionDep, principal: AccountsReader, name: str) -> Ac
     return _out(session, _reachable(session, principal, ACCOUNTS_READ, name))
 
 
-@router.post("/accounts", summary="Create an account", response_model=AccountOut, status_code=201)
+@router.post(
+    "/accounts",
+    summary="Create an account",
+    response_model=AccountOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_account(
     session: SessionDep, principal: AccountsWriter, body: AccountCreate
 ) -> AccountOut:
@@ -234,6 +247,7 @@ def list_client_secrets(
     summary="Add a client secret; the value is returned this once",
     response_model=NewClientSecret,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def add_client_secret(
     session: SessionDep, principal: AccountsWriter, name: str, body: ClientSecretCreate

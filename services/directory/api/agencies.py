@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from services.common.db import SessionDep
-from services.common.errors import FieldError, Invalid, NotFound
+from services.common.errors import CONFLICT_RESPONSES, FieldError, Invalid, NotFound
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.directory.api.deps import (
@@ -88,7 +88,13 @@ def get_agency_subtree(session: SessionDep, principal: AgenciesReader, code: str
     return AgencySubtree(code=code, codes=codes)
 
 
-@router.post("/agencies", summary="Create an agency", response_model=AgencyOut, status_code=201)
+@router.post(
+    "/agencies",
+    summary="Create an agency",
+    response_model=AgencyOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_agency(session: SessionDep, _admin: AgenciesWriter, body: AgencyCreate) -> AgencyOut:
     if body.parent_code is not None and store.get_agency(session, body.parent_code) is None:
         raise Invalid(
@@ -150,6 +156,7 @@ def list_units(
     summary="Create a unit in an agency",
     response_model=UnitOut,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def create_unit(
     session: SessionDep, principal: UnitsWriter, code: str, body: UnitCreate

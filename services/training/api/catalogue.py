@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Invalid, NotFound
+from services.common.errors import CONFLICT_RESPONSES, Conflict, FieldError, Invalid, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.training.access import ClassWriter, RecordReader
@@ -56,7 +56,13 @@ def put_category(
     return CategoryOut(code=category.code, name=category.name)
 
 
-@router.post("/courses", summary="Add a course", response_model=CourseOut, status_code=201)
+@router.post(
+    "/courses",
+    summary="Add a course",
+    response_model=CourseOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_course(body: CourseCreate, session: SessionDep, _who: ClassWriter) -> CourseOut:
     if catalogue.find_course(session, body.source, body.external_id) is not None:
         raise Conflict("this source already has a course with this external id")

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.common.db import SessionDep
-from services.common.errors import PROBLEM_RESPONSES, NotFound
+from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.training import class_setup
@@ -63,7 +63,7 @@ def class_out(session: SessionDep, training_class: TrainingClass) -> ClassOut:
     summary="Create a class with its sessions and lecturers",
     response_model=ClassOut,
     status_code=201,
-    responses=SPEAKERS_DOWN,
+    responses={**SPEAKERS_DOWN, **CONFLICT_RESPONSES},
 )
 def create_class(
     body: ClassCreate, session: SessionDep, who: ClassWriter, peers: PeersDep
@@ -78,7 +78,7 @@ def create_class(
     summary="Add a session to a class",
     response_model=ClassOut,
     status_code=201,
-    responses=SPEAKERS_DOWN,
+    responses={**SPEAKERS_DOWN, **CONFLICT_RESPONSES},
 )
 def add_session(
     class_id: Id,
