@@ -48,6 +48,7 @@ from services.common.errors import (
     install_error_handlers,
     problem_response,
 )
+from services.common.json_body import Utf8JsonBodyMiddleware
 from services.common.migrate import current_revisions, head_revisions
 from services.common.principal import Principal
 from services.common.requestid import RequestIdMiddleware
@@ -209,6 +210,9 @@ def create_app(
         generate_unique_id_function=lambda route: f"gateway_{route.name}",
     )
     install_error_handlers(api)
+    # The gateway's own JSON endpoints (token exchange) read JSON as the services
+    # do; proxied bodies are checked by the service that parses them.
+    api.add_middleware(Utf8JsonBodyMiddleware)
     api.include_router(audit_router(runtime, audit_engine))
 
     @api.get(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from gateway.settings import GATEWAY_PORT, SERVICES, GatewaySettings, service_urls
+from services.common.http_server import PROTOCOL
 from services.common.settings import ROOT, VAR_DIR
 
 
@@ -45,11 +46,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 # uvicorn by default rewrites the client address from X-Forwarded-For when the
 # peer is 127.0.0.1; the gateway decides whom to believe itself (trusted proxies,
 # rightmost untrusted entry), so the server must hand it the socket peer unchanged.
+# The protocol answers a request its parser refuses with problem+json, not text.
 SERVER_OPTIONS: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "proxy_headers": False,
     "timeout_graceful_shutdown": 5,
+    "http": PROTOCOL,
 }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from services.common.db import make_engine
 from services.common.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from services.common.internal_auth import InternalTokenVerifier, get_principal
+from services.common.json_body import Utf8JsonBodyMiddleware
 from services.common.migrate import current_revisions, head_revisions
 from services.common.permissions import stamp_permissions
 from services.common.requestid import RequestIdMiddleware
@@ -74,6 +75,8 @@ def build_service_app(
     app.state.token_verifier = InternalTokenVerifier(
         public_pem=public_pem, audience=service, issuer=settings.internal_issuer
     )
+    # Added first so that it runs inside the request id: its 415 carries the id.
+    app.add_middleware(Utf8JsonBodyMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
 
@@ -104,4 +107,7 @@ def build_service_app(
     for router in routers:
         stamp_permissions(router)
         app.include_router(router, dependencies=[Depends(get_principal)])
+    # Kept so that tests can read each operation's code beside the published
+    # document (e.g. that every operation able to answer 409 declares it).
+    app.state.routers = tuple(routers)
     return app

@@ -222,6 +222,13 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _problem_response_doc("Missing or invalid credentials"),
     403: _problem_response_doc("Not allowed"),
     404: _problem_response_doc("Not found"),
+    # Any request whose JSON body is not UTF-8 (RFC 8259), whatever the route.
+    415: _problem_response_doc("The JSON body is not UTF-8"),
     422: _problem_response_doc("Invalid input; `errors` names each field and reason"),
     500: _problem_response_doc("Unexpected error"),
+}
+
+# Declared by each operation that can answer 409, beside its other responses.
+CONFLICT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    409: _problem_response_doc("Conflicts with what is recorded (a duplicate, or a state change)"),
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -13,6 +14,7 @@ from sqlalchemy import Select
 from sqlmodel import Session
 
 from services.common.errors import FieldError, Invalid
+from services.common.ids import MAX_ID
 
 T = TypeVar("T")
 
@@ -34,45 +36,118 @@ def encode_cursor(key: Sequence[Any]) -> str:
     )
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+# A cursor is client input like any other: decoded, it must be the shape
+# encode_cursor issues — a short list of integer or string keys — or a forged
+# one (a nested list, 1e999, a 20-digit number) reaches SQL and fails there.
+MAX_CURSOR_LENGTH = 512
+MAX_CURSOR_KEYS = 4
+MAX_KEY_LENGTH = 256
+_KEY_MIN, _KEY_MAX = -MAX_ID - 1, MAX_ID  # a 64-bit column's range
+
+CursorKey = TypeVar("CursorKey", int, str)
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _not_finite(_literal: str) -> Any:
+    # json.loads accepts NaN and Infinity, which JSON itself does not have.
+    raise _NotFinite
+
+
+def _refused(reason: str) -> Invalid:
+    # The reason names the rule broken, never the cursor's content.
+    return Invalid(
+        "cursor is not one this API issued",
+        errors=[FieldError(field="query.cursor", reason=reason, code="cursor")],
+    )
+
+
+def _key_refusal(value: Any) -> str | None:
+    """Why `value` cannot be one key of a cursor; None when it can."""
+    if isinstance(value, list | dict):
+        return "a key is a nested list or object"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a key is a number that is not finite"
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return "a key is neither an integer nor a string"
+    if isinstance(value, int) and not _KEY_MIN <= value <= _KEY_MAX:
+        return "a key is an integer out of range"
+    if isinstance(value, str) and len(value) > MAX_KEY_LENGTH:
+        return "a key is a string that is too long"
+    return None
+
+
+def decode_cursor(cursor: str) -> list[int | str]:
+    """The keys of a cursor this API could have issued, else a 422 on `query.cursor`."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _refused(f"longer than {MAX_CURSOR_LENGTH} characters")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError:
-        value = None
+        raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True)
+        # UTF-8 only: json.loads on bytes would also take UTF-16 and UTF-32.
+        value = json.loads(raw.decode("utf-8"), parse_constant=_not_finite)
+    except _NotFinite:
+        raise _refused("a key is a number that is not finite") from None
+    except (ValueError, RecursionError):
+        raise _refused("not base64url-encoded JSON") from None
     if not isinstance(value, list):
-        raise Invalid(
-            "cursor is not one this API issued",
-            errors=[FieldError(field="query.cursor", reason="malformed cursor", code="cursor")],
-        )
+        raise _refused("not a list of keys")
+    if not 1 <= len(value) <= MAX_CURSOR_KEYS:
+        raise _refused(f"holds {'no' if not value else 'too many'} keys")
+    for key in value:
+        refusal = _key_refusal(key)
+        if refusal is not None:
+            raise _refused(refusal)
     return value
+
+
+_KIND_NAMES = {int: "an integer", str: "a string"}
 
 
 class PageParams(BaseModel):
     limit: int
     cursor: str | None
 
-    def after(self, cast: Callable[[Any], Any]) -> Any | None:
-        """The last key of the previous page, converted by `cast`; None on page one."""
+    def after(self, kind: type[CursorKey]) -> CursorKey | None:
+        """The last key of the previous page, which must be of `kind` (the list's key
+        column type); None on page one."""
         if self.cursor is None:
             return None
-        values = decode_cursor(self.cursor)
-        try:
-            return cast(values[0])
-        except (IndexError, TypeError, ValueError):
-            raise Invalid(
-                "cursor is not one this API issued",
-                errors=[FieldError(field="query.cursor", reason="malformed cursor", code="cursor")],
-            ) from None
+        keys = decode_cursor(self.cursor)
+        key = keys[0]
+        if len(keys) != 1 or not isinstance(key, kind):
+            expected = _KIND_NAMES.get(kind, kind.__name__)
+            raise _refused(f"this list's cursor holds one key, {expected}")
+        return key
 
 
 def page_params(
     limit: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page")
     ] = DEFAULT_PAGE_SIZE,
-    cursor: Annotated[str | None, Query(max_length=512, description="From `next_cursor`")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="From `next_cursor`")
+    ] = None,
 ) -> PageParams:
+    if cursor is not None:
+        # Checked here, before the handler looks anything up: a forged cursor is a
+        # 422 whatever else the request names.
+        decode_cursor(cursor)
     return PageParams(limit=limit, cursor=cursor)
+
+
+def _last_key(params: PageParams, key: Any) -> int | str | None:
+    """The cursor's key, checked against the key column's Python type so that a
+    string never meets an integer column; a TypeDecorator (sqlmodel's AutoString)
+    reports the type of its implementation."""
+    kind = getattr(key.type, "impl_instance", key.type).python_type
+    if kind is int:
+        return params.after(int)
+    if kind is str:
+        return params.after(str)
+    raise TypeError(f"keyset pages are keyed by an integer or a string column, not {kind}")
 
 
 def keyset_page(
@@ -82,7 +157,7 @@ def keyset_page(
     params: PageParams,
 ) -> tuple[list[Any], str | None]:
     """Rows of `stmt` ordered by the unique mapped column `key`, one page after the cursor."""
-    last = params.after(lambda value: value)
+    last = _last_key(params, key)
     if last is not None:
         stmt = stmt.where(key > last)
     rows = list(session.execute(stmt.order_by(key).limit(params.limit + 1)).scalars())

@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from services.common.ids import Id
 from services.common.timeutil import parse_any_date
 from services.directory import national_id
 from services.directory.networks import normalise_network
@@ -139,7 +140,7 @@ class PersonCreate(Strict):
     id: PersonnelId
     name: DisplayName
     agency_code: AgencyCode
-    unit_id: int | None = None
+    unit_id: Id | None = None
     supervisor_id: PersonnelId | None = None
     status: PersonStatus = "active"
     status_changed_on: FlexibleDate | None = None
@@ -155,7 +156,7 @@ class PersonUpdate(Strict):
 
     name: DisplayName | None = None
     agency_code: AgencyCode | None = None
-    unit_id: int | None = None
+    unit_id: Id | None = None
     supervisor_id: PersonnelId | None = None
     status: PersonStatus | None = None
     status_changed_on: FlexibleDate | None = None

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.common.ids import Id
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 AgencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,16}$")]
 
@@ -40,7 +42,7 @@ class EngagementCreate(Strict):
         Field(description="The caller's reference to the class, e.g. training:CLS-2026-01"),
     ]
     session_number: int = Field(ge=1, le=1000)
-    lecturer_id: int = Field(ge=1)
+    lecturer_id: Id
     agency_code: AgencyCode
     held_on: date
     hours: Decimal = Field(gt=0, le=24, max_digits=7, decimal_places=2)

@@ -34,13 +34,9 @@ ClassWriter = Annotated[Principal, Depends(require(CLASSES_WRITE, "agency"))]
 
 
 # An importer's grant names its platform (`training:imports:elearn`); the
-# operation then checks the source it is asked to import for.
+# operation then checks the source it is asked to import for, and which jobs
+# it may read (`may_read_import`).
 Importer = Annotated[Principal, Depends(require_qualified(IMPORTS, "source"))]
-
-
-# Reading an import job needs an import grant, as starting one does; which
-# jobs it reaches is `may_read_import`.
-ImportReader = Importer
 
 
 def check_import_source(principal: Principal, source: str) -> None:

@@ -42,7 +42,8 @@ from services.attendance.store import ledger as ledger_store
 from services.attendance.store import roster
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
@@ -177,6 +178,7 @@ def _leave_in_reach(
     summary="Request comp leave; the minutes are taken earliest expiry first",
     response_model=LeaveOut,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def request_comp_leave(
     body: LeaveIn, session: WriteSessionDep, principal: CompRequester
@@ -218,7 +220,7 @@ def list_comp_leave(
 
 
 @router.get("/comp-leave/{request_id}", summary="One comp-leave request", response_model=LeaveOut)
-def get_comp_leave(request_id: int, session: SessionDep, principal: RecordsReader) -> LeaveOut:
+def get_comp_leave(request_id: Id, session: SessionDep, principal: RecordsReader) -> LeaveOut:
     request, _ = _leave_in_reach(session, request_id, principal, RECORDS_READ, True)
     record_personal_data_read(
         session, personal_data_reads, principal, [request.person_id], "comp-leave"
@@ -236,9 +238,10 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/comp-leave/{request_id}/approve",
     summary="Approve a comp-leave request (the unit supervisor)",
     response_model=LeaveOut,
+    responses=CONFLICT_RESPONSES,
 )
 def approve_comp_leave(
-    request_id: int, session: WriteSessionDep, principal: CompApprover
+    request_id: Id, session: WriteSessionDep, principal: CompApprover
 ) -> LeaveOut:
     request, person = _leave_in_reach(session, request_id, principal, COMP_APPROVE, False)
     comptime.approve_leave(session, request, _decider(principal, person), today_taipei())
@@ -249,9 +252,10 @@ def approve_comp_leave(
     "/comp-leave/{request_id}/refuse",
     summary="Refuse a comp-leave request; a business-necessity refusal is kept as evidence",
     response_model=LeaveOut,
+    responses=CONFLICT_RESPONSES,
 )
 def refuse_comp_leave(
-    request_id: int, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
+    request_id: Id, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
 ) -> LeaveOut:
     request, person = _leave_in_reach(session, request_id, principal, COMP_APPROVE, False)
     comptime.refuse_leave(
@@ -272,7 +276,7 @@ def refuse_comp_leave(
     response_model=LeaveOut,
 )
 def cancel_comp_leave(
-    request_id: int, session: WriteSessionDep, principal: CompRequester
+    request_id: Id, session: WriteSessionDep, principal: CompRequester
 ) -> LeaveOut:
     request, person = _leave_in_reach(session, request_id, principal, COMP_REQUEST, True)
     comptime.cancel_leave(session, person, request, today_taipei())

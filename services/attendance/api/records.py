@@ -54,7 +54,8 @@ from services.attendance.store import records, roster
 from services.attendance.store.locking import begin_immediate, lock_person
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Forbidden, NotFound, Problem
+from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound, Problem
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
 
@@ -418,7 +419,7 @@ def _overtime_in_reach(
 
 
 @router.get("/overtime/{overtime_id}", summary="One overtime record", response_model=OvertimeOut)
-def get_overtime(overtime_id: int, session: SessionDep, principal: RecordsReader) -> OvertimeOut:
+def get_overtime(overtime_id: Id, session: SessionDep, principal: RecordsReader) -> OvertimeOut:
     row, _ = _overtime_in_reach(session, overtime_id, principal, RECORDS_READ, True)
     record_personal_data_read(session, personal_data_reads, principal, [row.person_id], "overtime")
     return _overtime_out(session, row)
@@ -434,9 +435,10 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/overtime/{overtime_id}/approve",
     summary="Approve overtime (the unit supervisor); comp-time overtime earns its grant",
     response_model=OvertimeOut,
+    responses=CONFLICT_RESPONSES,
 )
 def approve_overtime(
-    overtime_id: int,
+    overtime_id: Id,
     session: WriteSessionDep,
     principal: OvertimeApprover,
     body: DecisionIn | None = None,
@@ -451,9 +453,10 @@ def approve_overtime(
     "/overtime/{overtime_id}/reject",
     summary="Reject overtime (the unit supervisor)",
     response_model=OvertimeOut,
+    responses=CONFLICT_RESPONSES,
 )
 def reject_overtime(
-    overtime_id: int,
+    overtime_id: Id,
     session: WriteSessionDep,
     principal: OvertimeApprover,
     body: DecisionIn | None = None,

@@ -6,7 +6,15 @@ from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.errors import (
+    CONFLICT_RESPONSES,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc
@@ -130,7 +138,13 @@ def get_account(session: SessionDep, principal: AccountsReader, name: str) -> Ac
     return _out(session, _reachable(session, principal, ACCOUNTS_READ, name))
 
 
-@router.post("/accounts", summary="Create an account", response_model=AccountOut, status_code=201)
+@router.post(
+    "/accounts",
+    summary="Create an account",
+    response_model=AccountOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_account(
     session: SessionDep, principal: AccountsWriter, body: AccountCreate
 ) -> AccountOut:
@@ -233,6 +247,7 @@ def list_client_secrets(
     summary="Add a client secret; the value is returned this once",
     response_model=NewClientSecret,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def add_client_secret(
     session: SessionDep, principal: AccountsWriter, name: str, body: ClientSecretCreate
@@ -264,7 +279,7 @@ def add_client_secret(
     response_model=ClientSecretOut,
 )
 def revoke_client_secret(
-    session: SessionDep, principal: AccountsWriter, name: str, secret_id: int
+    session: SessionDep, principal: AccountsWriter, name: str, secret_id: Id
 ) -> ClientSecretOut:
     _reachable(session, principal, ACCOUNTS_WRITE, name)
     row = store.get_secret(session, name, secret_id)

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from services.common.db import SessionDep
-from services.common.errors import FieldError, Invalid, NotFound
+from services.common.errors import CONFLICT_RESPONSES, FieldError, Invalid, NotFound
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.directory.api.deps import (
@@ -50,9 +50,12 @@ def _out(agency: Agency) -> AgencyOut:
 def _refuse_nulls(body: BaseModel, *names: str) -> None:
     nulls = [n for n in names if n in body.model_fields_set and getattr(body, n) is None]
     if nulls:
-        raise Invalid("these fields cannot be cleared", errors=[
-            FieldError(field=f"body.{n}", reason="cannot be null", code="null") for n in nulls
-        ])
+        raise Invalid(
+            "these fields cannot be cleared",
+            errors=[
+                FieldError(field=f"body.{n}", reason="cannot be null", code="null") for n in nulls
+            ],
+        )
 
 
 @router.get("/agencies", summary="List agencies", response_model=Page[AgencyOut])
@@ -85,12 +88,21 @@ def get_agency_subtree(session: SessionDep, principal: AgenciesReader, code: str
     return AgencySubtree(code=code, codes=codes)
 
 
-@router.post("/agencies", summary="Create an agency", response_model=AgencyOut, status_code=201)
+@router.post(
+    "/agencies",
+    summary="Create an agency",
+    response_model=AgencyOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_agency(session: SessionDep, _admin: AgenciesWriter, body: AgencyCreate) -> AgencyOut:
     if body.parent_code is not None and store.get_agency(session, body.parent_code) is None:
-        raise Invalid("unknown parent agency", errors=[
-            FieldError(field="body.parent_code", reason="no such agency", code="unknown_agency")
-        ])
+        raise Invalid(
+            "unknown parent agency",
+            errors=[
+                FieldError(field="body.parent_code", reason="no such agency", code="unknown_agency")
+            ],
+        )
     return _out(store.create_agency(session, **body.model_dump()))
 
 
@@ -106,13 +118,23 @@ def update_agency(
     parent = changes.get("parent_code")
     if parent is not None:
         if store.get_agency(session, parent) is None:
-            raise Invalid("unknown parent agency", errors=[
-                FieldError(field="body.parent_code", reason="no such agency", code="unknown_agency")
-            ])
+            raise Invalid(
+                "unknown parent agency",
+                errors=[
+                    FieldError(
+                        field="body.parent_code", reason="no such agency", code="unknown_agency"
+                    )
+                ],
+            )
         if parent in store.subtree_codes(session, code):
-            raise Invalid("an agency cannot sit below itself", errors=[
-                FieldError(field="body.parent_code", reason="would create a cycle", code="cycle")
-            ])
+            raise Invalid(
+                "an agency cannot sit below itself",
+                errors=[
+                    FieldError(
+                        field="body.parent_code", reason="would create a cycle", code="cycle"
+                    )
+                ],
+            )
     return _out(store.update_agency(session, agency, changes))
 
 
@@ -124,13 +146,17 @@ def list_units(
     rows, cursor = store.list_units(session, code, page)
     return Page[UnitOut](
         items=[UnitOut.model_validate(u, from_attributes=True) for u in rows],
-        next_cursor=cursor, limit=page.limit,
+        next_cursor=cursor,
+        limit=page.limit,
     )
 
 
 @router.post(
-    "/agencies/{code}/units", summary="Create a unit in an agency", response_model=UnitOut,
+    "/agencies/{code}/units",
+    summary="Create a unit in an agency",
+    response_model=UnitOut,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def create_unit(
     session: SessionDep, principal: UnitsWriter, code: str, body: UnitCreate

@@ -7,7 +7,15 @@ from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.errors import (
+    CONFLICT_RESPONSES,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, today_taipei
@@ -99,7 +107,7 @@ def list_persons(
     principal: PersonsReader,
     page: PageDep,
     agency: AgencyCode | None = None,
-    unit: int | None = None,
+    unit: Id | None = None,
     status: PersonStatus | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name")] = None,
 ) -> Page[PersonSummary]:
@@ -128,7 +136,13 @@ def get_person(session: SessionDep, principal: PersonsReader, person_id: str) ->
     return _out(person)
 
 
-@router.post("/persons", summary="Register a person", response_model=PersonOut, status_code=201)
+@router.post(
+    "/persons",
+    summary="Register a person",
+    response_model=PersonOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_person(
     session: SessionDep, principal: PersonsWriter, settings: SettingsDep, body: PersonCreate
 ) -> PersonOut:
@@ -141,7 +155,12 @@ def create_person(
     return _out(store.save_person(session, person))
 
 
-@router.patch("/persons/{person_id}", summary="Change a person", response_model=PersonOut)
+@router.patch(
+    "/persons/{person_id}",
+    summary="Change a person",
+    response_model=PersonOut,
+    responses=CONFLICT_RESPONSES,
+)
 def update_person(
     session: SessionDep,
     principal: PersonsWriter,

@@ -8,7 +8,15 @@ from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.errors import (
+    CONFLICT_RESPONSES,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, taipei_date
@@ -197,6 +205,7 @@ def account_review_report(
     summary="Open a review campaign listing every account of the agency as an item",
     response_model=ReviewCampaignOut,
     status_code=201,
+    responses=CONFLICT_RESPONSES,
 )
 def open_account_review(
     session: SessionDep,
@@ -271,7 +280,7 @@ def list_account_reviews(
     response_model=ReviewCampaignOut,
 )
 def get_account_review(
-    session: SessionDep, principal: ReviewsReader, campaign_id: int
+    session: SessionDep, principal: ReviewsReader, campaign_id: Id
 ) -> ReviewCampaignOut:
     campaign = _campaign(session, principal, REVIEWS_READ, campaign_id)
     items = store.items_of(session, campaign_id)
@@ -283,11 +292,12 @@ def get_account_review(
     "/account-reviews/{campaign_id}/items/{account}",
     summary="Confirm or revoke one account; revoking disables it (and may remove its roles)",
     response_model=ReviewItemOut,
+    responses=CONFLICT_RESPONSES,
 )
 def decide_account_review_item(
     session: SessionDep,
     principal: ReviewsWriter,
-    campaign_id: int,
+    campaign_id: Id,
     account: str,
     body: ReviewDecision,
 ) -> ReviewItemOut:
@@ -340,9 +350,10 @@ def decide_account_review_item(
     "/account-reviews/{campaign_id}/close",
     summary="Close a campaign once every account in it is decided",
     response_model=ReviewCampaignOut,
+    responses=CONFLICT_RESPONSES,
 )
 def close_account_review(
-    session: SessionDep, principal: ReviewsWriter, campaign_id: int
+    session: SessionDep, principal: ReviewsWriter, campaign_id: Id
 ) -> ReviewCampaignOut:
     campaign = _campaign(session, principal, REVIEWS_WRITE, campaign_id)
     if campaign.status != "open":

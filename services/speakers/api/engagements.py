@@ -1,11 +1,10 @@
 """Engagements: which lecturer taught which session of which class."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 
 from services.common.db import SessionDep
 from services.common.errors import NotFound
+from services.common.ids import Id
 from services.speakers import store
 from services.speakers.access import EngagementWriter, Searcher, check_engagement_agency
 from services.speakers.models import Engagement
@@ -39,9 +38,7 @@ def record_engagement(
 
 
 @router.get("/{engagement_id}", summary="One engagement", response_model=EngagementOut)
-def get_engagement(
-    engagement_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: Searcher
-) -> EngagementOut:
+def get_engagement(engagement_id: Id, session: SessionDep, _who: Searcher) -> EngagementOut:
     engagement = store.get_engagement(session, engagement_id)
     if engagement is None:
         raise NotFound("no such engagement")
@@ -53,9 +50,7 @@ def get_engagement(
     summary="Withdraw an engagement (e.g. the class was not saved)",
     status_code=status.HTTP_204_NO_CONTENT,
 )
-def delete_engagement(
-    engagement_id: Annotated[int, Path(ge=1)], session: SessionDep, who: EngagementWriter
-) -> Response:
+def delete_engagement(engagement_id: Id, session: SessionDep, who: EngagementWriter) -> Response:
     engagement = store.get_engagement(session, engagement_id)
     if engagement is None:
         raise NotFound("no such engagement")

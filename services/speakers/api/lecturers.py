@@ -5,11 +5,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.speakers import store
 from services.speakers.access import LecturerWriter, Searcher
@@ -48,9 +49,7 @@ def list_lecturers(
 
 
 @router.get("/{lecturer_id}", summary="One lecturer", response_model=LecturerOut)
-def get_lecturer(
-    lecturer_id: Annotated[int, Path(ge=1)], session: SessionDep, who: Searcher
-) -> LecturerOut:
+def get_lecturer(lecturer_id: Id, session: SessionDep, who: Searcher) -> LecturerOut:
     lecturer = store.get_lecturer(session, lecturer_id)
     if lecturer is None:
         raise NotFound("no such lecturer")

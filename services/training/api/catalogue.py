@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Invalid, NotFound
+from services.common.errors import CONFLICT_RESPONSES, Conflict, FieldError, Invalid, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.training.access import ClassWriter, RecordReader
 from services.training.domain.topics import Topic
@@ -55,7 +56,13 @@ def put_category(
     return CategoryOut(code=category.code, name=category.name)
 
 
-@router.post("/courses", summary="Add a course", response_model=CourseOut, status_code=201)
+@router.post(
+    "/courses",
+    summary="Add a course",
+    response_model=CourseOut,
+    status_code=201,
+    responses=CONFLICT_RESPONSES,
+)
 def create_course(body: CourseCreate, session: SessionDep, _who: ClassWriter) -> CourseOut:
     if catalogue.find_course(session, body.source, body.external_id) is not None:
         raise Conflict("this source already has a course with this external id")
@@ -83,9 +90,7 @@ def list_courses(
 
 
 @router.get("/courses/{course_id}", summary="One course", response_model=CourseOut)
-def get_course(
-    course_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: RecordReader
-) -> CourseOut:
+def get_course(course_id: Id, session: SessionDep, _who: RecordReader) -> CourseOut:
     course = catalogue.get_course(session, course_id)
     if course is None:
         raise NotFound("no such course")

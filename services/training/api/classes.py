@@ -2,10 +2,11 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from services.common.db import SessionDep
-from services.common.errors import PROBLEM_RESPONSES, NotFound
+from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.training import class_setup
 from services.training.access import CLASSES_WRITE, ClassWriter, RecordReader, check_agency
@@ -62,7 +63,7 @@ def class_out(session: SessionDep, training_class: TrainingClass) -> ClassOut:
     summary="Create a class with its sessions and lecturers",
     response_model=ClassOut,
     status_code=201,
-    responses=SPEAKERS_DOWN,
+    responses={**SPEAKERS_DOWN, **CONFLICT_RESPONSES},
 )
 def create_class(
     body: ClassCreate, session: SessionDep, who: ClassWriter, peers: PeersDep
@@ -77,10 +78,10 @@ def create_class(
     summary="Add a session to a class",
     response_model=ClassOut,
     status_code=201,
-    responses=SPEAKERS_DOWN,
+    responses={**SPEAKERS_DOWN, **CONFLICT_RESPONSES},
 )
 def add_session(
-    class_id: Annotated[int, Path(ge=1)],
+    class_id: Id,
     body: SessionIn,
     session: SessionDep,
     who: ClassWriter,
@@ -108,9 +109,7 @@ def list_classes(
 
 
 @router.get("/{class_id}", summary="One class", response_model=ClassOut)
-def get_class(
-    class_id: Annotated[int, Path(ge=1)], session: SessionDep, _who: RecordReader
-) -> ClassOut:
+def get_class(class_id: Id, session: SessionDep, _who: RecordReader) -> ClassOut:
     training_class = classes.get_class(session, class_id)
     if training_class is None:
         raise NotFound("no such class")

@@ -6,7 +6,7 @@ import io
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -14,11 +14,11 @@ from starlette.concurrency import run_in_threadpool
 
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES, Invalid, NotFound, Problem
+from services.common.ids import Id
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
 from services.training.access import (
     Importer,
-    ImportReader,
     check_import_source,
     import_scope,
     may_read_import,
@@ -243,9 +243,7 @@ def _job_out_fresh(engine: Engine, job_id: int) -> ImportJobOut:
 
 
 @router.get("/{job_id}", summary="An import job: status and counts", response_model=ImportJobOut)
-def get_import(
-    job_id: Annotated[int, Path(ge=1)], session: SessionDep, who: ImportReader
-) -> ImportJobOut:
+def get_import(job_id: Id, session: SessionDep, who: Importer) -> ImportJobOut:
     return job_out(session, _read_job(session, who, job_id))
 
 
@@ -255,9 +253,7 @@ def get_import(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-def get_import_errors(
-    job_id: Annotated[int, Path(ge=1)], session: SessionDep, who: ImportReader
-) -> StreamingResponse:
+def get_import_errors(job_id: Id, session: SessionDep, who: Importer) -> StreamingResponse:
     job = _read_job(session, who, job_id)
     assert job.id is not None
     rows = list(jobs.iter_errors(session, job.id))

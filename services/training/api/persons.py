@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import NotFound
+from services.common.errors import CONFLICT_RESPONSES, NotFound
 from services.common.timeutil import format_roc, today_taipei
 from services.training import compliance
 from services.training.access import RECORDS_READ, RecordReader, check_person, reach
@@ -60,6 +60,7 @@ def evaluation_out(result: compliance.PersonResult) -> EvaluationOut:
     "/{person_id}/evaluation",
     summary="A person's learning-hour compliance for a year",
     response_model=EvaluationOut,
+    responses=CONFLICT_RESPONSES,
 )
 def get_evaluation(
     person_id: Annotated[PersonId, Path()],

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.db import SessionDep
-from services.common.errors import Forbidden, Invalid, NotFound
+from services.common.errors import CONFLICT_RESPONSES, Forbidden, Invalid, NotFound
 from services.common.principal import Principal
 from services.common.timeutil import format_roc
 from services.training import compliance
@@ -243,6 +243,7 @@ def delete_override(
     "/agencies/{agency_code}/effective",
     summary="The requirements an agency's staff are held to in a year",
     response_model=EffectivePolicyOut,
+    responses=CONFLICT_RESPONSES,
 )
 def get_effective(
     agency_code: Annotated[AgencyCode, Path()],

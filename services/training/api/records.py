@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import FieldError, Invalid, NotFound
+from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import format_roc
@@ -91,9 +92,7 @@ def list_records(
 
 
 @router.get("/{record_id}", summary="One learning record", response_model=RecordOut)
-def get_record(
-    record_id: Annotated[int, Path(ge=1)], session: SessionDep, who: RecordReader
-) -> RecordOut:
+def get_record(record_id: Id, session: SessionDep, who: RecordReader) -> RecordOut:
     row, course = _visible(session, who, record_id, RECORDS_READ)
     record_personal_data_read(session, personal_data_reads, who, [row.person_id], "record")
     return record_out(row, course)
@@ -104,9 +103,7 @@ def get_record(
     summary="Every change to a record: who, when, why",
     response_model=list[HistoryOut],
 )
-def get_record_history(
-    record_id: Annotated[int, Path(ge=1)], session: SessionDep, who: RecordReader
-) -> list[HistoryOut]:
+def get_record_history(record_id: Id, session: SessionDep, who: RecordReader) -> list[HistoryOut]:
     row, _course = _visible(session, who, record_id, RECORDS_READ)
     record_personal_data_read(session, personal_data_reads, who, [row.person_id], "record history")
     return [
@@ -129,7 +126,7 @@ def get_record_history(
     response_model=RecordOut,
 )
 def correct_record(
-    record_id: Annotated[int, Path(ge=1)],
+    record_id: Id,
     body: CorrectionIn,
     session: SessionDep,
     who: RecordWriter,
@@ -164,7 +161,7 @@ def correct_record(
     response_model=RecordOut,
 )
 def withdraw_record(
-    record_id: Annotated[int, Path(ge=1)],
+    record_id: Id,
     body: WithdrawalIn,
     session: SessionDep,
     who: RecordWriter,

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import PROBLEM_RESPONSES, NotFound
+from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
 from services.common.timeutil import ROC_OFFSET, format_roc, today_taipei
 from services.training import compliance
 from services.training.access import RECORDS_READ, RecordReader, check_agency, check_person, reach
@@ -129,7 +129,7 @@ def report_out(code: str, report: compliance.AgencyReport) -> AgencyReportOut:
     "/agencies/{agency_code}",
     summary="An agency's compliance, rolled up over its subordinates",
     response_model=AgencyReportOut,
-    responses=DOWNLOADS,
+    responses={**DOWNLOADS, **CONFLICT_RESPONSES},
 )
 def get_agency_report(
     agency_code: Annotated[AgencyCode, Path()],
@@ -190,7 +190,10 @@ def _report_body(session: Session, code: str, agencies: list[str], year: int, da
     "/persons/{person_id}",
     summary="A person's year: evaluation and the records behind it",
     response_model=PersonReportOut,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **CONFLICT_RESPONSES,
+    },
 )
 def get_person_report(
     person_id: Annotated[PersonId, Path()],

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from services.common.ids import Id
 from services.training.domain.topics import Topic
 from services.training.schemas.common import AgencyCode, Code, PositiveHours, Source, Strict
 
@@ -49,14 +50,14 @@ class SessionIn(Strict):
     held_on: date
     hours: PositiveHours
     topic: Annotated[str, StringConstraints(max_length=300)] = ""
-    lecturer_ids: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list, max_length=10)
+    lecturer_ids: list[Id] = Field(default_factory=list, max_length=10)
 
 
 class ClassCreate(Strict):
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
     title: Title
     agency_code: AgencyCode
-    course_id: int | None = None
+    course_id: Id | None = None
     sessions: list[SessionIn] = Field(default_factory=list, max_length=100)
 
 

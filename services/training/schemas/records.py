@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.common.ids import Id
 from services.training.domain.topics import Topic
 from services.training.schemas.common import PositiveHours, Reason, Strict
 
@@ -39,7 +40,7 @@ class CorrectionIn(Strict):
 
     hours: PositiveHours | None = None
     completed_on: date | None = None
-    course_id: int | None = None
+    course_id: Id | None = None
     reason: Reason
 
 
