@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
-from services.attendance.access import person_in_reach, reach
+from services.attendance.access import agency_reach, person_in_reach, reach
 from services.attendance.actions import comptime
 from services.attendance.api.deps import (
     COMP_APPROVE,
@@ -22,6 +22,7 @@ from services.attendance.api.deps import (
     RecordsReader,
     WriteSessionDep,
 )
+from services.attendance.clients import Peers, peer_clients
 from services.attendance.models import (
     ComptimeEntry,
     ComptimeGrant,
@@ -127,13 +128,28 @@ def list_comptime_entries(
     return Page[EntryOut](items=items, next_cursor=nxt, limit=page.limit)
 
 
+def _checked_transfer(
+    body: TransferIn, principal: CompTransferrer, peers: Annotated[Peers, Depends(peer_clients)]
+) -> TransferIn:
+    # A dependency, so that it is resolved before the write session: a call to
+    # the directory never runs while this request holds a writer's turn or a lock.
+    comptime.check_destination(
+        agency_reach(principal, COMP_TRANSFER), body.to_agency, peers.directory
+    )
+    return body
+
+
 @router.post(
     "/persons/{person_id}/comp-time/transfer",
-    summary="Transfer a person to another agency; comp time moves with its dates",
+    summary="Transfer a person to another agency of the caller's scope; comp time moves "
+    "with its dates",
     response_model=ComptimeBalanceOut,
 )
 def transfer_comptime(
-    person_id: str, body: TransferIn, session: WriteSessionDep, principal: CompTransferrer
+    person_id: str,
+    body: Annotated[TransferIn, Depends(_checked_transfer)],
+    session: WriteSessionDep,
+    principal: CompTransferrer,
 ) -> ComptimeBalanceOut:
     person = person_in_reach(session, reach(session, principal, COMP_TRANSFER), person_id)
     comptime.transfer(session, person, body.to_agency, body.on or today_taipei())
