@@ -22,6 +22,11 @@ from services.attendance.api.deps import (
     RecordsReader,
     WriteSessionDep,
 )
+from services.attendance.api.responses import (
+    ALREADY_DECIDED,
+    DIRECTORY_UNAVAILABLE,
+    NOT_ENOUGH_COMP_TIME,
+)
 from services.attendance.clients import Peers, peer_clients
 from services.attendance.models import (
     ComptimeEntry,
@@ -144,6 +149,7 @@ def _checked_transfer(
     summary="Transfer a person to another agency of the caller's scope; comp time moves "
     "with its dates",
     response_model=ComptimeBalanceOut,
+    responses=DIRECTORY_UNAVAILABLE,
 )
 def transfer_comptime(
     person_id: str,
@@ -193,6 +199,7 @@ def _leave_in_reach(
     summary="Request comp leave; the minutes are taken earliest expiry first",
     response_model=LeaveOut,
     status_code=201,
+    responses=NOT_ENOUGH_COMP_TIME,
 )
 def request_comp_leave(
     body: LeaveIn, session: WriteSessionDep, principal: CompRequester
@@ -252,6 +259,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/comp-leave/{request_id}/approve",
     summary="Approve a comp-leave request (the unit supervisor)",
     response_model=LeaveOut,
+    responses=ALREADY_DECIDED,
 )
 def approve_comp_leave(
     request_id: int, session: WriteSessionDep, principal: CompApprover
@@ -265,6 +273,7 @@ def approve_comp_leave(
     "/comp-leave/{request_id}/refuse",
     summary="Refuse a comp-leave request; a business-necessity refusal is kept as evidence",
     response_model=LeaveOut,
+    responses=ALREADY_DECIDED,
 )
 def refuse_comp_leave(
     request_id: int, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
@@ -286,6 +295,7 @@ def refuse_comp_leave(
     "/comp-leave/{request_id}/cancel",
     summary="Cancel one's comp-leave request; the minutes return to the same grants",
     response_model=LeaveOut,
+    responses=ALREADY_DECIDED,
 )
 def cancel_comp_leave(
     request_id: int, session: WriteSessionDep, principal: CompRequester

@@ -27,6 +27,7 @@ from services.attendance.api.deps import (
     WriteSessionDep,
 )
 from services.attendance.api.imports import IMPORT_BODY, Tally, file_problem, read_import
+from services.attendance.api.responses import ALREADY_DECIDED
 from services.attendance.imports import FileError, ImportFormat, M, ParsedRow, parse_rows
 from services.attendance.models import (
     AuthorityReport,
@@ -419,6 +420,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/overtime/{overtime_id}/approve",
     summary="Approve overtime (the unit supervisor); comp-time overtime earns its grant",
     response_model=OvertimeOut,
+    responses=ALREADY_DECIDED,
 )
 def approve_overtime(
     overtime_id: int,
@@ -436,6 +438,7 @@ def approve_overtime(
     "/overtime/{overtime_id}/reject",
     summary="Reject overtime (the unit supervisor)",
     response_model=OvertimeOut,
+    responses=ALREADY_DECIDED,
 )
 def reject_overtime(
     overtime_id: int,
