@@ -38,6 +38,7 @@ from services.attendance.models import (
 from services.attendance.schemas import (
     AllocationOut,
     ComptimeBalanceOut,
+    Day,
     EntryOut,
     LeaveIn,
     LeaveOut,
@@ -95,7 +96,7 @@ def get_comptime_balance(
     person_id: str,
     session: SessionDep,
     principal: RecordsReader,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> Response:
     person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
     day = as_of or today_taipei()
