@@ -46,6 +46,9 @@ def live_attendance(apps) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+        # The burst filled the engine's pool; hand those connections back to a
+        # PostgreSQL server that other test runs share (the pool reconnects).
+        apps["attendance"].state.engine.dispose()
 
 
 async def _post_all(url: str, headers: dict[str, str]) -> list[httpx.Response]:
