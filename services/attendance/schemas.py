@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.attendance.domain.worktime import Regime, Violation
+from services.common.bounds_dates import BoundedAwareDatetime, BoundedDate, BoundedMonth
 
 PersonId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 AgencyCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -20,13 +21,12 @@ PersonStatus = Literal["active", "left", "deceased"]
 Compensation = Literal["pay", "comp"]
 
 
-def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("a timezone offset is required, e.g. +08:00")
-    return value
-
-
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+# Every day, month and instant a client sends (bodies, queries, imported rows)
+# takes one of these: on the Taipei calendar from ROC 1 (1912-01-01) to
+# 2100-12-31, so no rule overflows on it (services/common/bounds_dates.py).
+Day = BoundedDate
+Month = BoundedMonth
+AwareDatetime = BoundedAwareDatetime
 
 
 class _Strict(BaseModel):
@@ -47,7 +47,7 @@ class RosterRow(_Strict):
     status: PersonStatus = "active"
     hourly_rate: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] = Decimal(0)
     email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    cycle_anchor: date | None = None
+    cycle_anchor: Day | None = None
 
 
 class RosterPersonOut(BaseModel):
@@ -134,8 +134,8 @@ class LimitsOut(BaseModel):
 
 
 class ConsentWindowIn(_Strict):
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
 
 
 class ConsentWindowOut(ConsentWindowIn):
@@ -148,7 +148,7 @@ class ConsentWindowOut(ConsentWindowIn):
 
 class AttendanceRecordIn(_Strict):
     person_id: PersonId
-    day: date
+    day: Day
     clock_in: AwareDatetime | None = None
     clock_out: AwareDatetime | None = None
     normal_minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
@@ -178,7 +178,7 @@ class OvertimeIn(_Strict):
     person_id: PersonId | None = Field(
         default=None, description="Defaults to the caller's own person"
     )
-    day: date | None = Field(default=None, description="Taipei day; or give starts_at")
+    day: Day | None = Field(default=None, description="Taipei day; or give starts_at")
     starts_at: AwareDatetime | None = None
     minutes: Annotated[int, Field(gt=0, le=24 * 60)]
     is_rest_day: bool | None = None
@@ -263,14 +263,17 @@ class EntryOut(BaseModel):
 
 class TransferIn(_Strict):
     to_agency: AgencyCode
-    on: date | None = None
+    on: Day | None = None
 
 
 class LeaveIn(_Strict):
     person_id: PersonId | None = Field(
         default=None, description="Defaults to the caller's own person"
     )
-    starts_at: AwareDatetime = Field(description="When the leave starts; its Taipei day counts")
+    starts_at: AwareDatetime = Field(
+        description="When the leave starts (an offset required); its Taipei day, "
+        "1912-01-01 to 2100-12-31, counts"
+    )
     minutes: Annotated[int, Field(gt=0, le=31 * 24 * 60)]
 
 

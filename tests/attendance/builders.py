@@ -83,6 +83,16 @@ class Actors:
         )
 
     @property
+    def hr_authority(self) -> dict[str, str]:
+        """HR of a competent authority: A01 and its subordinate A02."""
+        return self.headers(
+            sub="hr.authority",
+            person_id="HR0",
+            agency_scope=["A01", "A02"],
+            permissions=HR_PERMISSIONS,
+        )
+
+    @property
     def importer(self) -> dict[str, str]:
         return self.headers(
             sub="importer",

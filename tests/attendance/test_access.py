@@ -46,7 +46,8 @@ ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/overtime/{ot}/reject", DECISION),
     ("GET", "/persons/{pid}/comp-time", None),
     ("GET", "/persons/{pid}/comp-time/entries", None),
-    ("POST", "/persons/{pid}/comp-time/transfer", {"to_agency": "A03"}),
+    # A destination within the A01 callers' scope, so the person check decides.
+    ("POST", "/persons/{pid}/comp-time/transfer", {"to_agency": "A01"}),
     ("POST", "/comp-leave", {**LEAVE, "person_id": "{pid}"}),
     ("GET", "/comp-leave", None),
     ("GET", "/comp-leave/{lr}", None),

@@ -190,9 +190,10 @@ def test_self_assigned_overtime_is_refused(api, actors, roster):
 def test_transfer_carries_grants_with_their_dates(api, actors, roster):
     grant = approved_grant(api, actors, "2023-02-01", 120)
     leave(api, actors, "2023-06-01T09:00:00+08:00", 60)
+    # The authority's HR reaches both agencies: a move stays within the caller's scope.
     response = api.post(
         "/persons/E1/comp-time/transfer",
-        headers=actors.hr,
+        headers=actors.hr_authority,
         json={"to_agency": "A02", "on": "2023-07-01"},
     )
     assert response.status_code == 200, response.text

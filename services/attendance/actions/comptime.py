@@ -8,9 +8,11 @@ therefore never holds a movement the pure ledger would refuse.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -34,7 +36,7 @@ from services.attendance.models import (
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import policy
 from services.attendance.store.locking import lock_person
-from services.common.errors import Conflict, FieldError, Invalid
+from services.common.errors import Conflict, FieldError, Forbidden, Invalid
 from services.common.timeutil import now_utc, taipei_date
 
 
@@ -141,9 +143,58 @@ def cancel_leave(
     session.add(request)
 
 
+class AgencyRegistry(Protocol):
+    """Who can tell whether an agency exists: the directory, asked on the caller's behalf."""
+
+    def agency_exists(self, code: str, *, field: str) -> bool: ...
+
+
+def check_destination(
+    reachable: frozenset[str] | None,
+    to_agency: str,
+    directory: Callable[[], AgencyRegistry],
+    *,
+    field: str = "body.to_agency",
+) -> None:
+    """A person may be moved only into an agency the caller reaches (else they
+    would leave the caller's reach, and no import could bring them back) and
+    that exists. `reachable` is what the caller's transfer grant reaches, None
+    for every agency.
+
+    How existence is known: the directory alone keeps agencies. The roster and
+    the policies here hold agency codes only as far as someone wrote them, so an
+    agency with nobody imported yet would look unknown. A scoped caller's agency
+    scope is the directory's own answer: the gateway resolved it from the
+    directory's agency tree (whose rows are never deleted) at most the account
+    TTL ago and signed it into the token, so a code in it exists and no call is
+    needed (nor a dependency on the directory being up). A caller granted every
+    agency has no such list, so the directory is asked, on that caller's behalf.
+    """
+    if reachable is not None:
+        if to_agency not in reachable:
+            # The directory refuses the same move in the same words (403).
+            raise Forbidden(
+                "the agency is outside your scope",
+                errors=[
+                    FieldError(
+                        field=field,
+                        reason="agency outside the caller's agency scope",
+                        code="out_of_scope",
+                    )
+                ],
+            )
+        return
+    if not directory().agency_exists(to_agency, field=field):
+        raise Invalid(
+            "unknown agency",
+            errors=[FieldError(field=field, reason="no such agency", code="unknown_agency")],
+        )
+
+
 def transfer(session: Session, person: RosterPerson, to_agency: str, on: date) -> int:
     """Continuous service: every remaining minute moves, each grant keeping
-    its dates. Returns the minutes moved."""
+    its dates. Returns the minutes moved. The destination is the caller's to
+    check first (`check_destination`; the roster import checks its own scope)."""
     if to_agency == person.agency_code:
         raise Invalid(
             "the person is already in that agency",

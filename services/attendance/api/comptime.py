@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
-from services.attendance.access import person_in_reach, reach
+from services.attendance.access import agency_reach, person_in_reach, reach
 from services.attendance.actions import comptime
 from services.attendance.api.deps import (
     COMP_APPROVE,
@@ -22,6 +22,12 @@ from services.attendance.api.deps import (
     RecordsReader,
     WriteSessionDep,
 )
+from services.attendance.api.responses import (
+    ALREADY_DECIDED,
+    DIRECTORY_UNAVAILABLE,
+    NOT_ENOUGH_COMP_TIME,
+)
+from services.attendance.clients import Peers, peer_clients
 from services.attendance.models import (
     ComptimeEntry,
     ComptimeGrant,
@@ -32,6 +38,7 @@ from services.attendance.models import (
 from services.attendance.schemas import (
     AllocationOut,
     ComptimeBalanceOut,
+    Day,
     EntryOut,
     LeaveIn,
     LeaveOut,
@@ -42,7 +49,7 @@ from services.attendance.store import ledger as ledger_store
 from services.attendance.store import roster
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound
+from services.common.errors import Forbidden, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
@@ -90,7 +97,7 @@ def get_comptime_balance(
     person_id: str,
     session: SessionDep,
     principal: RecordsReader,
-    as_of: date | None = None,
+    as_of: Day | None = None,
 ) -> Response:
     person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
     day = as_of or today_taipei()
@@ -128,13 +135,29 @@ def list_comptime_entries(
     return Page[EntryOut](items=items, next_cursor=nxt, limit=page.limit)
 
 
+def _checked_transfer(
+    body: TransferIn, principal: CompTransferrer, peers: Annotated[Peers, Depends(peer_clients)]
+) -> TransferIn:
+    # A dependency, so that it is resolved before the write session: a call to
+    # the directory never runs while this request holds a writer's turn or a lock.
+    comptime.check_destination(
+        agency_reach(principal, COMP_TRANSFER), body.to_agency, peers.directory
+    )
+    return body
+
+
 @router.post(
     "/persons/{person_id}/comp-time/transfer",
-    summary="Transfer a person to another agency; comp time moves with its dates",
+    summary="Transfer a person to another agency of the caller's scope; comp time moves "
+    "with its dates",
     response_model=ComptimeBalanceOut,
+    responses=DIRECTORY_UNAVAILABLE,
 )
 def transfer_comptime(
-    person_id: str, body: TransferIn, session: WriteSessionDep, principal: CompTransferrer
+    person_id: str,
+    body: Annotated[TransferIn, Depends(_checked_transfer)],
+    session: WriteSessionDep,
+    principal: CompTransferrer,
 ) -> ComptimeBalanceOut:
     person = person_in_reach(session, reach(session, principal, COMP_TRANSFER), person_id)
     comptime.transfer(session, person, body.to_agency, body.on or today_taipei())
@@ -178,7 +201,7 @@ def _leave_in_reach(
     summary="Request comp leave; the minutes are taken earliest expiry first",
     response_model=LeaveOut,
     status_code=201,
-    responses=CONFLICT_RESPONSES,
+    responses=NOT_ENOUGH_COMP_TIME,
 )
 def request_comp_leave(
     body: LeaveIn, session: WriteSessionDep, principal: CompRequester
@@ -238,7 +261,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/comp-leave/{request_id}/approve",
     summary="Approve a comp-leave request (the unit supervisor)",
     response_model=LeaveOut,
-    responses=CONFLICT_RESPONSES,
+    responses=ALREADY_DECIDED,
 )
 def approve_comp_leave(
     request_id: Id, session: WriteSessionDep, principal: CompApprover
@@ -252,7 +275,7 @@ def approve_comp_leave(
     "/comp-leave/{request_id}/refuse",
     summary="Refuse a comp-leave request; a business-necessity refusal is kept as evidence",
     response_model=LeaveOut,
-    responses=CONFLICT_RESPONSES,
+    responses=ALREADY_DECIDED,
 )
 def refuse_comp_leave(
     request_id: Id, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
@@ -274,6 +297,7 @@ def refuse_comp_leave(
     "/comp-leave/{request_id}/cancel",
     summary="Cancel one's comp-leave request; the minutes return to the same grants",
     response_model=LeaveOut,
+    responses=ALREADY_DECIDED,
 )
 def cancel_comp_leave(
     request_id: Id, session: WriteSessionDep, principal: CompRequester

@@ -2,17 +2,20 @@
 
 # No `from __future__ import annotations`: FastAPI resolves these aliases at import.
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlmodel import Session
 
 from services.attendance.settings import AttendanceSettings
-from services.attendance.store.locking import begin_immediate
-from services.common.db import get_session
+from services.common.db import WriteSessionDep as WriteSessionDep
 from services.common.permissions import require
 from services.common.principal import Principal
+
+# WriteSessionDep, re-exported above, is the kernel's write session: writes that
+# move a balance or add to a person's hours take their turn at the engine's
+# writer gate, then BEGIN IMMEDIATE on SQLite at the first statement, in the
+# endpoint's own thread; services/common/db.py says why no lock may span
+# threadpool calls.
 
 ROSTER_IMPORT = "attendance:roster:import"
 RECORDS_READ = "attendance:records:read"
@@ -41,18 +44,6 @@ PolicyReader = Annotated[Principal, Depends(require(POLICY_READ, "agency"))]
 PolicyWriter = Annotated[Principal, Depends(require(POLICY_WRITE, "agency"))]
 SettlementReader = Annotated[Principal, Depends(require(SETTLEMENT_READ, "agency"))]
 ReportsReader = Annotated[Principal, Depends(require(REPORTS_READ, "agency"))]
-
-
-def _write_session(
-    session: Annotated[Session, Depends(get_session, scope="function")],
-) -> Iterator[Session]:
-    # Writes that move a balance or add to a person's hours open the
-    # transaction as BEGIN IMMEDIATE on SQLite before reading anything.
-    begin_immediate(session)
-    yield session
-
-
-WriteSessionDep = Annotated[Session, Depends(_write_session, scope="function")]
 
 
 def _settings(request: Request) -> AttendanceSettings:

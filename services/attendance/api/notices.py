@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -10,7 +9,10 @@ from sqlmodel import col, select
 
 from services.attendance.api.deps import RecordsReader
 from services.attendance.models import Notice
-from services.attendance.schemas import NoticeOut
+from services.attendance.schemas import (
+    Day,
+    NoticeOut,
+)
 from services.common.db import SessionDep
 from services.common.errors import NotFound
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
@@ -27,7 +29,7 @@ def list_my_notices(
         Literal["expiring_next_month", "unit_expiring_next_month", "expiring_soon"] | None,
         Query(description="Only notices of this kind"),
     ] = None,
-    since: Annotated[date | None, Query(description="Only notices issued on or after")] = None,
+    since: Annotated[Day | None, Query(description="Only notices issued on or after")] = None,
 ) -> Page[NoticeOut]:
     if principal.person_id is None:
         raise NotFound("the caller has no person record")

@@ -4,7 +4,6 @@ checked against the work-hour limits, decided by the unit supervisor."""
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,6 +26,7 @@ from services.attendance.api.deps import (
     WriteSessionDep,
 )
 from services.attendance.api.imports import IMPORT_BODY, Tally, file_problem, read_import
+from services.attendance.api.responses import ALREADY_DECIDED
 from services.attendance.imports import FileError, ImportFormat, M, ParsedRow, parse_rows
 from services.attendance.models import (
     AttendanceRecord,
@@ -41,8 +41,10 @@ from services.attendance.schemas import (
     AttendanceRecordOut,
     AwareDatetime,
     Compensation,
+    Day,
     DecisionIn,
     ImportResult,
+    Month,
     OvertimeIn,
     OvertimeOut,
     PersonId,
@@ -53,8 +55,9 @@ from services.attendance.schemas import (
 from services.attendance.store import records, roster
 from services.attendance.store.locking import begin_immediate, lock_person
 from services.common.audit import record_personal_data_read
+from services.common.bounds_dates import month_start, next_month_start
 from services.common.db import SessionDep
-from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound, Problem
+from services.common.errors import Forbidden, NotFound, Problem
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.principal import Principal
@@ -131,7 +134,7 @@ class AttendanceImportRow(BaseModel):
 
     source_id: SourceId
     person_id: PersonId
-    day: date
+    day: Day
     clock_in: AwareDatetime | None = None
     clock_out: AwareDatetime | None = None
     normal_minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
@@ -290,7 +293,7 @@ class OvertimeImportRow(BaseModel):
 
     source_id: SourceId
     person_id: PersonId
-    day: date | None = None
+    day: Day | None = None
     starts_at: AwareDatetime | None = None
     minutes: Annotated[int, Field(gt=0, le=24 * 60)]
     is_rest_day: bool | None = None
@@ -376,7 +379,7 @@ def list_overtime(
     principal: RecordsReader,
     page: Annotated[PageParams, Depends(page_params)],
     person_id: Annotated[str | None, Query(max_length=64)] = None,
-    month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    month: Annotated[Month | None, Query()] = None,
     status: Literal["pending", "approved", "rejected"] | None = None,
 ) -> Page[OvertimeOut]:
     scope = reach(session, principal, RECORDS_READ)
@@ -386,9 +389,10 @@ def list_overtime(
     if status is not None:
         stmt = stmt.where(col(OvertimeRecord.status) == status)
     if month is not None:
-        first = date.fromisoformat(f"{month}-01")
-        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        stmt = stmt.where(col(OvertimeRecord.day) >= first, col(OvertimeRecord.day) < nxt)
+        stmt = stmt.where(
+            col(OvertimeRecord.day) >= month_start(month),
+            col(OvertimeRecord.day) < next_month_start(month),
+        )
     after = page.after(int)
     if after is not None:
         stmt = stmt.where(col(OvertimeRecord.id) > after)
@@ -435,7 +439,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
     "/overtime/{overtime_id}/approve",
     summary="Approve overtime (the unit supervisor); comp-time overtime earns its grant",
     response_model=OvertimeOut,
-    responses=CONFLICT_RESPONSES,
+    responses=ALREADY_DECIDED,
 )
 def approve_overtime(
     overtime_id: Id,
@@ -453,7 +457,7 @@ def approve_overtime(
     "/overtime/{overtime_id}/reject",
     summary="Reject overtime (the unit supervisor)",
     response_model=OvertimeOut,
-    responses=CONFLICT_RESPONSES,
+    responses=ALREADY_DECIDED,
 )
 def reject_overtime(
     overtime_id: Id,

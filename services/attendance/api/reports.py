@@ -3,7 +3,7 @@ cases to report to the competent authority, and the settlement queue."""
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,12 +24,15 @@ from services.attendance.schemas import (
     AuthorityReportOut,
     BalanceReport,
     BalanceRow,
+    Day,
+    Month,
     MonthlyOvertimeReport,
     PersonMinutes,
     SettlementOut,
 )
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import records
+from services.common.bounds_dates import month_start, next_month_start
 from services.common.db import SessionDep
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
 from services.common.timeutil import today_taipei
@@ -46,7 +49,6 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-MonthParam = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
 
 
 def _file(content: bytes, media_type: str, name: str) -> Response:
@@ -69,14 +71,14 @@ def _hours(minutes: int) -> float:
 )
 def monthly_overtime_report(
     agency_code: Annotated[str, Query(max_length=16)],
-    month: MonthParam,
+    month: Month,
     session: SessionDep,
     principal: ReportsReader,
     format: Format = "json",
 ) -> Any:
     check_agency(principal, REPORTS_READ, agency_code)
-    first = date.fromisoformat(f"{month}-01")
-    last = add_months(first, 1) - timedelta(days=1)
+    first = month_start(month)
+    last = next_month_start(month) - timedelta(days=1)
     minutes = records.monthly_overtime_by_person(session, agency_code, first, last)
     watch = monthly_monitoring(minutes)
     report = MonthlyOvertimeReport(
@@ -114,7 +116,7 @@ def comp_balance_report(
     agency_code: Annotated[str, Query(max_length=16)],
     session: SessionDep,
     principal: ReportsReader,
-    as_of: date | None = None,
+    as_of: Day | None = None,
     months: Annotated[int, Query(ge=1, le=24)] = 12,
     format: Format = "json",
 ) -> Any:
