@@ -15,6 +15,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", f"{P}/agencies/{{code}}/subtree"): "directory:agencies:read",
     ("GET", f"{P}/agencies/{{code}}/units"): "directory:agencies:read",
     ("POST", f"{P}/agencies/{{code}}/units"): "directory:units:write",
+    ("GET", f"{P}/agencies/{{code}}/roster"): "directory:persons:roster",
     ("GET", f"{P}/persons"): "directory:persons:read",
     ("POST", f"{P}/persons"): "directory:persons:write",
     ("GET", f"{P}/persons/{{person_id}}"): "directory:persons:read",

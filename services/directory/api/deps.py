@@ -18,6 +18,9 @@ PERSONS_READ = "directory:persons:read"
 PERSONS_WRITE = "directory:persons:write"
 PERSONS_IMPORT = "directory:persons:import"
 PERSONS_MATCH = "directory:persons:match"
+# Who works where (personnel id and unit of persons in service), nothing else:
+# what a roster copied into another service needs.
+PERSONS_ROSTER = "directory:persons:roster"
 ACCOUNTS_READ = "directory:accounts:read"
 ACCOUNTS_WRITE = "directory:accounts:write"
 PRINCIPALS_RESOLVE = "directory:principals:resolve"
@@ -32,6 +35,7 @@ PersonsReader = Annotated[
 ]
 PersonsWriter = Annotated[Principal, Depends(require(*with_scopes(PERSONS_WRITE, "agency")))]
 PersonsImporter = Annotated[Principal, Depends(require(PERSONS_IMPORT))]
+RosterReader = Annotated[Principal, Depends(require(*with_scopes(PERSONS_ROSTER, "agency")))]
 PersonsMatcher = Annotated[Principal, Depends(require(*with_scopes(PERSONS_MATCH, "agency")))]
 AccountsReader = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_READ, "agency")))]
 AccountsWriter = Annotated[Principal, Depends(require(*with_scopes(ACCOUNTS_WRITE, "agency")))]
