@@ -138,6 +138,25 @@ class ServiceIdentity:
                 self._renew_at = self._clock() + lifetime - margin
             return self._token
 
+    def sign_in(
+        self,
+        wait_seconds: float,
+        *,
+        pause: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> str:
+        """A token, waiting up to `wait_seconds` while the gateway (or the
+        directory behind it) cannot issue one yet, as when everything starts
+        together; a refusal of the credentials is raised at once."""
+        deadline = self._clock() + wait_seconds
+        while True:
+            try:
+                return self.token()
+            except ServiceUnavailable:
+                if self._clock() + pause > deadline:
+                    raise
+            sleep(pause)  # polling the gateway, bounded by the deadline
+
     def forget(self) -> None:
         """Drop the cached token (the next call fetches a new one)."""
         with self._lock:

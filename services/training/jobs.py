@@ -48,6 +48,8 @@ NAMESPACE = "training"
 JOB_RUNS: Table = JobRun.__table__  # type: ignore[attr-defined]
 # Seconds per call to the directory through the gateway: a page of 500 persons.
 DIRECTORY_TIMEOUT = 30.0
+# How long the job waits for the gateway to issue its token before failing.
+GATEWAY_WAIT_SECONDS = 60.0
 
 
 class RosterSyncIncomplete(RuntimeError):
@@ -102,8 +104,11 @@ def sync_rosters(
     `identity` (training's account) is made from the settings when not given;
     `transport` reaches the gateway (tests pass one into an in-process gateway)."""
     settings = settings or TrainingSettings()
-    # Before the claim: a missing secret is a configuration error, not a run.
+    # Before the claim: a missing or refused secret is a configuration error,
+    # not a run; and a gateway still starting (a scheduler started with it
+    # catches up at once) is waited for a little.
     identity = identity or ServiceIdentity.from_settings(settings, transport=transport)
+    identity.sign_in(GATEWAY_WAIT_SECONDS)
     day = today or today_taipei()
     engine = make_engine(settings.database_url)
     try:

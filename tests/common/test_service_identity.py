@@ -196,3 +196,57 @@ def test_the_secret_comes_from_the_environment(tmp_path, monkeypatch):
     identity = ServiceIdentity.from_settings(TrainingSettings(environment="test"))
     assert identity.client_id == "svc.training"
     assert identity.gateway_url == "http://gw.example:8000"
+
+
+def test_sign_in_waits_for_a_gateway_still_starting():
+    clock, naps = Clock(), []
+    gateway = StubGateway()
+    inner = gateway.transport
+    attempts = []
+
+    def starting(request: httpx.Request) -> httpx.Response:
+        attempts.append(request)
+        if len(attempts) <= 3:
+            raise httpx.ConnectError("connection refused", request=request)
+        return inner.handle_request(request)
+
+    identity = ServiceIdentity(
+        "svc.training",
+        SECRET,
+        "http://gateway.test",
+        transport=httpx.MockTransport(starting),
+        clock=clock,
+    )
+
+    def sleep(seconds: float) -> None:
+        naps.append(seconds)
+        clock.now += seconds
+
+    assert identity.sign_in(10, sleep=sleep) == "token-1"
+    assert naps == [0.5, 0.5, 0.5]
+
+
+def test_sign_in_gives_up_at_its_deadline_and_never_waits_on_a_refusal():
+    clock = Clock()
+
+    def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    identity = ServiceIdentity(
+        "svc.training",
+        SECRET,
+        "http://gateway.test",
+        transport=httpx.MockTransport(down),
+        clock=clock,
+    )
+    with pytest.raises(ServiceUnavailable):
+        identity.sign_in(3, sleep=sleep)
+    assert 2.5 <= clock.now - 1000 <= 3
+    refused = _identity(StubGateway(status=401), clock)
+    started = clock.now
+    with pytest.raises(ServiceIdentityError):
+        refused.sign_in(30, sleep=sleep)
+    assert clock.now == started

@@ -246,8 +246,8 @@ def test_a_wrong_secret_is_a_clear_error(house):
     with pytest.raises(jobs.ServiceIdentityError, match="refused the client credentials"):
         house.run(settings=other)
     with Session(house.training_engine) as session:
-        # Refused before or at sign-in: no run was recorded as done.
-        assert "done" not in session.execute(select(JobRun.status)).scalars().all()
+        # Refused at sign-in, before the run is claimed: no run at all.
+        assert session.execute(select(JobRun.status)).scalars().all() == []
 
 
 def test_a_run_in_progress_elsewhere_is_not_doubled(house):
