@@ -17,7 +17,7 @@ class ResolvedAccount(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     account: str
-    kind: Literal["human", "machine"]
+    kind: Literal["human", "machine", "service"]
     status: str
     person_id: str | None = None
     agency_code: str | None = None

@@ -259,7 +259,7 @@ def create_app(
         tags=["gateway"],
         response_model=TokenResponse,
         responses=PROBLEM_RESPONSES,
-        summary="OAuth2 client credentials for machine accounts",
+        summary="OAuth2 client credentials for machine and service accounts",
     )
     async def oauth_token(
         request: Request,
@@ -275,7 +275,8 @@ def create_app(
                 extra={"error": "unsupported_grant_type"},
             )
         account = await runtime().resolver.client_credentials(client_id, client_secret)
-        if account is None or account.kind != "machine" or not account.usable:
+        # Machine accounts and renshi's own service accounts; never a person's.
+        if account is None or account.kind == "human" or not account.usable:
             raise Unauthorized(
                 "client authentication failed",
                 slug="invalid-client",

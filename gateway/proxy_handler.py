@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.permissions import grants
+from gateway.policies.peers import service_may_call
 from gateway.rate_limits import RateLimits
 from gateway.runtime import Runtime
 from gateway.security.identity_headers import strip_identity_headers
@@ -125,6 +126,11 @@ class ProxyHandler:
         )
         if not grants(principal.permissions, match.permission):
             raise Forbidden(f"requires permission {match.permission}")
+        if principal.kind == "service" and not service_may_call(
+            principal.sub, scope["method"], match.template
+        ):
+            # A component's own account reaches only what its jobs are listed for.
+            raise Forbidden("the peer policy does not let this service call this operation")
         service = path.split("/", 3)[2]
         base = self.settings.service_urls.get(service)
         if base is None:
@@ -152,9 +158,9 @@ class ProxyHandler:
 def check_account_network(
     scope: Scope, allow_lists: AllowListCache, networks: list[str], kind: str
 ) -> None:
-    """Machine accounts must have an allow-list; a human account may have one."""
-    if kind == "machine" and not networks:
-        raise Forbidden("machine account has no source allow-list")
+    """Machine and service accounts must have an allow-list; a human account may have one."""
+    if kind != "human" and not networks:
+        raise Forbidden(f"{kind} account has no source allow-list")
     if networks:
         client_ip = scope.get("state", {}).get(CLIENT_IP_KEY)
         if client_ip is None or not allow_lists.get(networks).allows(client_ip):

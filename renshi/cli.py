@@ -9,10 +9,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from gateway.settings import GATEWAY_PORT, SERVICES, GatewaySettings, service_urls
 from services.common.http_server import PROTOCOL
+from services.common.service_identity import demo_secret_file
 from services.common.settings import ROOT, VAR_DIR
 
 
@@ -77,9 +79,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_secret(path: Path, secret: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+
+
 def seed_demo() -> None:
-    """Seed the demo directory when it is empty. The demo importer's client
-    secret is made here and kept, readable by the owner only, in ./var/."""
+    """Seed the demo directory when it is empty. The client secrets of the demo
+    importer and of each service's own account (`svc.<service>`) are made here
+    and kept, readable by the owner only, in ./var/."""
     import secrets
 
     from sqlmodel import Session, select
@@ -91,16 +100,23 @@ def seed_demo() -> None:
     settings = service_settings("directory")
     engine = make_engine(settings.database_url)
     secret_file = VAR_DIR / "demo-importer-secret"
+    service_secrets = {svc: secrets.token_urlsafe(32) for svc in SERVICES}
     with Session(engine) as session:
         empty = session.exec(select(Agency).limit(1)).first() is None
         secret = secrets.token_urlsafe(24) if empty else None
-        demo.seed_demo(session, importer_secret=secret, national_id_key=settings.national_id_key)
+        created = demo.seed_demo(
+            session,
+            importer_secret=secret,
+            service_secrets=service_secrets,
+            national_id_key=settings.national_id_key,
+        )
         session.commit()
     engine.dispose()
     if secret is not None:
-        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secret)
+        _write_secret(secret_file, secret)
+    # Only the secrets of accounts made now: an existing account keeps its own.
+    for svc in created:
+        _write_secret(demo_secret_file(svc, VAR_DIR), service_secrets[svc])
 
 
 # Stopped in this order, each stage before the next begins: the gateway first,
@@ -136,6 +152,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         env[f"{svc.upper()}_PORT"] = str(port + i)
         env[f"{svc.upper()}_PEER_URLS"] = json.dumps(service_urls(port))
         env[f"{svc.upper()}_GATEWAY_URL"] = f"http://127.0.0.1:{port}"
+        env[f"{svc.upper()}_CLIENT_SECRET_FILE"] = str(demo_secret_file(svc, VAR_DIR))
     procfile = parse_procfile((ROOT / "deploy" / "Procfile").read_text(), env)
     # `renshi` runs on this runner's interpreter and environment, whatever PATH holds.
     renshi = (sys.executable, "-m", "renshi")
@@ -198,7 +215,6 @@ def cmd_openapi(args: argparse.Namespace) -> int:
             print(f"wrote {path.relative_to(ROOT)}")
         return 0
     import tempfile
-    from pathlib import Path
 
     from fastapi.testclient import TestClient
 

@@ -1,4 +1,18 @@
-"""Which service may call which on a caller's behalf (token exchange)."""
+"""Which service may call which: on a caller's behalf, and as itself.
+
+On a caller's behalf (`PEER_CALLS`): a service exchanges the internal token it
+received for one addressed to a peer (`/internal/token-exchange`); the peer
+then applies the caller's own permissions.
+
+As itself (`SERVICE_OPERATIONS`): a service's jobs sign in as its account
+`svc.<service>` (kind service) and call the public path like any client. Such
+a request needs both a permission its roles grant and an entry here: the
+operations (method, route template in gateway/route_policy.py) each service's
+jobs call. An operation not listed is refused whatever the roles grant, and a
+service account with no entry (the gateway's own included) reaches nothing.
+"""
+
+from services.common.service_identity import service_of_account
 
 PEER_CALLS: dict[str, frozenset[str]] = {
     "training": frozenset({"speakers", "directory"}),
@@ -7,3 +21,21 @@ PEER_CALLS: dict[str, frozenset[str]] = {
     "speakers": frozenset({"directory"}),
     "directory": frozenset(),
 }
+
+SERVICE_OPERATIONS: dict[str, frozenset[tuple[str, str]]] = {
+    # training.sync-rosters: every agency, then each one's persons in service.
+    "training": frozenset(
+        {
+            ("GET", "/api/directory/agencies"),
+            ("GET", "/api/directory/agencies/{code}/roster"),
+        }
+    ),
+}
+
+
+def service_may_call(account: str, method: str, template: str) -> bool:
+    """Whether the service account `account` may call this operation as itself."""
+    service = service_of_account(account)
+    if service is None:
+        return False
+    return (method, template) in SERVICE_OPERATIONS.get(service, frozenset())

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
     # The gateway, which exchanges a caller's internal token for one addressed
     # to a peer service.
     gateway_url: str = "http://127.0.0.1:8000"
+    # The client secret of the service's own account `svc.<service>`, with which
+    # its jobs get tokens at the gateway (services.common.service_identity);
+    # or the file holding it. Only a service whose jobs call another needs one.
+    client_secret: SecretStr | None = None
+    client_secret_file: Path | None = None
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:

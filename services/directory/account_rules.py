@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from services.common.errors import FieldError
-from services.directory.roles import StoredRole, duty_conflicts
+from services.directory.roles import NON_HUMAN_KINDS, StoredRole, duty_conflicts
 
 
 def account_errors(
@@ -18,7 +18,7 @@ def account_errors(
     known_roles: Mapping[str, StoredRole],
 ) -> list[FieldError]:
     errors: list[FieldError] = []
-    if kind == "machine":
+    if kind in NON_HUMAN_KINDS:
         if not purpose:
             errors.append(FieldError(field="body.purpose", code="required",
                                      reason="a machine account must state its purpose"))

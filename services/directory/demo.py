@@ -2,13 +2,18 @@
 institute, a handful of people and one account per role worth trying.
 
 Every name and national ID is invented (the IDs are checksum-valid only so
-that they pass validation). Nothing is written when any agency already exists.
+that they pass validation). Nothing is written when any agency already exists,
+except the services' own accounts (`svc.<service>`), which a demo directory
+seeded before they existed gets added.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session, select
 
+from services.common.service_identity import service_account
 from services.directory import client_secrets, national_id
 from services.directory.models import (
     Account,
@@ -69,7 +74,7 @@ ACCOUNTS = (
     ),
     (
         "gateway",
-        "machine",
+        "service",
         "P0001",
         "A01",
         False,
@@ -79,21 +84,76 @@ ACCOUNTS = (
 )
 
 
+# Each service's own account, for its jobs' calls to other services through
+# the gateway: service → (roles, purpose). Owned by the system administrator's
+# person, reachable from loopback only. A service whose jobs call no other
+# service holds no role: its account can do nothing until one needs a grant.
+SERVICE_OWNER = "P0001"
+SERVICE_ACCOUNTS: dict[str, tuple[tuple[str, ...], str]] = {
+    "directory": ((), "The directory service's own jobs (none calls another service yet)"),
+    "training": (
+        ("service_training",),
+        "The training service's own jobs: the nightly roster sync from the directory",
+    ),
+    "certs": ((), "The certs service's own jobs (none calls another service yet)"),
+    "attendance": ((), "The attendance service's own jobs (none calls another service yet)"),
+    "speakers": ((), "The speakers service's own jobs (none calls another service yet)"),
+}
+
+
+def seed_service_accounts(session: Session, secrets: Mapping[str, str]) -> list[str]:
+    """Create each service's account that is missing, with `secrets[service]`
+    (when given) as its client secret; returns the services whose account was
+    created now, so that the caller keeps only those secrets. The caller commits."""
+    created = []
+    for service, (roles, purpose) in SERVICE_ACCOUNTS.items():
+        name = service_account(service)
+        if session.get(Account, name) is not None:
+            continue
+        session.add(
+            Account(
+                name=name,
+                kind="service",
+                person_id=SERVICE_OWNER,
+                agency_code="A01",
+                include_subordinates=False,
+                purpose=purpose,
+                allowed_networks=list(LOOPBACK),
+            )
+        )
+        session.flush()
+        for role in roles:
+            session.add(AccountRole(account=name, role=role))
+        secret = secrets.get(service)
+        if secret:
+            session.add(ClientSecret(account=name, secret_hash=client_secrets.hash_secret(secret)))
+        created.append(service)
+    session.flush()
+    return created
+
+
 def seed_demo(
     session: Session,
     importer_secret: str | None = None,
     *,
     gateway_secret: str | None = None,
+    service_secrets: Mapping[str, str] | None = None,
     national_id_key: str = DEVELOPMENT_NATIONAL_ID_KEY,
-) -> None:
+) -> list[str]:
     """Seed the demo when the directory is empty; the caller commits.
 
     The role catalogue is restored every time. `importer_secret` (and
-    `gateway_secret`) become client secrets of those machine accounts; without
-    them the accounts exist but cannot authenticate until a secret is added."""
+    `gateway_secret`) become client secrets of those accounts, and
+    `service_secrets` (service → secret) those of the services' own accounts;
+    without them the accounts exist but cannot authenticate until a secret is
+    added. Returns the services whose account was created by this call."""
     sync_catalogue(session)
     if session.exec(select(Agency).limit(1)).first() is not None:
-        return
+        # A demo directory from before the services had accounts: add them.
+        owner = session.get(Person, SERVICE_OWNER)
+        if owner is not None and session.get(Account, "admin") is not None:
+            return seed_service_accounts(session, service_secrets or {})
+        return []
     for code, name, type_, parent in AGENCIES:
         session.add(Agency(code=code, name=name, type=type_, parent_code=parent))
         session.flush()
@@ -141,3 +201,4 @@ def seed_demo(
         if secret:
             session.add(ClientSecret(account=name, secret_hash=client_secrets.hash_secret(secret)))
     session.flush()
+    return seed_service_accounts(session, service_secrets or {})

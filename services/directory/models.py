@@ -23,7 +23,7 @@ metadata = _registry.metadata
 
 AGENCY_TYPES = ("competent_authority", "subordinate", "training_institution", "school")
 PERSON_STATUSES = ("active", "left", "deceased")
-ACCOUNT_KINDS = ("human", "machine")
+ACCOUNT_KINDS = ("human", "machine", "service")
 ACCOUNT_STATUSES = ("active", "disabled")
 CAMPAIGN_STATUSES = ("open", "closed")
 REVIEW_DECISIONS = ("confirm", "revoke")
@@ -93,7 +93,8 @@ class Role(DirectoryTable, table=True):
     __table_args__ = (_one_of("account_kind", ACCOUNT_KINDS),)
 
     name: str = Field(primary_key=True, max_length=64)
-    # Human roles go to human accounts only, machine roles to machine accounts only.
+    # Human roles go to human accounts only, machine roles to machine accounts
+    # only, service roles to the accounts of renshi's own components only.
     account_kind: str = Field(max_length=16)
     description: str = Field(max_length=200)
 
@@ -116,7 +117,7 @@ class Account(DirectoryTable, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     kind: str = Field(max_length=16)
-    # Human: the person using it. Machine: the person answerable for it.
+    # Human: the person using it. Machine or service: the person answerable for it.
     person_id: str = Field(foreign_key="persons.id", index=True, max_length=64)
     purpose: str | None = Field(default=None, max_length=500)
     agency_code: str = Field(foreign_key="agencies.code", index=True, max_length=16)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from services.directory.roles import grants_family
+from services.directory.roles import NON_HUMAN_KINDS, grants_family
 
 Finding = Literal["idle", "machine_without_owner", "machine_without_allow_list", "holder_left"]
 IDLE: Finding = "idle"
@@ -70,7 +70,8 @@ def findings(facts: AccountFacts, now: datetime, idle_days: int) -> list[Finding
     if facts.status == "active":
         if now - idle_since(facts) > timedelta(days=idle_days):
             out.append(IDLE)
-        if facts.kind == "machine":
+        # A service account answers to an owner and a network like a machine one.
+        if facts.kind in NON_HUMAN_KINDS:
             if not facts.person_in_service:
                 out.append(MACHINE_WITHOUT_OWNER)
             if not facts.allowed_networks:

@@ -15,7 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-AccountKind = Literal["human", "machine"]
+AccountKind = Literal["human", "machine", "service"]
+# Accounts no person signs in with: a machine account (an importer) or a
+# renshi component's own account (kind service). Both state a purpose, answer
+# to an owner in service, must name their source networks and authenticate
+# with client secrets; service roles go to service accounts only, so a grant
+# meant for a component's jobs cannot be handed to an importer, nor back.
+NON_HUMAN_KINDS = frozenset({"machine", "service"})
 SCOPES = ("self", "unit", "agency")
 PERMISSION_PATTERN = re.compile(r"^[a-z]+(:[a-z_-]+){1,2}(:(self|unit|agency))?$")
 AUDITED_SERVICES = ("directory", "training", "certs", "attendance", "speakers", "gateway")
@@ -39,6 +45,8 @@ class RoleSpec:
 
 
 IMPORTER_ROLE_PREFIX = "importer_"
+# The role of a service's own account `svc.<service>`: `service_<service>`.
+SERVICE_ROLE_PREFIX = "service_"
 
 
 def importer_role(source: str) -> RoleSpec:
@@ -197,9 +205,22 @@ CATALOGUE: tuple[RoleSpec, ...] = (
     importer_role("elearn"),
     RoleSpec(
         "service",
-        "machine",
+        "service",
         "A renshi component (the gateway) resolving principals",
         ("directory:principals:resolve",),
+    ),
+    # The training service's own jobs (account svc.training): the nightly
+    # roster sync lists every agency and reads each one's persons in service.
+    # `directory:persons:roster` reaches only id and unit of persons in
+    # service, never names or contact details, and no person's full record
+    # (`directory:persons:read` would give both); unscoped, because the job
+    # serves every agency. The gateway's peer policy (gateway/policies/peers.py)
+    # bounds the account further to the two operations the job calls.
+    RoleSpec(
+        f"{SERVICE_ROLE_PREFIX}training",
+        "service",
+        "The training service's jobs: every agency's roster from the directory",
+        ("directory:agencies:read", "directory:persons:roster"),
     ),
 )
 
@@ -219,7 +240,8 @@ def permission_rows() -> list[dict[str, str]]:
 
 
 def is_personal_read(permission: str) -> bool:
-    return permission.startswith("directory:persons:read")
+    # A roster lists who works where: personal data too, if less of it.
+    return permission.startswith(("directory:persons:read", "directory:persons:roster"))
 
 
 def is_audit(permission: str) -> bool:

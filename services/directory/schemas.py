@@ -23,7 +23,7 @@ from services.directory.networks import normalise_network
 
 AgencyType = Literal["competent_authority", "subordinate", "training_institution", "school"]
 PersonStatus = Literal["active", "left", "deceased"]
-AccountKind = Literal["human", "machine"]
+AccountKind = Literal["human", "machine", "service"]
 AccountStatus = Literal["active", "disabled"]
 
 
@@ -124,6 +124,13 @@ class PersonSummary(BaseModel):
     agency_code: str
     unit_id: int | None
     status: PersonStatus
+
+
+class RosterEntry(BaseModel):
+    """A person in service as a roster needs them: who, and in which unit."""
+
+    id: str
+    unit_id: int | None
 
 
 class PersonOut(PersonSummary):

@@ -1,12 +1,16 @@
 """Typed clients of the services training calls: speakers (lecturers, engagements)
 and directory (persons, agency subtrees).
 
-Each call carries the caller's principal: the request's internal token is exchanged
-at the gateway for one addressed to the peer. Tests replace `peer_clients` with a
+A request's call carries the caller's principal: the request's internal token is
+exchanged at the gateway for one addressed to the peer. A job's call carries
+training's own account instead, through the gateway's public path (see
+services.common.service_identity and jobs.py). Tests replace `peer_clients` with a
 provider that mints tokens itself and a transport into the peer's app.
 
 The directory contract assumed here: `GET /persons/{id}` answers
-`{"id", "agency_code", "unit_id"}` (404 when unknown),
+`{"id", "agency_code", "unit_id"}` (404 when unknown), `GET /persons`,
+`GET /agencies/{code}/roster` and `GET /agencies` answer pages
+`{"items", "next_cursor"}`,
 `GET /agencies/{code}/subtree` answers `{"codes": [...]}`, and the service-only
 `POST /persons/match` takes `{"purpose", "national_ids": [...]}` and answers
 `{"results": [{"index", "status", "person_id", "reason"}, ...]}`, one per number
@@ -101,6 +105,10 @@ class SpeakersClient:
             self._peer.json_or_raise(response)
 
 
+class _Page(BaseModel):
+    next_cursor: str | None = None
+
+
 class _StaffMember(BaseModel):
     id: str
     agency_code: str
@@ -108,10 +116,28 @@ class _StaffMember(BaseModel):
     status: str
 
 
-class _StaffPage(BaseModel):
+class _StaffPage(_Page):
     items: list[_StaffMember]
-    next_cursor: str | None = None
 
+
+class _RosterEntry(BaseModel):
+    id: str
+    unit_id: int | str | None = None
+
+
+class _RosterPage(_Page):
+    items: list[_RosterEntry]
+
+
+class _AgencyCode(BaseModel):
+    code: str
+
+
+class _AgencyPage(_Page):
+    items: list[_AgencyCode]
+
+
+P = TypeVar("P", bound=_Page)
 
 # The directory's largest page: fewest round trips for a big agency.
 STAFF_PAGE = 500
@@ -148,24 +174,41 @@ class DirectoryClient:
             raise ServiceUnavailable("the directory service answered in an unexpected shape")
         return results
 
-    def agency_staff(self, agency_code: str) -> dict[str, str]:
-        """The agency's persons in service (person id → unit id, "" when none),
-        every page of the directory's list."""
-        staff: dict[str, str] = {}
+    def _pages(
+        self, path: str, params: Mapping[str, str], model: type[P], refused: str
+    ) -> Iterator[P]:
+        """Every page of one of the directory's lists, first to last; a 403 is
+        `refused`, the caller's missing grant."""
         cursor: str | None = None
         seen_cursors: set[str] = set()
         while True:
-            params = {"agency": agency_code, "status": "active", "limit": str(STAFF_PAGE)}
+            query = {**params, "limit": str(STAFF_PAGE)}
             if cursor is not None:
-                params["cursor"] = cursor
-            response = self._peer.request("GET", "/persons", params=params)
+                query["cursor"] = cursor
+            response = self._peer.request("GET", path, params=query)
             if response.status_code == 403:
-                raise Forbidden(
-                    "the directory refused: reading the agency's persons needs "
-                    "directory:persons:read for the agency"
-                )
+                raise Forbidden(f"the directory refused: {refused}")
             self._peer.json_or_raise(response)
-            page = _parse(_StaffPage, "directory", response)
+            page = _parse(model, "directory", response)
+            yield page
+            cursor = page.next_cursor
+            if cursor is None:
+                return
+            if cursor in seen_cursors:
+                raise ServiceUnavailable("the directory service repeated a page")
+            seen_cursors.add(cursor)
+
+    def agency_staff(self, agency_code: str) -> dict[str, str]:
+        """The agency's persons in service (person id → unit id, "" when none),
+        every page of the directory's list, read on the caller's behalf."""
+        staff: dict[str, str] = {}
+        pages = self._pages(
+            "/persons",
+            {"agency": agency_code, "status": "active"},
+            _StaffPage,
+            "reading the agency's persons needs directory:persons:read for the agency",
+        )
+        for page in pages:
             for person in page.items:
                 # The filter is the directory's; a stray row would misplace a person.
                 if person.agency_code != agency_code or person.status != "active":
@@ -173,12 +216,30 @@ class DirectoryClient:
                         "the directory service answered in an unexpected shape"
                     )
                 staff[person.id] = "" if person.unit_id is None else str(person.unit_id)
-            cursor = page.next_cursor
-            if cursor is None:
-                return staff
-            if cursor in seen_cursors:
-                raise ServiceUnavailable("the directory service repeated a page")
-            seen_cursors.add(cursor)
+        return staff
+
+    def agency_roster(self, agency_code: str) -> dict[str, str]:
+        """The same as `agency_staff` from the directory's roster of the agency,
+        which holds only personnel id and unit: what a caller holding
+        `directory:persons:roster` (training's own account) reads."""
+        staff: dict[str, str] = {}
+        pages = self._pages(
+            f"/agencies/{agency_code}/roster",
+            {},
+            _RosterPage,
+            "reading the agency's roster needs directory:persons:roster for the agency",
+        )
+        for page in pages:
+            for person in page.items:
+                staff[person.id] = "" if person.unit_id is None else str(person.unit_id)
+        return staff
+
+    def agency_codes(self) -> list[str]:
+        """Every agency the caller may list, by code, in the directory's order."""
+        pages = self._pages(
+            "/agencies", {}, _AgencyPage, "listing agencies needs directory:agencies:read"
+        )
+        return [agency.code for page in pages for agency in page.items]
 
     def subtree(self, agency_code: str) -> list[str]:
         response = self._peer.request("GET", f"/agencies/{agency_code}/subtree")

@@ -305,4 +305,25 @@ class ImportRowError(TrainingTable, table=True):
     code: str = Field(max_length=32)
 
 
+# --- scheduled jobs ------------------------------------------------------------
+
+
+class JobRun(TrainingTable, table=True):
+    """One row per job per Taipei day: the claim that makes one replica run it
+    (services.common.job_runs)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    day: date
+    status: str = Field(max_length=16)
+    started_at: datetime = _utc()
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
 personal_data_reads = personal_data_reads_table(metadata)

@@ -226,9 +226,14 @@ def test_procfile_runs_the_scheduler():
     assert "scheduler: renshi jobs schedule" in lines
 
 
-def test_kubernetes_cronjobs_match_the_schedule():
+@pytest.mark.parametrize("service", ["attendance", "training"])
+def test_kubernetes_cronjobs_match_the_schedule(service):
+    import importlib
+
     yaml = pytest.importorskip("yaml")
-    documents = list(yaml.safe_load_all((ROOT / "deploy/k8s/attendance-cronjobs.yaml").read_text()))
+    schedule = importlib.import_module(f"services.{service}.jobs").SCHEDULE
+    path = ROOT / f"deploy/k8s/{service}-cronjobs.yaml"
+    documents = list(yaml.safe_load_all(path.read_text()))
     seen = {}
     for doc in documents:
         assert doc["kind"] == "CronJob"
@@ -239,7 +244,7 @@ def test_kubernetes_cronjobs_match_the_schedule():
         renshi, jobs, run, name = container["command"]
         assert (renshi, jobs, run) == ("renshi", "jobs", "run")
         seen[name] = spec["schedule"]
-    assert seen == {f"attendance.{name}": expr for name, expr in SCHEDULE.items()}
+    assert seen == {f"{service}.{name}": expr for name, expr in schedule.items()}
 
 
 @pytest.mark.slow

@@ -44,7 +44,7 @@ def create_account(db: Session, name: str, person: str, agency: str, *, kind: st
     account = Account(
         name=name, kind=kind, person_id=person, agency_code=agency, status=status,
         include_subordinates=include_subordinates, allowed_networks=list(networks),
-        purpose="test machine" if kind == "machine" else None,
+        purpose="test machine" if kind != "human" else None,
     )
     db.add(account)
     db.flush()

@@ -85,7 +85,7 @@ ELEARN = principal(
     agency_scope=["A01", "A02"],
 )
 GATEWAY = principal(
-    "service", sub="gateway", kind="machine", agency_code="A01", agency_scope=["A01"]
+    "service", sub="gateway", kind="service", agency_code="A01", agency_scope=["A01"]
 )
 
 

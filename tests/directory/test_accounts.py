@@ -48,9 +48,14 @@ def test_no_token_is_401(api, demo):
 
 def test_admin_lists_and_filters_accounts(api, demo):
     names = [a["name"] for a in api.get("/accounts", as_=ADMIN).json()["items"]]
-    assert names == sorted(names) and "gateway" in names and len(names) == 7
+    assert names == sorted(names) and "gateway" in names and len(names) == 12
     machines = api.get("/accounts", as_=ADMIN, params={"kind": "machine"}).json()["items"]
-    assert [a["name"] for a in machines] == ["gateway", "importer.elearn"]
+    assert [a["name"] for a in machines] == ["importer.elearn"]
+    services = api.get("/accounts", as_=ADMIN, params={"kind": "service"}).json()["items"]
+    assert [a["name"] for a in services] == [
+        "gateway",
+        *(f"svc.{s}" for s in ("attendance", "certs", "directory", "speakers", "training")),
+    ]
     auditors = api.get("/accounts", as_=ADMIN, params={"role": "security_auditor"}).json()
     assert [a["name"] for a in auditors["items"]] == ["auditor"]
     assert auditors["items"][0]["roles"] == ["security_auditor"]

@@ -23,7 +23,7 @@ def _counts(db):
 
 def test_demo_is_seeded_once(demo, db):
     first = _counts(db)
-    assert first == (4, 9, 7, 2)
+    assert first == (4, 9, 12, 2)
     seed_demo(db, "another-secret-000000000001")
     db.commit()
     assert _counts(db) == first

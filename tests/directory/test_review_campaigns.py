@@ -28,6 +28,11 @@ DEMO_A01 = [
     "hr.a01",
     "importer.elearn",
     "reviewer.a01",
+    "svc.attendance",
+    "svc.certs",
+    "svc.directory",
+    "svc.speakers",
+    "svc.training",
     "trainer.a01",
 ]
 

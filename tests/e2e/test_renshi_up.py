@@ -94,6 +94,7 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
         )
         assert audit.status_code == 200, audit.text
         assert [d["decision"] for d in audit.json()["items"]] == ["allow"]
+        _the_roster_job_acts_as_training(f"http://127.0.0.1:{port}", env, tmp_path / "var")
         _training_reads_the_directory(f"http://127.0.0.1:{port}", env, token)
     finally:
         os.killpg(process.pid, signal.SIGINT)
@@ -121,6 +122,84 @@ def _token(env: dict[str, str], account: str, minutes: int | None = None) -> str
         text=True,
         check=True,
     ).stdout.strip()
+
+
+def _the_roster_job_acts_as_training(base: str, env: dict[str, str], var: Path) -> None:
+    """`renshi jobs run training.sync-rosters` against the running system: the job
+    signs in as svc.training with the secret the demo seed wrote, reads every
+    agency's roster through the gateway, and training's roster becomes the
+    directory's demo persons in service."""
+    import json
+    import sqlite3
+
+    from services.directory.demo import PERSONS
+
+    secret_file = var / "svc.training-secret"
+    assert secret_file.stat().st_mode & 0o077 == 0, "the secret is readable by others"
+    job_env = {k: v for k, v in env.items() if not k.startswith("TRAINING_")}
+    job_env["TRAINING_GATEWAY_URL"] = base
+    job_env["TRAINING_CLIENT_SECRET_FILE"] = str(secret_file)
+    # The scheduler `renshi up` started catches up on today's runs and may be
+    # running this job right now: then this run is skipped; poll, with a deadline.
+    deadline = time.monotonic() + 60
+    while True:
+        run = subprocess.run(
+            [sys.executable, "-m", "renshi", "jobs", "run", "training.sync-rosters"],
+            cwd=ROOT,
+            env=job_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, run.stderr
+        summary = json.loads(run.stdout)
+        if summary.get("skipped") != "running elsewhere" or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)  # polling the claim, bounded by the deadline
+    assert "eyJ" not in run.stdout + run.stderr, "a token was written out"
+    assert secret_file.read_text().strip() not in run.stdout + run.stderr
+    assert summary["agencies"] == summary["synced"] == 4 and summary["failed"] == {}, summary
+    assert summary["listed"] == len(PERSONS)
+
+    # The directory's persons in service, as HR of A01 and its subordinates reads them.
+    hr = {"Authorization": f"Bearer {_token(env, 'hr.a01')}"}
+    persons = httpx.get(
+        f"{base}/api/directory/persons",
+        params={"status": "active", "limit": 500},
+        headers=hr,
+        timeout=10,
+    ).json()["items"]
+    directory = {
+        p["id"]: (p["agency_code"], "" if p["unit_id"] is None else str(p["unit_id"]))
+        for p in persons
+    }
+    assert {pid: agency for pid, (agency, _) in directory.items()} == {p[0]: p[2] for p in PERSONS}
+    with sqlite3.connect(var / "training.db") as db:
+        roster = {
+            pid: (agency, unit)
+            for pid, agency, unit in db.execute(
+                "SELECT person_id, agency_code, unit_id FROM roster"
+            )
+        }
+    assert roster == directory
+
+    # The gateway audited the job's directory reads with its own account as subject.
+    auditor = {"Authorization": f"Bearer {_token(env, 'auditor')}"}
+    wanted = {"/api/directory/agencies", "/api/directory/agencies/{code}/roster"}
+    while True:
+        decisions = httpx.get(
+            f"{base}/audit/decisions",
+            params={"subject": "svc.training", "limit": 500},
+            headers=auditor,
+            timeout=10,
+        ).json()["items"]
+        reads = [d for d in decisions if d["decision"] == "allow"]
+        if len(reads) >= 5 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)  # audit rows are written in batches; bounded by the deadline
+    assert {d["route"] for d in reads} == wanted
+    assert {d["account_kind"] for d in reads} == {"service"}
+    assert sum(d["route"].endswith("/roster") for d in reads) >= 4
 
 
 def _training_reads_the_directory(base: str, env: dict[str, str], hr_token: str) -> None:

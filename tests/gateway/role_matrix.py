@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from gateway.route_policy import ROUTES
-from services.directory.roles import CATALOGUE
+from services.common.service_identity import service_account
+from services.directory.roles import CATALOGUE, SERVICE_ROLE_PREFIX
 from tests.gateway.harness import account, build
 
 _PARAM = re.compile(r"\{[^}]+\}")
@@ -22,6 +23,17 @@ def concrete(template: str) -> str:
     return _PARAM.sub("x1", template)
 
 
+def _account_for(role: str, kind: str) -> str:
+    """A service role is held by its service's own account, which the peer
+    policy knows by name (`service_training` by `svc.training`); the gateway's
+    role `service` by the gateway's account."""
+    if kind == "service":
+        if role.startswith(SERVICE_ROLE_PREFIX):
+            return service_account(role.removeprefix(SERVICE_ROLE_PREFIX))
+        return "gateway"
+    return f"role-{role}"
+
+
 def matrix(tmp_path: Path) -> dict[str, list[str]]:
     client, harness = build(
         tmp_path, rate_limit_per_ip="1000000/minute", rate_limit_per_principal="1000000/minute"
@@ -29,13 +41,13 @@ def matrix(tmp_path: Path) -> dict[str, list[str]]:
     allowed: dict[str, list[str]] = {}
     with client:
         for role in CATALOGUE:
-            name = f"role-{role.name}"
+            name = _account_for(role.name, role.kind)
             fields: dict[str, Any] = {
                 "kind": role.kind,
                 "roles": [role.name],
                 "permissions": list(role.permissions),
             }
-            if role.kind == "machine":
+            if role.kind != "human":
                 fields["allowed_networks"] = ["127.0.0.1/32"]
             harness.accounts[name] = account(name, **fields)
             token = harness.token(name, lifetime=600)

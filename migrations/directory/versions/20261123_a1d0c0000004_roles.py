@@ -5,7 +5,9 @@ Revises: a1d0c0000003
 Create Date: 2026-11-23
 
 Later changes to services/directory/roles.py need a revision of their own
-that applies the difference; this one seeds the catalogue as it stands.
+that applies the difference; this one seeds the catalogue as it stands, as far
+as its table allows: roles for a kind of account added later (service, in
+a1d0c0000010) are left to the revision that adds the kind.
 """
 
 from collections.abc import Sequence
@@ -14,6 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.directory.roles import permission_rows, role_rows
+
+KINDS = ("human", "machine")
 
 revision: str = "a1d0c0000004"
 down_revision: str | None = "a1d0c0000003"
@@ -40,8 +44,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("role", "permission", name=op.f("pk_role_permissions")),
     )
     assert roles is not None and role_permissions is not None
-    op.bulk_insert(roles, role_rows())
-    op.bulk_insert(role_permissions, permission_rows())
+    seeded = [r for r in role_rows() if r["account_kind"] in KINDS]
+    names = {r["name"] for r in seeded}
+    op.bulk_insert(roles, seeded)
+    op.bulk_insert(role_permissions, [r for r in permission_rows() if r["role"] in names])
 
 
 def downgrade() -> None:

@@ -27,6 +27,7 @@ from services.directory.api.deps import (
     AccountsWriter,
 )
 from services.directory.models import Account, ClientSecret
+from services.directory.roles import NON_HUMAN_KINDS
 from services.directory.schemas import (
     AccountCreate,
     AccountKind,
@@ -253,8 +254,8 @@ def add_client_secret(
     session: SessionDep, principal: AccountsWriter, name: str, body: ClientSecretCreate
 ) -> NewClientSecret:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
-    if account.kind != "machine":
-        raise Conflict("only machine accounts have client secrets")
+    if account.kind not in NON_HUMAN_KINDS:
+        raise Conflict("only machine and service accounts have client secrets")
     if body.expires_at is not None and (
         body.expires_at.utcoffset() is None or body.expires_at <= now_utc()
     ):

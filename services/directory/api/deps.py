@@ -17,6 +17,9 @@ PERSONS_READ = "directory:persons:read"
 PERSONS_WRITE = "directory:persons:write"
 PERSONS_IMPORT = "directory:persons:import"
 PERSONS_MATCH = "directory:persons:match"
+# Who works where (personnel id and unit of persons in service), nothing else:
+# what a roster copied into another service needs.
+PERSONS_ROSTER = "directory:persons:roster"
 ACCOUNTS_READ = "directory:accounts:read"
 ACCOUNTS_WRITE = "directory:accounts:write"
 PRINCIPALS_RESOLVE = "directory:principals:resolve"
@@ -29,6 +32,7 @@ UnitsWriter = Annotated[Principal, Depends(require(UNITS_WRITE, "agency"))]
 PersonsReader = Annotated[Principal, Depends(require(PERSONS_READ, "agency", "unit", "self"))]
 PersonsWriter = Annotated[Principal, Depends(require(PERSONS_WRITE, "agency"))]
 PersonsImporter = Annotated[Principal, Depends(require(PERSONS_IMPORT))]
+RosterReader = Annotated[Principal, Depends(require(PERSONS_ROSTER, "agency"))]
 PersonsMatcher = Annotated[Principal, Depends(require(PERSONS_MATCH, "agency"))]
 AccountsReader = Annotated[Principal, Depends(require(ACCOUNTS_READ, "agency"))]
 AccountsWriter = Annotated[Principal, Depends(require(ACCOUNTS_WRITE, "agency"))]

@@ -2,7 +2,8 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy import true
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
@@ -22,9 +23,11 @@ from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
 from services.directory.api.deps import (
     PERSONS_READ,
+    PERSONS_ROSTER,
     PERSONS_WRITE,
     PersonsReader,
     PersonsWriter,
+    RosterReader,
     SettingsDep,
 )
 from services.directory.models import Person, personal_data_reads
@@ -36,6 +39,7 @@ from services.directory.schemas import (
     PersonStatus,
     PersonSummary,
     PersonUpdate,
+    RosterEntry,
 )
 from services.directory.scope import reach
 from services.directory.store import accounts as account_store
@@ -47,6 +51,7 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 RESOURCE = "directory:persons"
 SUMMARY_FIELDS = "name,agency_code,unit_id,status"
 FULL_FIELDS = "name,agency_code,unit_id,supervisor_id,status,national_id_masked,email,phone"
+ROSTER_FIELDS = "agency_code,unit_id,status"
 
 
 def _reachable(session: Session, principal: Principal, permission: str, person_id: str) -> Person:
@@ -122,6 +127,39 @@ def list_persons(
     )
     return Page[PersonSummary](
         items=[PersonSummary.model_validate(p, from_attributes=True) for p in rows],
+        next_cursor=cursor,
+        limit=page.limit,
+    )
+
+
+@router.get(
+    "/agencies/{code}/roster",
+    summary="The agency's persons in service: personnel id and unit, nothing else",
+    description=(
+        "For a copy of the roster kept by another service (training's nightly sync): "
+        "every person of the agency with status active, by personnel id, with the "
+        "unit. Needs `directory:persons:roster` for the agency; an agency out of "
+        "reach reads as unknown (404). Each person listed is logged as read."
+    ),
+    response_model=Page[RosterEntry],
+)
+def agency_roster(
+    session: SessionDep,
+    principal: RosterReader,
+    page: PageDep,
+    code: Annotated[AgencyCode, Path()],
+) -> Page[RosterEntry]:
+    if agency_store.get_agency(session, code) is None or not reach(
+        session, principal, PERSONS_ROSTER
+    ).covers(agency_code=code):
+        raise NotFound("no such agency")
+    # The agency is checked above; the list is the whole agency's.
+    rows, cursor = store.list_persons(session, true(), page, agency=code, status="active")
+    record_personal_data_read(
+        session, personal_data_reads, principal, [p.id for p in rows], RESOURCE, ROSTER_FIELDS
+    )
+    return Page[RosterEntry](
+        items=[RosterEntry(id=p.id, unit_id=p.unit_id) for p in rows],
         next_cursor=cursor,
         limit=page.limit,
     )

@@ -8,6 +8,7 @@ from services.common.errors import PROBLEM_RESPONSES, NotFound, Unauthorized
 from services.common.timeutil import now_utc, today_taipei
 from services.directory import client_secrets
 from services.directory.api.deps import PRINCIPALS_RESOLVE, PrincipalResolver
+from services.directory.roles import NON_HUMAN_KINDS
 from services.directory.schemas import (
     ClientCredentials,
     ResolvedPrincipal,
@@ -41,7 +42,7 @@ def resolve_principal(
 
 @router.post(
     "/principals/client-credentials",
-    summary="Check a machine account's client secret and resolve it",
+    summary="Check a machine or service account's client secret and resolve it",
     response_model=ResolvedPrincipal,
     responses={401: PROBLEM_RESPONSES[401]},
 )
@@ -50,7 +51,9 @@ def resolve_client_credentials(
 ) -> ResolvedPrincipal:
     now = now_utc()
     account = account_store.get_account(session, body.client_id)
-    usable = account is not None and account.kind == "machine" and account.status == "active"
+    usable = (
+        account is not None and account.kind in NON_HUMAN_KINDS and account.status == "active"
+    )
     current = account_store.current_secrets(session, body.client_id, now) if usable else []
     # Every candidate is checked, padded with decoys to the usual rotation
     # overlap of two, so that an unknown account, a human one and a wrong

@@ -13,6 +13,7 @@ from services.common.errors import Conflict
 from services.common.pagination import PageParams, keyset_page
 from services.directory.models import Account, AccountRole, ClientSecret, Person
 from services.directory.review_rules import GONE
+from services.directory.roles import NON_HUMAN_KINDS
 
 # Shown to account administrators, who read no personnel records: it says the
 # holder is gone, not whether they left or died.
@@ -175,12 +176,12 @@ def active_human_accounts_of(session: Session, person_ids: list[str]) -> list[st
 
 
 def machine_accounts_without_owner(session: Session) -> int:
-    """Active machine accounts whose answerable person is no longer in service."""
+    """Active machine and service accounts whose answerable person is no longer in service."""
     owners_gone = select(col(Person.id)).where(col(Person.status).in_(GONE))
     return len(
         session.execute(
             select(col(Account.name))
-            .where(col(Account.kind) == "machine")
+            .where(col(Account.kind).in_(sorted(NON_HUMAN_KINDS)))
             .where(col(Account.status) == "active")
             .where(col(Account.person_id).in_(owners_gone))
         ).all()

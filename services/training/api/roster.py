@@ -8,6 +8,7 @@ from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES
 from services.training.access import RECORDS_WRITE, RecordWriter, check_agency
 from services.training.clients import Peers, peer_clients
+from services.training.roster_sync import sync_agency
 from services.training.schemas.common import AgencyCode
 from services.training.schemas.roster import RosterResult, StaffList
 from services.training.store import roster
@@ -56,8 +57,4 @@ def sync_agency_roster(
     peers: Annotated[Peers, Depends(peer_clients)],
 ) -> RosterResult:
     check_agency(who, RECORDS_WRITE, agency_code)
-    # Read whole before writing anything: a directory failing half-way leaves
-    # the previous roster in place.
-    staff = peers.directory().agency_staff(agency_code)
-    listed, removed = roster.replace_agency(session, agency_code, staff)
-    return RosterResult(agency_code=agency_code, listed=listed, removed=removed)
+    return sync_agency(session, agency_code, peers.directory().agency_staff)
