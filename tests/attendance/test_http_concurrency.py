@@ -20,7 +20,7 @@ import uvicorn
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.attendance.models import ComptimeEntry
+from services.attendance.models import ComptimeEntry, personal_data_reads
 from tests.attendance.builders import approved_grant, balance
 
 REQUESTS = 50
@@ -115,3 +115,29 @@ def test_a_write_that_cannot_get_its_turn_is_503_not_a_hang(apps, monkeypatch):
     problem = asyncio.run(scenario())
     assert problem.status == 503
     assert problem.headers["Retry-After"] == "1"
+
+
+async def _get_all(url: str, path: str, headers: dict[str, str]) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=REQUESTS, max_keepalive_connections=REQUESTS)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+        return list(
+            await asyncio.gather(*(client.get(path, headers=headers) for _ in range(REQUESTS)))
+        )
+
+
+def test_fifty_concurrent_audited_reads_all_answer(api, actors, roster, apps, live_attendance):
+    """A read of someone else's balance writes its personal-data read row, so it
+    is a write: on SQLite a plain read transaction upgraded to write that row
+    failed at once beside another request's commit (SQLITE_BUSY, a 500)."""
+    approved_grant(api, actors, "2025-03-01", 120)
+    responses = asyncio.run(_get_all(live_attendance, "/persons/E1/comp-time", actors.hr))
+
+    assert Counter(r.status_code for r in responses) == {200: REQUESTS}
+    assert {r.json()["balance_minutes"] for r in responses} == {120}
+    with Session(apps["attendance"].state.engine) as session:
+        audited = session.execute(
+            select(func.count())
+            .select_from(personal_data_reads)
+            .where(personal_data_reads.c.subject_person_id == "E1")
+        ).scalar_one()
+    assert audited == REQUESTS

@@ -48,7 +48,6 @@ from services.attendance.schemas import (
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import roster
 from services.common.audit import record_personal_data_read
-from services.common.db import SessionDep
 from services.common.errors import Forbidden, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
@@ -95,7 +94,7 @@ def _balance_out(session: Session, person: RosterPerson, day: date) -> ComptimeB
 )
 def get_comptime_balance(
     person_id: str,
-    session: SessionDep,
+    session: WriteSessionDep,
     principal: RecordsReader,
     as_of: Day | None = None,
 ) -> Response:
@@ -117,7 +116,7 @@ def get_comptime_balance(
 )
 def list_comptime_entries(
     person_id: str,
-    session: SessionDep,
+    session: WriteSessionDep,
     principal: RecordsReader,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[EntryOut]:
@@ -218,7 +217,7 @@ def request_comp_leave(
     "/comp-leave", summary="Comp-leave requests the caller may see", response_model=Page[LeaveOut]
 )
 def list_comp_leave(
-    session: SessionDep,
+    session: WriteSessionDep,
     principal: RecordsReader,
     page: Annotated[PageParams, Depends(page_params)],
     person_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -243,7 +242,7 @@ def list_comp_leave(
 
 
 @router.get("/comp-leave/{request_id}", summary="One comp-leave request", response_model=LeaveOut)
-def get_comp_leave(request_id: Id, session: SessionDep, principal: RecordsReader) -> LeaveOut:
+def get_comp_leave(request_id: Id, session: WriteSessionDep, principal: RecordsReader) -> LeaveOut:
     request, _ = _leave_in_reach(session, request_id, principal, RECORDS_READ, True)
     record_personal_data_read(
         session, personal_data_reads, principal, [request.person_id], "comp-leave"

@@ -375,7 +375,7 @@ async def import_overtime(
     "/overtime", summary="Overtime records the caller may see", response_model=Page[OvertimeOut]
 )
 def list_overtime(
-    session: SessionDep,
+    session: WriteSessionDep,
     principal: RecordsReader,
     page: Annotated[PageParams, Depends(page_params)],
     person_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -423,7 +423,9 @@ def _overtime_in_reach(
 
 
 @router.get("/overtime/{overtime_id}", summary="One overtime record", response_model=OvertimeOut)
-def get_overtime(overtime_id: Id, session: SessionDep, principal: RecordsReader) -> OvertimeOut:
+def get_overtime(
+    overtime_id: Id, session: WriteSessionDep, principal: RecordsReader
+) -> OvertimeOut:
     row, _ = _overtime_in_reach(session, overtime_id, principal, RECORDS_READ, True)
     record_personal_data_read(session, personal_data_reads, principal, [row.person_id], "overtime")
     return _overtime_out(session, row)

@@ -24,7 +24,7 @@ from services.attendance.schemas import ImportResult, RosterPersonOut, RosterRow
 from services.attendance.store import roster
 from services.attendance.store.locking import begin_immediate
 from services.common.audit import record_personal_data_read
-from services.common.db import SessionDep
+from services.common.db import SessionDep, WriteSessionDep
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
 
@@ -94,7 +94,7 @@ async def import_roster(
     response_model=RosterPersonOut,
 )
 def get_roster_person(
-    person_id: str, session: SessionDep, principal: RecordsReader
+    person_id: str, session: WriteSessionDep, principal: RecordsReader
 ) -> RosterPersonOut:
     person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
     record_personal_data_read(

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from services.common.audit import record_personal_data_read
-from services.common.db import SessionDep
+from services.common.db import WriteSessionDep
 from services.common.errors import CONFLICT_RESPONSES, NotFound
 from services.common.timeutil import format_roc, today_taipei
 from services.training import compliance
@@ -64,7 +64,7 @@ def evaluation_out(result: compliance.PersonResult) -> EvaluationOut:
 )
 def get_evaluation(
     person_id: Annotated[PersonId, Path()],
-    session: SessionDep,
+    session: WriteSessionDep,
     who: RecordReader,
     year: Annotated[int, Query(ge=1912, le=9999)],
     as_of: Annotated[date | None, Query(description="Taipei day to evaluate as of; today")] = None,

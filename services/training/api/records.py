@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
-from services.common.db import SessionDep
+from services.common.db import SessionDep, WriteSessionDep
 from services.common.errors import FieldError, Invalid, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageParams, page_params
@@ -69,7 +69,7 @@ def _visible(
     "", summary="Learning records within the caller's reach", response_model=Page[RecordOut]
 )
 def list_records(
-    session: SessionDep,
+    session: WriteSessionDep,
     who: RecordReader,
     page: Annotated[PageParams, Depends(page_params)],
     person_id: Annotated[PersonId | None, Query()] = None,
@@ -92,7 +92,7 @@ def list_records(
 
 
 @router.get("/{record_id}", summary="One learning record", response_model=RecordOut)
-def get_record(record_id: Id, session: SessionDep, who: RecordReader) -> RecordOut:
+def get_record(record_id: Id, session: WriteSessionDep, who: RecordReader) -> RecordOut:
     row, course = _visible(session, who, record_id, RECORDS_READ)
     record_personal_data_read(session, personal_data_reads, who, [row.person_id], "record")
     return record_out(row, course)
@@ -103,7 +103,9 @@ def get_record(record_id: Id, session: SessionDep, who: RecordReader) -> RecordO
     summary="Every change to a record: who, when, why",
     response_model=list[HistoryOut],
 )
-def get_record_history(record_id: Id, session: SessionDep, who: RecordReader) -> list[HistoryOut]:
+def get_record_history(
+    record_id: Id, session: WriteSessionDep, who: RecordReader
+) -> list[HistoryOut]:
     row, _course = _visible(session, who, record_id, RECORDS_READ)
     record_personal_data_read(session, personal_data_reads, who, [row.person_id], "record history")
     return [

@@ -16,7 +16,7 @@ from pydantic_core import to_json
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
-from services.common.db import SessionDep
+from services.common.db import WriteSessionDep
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
 from services.common.timeutil import ROC_OFFSET, format_roc, today_taipei
 from services.training import compliance
@@ -133,7 +133,7 @@ def report_out(code: str, report: compliance.AgencyReport) -> AgencyReportOut:
 )
 def get_agency_report(
     agency_code: Annotated[AgencyCode, Path()],
-    session: SessionDep,
+    session: WriteSessionDep,
     who: RecordReader,
     peers: PeersDep,
     year: Year,
@@ -197,7 +197,7 @@ def _report_body(session: Session, code: str, agencies: list[str], year: int, da
 )
 def get_person_report(
     person_id: Annotated[PersonId, Path()],
-    session: SessionDep,
+    session: WriteSessionDep,
     who: RecordReader,
     year: Year,
     as_of: AsOf = None,
