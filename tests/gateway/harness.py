@@ -248,10 +248,9 @@ def build(
         ),
         apps["directory.internal"],
     )
-    app = create_app(
-        settings,
-        transport=HostRouter(apps, httpx.AsyncHTTPTransport() if network else None),
-    )
+    # (HostRouter(apps) alone when not needed: tests may replace HostRouter.)
+    router = HostRouter(apps, httpx.AsyncHTTPTransport()) if network else HostRouter(apps)
+    app = create_app(settings, transport=router)
     client = TestClient(app, client=(peer, 50000), raise_server_exceptions=False)
     return client, Harness(client, recorder, accounts, secrets, issuer, settings, usage)
 
