@@ -4,6 +4,7 @@ front of it with a cold account cache. Nothing may answer 5xx."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -146,3 +147,37 @@ def test_cold_gateway_under_concurrent_requests_gives_no_5xx(
         text for status, text in results if status != 200
     ][:3]
     assert live_directory.last_used() == {_name(i): True for i in range(ACCOUNTS)}
+
+
+def _change(live: LiveDirectory, name: str, purpose: str) -> int:
+    admin = Principal(
+        sub="admin",
+        kind="human",
+        person_id="P0001",
+        agency_code="A01",
+        agency_scope=["A01", "A02", "A03", "T01"],
+        roles=["system_admin"],
+        permissions=["directory:accounts:read", "directory:accounts:write"],
+    )
+    token = mint_internal_token(
+        admin, audience="directory", private_pem=live.keys.private_pem, kid=live.keys.kid
+    )
+    response = httpx.patch(
+        f"{live.url}/accounts/{name}",
+        json={"purpose": purpose},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    return response.status_code
+
+
+def test_account_changes_beside_look_ups_give_no_5xx(live_directory: LiveDirectory) -> None:
+    # Each change reads the account, then writes it, while look-ups write last uses.
+    live_directory.forget_use()
+    half = ACCOUNTS // 2
+    calls = [lambda i=i: _resolve(live_directory, _name(i)) for i in range(half)]
+    calls += [
+        lambda i=i: _change(live_directory, _name(i), f"changed {uuid.uuid4().hex[:8]}")
+        for i in range(half, ACCOUNTS)
+    ]
+    assert all_at_once(calls) == [200] * ACCOUNTS

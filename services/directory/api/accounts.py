@@ -15,6 +15,7 @@ from services.directory.account_rules import account_errors, role_errors
 from services.directory.api.deps import (
     ACCOUNTS_READ,
     ACCOUNTS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     AccountsReader,
     AccountsWriter,
 )
@@ -38,7 +39,7 @@ from services.directory.store import agencies as agency_store
 from services.directory.store import persons as person_store
 from services.directory.store.roles import load_roles
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

@@ -13,6 +13,7 @@ from services.common.principal import Principal
 from services.directory.api.deps import (
     AGENCIES_READ,
     UNITS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     AgenciesReader,
     AgenciesWriter,
     UnitsWriter,
@@ -31,7 +32,7 @@ from services.directory.schemas import (
 from services.directory.scope import reach
 from services.directory.store import agencies as store
 
-router = APIRouter(tags=["agencies"])
+router = APIRouter(tags=["agencies"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
@@ -50,9 +51,12 @@ def _out(agency: Agency) -> AgencyOut:
 def _refuse_nulls(body: BaseModel, *names: str) -> None:
     nulls = [n for n in names if n in body.model_fields_set and getattr(body, n) is None]
     if nulls:
-        raise Invalid("these fields cannot be cleared", errors=[
-            FieldError(field=f"body.{n}", reason="cannot be null", code="null") for n in nulls
-        ])
+        raise Invalid(
+            "these fields cannot be cleared",
+            errors=[
+                FieldError(field=f"body.{n}", reason="cannot be null", code="null") for n in nulls
+            ],
+        )
 
 
 @router.get("/agencies", summary="List agencies", response_model=Page[AgencyOut])
@@ -88,9 +92,12 @@ def get_agency_subtree(session: SessionDep, principal: AgenciesReader, code: str
 @router.post("/agencies", summary="Create an agency", response_model=AgencyOut, status_code=201)
 def create_agency(session: SessionDep, _admin: AgenciesWriter, body: AgencyCreate) -> AgencyOut:
     if body.parent_code is not None and store.get_agency(session, body.parent_code) is None:
-        raise Invalid("unknown parent agency", errors=[
-            FieldError(field="body.parent_code", reason="no such agency", code="unknown_agency")
-        ])
+        raise Invalid(
+            "unknown parent agency",
+            errors=[
+                FieldError(field="body.parent_code", reason="no such agency", code="unknown_agency")
+            ],
+        )
     return _out(store.create_agency(session, **body.model_dump()))
 
 
@@ -106,13 +113,23 @@ def update_agency(
     parent = changes.get("parent_code")
     if parent is not None:
         if store.get_agency(session, parent) is None:
-            raise Invalid("unknown parent agency", errors=[
-                FieldError(field="body.parent_code", reason="no such agency", code="unknown_agency")
-            ])
+            raise Invalid(
+                "unknown parent agency",
+                errors=[
+                    FieldError(
+                        field="body.parent_code", reason="no such agency", code="unknown_agency"
+                    )
+                ],
+            )
         if parent in store.subtree_codes(session, code):
-            raise Invalid("an agency cannot sit below itself", errors=[
-                FieldError(field="body.parent_code", reason="would create a cycle", code="cycle")
-            ])
+            raise Invalid(
+                "an agency cannot sit below itself",
+                errors=[
+                    FieldError(
+                        field="body.parent_code", reason="would create a cycle", code="cycle"
+                    )
+                ],
+            )
     return _out(store.update_agency(session, agency, changes))
 
 
@@ -124,12 +141,15 @@ def list_units(
     rows, cursor = store.list_units(session, code, page)
     return Page[UnitOut](
         items=[UnitOut.model_validate(u, from_attributes=True) for u in rows],
-        next_cursor=cursor, limit=page.limit,
+        next_cursor=cursor,
+        limit=page.limit,
     )
 
 
 @router.post(
-    "/agencies/{code}/units", summary="Create a unit in an agency", response_model=UnitOut,
+    "/agencies/{code}/units",
+    summary="Create a unit in an agency",
+    response_model=UnitOut,
     status_code=201,
 )
 def create_unit(

@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.common.db import SessionDep
 from services.common.internal_auth import require
 from services.common.principal import Principal
 from services.directory.scope import with_scopes
+from services.directory.service.transactions import begin_immediate
 from services.directory.settings import DirectorySettings
 
 AGENCIES_READ = "directory:agencies:read"
@@ -47,3 +49,21 @@ def _settings(request: Request) -> DirectorySettings:
 
 
 SettingsDep = Annotated[DirectorySettings, Depends(_settings)]
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _writes_open_immediate(request: Request, session: SessionDep) -> None:
+    """A request that changes the directory reads first (is the object within
+    reach? what does it hold now?) and then writes. Its transaction is opened
+    for writing before that first read (BEGIN IMMEDIATE on SQLite), so that it
+    waits its turn when another request writes (an account look-up recording
+    a use, say) instead of failing with SQLITE_BUSY when it comes to write.
+    Runs before the route's other dependencies, on the route's own session."""
+    if request.method not in READ_ONLY_METHODS:
+        begin_immediate(session)
+
+
+# For the routers whose writes run in the request's session.
+WRITES_OPEN_IMMEDIATE = Depends(_writes_open_immediate)

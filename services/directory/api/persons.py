@@ -15,6 +15,7 @@ from services.directory import national_id
 from services.directory.api.deps import (
     PERSONS_READ,
     PERSONS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     PersonsReader,
     PersonsWriter,
     SettingsDep,
@@ -34,7 +35,7 @@ from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as store
 
-router = APIRouter(tags=["persons"])
+router = APIRouter(tags=["persons"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 RESOURCE = "directory:persons"
 SUMMARY_FIELDS = "name,agency_code,unit_id,status"

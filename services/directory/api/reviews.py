@@ -15,6 +15,7 @@ from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
     REVIEWS_READ,
     REVIEWS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     ReviewsReader,
     ReviewsWriter,
     SettingsDep,
@@ -53,7 +54,7 @@ from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import reviews as store
 
-router = APIRouter(tags=["account-reviews"])
+router = APIRouter(tags=["account-reviews"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 IdleDaysQuery = Annotated[
     int | None,
