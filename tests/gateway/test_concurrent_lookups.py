@@ -181,3 +181,31 @@ def test_account_changes_beside_look_ups_give_no_5xx(live_directory: LiveDirecto
         for i in range(half, ACCOUNTS)
     ]
     assert all_at_once(calls) == [200] * ACCOUNTS
+
+
+def _list_persons(live: LiveDirectory) -> int:
+    hr = Principal(
+        sub="hr.a01",
+        kind="human",
+        person_id="P0002",
+        agency_code="A01",
+        agency_scope=["A01", "A02", "A03", "T01"],
+        roles=["hr_officer"],
+        permissions=["directory:persons:read:agency"],
+    )
+    token = mint_internal_token(
+        hr, audience="directory", private_pem=live.keys.private_pem, kid=live.keys.kid
+    )
+    response = httpx.get(
+        f"{live.url}/persons", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    return response.status_code
+
+
+def test_audited_reads_beside_look_ups_give_no_5xx(live_directory: LiveDirectory) -> None:
+    # Each list of persons reads, then writes its rows of the personal-data read log.
+    live_directory.forget_use()
+    half = ACCOUNTS // 2
+    calls = [lambda i=i: _resolve(live_directory, _name(i)) for i in range(half)]
+    calls += [lambda: _list_persons(live_directory) for _ in range(half)]
+    assert all_at_once(calls) == [200] * ACCOUNTS

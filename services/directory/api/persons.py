@@ -13,6 +13,7 @@ from services.common.principal import Principal
 from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
 from services.directory.api.deps import (
+    OPEN_FOR_WRITING,
     PERSONS_READ,
     PERSONS_WRITE,
     WRITES_OPEN_IMMEDIATE,
@@ -94,7 +95,12 @@ def _out(person: Person) -> PersonOut:
     return PersonOut.model_validate(person, from_attributes=True)
 
 
-@router.get("/persons", summary="List persons within reach", response_model=Page[PersonSummary])
+@router.get(
+    "/persons",
+    summary="List persons within reach",
+    response_model=Page[PersonSummary],
+    dependencies=[OPEN_FOR_WRITING],
+)
 def list_persons(
     session: SessionDep,
     principal: PersonsReader,
@@ -120,7 +126,12 @@ def list_persons(
     )
 
 
-@router.get("/persons/{person_id}", summary="One person", response_model=PersonOut)
+@router.get(
+    "/persons/{person_id}",
+    summary="One person",
+    response_model=PersonOut,
+    dependencies=[OPEN_FOR_WRITING],
+)
 def get_person(session: SessionDep, principal: PersonsReader, person_id: str) -> PersonOut:
     person = _reachable(session, principal, PERSONS_READ, person_id)
     record_personal_data_read(

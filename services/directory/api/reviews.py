@@ -13,6 +13,7 @@ from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
+    OPEN_FOR_WRITING,
     REVIEWS_READ,
     REVIEWS_WRITE,
     WRITES_OPEN_IMMEDIATE,
@@ -135,6 +136,7 @@ def _campaign_out(
     summary="Accounts needing review: idle, machine accounts without owner or allow-list, "
     "roles unused in idle_days days, holders who left",
     response_model=AccountReviewReport,
+    dependencies=[OPEN_FOR_WRITING],
 )
 def account_review_report(
     session: SessionDep,
@@ -270,6 +272,7 @@ def list_account_reviews(
     "/account-reviews/{campaign_id}",
     summary="One account review campaign with its items and decisions",
     response_model=ReviewCampaignOut,
+    dependencies=[OPEN_FOR_WRITING],
 )
 def get_account_review(
     session: SessionDep, principal: ReviewsReader, campaign_id: int
