@@ -8,7 +8,14 @@ from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from services.common.errors import (
+    PROBLEM_RESPONSES,
+    Conflict,
+    FieldError,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
 from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, taipei_date
@@ -51,6 +58,7 @@ from services.directory.schemas import (
     UnusedRoleGrant,
 )
 from services.directory.scope import reach
+from services.directory.service import accounts as account_use_cases
 from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import reviews as store
@@ -287,6 +295,13 @@ def get_account_review(
     "/account-reviews/{campaign_id}/items/{account}",
     summary="Confirm or revoke one account; revoking disables it (and may remove its roles)",
     response_model=ReviewItemOut,
+    responses={
+        409: {
+            **PROBLEM_RESPONSES[500],
+            "description": "The campaign is closed, the account already decided, or "
+            "revoking it is refused by an account rule (last_system_admin)",
+        }
+    },
 )
 def decide_account_review_item(
     session: SessionDep,
@@ -317,6 +332,11 @@ def decide_account_review_item(
     if item.account == principal.sub:
         # Nobody vouches for their own account.
         raise Forbidden("a reviewer cannot decide on their own account")
+    # The item's foreign key keeps its account.
+    target = account_store.get_account(session, item.account) if body.decision == "revoke" else None
+    if target is not None:
+        # Before the decision is recorded: a refused revocation leaves it open.
+        account_use_cases.check_disable(session, principal.sub, target)
     now = now_utc()
     if not store.record_decision(
         session,
@@ -327,9 +347,7 @@ def decide_account_review_item(
         now=now,
     ):
         raise Conflict("this account has already been decided in this review")
-    if body.decision == "revoke":
-        target = account_store.get_account(session, item.account)
-        assert target is not None  # the item's foreign key keeps it
+    if target is not None:
         account_store.disable(session, target, f"revoked in account review {campaign_id}", now)
         if body.remove_roles:
             held = account_store.roles_of(session, [item.account]).get(item.account, [])
