@@ -10,6 +10,7 @@ import threading
 import pytest
 from sqlmodel import select
 
+from services.directory.account_rules import disable_errors, role_change_errors
 from services.directory.models import Account, AccountRole
 from tests.directory.builders import create_account, create_person
 from tests.directory.conftest import ADMIN, REVIEWER, principal
@@ -164,3 +165,24 @@ def test_two_concurrent_changes_cannot_remove_both_administrators(api, demo, db,
         )
     ]
     assert len(remaining) == 1
+
+
+def test_the_rules_alone() -> None:
+    two = {"admin", "admin2"}
+    assert disable_errors(actor="x", account="admin", active_admins=two) == []
+    assert [e.code for e in disable_errors(actor="admin", account="admin", active_admins=two)] == [
+        "own_account"
+    ]
+    assert [
+        e.code for e in disable_errors(actor="admin", account="admin", active_admins={"admin"})
+    ] == ["own_account", "last_system_admin"]
+    # Not an administrator, or none left to protect: nothing to refuse.
+    assert disable_errors(actor="x", account="emp", active_admins={"admin"}) == []
+    assert disable_errors(actor="x", account="emp", active_admins=set()) == []
+    assert role_change_errors(account="admin", roles=[], active_admins=two) == []
+    assert (
+        role_change_errors(account="admin", roles=["system_admin"], active_admins={"admin"}) == []
+    )
+    assert [
+        e.code for e in role_change_errors(account="admin", roles=[], active_admins={"admin"})
+    ] == ["last_system_admin"]
