@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from gateway.audit import decisions
+from gateway.decision_notes import mark_recorded
 from gateway.permissions import grants
 from gateway.runtime import Runtime
 from gateway.security.jwt_headers import JwtRejected, token_from_request
@@ -82,6 +83,7 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
             # The auditor's own reading is a gateway decision like any other.
             row["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
             await current.audit.record({**row, "at": now_utc(), "request_id": current_request_id()})
+            mark_recorded(request.scope)
         # Decisions made before this query are visible to it.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(current.audit.flush(), 2.0)
