@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Float,
     Integer,
     MetaData,
@@ -35,6 +34,7 @@ from gateway.decision_notes import AUDIT_STATE_KEY
 from gateway.source_ip import CLIENT_IP_KEY
 from services.common.db import NAMING_CONVENTION
 from services.common.requestid import current_request_id
+from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.audit")
@@ -47,7 +47,9 @@ decisions = Table(
     Column(
         "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    # Aware UTC on the way in and out: SQLite keeps no offset, and a time
+    # without one is no RFC 3339 date-time for the auditor's client.
+    Column("at", UtcDateTime(), nullable=False, index=True),
     Column("request_id", String(128), nullable=False),
     Column("subject", String(128), nullable=True, index=True),
     Column("account_kind", String(16), nullable=True),

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -29,7 +28,7 @@ PERMISSION = "gateway:audit:read"
 
 class Decision(BaseModel):
     id: int
-    at: datetime
+    at: AwareDatetime
     request_id: str
     subject: str | None
     account_kind: str | None
@@ -54,8 +53,9 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
         page: Annotated[PageParams, Depends(page_params)],
         subject: Annotated[str | None, Query(max_length=128)] = None,
         decision: Literal["allow", "deny"] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        # With their offset: a time without one could mean any zone.
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
     ) -> Page[Decision]:
         current: Runtime = runtime()
         started = time.perf_counter()
