@@ -96,7 +96,8 @@ def test_auditor_queries_by_subject_and_decision(gw):
     gw.accounts["audit"] = account("audit", permissions=["gateway:audit:read"])
     flush(gw)
     response = gw.client.get(
-        "/audit/decisions", params={"subject": "bob", "decision": "deny", "limit": 2},
+        "/audit/decisions",
+        params={"subject": "bob", "decision": "deny", "limit": 2},
         headers={"Authorization": f"Bearer {gw.token('audit')}"},
     )
     assert response.status_code == 200, response.text
@@ -115,8 +116,9 @@ def test_auditor_queries_by_subject_and_decision(gw):
 def test_only_the_auditor_may_query(gw):
     no_token = gw.client.get("/audit/decisions")
     assert no_token.status_code == 401
-    not_auditor = gw.client.get("/audit/decisions",
-                                headers={"Authorization": f"Bearer {gw.token()}"})
+    not_auditor = gw.client.get(
+        "/audit/decisions", headers={"Authorization": f"Bearer {gw.token()}"}
+    )
     assert not_auditor.status_code == 403
 
 
