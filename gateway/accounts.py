@@ -1,10 +1,18 @@
 """Accounts as the directory service knows them, fetched on the gateway's own
-service identity and cached briefly (so a disabled account stops within the TTL)."""
+service identity and cached briefly (so a disabled account stops within the TTL).
+
+Concurrent look-ups of one account share one call: with a cold cache a burst of
+requests by one account would otherwise send the directory the same burst. The
+call runs as a task of its own that every waiter awaits (shielded, so a client
+that disconnects cancels only its own wait); its failure reaches every waiter
+and is not cached, so the next request asks again."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Literal
 
 import httpx
@@ -54,16 +62,26 @@ class AccountResolver:
         self._ttl = ttl_seconds
         self._clock = clock
         self._cache: dict[str, tuple[float, ResolvedAccount | None]] = {}
+        # One look-up under way per account, awaited by every request needing it.
+        self._pending: dict[str, asyncio.Task[ResolvedAccount | None]] = {}
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._service_token()}"}
 
     async def resolve(self, name: str) -> ResolvedAccount | None:
         """The account named `name`, or None when it is not registered."""
-        now = self._clock()
+        started = self._clock()
         hit = self._cache.get(name)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > started:
             return hit[1]
+        pending = self._pending.get(name)
+        if pending is None:
+            pending = asyncio.create_task(self._look_up(name), name=f"account-look-up:{name}")
+            self._pending[name] = pending
+            pending.add_done_callback(partial(self._settle, name, started))
+        return await asyncio.shield(pending)
+
+    async def _look_up(self, name: str) -> ResolvedAccount | None:
         try:
             response = await self._client.get(
                 f"{self._url}/principals/{name}", headers=self._headers()
@@ -71,15 +89,29 @@ class AccountResolver:
         except httpx.HTTPError:
             raise ServiceUnavailable("the directory service cannot be reached") from None
         if response.status_code == 404:
-            account = None
-        elif response.status_code == 200:
-            account = ResolvedAccount.model_validate(response.json())
-        else:
-            raise ServiceUnavailable(f"the directory service answered {response.status_code}")
+            return None
+        if response.status_code == 200:
+            return ResolvedAccount.model_validate(response.json())
+        raise ServiceUnavailable(f"the directory service answered {response.status_code}")
+
+    def _settle(
+        self, name: str, started: float, task: asyncio.Task[ResolvedAccount | None]
+    ) -> None:
+        """Cache a look-up's answer, unless it failed or `forget` dropped it while
+        it was under way (the answer may then predate the change)."""
+        # Read the outcome even when no waiter is left to, so that a failure is
+        # never reported as an exception nobody retrieved.
+        failed = task.cancelled() or task.exception() is not None
+        if self._pending.get(name) is not task:
+            return
+        del self._pending[name]
+        if failed:
+            return
         if len(self._cache) > 50_000:
             self._cache.clear()
-        self._cache[name] = (now + self._ttl, account)
-        return account
+        # The TTL counts from when the look-up started: no answer is trusted for
+        # longer than the TTL after the directory could have given it.
+        self._cache[name] = (started + self._ttl, task.result())
 
     async def client_credentials(
         self, client_id: str, client_secret: str
@@ -99,4 +131,7 @@ class AccountResolver:
         raise ServiceUnavailable(f"the directory service answered {response.status_code}")
 
     def forget(self, name: str) -> None:
+        """Drop what is known of `name`: the next request asks the directory. A
+        look-up under way still answers its waiters but is not cached."""
         self._cache.pop(name, None)
+        self._pending.pop(name, None)

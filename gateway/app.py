@@ -17,9 +17,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import openapi
 from gateway.accounts import AccountResolver
-from gateway.audit import AuditWriter
+from gateway.audit import AuditWriter, DecisionAuditMiddleware
 from gateway.audit_api import audit_router
 from gateway.authn import Authenticator
+from gateway.decision_notes import note_decision
 from gateway.exchange import (
     EXCHANGED_LIFETIME,
     ExchangedToken,
@@ -94,8 +95,9 @@ class Dispatcher:
 
 class GatewayApp:
     """The whole gateway as one ASGI app. Outermost first: the request id exists
-    before anything answers; header size and source address are checked before
-    any token is looked at."""
+    before anything answers; every decision not audited further in is audited
+    next; header size and source address are checked before any token is
+    looked at."""
 
     def __init__(
         self,
@@ -103,17 +105,21 @@ class GatewayApp:
         proxy: ProxyHandler,
         settings: GatewaySettings,
         runtime: Callable[[], Runtime],
+        audit_writer: Callable[[], AuditWriter | None],
     ) -> None:
         self.api = api
         self.runtime = runtime
         self._app: ASGIApp = RequestIdMiddleware(
-            HeaderSizeMiddleware(
-                SourceIpMiddleware(
-                    Dispatcher(api, proxy),
-                    allowed=settings.allowed_networks,
-                    trusted_proxies=settings.trusted_proxies,
+            DecisionAuditMiddleware(
+                HeaderSizeMiddleware(
+                    SourceIpMiddleware(
+                        Dispatcher(api, proxy),
+                        allowed=settings.allowed_networks,
+                        trusted_proxies=settings.trusted_proxies,
+                    ),
+                    max_bytes=settings.max_header_bytes,
                 ),
-                max_bytes=settings.max_header_bytes,
+                audit_writer,
             )
         )
 
@@ -282,6 +288,7 @@ def create_app(
                 slug="invalid-client",
                 extra={"error": "invalid_client"},
             )
+        note_decision(request.scope, subject=account.account, account_kind=account.kind)
         check_account_network(request.scope, allow_lists, account.allowed_networks, account.kind)
         lifetime = settings.max_token_lifetime_machine
         token = issue_token(
@@ -303,6 +310,7 @@ def create_app(
         _caller, principal = verify_for_exchange(
             token, keyring.internal.public_pem, settings.internal_issuer, body.audience
         )
+        note_decision(request.scope, subject=principal.sub, account_kind=principal.kind)
         return ExchangedToken(
             access_token=signer.sign(principal, body.audience, lifetime=EXCHANGED_LIFETIME)
         )
@@ -317,5 +325,8 @@ def create_app(
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="renshi API")
 
+    def audit_writer() -> AuditWriter | None:
+        return holder[0].audit if holder else None
+
     proxy = ProxyHandler(settings, route_table(), signer, runtime, allow_lists, rate_limits)
-    return GatewayApp(api, proxy, settings, runtime)
+    return GatewayApp(api, proxy, settings, runtime, audit_writer)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from gateway.audit import decisions
+from gateway.decision_notes import mark_recorded
 from gateway.permissions import grants
 from gateway.runtime import Runtime
 from gateway.security.jwt_headers import JwtRejected, token_from_request
@@ -28,7 +28,7 @@ PERMISSION = "gateway:audit:read"
 
 class Decision(BaseModel):
     id: int
-    at: datetime
+    at: AwareDatetime
     request_id: str
     subject: str | None
     account_kind: str | None
@@ -53,8 +53,9 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
         page: Annotated[PageParams, Depends(page_params)],
         subject: Annotated[str | None, Query(max_length=128)] = None,
         decision: Literal["allow", "deny"] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        # With their offset: a time without one could mean any zone.
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
     ) -> Page[Decision]:
         current: Runtime = runtime()
         started = time.perf_counter()
@@ -82,6 +83,7 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
             # The auditor's own reading is a gateway decision like any other.
             row["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
             await current.audit.record({**row, "at": now_utc(), "request_id": current_request_id()})
+            mark_recorded(request.scope)
         # Decisions made before this query are visible to it.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(current.audit.flush(), 2.0)

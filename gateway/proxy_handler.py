@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from gateway.decision_notes import mark_recorded
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.permissions import grants
@@ -99,6 +100,7 @@ class ProxyHandler:
         await self.runtime().audit.record(
             {**outcome, "at": now_utc(), "request_id": current_request_id()}
         )
+        mark_recorded(scope)
         await response(scope, receive, send)
 
     async def _authorise_and_forward(self, request: Request, outcome: dict[str, Any]) -> Response:

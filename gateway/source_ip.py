@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.decision_notes import note_decision
 from gateway.security.allowlist import IpAllowList, parse_trusted_proxies
 from gateway.security.client_ip import ClientIpRejected, resolve_client_ip
 from services.common.errors import problem_response
@@ -31,6 +32,8 @@ class SourceIpMiddleware:
             await response(scope, receive, send)
             return
         if not self.allow_list.allows(ip):
+            # The refused address, for the audit row (the peer may be a proxy).
+            note_decision(scope, source_ip=str(ip))
             response = problem_response(403, detail="source address is not on the allow-list")
             await response(scope, receive, send)
             return

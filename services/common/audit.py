@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert
 from sqlmodel import Session
 
 from services.common.principal import Principal
+from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 
 
@@ -14,7 +15,9 @@ def personal_data_reads_table(metadata: MetaData) -> Table:
         "personal_data_reads",
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("at", DateTime(timezone=True), nullable=False, index=True),
+        # Aware UTC on the way in and out: SQLite keeps no offset, and a time
+        # without one is no RFC 3339 date-time for the auditor's client.
+        Column("at", UtcDateTime(), nullable=False, index=True),
         Column("request_id", String(128), nullable=True),
         Column("reader", String(128), nullable=False, index=True),
         Column("reader_person_id", String(64), nullable=True),

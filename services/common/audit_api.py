@@ -3,11 +3,10 @@
 # No `from __future__ import annotations` here: FastAPI must resolve the
 # dependency annotations built inside the factory at import time.
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import Table, select
 
 from services.common.db import SessionDep
@@ -18,7 +17,7 @@ from services.common.principal import Principal
 
 class PersonalDataRead(BaseModel):
     id: int
-    at: datetime
+    at: AwareDatetime
     request_id: str | None
     reader: str
     reader_person_id: str | None
@@ -42,8 +41,9 @@ def personal_data_reads_router(service: str, table: Table) -> APIRouter:
         page: Annotated[PageParams, Depends(page_params)],
         reader: Annotated[str | None, Query(max_length=128)] = None,
         subject_person_id: Annotated[str | None, Query(max_length=64)] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        # With their offset: a time without one could mean any zone.
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
     ) -> Page[PersonalDataRead]:
         stmt = select(table)
         if reader:

@@ -3,10 +3,14 @@ accounts, least privilege, restricted source networks). Pure: no HTTP, no DB."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 from services.common.errors import FieldError
 from services.directory.roles import NON_HUMAN_KINDS, StoredRole, duty_conflicts
+
+# The role that administers accounts everywhere: only its holders can enable an
+# account again, theirs included.
+SYSTEM_ADMIN_ROLE = "system_admin"
 
 
 def account_errors(
@@ -20,11 +24,21 @@ def account_errors(
     errors: list[FieldError] = []
     if kind in NON_HUMAN_KINDS:
         if not purpose:
-            errors.append(FieldError(field="body.purpose", code="required",
-                                     reason="a machine account must state its purpose"))
+            errors.append(
+                FieldError(
+                    field="body.purpose",
+                    code="required",
+                    reason="a machine account must state its purpose",
+                )
+            )
         if not allowed_networks:
-            errors.append(FieldError(field="body.allowed_networks", code="required",
-                                     reason="a machine account must name its source networks"))
+            errors.append(
+                FieldError(
+                    field="body.allowed_networks",
+                    code="required",
+                    reason="a machine account must name its source networks",
+                )
+            )
     errors.extend(role_errors(kind=kind, roles=roles, known_roles=known_roles))
     return errors
 
@@ -37,13 +51,67 @@ def role_errors(
     for name in sorted(set(roles)):
         role = known_roles.get(name)
         if role is None:
-            errors.append(FieldError(field="body.roles", code="unknown_role",
-                                     reason=f"unknown role {name}"))
+            errors.append(
+                FieldError(field="body.roles", code="unknown_role", reason=f"unknown role {name}")
+            )
         elif role.account_kind != kind:
-            errors.append(FieldError(field="body.roles", code="wrong_kind",
-                                     reason=f"role {name} is for {role.account_kind} accounts"))
+            errors.append(
+                FieldError(
+                    field="body.roles",
+                    code="wrong_kind",
+                    reason=f"role {name} is for {role.account_kind} accounts",
+                )
+            )
         else:
             permissions |= role.permissions
     for reason in duty_conflicts(permissions):
         errors.append(FieldError(field="body.roles", code="separation_of_duties", reason=reason))
     return errors
+
+
+def disable_errors(*, actor: str, account: str, active_admins: Set[str]) -> list[FieldError]:
+    """Why `actor` may not disable `account` (empty when it may).
+
+    Nobody disables their own account: they could not undo it, and an
+    administrator doing so by mistake may leave nobody to. And the last active
+    system administrator stays: with it gone, no account could ever be enabled
+    again. `active_admins` are the accounts able to administer accounts now
+    (active, holding the role, their holder in service)."""
+    errors: list[FieldError] = []
+    if actor == account:
+        errors.append(
+            FieldError(
+                field="path.name",
+                code="own_account",
+                reason="an account cannot be disabled by its own holder (own account)",
+            )
+        )
+    if _last_admin(account, active_admins):
+        errors.append(
+            FieldError(
+                field="path.name",
+                code="last_system_admin",
+                reason="the last active system administrator cannot be disabled",
+            )
+        )
+    return errors
+
+
+def role_change_errors(
+    *, account: str, roles: list[str], active_admins: Set[str]
+) -> list[FieldError]:
+    """Why `account` may not be left with just `roles`: the last active system
+    administrator keeps the role."""
+    if SYSTEM_ADMIN_ROLE in roles or not _last_admin(account, active_admins):
+        return []
+    return [
+        FieldError(
+            field="body.roles",
+            code="last_system_admin",
+            reason=f"the last active system administrator keeps the role {SYSTEM_ADMIN_ROLE}",
+        )
+    ]
+
+
+def _last_admin(account: str, active_admins: Set[str]) -> bool:
+    return set(active_admins) == {account}

@@ -140,14 +140,24 @@ def recording_upstream(
 
 
 class HostRouter(httpx.AsyncBaseTransport):
-    def __init__(self, apps: dict[str, FastAPI]) -> None:
+    """In-process apps by host name; any other host over the network when
+    `network` is given, else a connection error."""
+
+    def __init__(
+        self, apps: dict[str, FastAPI], network: httpx.AsyncBaseTransport | None = None
+    ) -> None:
         self._transports = {host: httpx.ASGITransport(app=app) for host, app in apps.items()}
+        self._network = network
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self._transports.get(request.url.host)
+        transport = self._transports.get(request.url.host, self._network)
         if transport is None:
             raise httpx.ConnectError("no such host", request=request)
         return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._network is not None:
+            await self._network.aclose()
 
 
 @dataclass
@@ -197,9 +207,19 @@ class Harness:
 
 
 def build(
-    tmp_path, *, peer: str = "127.0.0.1", **settings_fields: Any
+    tmp_path,
+    *,
+    peer: str = "127.0.0.1",
+    internal: KeyPair | None = None,
+    network: bool = False,
+    **settings_fields: Any,
 ) -> tuple[TestClient, Harness]:
-    issuer, internal = generate(), generate()
+    """`internal`: the key pair of internal tokens, when a real service must
+    verify what the gateway signs (a new one otherwise); `network`: service
+    URLs outside the in-process hosts are called over the network (a live
+    server) instead of failing to connect."""
+    issuer = generate()
+    internal = internal or generate()
     settings_fields.setdefault("database_url", AUDIT_DATABASE["url"])
     # The in-process upstreams are reachable only through the httpx transport.
     settings_fields.setdefault("forwarder", "httpx")
@@ -228,7 +248,9 @@ def build(
         ),
         apps["directory.internal"],
     )
-    app = create_app(settings, transport=HostRouter(apps))
+    # (HostRouter(apps) alone when not needed: tests may replace HostRouter.)
+    router = HostRouter(apps, httpx.AsyncHTTPTransport()) if network else HostRouter(apps)
+    app = create_app(settings, transport=router)
     client = TestClient(app, client=(peer, 50000), raise_server_exceptions=False)
     return client, Harness(client, recorder, accounts, secrets, issuer, settings, usage)
 

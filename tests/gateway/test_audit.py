@@ -96,7 +96,8 @@ def test_auditor_queries_by_subject_and_decision(gw):
     gw.accounts["audit"] = account("audit", permissions=["gateway:audit:read"])
     flush(gw)
     response = gw.client.get(
-        "/audit/decisions", params={"subject": "bob", "decision": "deny", "limit": 2},
+        "/audit/decisions",
+        params={"subject": "bob", "decision": "deny", "limit": 2},
         headers={"Authorization": f"Bearer {gw.token('audit')}"},
     )
     assert response.status_code == 200, response.text
@@ -115,6 +116,31 @@ def test_auditor_queries_by_subject_and_decision(gw):
 def test_only_the_auditor_may_query(gw):
     no_token = gw.client.get("/audit/decisions")
     assert no_token.status_code == 401
-    not_auditor = gw.client.get("/audit/decisions",
-                                headers={"Authorization": f"Bearer {gw.token()}"})
+    not_auditor = gw.client.get(
+        "/audit/decisions", headers={"Authorization": f"Bearer {gw.token()}"}
+    )
     assert not_auditor.status_code == 403
+
+
+def test_decision_times_carry_their_offset(gw):
+    from datetime import UTC, datetime, timedelta
+
+    rid, _ = call(gw, gw.token())
+    gw.accounts["audit"] = account("audit", permissions=["gateway:audit:read"])
+    flush(gw)
+    auditor = {"Authorization": f"Bearer {gw.token('audit')}"}
+    listed = gw.client.get("/audit/decisions", params={"subject": "alice"}, headers=auditor)
+    assert listed.status_code == 200, listed.text
+    (item,) = [i for i in listed.json()["items"] if i["request_id"] == rid]
+    at = datetime.fromisoformat(item["at"])
+    assert at.utcoffset() == timedelta(0), item["at"]
+    assert abs(datetime.now(UTC) - at) < timedelta(minutes=1)
+    # An aware filter time finds it; one without an offset is refused.
+    since = (at - timedelta(seconds=1)).isoformat()
+    found = gw.client.get("/audit/decisions", params={"since": since}, headers=auditor).json()
+    assert rid in [i["request_id"] for i in found["items"]]
+    naive = gw.client.get(
+        "/audit/decisions", params={"since": "2026-01-01T00:00:00"}, headers=auditor
+    )
+    assert naive.status_code == 422
+    assert [e["field"] for e in naive.json()["errors"]] == ["query.since"]

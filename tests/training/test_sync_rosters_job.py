@@ -175,7 +175,10 @@ def test_every_agency_is_synced_as_the_directory_has_it(house):
 
 def test_the_job_reads_as_its_own_account_and_is_audited(house):
     house.run()
-    decisions = _wait_for_audit(house, "svc.training", 1 + len(AGENCIES))
+    # Its sign-in at /oauth/token, then the directory reads, all under its name.
+    audited = _wait_for_audit(house, "svc.training", 2 + len(AGENCIES))
+    assert [d["decision"] for d in audited if d["route"] == "/oauth/token"] == ["allow"]
+    decisions = [d for d in audited if d["route"] != "/oauth/token"]
     assert sorted(d["route"] for d in decisions) == sorted(
         ["/api/directory/agencies"] + ["/api/directory/agencies/{code}/roster"] * len(AGENCIES)
     )
@@ -229,7 +232,8 @@ def test_without_its_role_the_account_reads_nothing(house):
     with pytest.raises(Forbidden, match="directory:agencies:read"):
         house.run()
     assert house.roster() == {}
-    decisions = _wait_for_audit(house, "svc.training", 1)
+    audited = _wait_for_audit(house, "svc.training", 2)
+    decisions = [d for d in audited if d["route"] != "/oauth/token"]
     assert [(d["route"], d["decision"]) for d in decisions] == [("/api/directory/agencies", "deny")]
 
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from services.common.db import SessionDep
 from services.common.errors import (
     CONFLICT_RESPONSES,
+    PROBLEM_RESPONSES,
     Conflict,
     FieldError,
     Forbidden,
@@ -23,6 +24,7 @@ from services.directory.account_rules import account_errors, role_errors
 from services.directory.api.deps import (
     ACCOUNTS_READ,
     ACCOUNTS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     AccountsReader,
     AccountsWriter,
 )
@@ -42,12 +44,21 @@ from services.directory.schemas import (
     RoleName,
 )
 from services.directory.scope import reach
+from services.directory.service import accounts as account_use_cases
 from services.directory.store import accounts as store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as person_store
 from services.directory.store.roles import load_roles
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], dependencies=[WRITES_OPEN_IMMEDIATE])
+# Refused by an account rule: one's own account, the last system administrator.
+ACCOUNT_RULE: dict[int | str, dict[str, Any]] = {
+    409: {
+        **PROBLEM_RESPONSES[500],
+        "description": "Refused by an account rule; `errors` names the rule "
+        "(own_account, last_system_admin)",
+    }
+}
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
@@ -200,7 +211,10 @@ def update_account(
 
 
 @router.put(
-    "/accounts/{name}/roles", summary="Replace an account's roles", response_model=AccountOut
+    "/accounts/{name}/roles",
+    summary="Replace an account's roles",
+    response_model=AccountOut,
+    responses=ACCOUNT_RULE,
 )
 def set_account_roles(
     session: SessionDep, principal: AccountsWriter, name: str, body: AccountRoles
@@ -211,14 +225,21 @@ def set_account_roles(
     )
     if errors:
         raise Invalid("these roles cannot be granted to this account", errors=errors)
-    store.replace_roles(session, name, body.roles)
+    account_use_cases.replace_roles(session, account, body.roles)
     return _out(session, account, body.roles)
 
 
-@router.post("/accounts/{name}/disable", summary="Disable an account", response_model=AccountOut)
+@router.post(
+    "/accounts/{name}/disable",
+    summary="Disable an account",
+    response_model=AccountOut,
+    responses=ACCOUNT_RULE,
+)
 def disable_account(session: SessionDep, principal: AccountsWriter, name: str) -> AccountOut:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
-    store.disable(session, account, f"disabled by {principal.sub}"[:200], now_utc())
+    account_use_cases.disable_account(
+        session, principal.sub, account, f"disabled by {principal.sub}"[:200], now_utc()
+    )
     return _out(session, account)
 
 

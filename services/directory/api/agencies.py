@@ -13,6 +13,7 @@ from services.common.principal import Principal
 from services.directory.api.deps import (
     AGENCIES_READ,
     UNITS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     AgenciesReader,
     AgenciesWriter,
     UnitsWriter,
@@ -31,7 +32,7 @@ from services.directory.schemas import (
 from services.directory.scope import reach
 from services.directory.store import agencies as store
 
-router = APIRouter(tags=["agencies"])
+router = APIRouter(tags=["agencies"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 

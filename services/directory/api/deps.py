@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.common.db import SessionDep
 from services.common.permissions import require
 from services.common.principal import Principal
+from services.directory.service.transactions import begin_immediate
 from services.directory.settings import DirectorySettings
 
 AGENCIES_READ = "directory:agencies:read"
@@ -48,3 +50,31 @@ def _settings(request: Request) -> DirectorySettings:
 
 
 SettingsDep = Annotated[DirectorySettings, Depends(_settings)]
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _open_for_writing(session: SessionDep) -> None:
+    """Open the route's transaction for writing before its first read (BEGIN
+    IMMEDIATE on SQLite), so that it waits its turn when another request writes
+    (an account look-up recording a use, say) instead of failing with
+    SQLITE_BUSY when it comes to write: a transaction that has read cannot
+    take the write lock once another connection has committed meanwhile.
+    Runs before the route's own dependencies, on the route's own session."""
+    begin_immediate(session)
+
+
+def _writes_open_immediate(request: Request, session: SessionDep) -> None:
+    """Every request that changes the directory reads first (is the object
+    within reach? what does it hold now?), then writes."""
+    if request.method not in READ_ONLY_METHODS:
+        _open_for_writing(session)
+
+
+# For the routers whose writes run in the request's session.
+WRITES_OPEN_IMMEDIATE = Depends(_writes_open_immediate)
+# For reads that write too: a read of someone's personal data adds its row to
+# the read log. On SQLite such reads therefore take turns; a read of one's own
+# record writes nothing but takes its turn as well.
+OPEN_FOR_WRITING = Depends(_open_for_writing)

@@ -22,9 +22,11 @@ from services.common.principal import Principal
 from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
 from services.directory.api.deps import (
+    OPEN_FOR_WRITING,
     PERSONS_READ,
     PERSONS_ROSTER,
     PERSONS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     PersonsReader,
     PersonsWriter,
     RosterReader,
@@ -46,7 +48,7 @@ from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as store
 
-router = APIRouter(tags=["persons"])
+router = APIRouter(tags=["persons"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 RESOURCE = "directory:persons"
 SUMMARY_FIELDS = "name,agency_code,unit_id,status"
@@ -106,7 +108,12 @@ def _out(person: Person) -> PersonOut:
     return PersonOut.model_validate(person, from_attributes=True)
 
 
-@router.get("/persons", summary="List persons within reach", response_model=Page[PersonSummary])
+@router.get(
+    "/persons",
+    summary="List persons within reach",
+    response_model=Page[PersonSummary],
+    dependencies=[OPEN_FOR_WRITING],
+)
 def list_persons(
     session: SessionDep,
     principal: PersonsReader,
@@ -142,6 +149,7 @@ def list_persons(
         "reach reads as unknown (404). Each person listed is logged as read."
     ),
     response_model=Page[RosterEntry],
+    dependencies=[OPEN_FOR_WRITING],
 )
 def agency_roster(
     session: SessionDep,
@@ -165,7 +173,12 @@ def agency_roster(
     )
 
 
-@router.get("/persons/{person_id}", summary="One person", response_model=PersonOut)
+@router.get(
+    "/persons/{person_id}",
+    summary="One person",
+    response_model=PersonOut,
+    dependencies=[OPEN_FOR_WRITING],
+)
 def get_person(session: SessionDep, principal: PersonsReader, person_id: str) -> PersonOut:
     person = _reachable(session, principal, PERSONS_READ, person_id)
     record_personal_data_read(

@@ -10,6 +10,7 @@ from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import (
     CONFLICT_RESPONSES,
+    PROBLEM_RESPONSES,
     Conflict,
     FieldError,
     Forbidden,
@@ -21,8 +22,10 @@ from services.common.pagination import Page, PageParams, page_params
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
+    OPEN_FOR_WRITING,
     REVIEWS_READ,
     REVIEWS_WRITE,
+    WRITES_OPEN_IMMEDIATE,
     ReviewsReader,
     ReviewsWriter,
     SettingsDep,
@@ -57,11 +60,12 @@ from services.directory.schemas import (
     UnusedRoleGrant,
 )
 from services.directory.scope import reach
+from services.directory.service import accounts as account_use_cases
 from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import reviews as store
 
-router = APIRouter(tags=["account-reviews"])
+router = APIRouter(tags=["account-reviews"], dependencies=[WRITES_OPEN_IMMEDIATE])
 PageDep = Annotated[PageParams, Depends(page_params)]
 IdleDaysQuery = Annotated[
     int | None,
@@ -142,6 +146,7 @@ def _campaign_out(
     summary="Accounts needing review: idle, machine accounts without owner or allow-list, "
     "roles unused in idle_days days, holders who left",
     response_model=AccountReviewReport,
+    dependencies=[OPEN_FOR_WRITING],
 )
 def account_review_report(
     session: SessionDep,
@@ -278,6 +283,7 @@ def list_account_reviews(
     "/account-reviews/{campaign_id}",
     summary="One account review campaign with its items and decisions",
     response_model=ReviewCampaignOut,
+    dependencies=[OPEN_FOR_WRITING],
 )
 def get_account_review(
     session: SessionDep, principal: ReviewsReader, campaign_id: Id
@@ -292,7 +298,13 @@ def get_account_review(
     "/account-reviews/{campaign_id}/items/{account}",
     summary="Confirm or revoke one account; revoking disables it (and may remove its roles)",
     response_model=ReviewItemOut,
-    responses=CONFLICT_RESPONSES,
+    responses={
+        409: {
+            **PROBLEM_RESPONSES[500],
+            "description": "The campaign is closed, the account already decided, or "
+            "revoking it is refused by an account rule (last_system_admin)",
+        }
+    },
 )
 def decide_account_review_item(
     session: SessionDep,
@@ -323,6 +335,11 @@ def decide_account_review_item(
     if item.account == principal.sub:
         # Nobody vouches for their own account.
         raise Forbidden("a reviewer cannot decide on their own account")
+    # The item's foreign key keeps its account.
+    target = account_store.get_account(session, item.account) if body.decision == "revoke" else None
+    if target is not None:
+        # Before the decision is recorded: a refused revocation leaves it open.
+        account_use_cases.check_disable(session, principal.sub, target)
     now = now_utc()
     if not store.record_decision(
         session,
@@ -333,9 +350,7 @@ def decide_account_review_item(
         now=now,
     ):
         raise Conflict("this account has already been decided in this review")
-    if body.decision == "revoke":
-        target = account_store.get_account(session, item.account)
-        assert target is not None  # the item's foreign key keeps it
+    if target is not None:
         account_store.disable(session, target, f"revoked in account review {campaign_id}", now)
         if body.remove_roles:
             held = account_store.roles_of(session, [item.account]).get(item.account, [])

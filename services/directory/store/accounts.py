@@ -11,7 +11,8 @@ from sqlmodel import Session, col
 
 from services.common.errors import Conflict
 from services.common.pagination import PageParams, keyset_page
-from services.directory.models import Account, AccountRole, ClientSecret, Person
+from services.directory.account_rules import SYSTEM_ADMIN_ROLE
+from services.directory.models import Account, AccountRole, ClientSecret, Person, Role
 from services.directory.review_rules import GONE
 from services.directory.roles import NON_HUMAN_KINDS
 
@@ -194,3 +195,36 @@ def disable(session: Session, account: Account, reason: str, now: datetime) -> A
         account.status, account.disabled_at, account.disabled_reason = "disabled", now, reason
         save_account(session, account)
     return account
+
+
+def active_system_admins(session: Session) -> frozenset[str]:
+    """Accounts able to administer accounts now: active, holding the system
+    administrator role, their holder in service (the gateway refuses any other)."""
+    return frozenset(
+        session.execute(
+            select(col(Account.name))
+            .join(AccountRole, col(AccountRole.account) == col(Account.name))
+            .join(Person, col(Person.id) == col(Account.person_id))
+            .where(col(AccountRole.role) == SYSTEM_ADMIN_ROLE)
+            .where(col(Account.kind) == "human")
+            .where(col(Account.status) == "active")
+            .where(col(Person.status) == "active")
+        ).scalars()
+    )
+
+
+def lock_system_admins(session: Session) -> frozenset[str]:
+    """Take the lock every change that could leave fewer system administrators
+    takes first, then count them: two such changes take turns, and the second
+    counts what the first left.
+
+    PostgreSQL: the role's own row, FOR NO KEY UPDATE, held until commit (NO KEY
+    so that granting the role, whose foreign key takes a key-share lock on that
+    row, is not held up). SQLite has no row locks: there the transaction must
+    have been opened with BEGIN IMMEDIATE, whose write lock serialises it."""
+    session.execute(
+        select(col(Role.name))
+        .where(col(Role.name) == SYSTEM_ADMIN_ROLE)
+        .with_for_update(key_share=True)
+    )
+    return active_system_admins(session)

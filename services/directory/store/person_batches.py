@@ -21,6 +21,7 @@ from services.directory.models import Agency, Person
 from services.directory.person_import import PersonRow, RowError
 from services.directory.review_rules import GONE
 from services.directory.scope import Reach
+from services.directory.service.transactions import begin_immediate
 from services.directory.store.accounts import active_human_accounts_of, disable_holders_who_left
 from services.directory.store.agencies import units_by_code
 
@@ -121,6 +122,10 @@ class PersonBatches:
         # Its own session, committed per batch: a large file never holds one
         # long transaction, and batches already written stay written.
         with Session(self.engine) as session:
+            if not self.dry_run:
+                # It reads the batch's persons, then writes them: opened for
+                # writing, it waits for other writers instead of failing.
+                begin_immediate(session)
             plan = self._plan(session, rows)
             if self.dry_run:
                 plan.accounts_disabled = len(active_human_accounts_of(session, plan.leavers()))

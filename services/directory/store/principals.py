@@ -46,15 +46,19 @@ def resolve(session: Session, account: Account) -> ResolvedPrincipal:
     )
 
 
-def touch_last_used(session: Session, account: Account, now: datetime) -> None:
-    """Record use at most once per LAST_USED_RESOLUTION; the WHERE clause keeps
-    concurrent replicas from writing the same minute twice."""
-    if account.last_used_at is not None and now - account.last_used_at < LAST_USED_RESOLUTION:
-        return
+def use_due(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a use at `now` is worth writing (at most once per LAST_USED_RESOLUTION)."""
+    return last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION
+
+
+def touch_last_used(session: Session, name: str, now: datetime) -> None:
+    """Record the account's use at `now` unless one within LAST_USED_RESOLUTION
+    is stored; the WHERE clause re-checks that in the database, so concurrent
+    look-ups (or replicas) write the same minute once."""
     stale = now - LAST_USED_RESOLUTION
     session.execute(
         update(Account)
-        .where(col(Account.name) == account.name)
+        .where(col(Account.name) == name)
         .where(or_(col(Account.last_used_at).is_(None), col(Account.last_used_at) <= stale))
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
@@ -65,9 +69,7 @@ def touch_last_used(session: Session, account: Account, now: datetime) -> None:
 CHUNK = 1_000
 
 
-def record_usage(
-    session: Session, uses: Iterable[tuple[str, str, date]]
-) -> tuple[int, int]:
+def record_usage(session: Session, uses: Iterable[tuple[str, str, date]]) -> tuple[int, int]:
     """Credit each (account, permission family, day) to the account's roles that
     grant the family: their last day of use becomes the later of the stored one
     and this one. Accounts without such a role (unknown ones included) are
@@ -81,8 +83,7 @@ def record_usage(
     for start in range(0, len(names), CHUNK):
         chunk = names[start : start + CHUNK]
         known.update(
-            session.execute(select(col(Account.name)).where(col(Account.name).in_(chunk)))
-            .scalars()
+            session.execute(select(col(Account.name)).where(col(Account.name).in_(chunk))).scalars()
         )
         rows = session.execute(
             select(col(AccountRole.account), col(AccountRole.role)).where(
