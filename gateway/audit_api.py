@@ -20,7 +20,7 @@ from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.source_ip import CLIENT_IP_KEY
 from services.common.errors import PROBLEM_RESPONSES, Forbidden, Problem, Unauthorized
 from services.common.pagination import Page, PageParams, encode_cursor, page_params
-from services.common.requestid import current_request_id
+from services.common.request_context import current_request_id
 from services.common.timeutil import now_utc
 
 PERMISSION = "gateway:audit:read"
