@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.speakers.models import Engagement, Lecturer
 from services.speakers.schemas import EngagementCreate, LecturerCreate
 
@@ -30,7 +30,7 @@ def list_lecturers(
     stmt = select(Lecturer)
     if name:
         stmt = stmt.where(Lecturer.name.contains(name))  # type: ignore[attr-defined]
-    return keyset_page(session, stmt, Lecturer.id, params)
+    return paginate(session, stmt, Lecturer.id, params)
 
 
 def find_engagement(session: Session, body: EngagementCreate) -> Engagement | None:

@@ -5,7 +5,7 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
@@ -44,7 +44,7 @@ from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, encode_cursor
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
 
@@ -112,7 +112,7 @@ def list_comptime_entries(
     person_id: str,
     session: SessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
 ) -> Page[EntryOut]:
     person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
     stmt = select(ComptimeEntry).where(col(ComptimeEntry.person_id) == person.person_id)
@@ -197,7 +197,7 @@ def request_comp_leave(
 def list_comp_leave(
     session: SessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     person_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["pending", "approved", "refused", "cancelled"] | None = None,
 ) -> Page[LeaveOut]:

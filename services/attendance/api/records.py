@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
@@ -56,7 +56,7 @@ from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound, Problem
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, paginate
 from services.common.principal import Principal
 
 router = APIRouter(tags=["records"])
@@ -374,7 +374,7 @@ async def import_overtime(
 def list_overtime(
     session: SessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     person_id: Annotated[str | None, Query(max_length=64)] = None,
     month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     status: Literal["pending", "approved", "rejected"] | None = None,
@@ -389,11 +389,8 @@ def list_overtime(
         first = date.fromisoformat(f"{month}-01")
         nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         stmt = stmt.where(col(OvertimeRecord.day) >= first, col(OvertimeRecord.day) < nxt)
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(OvertimeRecord.id) > after)
-    rows = list(session.exec(stmt.order_by(col(OvertimeRecord.id)).limit(page.limit + 1)).all())
-    items = [_overtime_out(session, r) for r in rows[: page.limit]]
+    rows, nxt_cursor = paginate(session, stmt, col(OvertimeRecord.id), page)
+    items = [_overtime_out(session, r) for r in rows]
     record_personal_data_read(
         session,
         personal_data_reads,
@@ -401,7 +398,6 @@ def list_overtime(
         sorted({i.person_id for i in items}),
         "overtime",
     )
-    nxt_cursor = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
     return Page[OvertimeOut](items=items, next_cursor=nxt_cursor, limit=page.limit)
 
 

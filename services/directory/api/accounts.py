@@ -1,8 +1,8 @@
 """Accounts (human and machine), their roles and machine client secrets."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlmodel import Session
 
 from services.common.db import SessionDep
@@ -15,7 +15,7 @@ from services.common.errors import (
     NotFound,
 )
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.timeutil import now_utc
 from services.directory import client_secrets
@@ -47,7 +47,6 @@ from services.directory.store import persons as person_store
 from services.directory.store.roles import load_roles
 
 router = APIRouter(tags=["accounts"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def _reachable(session: Session, principal: Principal, permission: str, name: str) -> Account:

@@ -2,13 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, FieldError, Invalid, NotFound
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.directory.api.deps import (
     AGENCIES_READ,
@@ -32,7 +32,6 @@ from services.directory.scope import reach
 from services.directory.store import agencies as store
 
 router = APIRouter(tags=["agencies"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def _visible_agency(session: Session, principal: Principal, permission: str, code: str) -> Agency:

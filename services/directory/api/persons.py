@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
@@ -16,7 +16,7 @@ from services.common.errors import (
     NotFound,
 )
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
@@ -43,7 +43,6 @@ from services.directory.store import agencies as agency_store
 from services.directory.store import persons as store
 
 router = APIRouter(tags=["persons"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 RESOURCE = "directory:persons"
 SUMMARY_FIELDS = "name,agency_code,unit_id,status"
 FULL_FIELDS = "name,agency_code,unit_id,supervisor_id,status,national_id_masked,email,phone"

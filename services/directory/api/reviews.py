@@ -3,7 +3,7 @@ campaigns in which a reviewer confirms or revokes each account, on the record.""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
@@ -17,7 +17,7 @@ from services.common.errors import (
     NotFound,
 )
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
@@ -62,7 +62,6 @@ from services.directory.store import agencies as agency_store
 from services.directory.store import reviews as store
 
 router = APIRouter(tags=["account-reviews"])
-PageDep = Annotated[PageParams, Depends(page_params)]
 IdleDaysQuery = Annotated[
     int | None,
     Query(ge=1, le=3650, description="Idle threshold in days; default DIRECTORY_REVIEW_IDLE_DAYS"),

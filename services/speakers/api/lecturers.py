@@ -5,13 +5,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.speakers import store
 from services.speakers.access import LecturerWriter, Searcher
 from services.speakers.models import Lecturer, personal_data_reads
@@ -38,7 +38,7 @@ def create_lecturer(body: LecturerCreate, session: SessionDep, who: LecturerWrit
 def list_lecturers(
     session: SessionDep,
     who: Searcher,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[LecturerOut]:
     rows, cursor = store.list_lecturers(session, page, name)
