@@ -58,6 +58,7 @@ from services.common.errors import CONFLICT_RESPONSES, Forbidden, NotFound, Prob
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep, paginate
 from services.common.principal import Principal
+from services.common.reach import outside
 
 router = APIRouter(tags=["records"])
 
@@ -410,7 +411,7 @@ def _overtime_in_reach(
     scope = reach(session, principal, permission, whole_unit=whole_unit)
     person = roster.get(session, row.person_id)
     if person is None or not scope.covers(person):
-        raise NotFound("no such overtime record")
+        raise outside(scope.scopes, "no such overtime record")
     return row, person
 
 

@@ -10,13 +10,13 @@ from services.common.errors import (
     CONFLICT_RESPONSES,
     Conflict,
     FieldError,
-    Forbidden,
     Invalid,
     NotFound,
 )
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import check_agency, outside
 from services.common.timeutil import now_utc
 from services.directory import client_secrets
 from services.directory.account_rules import account_errors, role_errors
@@ -51,10 +51,9 @@ router = APIRouter(tags=["accounts"])
 
 def _reachable(session: Session, principal: Principal, permission: str, name: str) -> Account:
     account = store.get_account(session, name)
-    if account is None or not reach(session, principal, permission).covers(
-        agency_code=account.agency_code
-    ):
-        raise NotFound("no such account")
+    allowed = reach(session, principal, permission)
+    if account is None or not allowed.covers(agency_code=account.agency_code):
+        raise outside(allowed.scopes, "no such account")
     return account
 
 
@@ -65,8 +64,7 @@ def _out(session: Session, account: Account, roles: list[str] | None = None) -> 
 
 
 def _check_agency(session: Session, principal: Principal, agency_code: str) -> None:
-    if not reach(session, principal, ACCOUNTS_WRITE).covers(agency_code=agency_code):
-        raise Forbidden("the agency is outside your scope")
+    check_agency(principal, ACCOUNTS_WRITE, agency_code)
     if agency_store.get_agency(session, agency_code) is None:
         raise Invalid(
             "unknown agency",

@@ -10,6 +10,7 @@ from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, FieldError, Invalid, NotFound
 from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import outside
 from services.directory.api.deps import (
     AGENCIES_READ,
     UNITS_WRITE,
@@ -37,8 +38,9 @@ router = APIRouter(tags=["agencies"])
 def _visible_agency(session: Session, principal: Principal, permission: str, code: str) -> Agency:
     """The agency, or 404 when it is missing or outside what `permission` reaches."""
     agency = store.get_agency(session, code)
-    if agency is None or not reach(session, principal, permission).covers(agency_code=code):
-        raise NotFound("no such agency")
+    allowed = reach(session, principal, permission)
+    if agency is None or not allowed.covers(agency_code=code):
+        raise outside(allowed.scopes, "no such agency")
     return agency
 
 

@@ -14,11 +14,11 @@ from services.common.errors import (
     FieldError,
     Forbidden,
     Invalid,
-    NotFound,
 )
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import outside
 from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
     REVIEWS_READ,
@@ -80,7 +80,7 @@ def _agencies(
     below it that `permission` also reaches."""
     allowed = reach(session, principal, permission)
     if agency_store.get_agency(session, code) is None or not allowed.covers(agency_code=code):
-        raise NotFound("no such agency")
+        raise outside(allowed.scopes, "no such agency")
     if not subordinates:
         return [code]
     return [c for c in agency_store.subtree_codes(session, code) if allowed.covers(agency_code=c)]
@@ -90,10 +90,9 @@ def _campaign(
     session: Session, principal: Principal, permission: str, campaign_id: int
 ) -> AccountReviewCampaign:
     campaign = store.get_campaign(session, campaign_id)
-    if campaign is None or not reach(session, principal, permission).covers(
-        agency_code=campaign.agency_code
-    ):
-        raise NotFound("no such account review")
+    allowed = reach(session, principal, permission)
+    if campaign is None or not allowed.covers(agency_code=campaign.agency_code):
+        raise outside(allowed.scopes, "no such account review")
     return campaign
 
 
@@ -302,10 +301,9 @@ def decide_account_review_item(
 ) -> ReviewItemOut:
     campaign = _campaign(session, principal, REVIEWS_WRITE, campaign_id)
     item = store.get_item(session, campaign_id, account)
-    if item is None or not reach(session, principal, REVIEWS_WRITE).covers(
-        agency_code=item.agency_code
-    ):
-        raise NotFound("no such account in this review")
+    allowed = reach(session, principal, REVIEWS_WRITE)
+    if item is None or not allowed.covers(agency_code=item.agency_code):
+        raise outside(allowed.scopes, "no such account in this review")
     if body.remove_roles and body.decision != "revoke":
         raise Invalid(
             "roles are removed only when revoking",
