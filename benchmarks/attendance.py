@@ -186,8 +186,8 @@ def bench_balance(url: str, samples: int) -> None:
 
     from sqlmodel import Session
 
+    from gateway.keys import generate
     from services.common.internal_auth import mint_internal_token
-    from services.common.keys import generate
     from services.common.principal import Principal
 
     store_engine = make_engine(url)

@@ -47,8 +47,8 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gateway.keys import KeyPair, generate  # noqa: E402
 from services.common.internal_auth import mint_internal_token  # noqa: E402
-from services.common.keys import KeyPair, generate  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
 from services.common.principal import Principal  # noqa: E402
 from services.training.domain.topics import Topic, topic_mask  # noqa: E402

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.decision_notes import AUDIT_STATE_KEY
 from gateway.source_ip import CLIENT_IP_KEY
 from services.common.db import NAMING_CONVENTION
-from services.common.requestid import current_request_id
+from services.common.request_context import current_request_id
 from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 

@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -19,8 +19,8 @@ from gateway.runtime import Runtime
 from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.source_ip import CLIENT_IP_KEY
 from services.common.errors import PROBLEM_RESPONSES, Forbidden, Problem, Unauthorized
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
-from services.common.requestid import current_request_id
+from services.common.pagination import Page, PageDep, paginate
+from services.common.request_context import current_request_id
 from services.common.timeutil import now_utc
 
 PERMISSION = "gateway:audit:read"
@@ -50,7 +50,7 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
     )
     async def list_decisions(
         request: Request,
-        page: Annotated[PageParams, Depends(page_params)],
+        page: PageDep,
         subject: Annotated[str | None, Query(max_length=128)] = None,
         decision: Literal["allow", "deny"] | None = None,
         # With their offset: a time without one could mean any zone.
@@ -96,14 +96,9 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
             stmt = stmt.where(decisions.c.at >= since)
         if until:
             stmt = stmt.where(decisions.c.at < until)
-        after = page.after(int)
-        if after is not None:
-            stmt = stmt.where(decisions.c.id > after)
-        stmt = stmt.order_by(decisions.c.id).limit(page.limit + 1)
         with engine.connect() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        items = [Decision.model_validate(dict(r)) for r in rows[: page.limit]]
-        next_cursor = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+            rows, next_cursor = paginate(conn, stmt, decisions.c.id, page)
+        items = [Decision.model_validate(dict(r._mapping)) for r in rows]
         return Page[Decision](items=items, next_cursor=next_cursor, limit=page.limit)
 
     return router

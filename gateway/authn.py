@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from gateway.accounts import AccountResolver, ResolvedAccount
 from gateway.jwks import JwksKeyStore, JwksUnavailable, PublicKey
+from gateway.keys import KeyPair
 from gateway.security.jwt_headers import JwtRejected, precheck_jwt_header
 from gateway.security.token_cache import TokenCache
 from gateway.settings import GatewaySettings
 from services.common.errors import ServiceUnavailable, Unauthorized
-from services.common.keys import KeyPair
 from services.common.principal import Principal
 
 BUILT_IN_ALGORITHMS = ("EdDSA",)

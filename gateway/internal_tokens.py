@@ -16,8 +16,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from gateway.keys import KeyPair
 from services.common.internal_auth import ALGORITHM
-from services.common.keys import KeyPair
 from services.common.principal import Principal
 
 LIFETIME = 30

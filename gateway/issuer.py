@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
 
-from services.common.keys import KeyPair
+from gateway.keys import KeyPair
 
 ALGORITHM = "EdDSA"
 

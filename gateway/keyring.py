@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway import keys
+from gateway.keys import KeyPair
 from gateway.settings import GatewaySettings
-from services.common import keys
-from services.common.keys import KeyPair
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from services.common.errors import (
     problem_response,
     unexpected_error_response,
 )
-from services.common.requestid import current_request_id
+from services.common.request_context import current_request_id
 from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.decisions")

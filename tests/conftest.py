@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from gateway.keys import KeyPair, generate
 from services.common.internal_auth import mint_internal_token
-from services.common.keys import KeyPair, generate
 from services.common.principal import Principal
 from tests.databases import SERVICES, fresh_database
 

@@ -20,9 +20,9 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
+from services.common.columns import one_of, utc_column
 from services.common.db import new_registry
 from services.common.notices import StoredNotice
-from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 
 _registry = new_registry()
@@ -38,15 +38,6 @@ ENTRY_KINDS = ("grant", "use", "restore", "expire", "settle", "transfer_out", "t
 OUTCOMES = ("pay", "commendation")
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=column)
-
-
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UtcDateTime(), nullable=nullable)
-
-
 class AttendanceTable(SQLModel, registry=_registry):
     """Base class of every attendance table."""
 
@@ -55,7 +46,7 @@ class RosterPerson(AttendanceTable, table=True):
     """What this service knows about a person, imported from the directory."""
 
     __tablename__ = "roster_persons"
-    __table_args__ = (_one_of("regime", REGIMES), _one_of("status", PERSON_STATUSES))
+    __table_args__ = (one_of("regime", REGIMES), one_of("status", PERSON_STATUSES))
 
     person_id: str = Field(primary_key=True, max_length=64)
     agency_code: str = Field(index=True, max_length=16)
@@ -68,7 +59,7 @@ class RosterPerson(AttendanceTable, table=True):
     # First month of the special-major-project 3-month cycles, when fixed.
     cycle_anchor: date | None = None
     source: str = Field(max_length=100)
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class AgencyPolicy(AttendanceTable, table=True):
@@ -82,20 +73,20 @@ class AgencyPolicy(AttendanceTable, table=True):
     budget_exhausted: bool = False
     # Extra warnings this many days before a grant's last usable day.
     warning_lead_days: list[int] = Field(default_factory=list, sa_column=Column(JSON))
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class LimitOverride(AttendanceTable, table=True):
     """An agency's tightening of one regime's statutory limits (minutes per field)."""
 
     __tablename__ = "limit_overrides"
-    __table_args__ = (UniqueConstraint("agency_code", "regime"), _one_of("regime", REGIMES))
+    __table_args__ = (UniqueConstraint("agency_code", "regime"), one_of("regime", REGIMES))
 
     id: int | None = Field(default=None, primary_key=True)
     agency_code: str = Field(max_length=16)
     regime: str = Field(max_length=32)
     overrides: dict[str, int | None] = Field(default_factory=dict, sa_column=Column(JSON))
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class ConsentWindow(AttendanceTable, table=True):
@@ -122,13 +113,13 @@ class AttendanceRecord(AttendanceTable, table=True):
     person_id: str = Field(max_length=64)
     agency_code: str = Field(max_length=16)
     day: date
-    clock_in: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    clock_out: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    clock_in: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    clock_out: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     normal_minutes: int
     is_rest_day: bool = False
     source: str = Field(max_length=64)
     source_id: str = Field(max_length=128)
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class OvertimeRecord(AttendanceTable, table=True):
@@ -137,8 +128,8 @@ class OvertimeRecord(AttendanceTable, table=True):
         UniqueConstraint("source", "source_id"),
         Index("ix_overtime_records_person_day", "person_id", "day"),
         Index("ix_overtime_records_agency_day", "agency_code", "day"),
-        _one_of("compensation", COMPENSATIONS),
-        _one_of("status", OVERTIME_STATUSES),
+        one_of("compensation", COMPENSATIONS),
+        one_of("status", OVERTIME_STATUSES),
         CheckConstraint("minutes > 0", name="minutes"),
     )
 
@@ -146,7 +137,7 @@ class OvertimeRecord(AttendanceTable, table=True):
     person_id: str = Field(max_length=64)
     agency_code: str = Field(max_length=16)
     day: date
-    starts_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    starts_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     minutes: int
     is_rest_day: bool = False
     urgent: bool = False
@@ -155,11 +146,11 @@ class OvertimeRecord(AttendanceTable, table=True):
     compensation: str = Field(max_length=8)
     status: str = Field(default="pending", max_length=16)
     decided_by: str | None = Field(default=None, max_length=64)
-    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     decision_note: str | None = Field(default=None, max_length=500)
     source: str = Field(max_length=64)
     source_id: str = Field(max_length=128)
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class AuthorityReport(AttendanceTable, table=True):
@@ -180,7 +171,7 @@ class AuthorityReport(AttendanceTable, table=True):
     actual_minutes: int
     message: str = Field(max_length=500)
     overtime_id: int | None = Field(default=None, foreign_key="overtime_records.id")
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class ComptimeAnchor(AttendanceTable, table=True):
@@ -191,7 +182,7 @@ class ComptimeAnchor(AttendanceTable, table=True):
 
     person_id: str = Field(primary_key=True, max_length=64)
     entries: int = 0
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class ComptimeGrant(AttendanceTable, table=True):
@@ -211,7 +202,7 @@ class ComptimeGrant(AttendanceTable, table=True):
     earned_on: date
     minutes: int
     expires_on: date = Field(index=True)
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class ComptimeEntry(AttendanceTable, table=True):
@@ -219,7 +210,7 @@ class ComptimeEntry(AttendanceTable, table=True):
 
     __tablename__ = "comptime_entries"
     __table_args__ = (
-        _one_of("kind", ENTRY_KINDS),
+        one_of("kind", ENTRY_KINDS),
         CheckConstraint("minutes <> 0", name="minutes"),
         # Covers a balance read (sum of minutes per grant of one person) and
         # every lookup by person; see store.ledger.person_grants.
@@ -235,13 +226,13 @@ class ComptimeEntry(AttendanceTable, table=True):
     agency_code: str = Field(max_length=16)
     leave_request_id: int | None = Field(default=None, index=True)
     reason: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class LeaveRequest(AttendanceTable, table=True):
     __tablename__ = "leave_requests"
     __table_args__ = (
-        _one_of("status", LEAVE_STATUSES),
+        one_of("status", LEAVE_STATUSES),
         CheckConstraint(
             "refusal_reason IS NULL OR refusal_reason IN ('business_necessity', 'other')",
             name="refusal_reason",
@@ -251,24 +242,24 @@ class LeaveRequest(AttendanceTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: str = Field(index=True, max_length=64)
     agency_code: str = Field(index=True, max_length=16)
-    starts_at: datetime = Field(sa_column=_utc())
+    starts_at: datetime = Field(sa_column=utc_column())
     leave_day: date
     minutes: int
     status: str = Field(default="pending", max_length=16)
     requested_by: str = Field(max_length=128)
     decided_by: str | None = Field(default=None, max_length=64)
-    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     decided_on: date | None = None
     refusal_reason: str | None = Field(default=None, max_length=32)
     refusal_note: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class Settlement(AttendanceTable, table=True):
     """Expired minutes the agency owes: overtime pay or a commendation."""
 
     __tablename__ = "settlements"
-    __table_args__ = (_one_of("outcome", OUTCOMES),)
+    __table_args__ = (one_of("outcome", OUTCOMES),)
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: str = Field(index=True, max_length=64)
@@ -280,7 +271,7 @@ class Settlement(AttendanceTable, table=True):
     hourly_rate: Decimal = Field(sa_column=Column(Numeric(10, 2), nullable=False))
     amount: Decimal = Field(sa_column=Column(Numeric(12, 0), nullable=False))
     expired_on: date
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class Notice(AttendanceTable, StoredNotice, table=True):
@@ -302,8 +293,8 @@ class JobRun(AttendanceTable, table=True):
     job: str = Field(max_length=64)
     day: date
     status: str = Field(max_length=16)
-    started_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
-    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    started_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
 
 

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import Table, select
 
 from services.common.db import SessionDep
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, paginate
 from services.common.permissions import require
 from services.common.principal import Principal
 
@@ -38,7 +38,7 @@ def personal_data_reads_router(service: str, table: Table) -> APIRouter:
     def list_personal_data_reads(
         session: SessionDep,
         _auditor: auditor,
-        page: Annotated[PageParams, Depends(page_params)],
+        page: PageDep,
         reader: Annotated[str | None, Query(max_length=128)] = None,
         subject_person_id: Annotated[str | None, Query(max_length=64)] = None,
         # With their offset: a time without one could mean any zone.
@@ -54,12 +54,8 @@ def personal_data_reads_router(service: str, table: Table) -> APIRouter:
             stmt = stmt.where(table.c.at >= since)
         if until:
             stmt = stmt.where(table.c.at < until)
-        after = page.after(int)
-        if after is not None:
-            stmt = stmt.where(table.c.id > after)
-        rows = session.execute(stmt.order_by(table.c.id).limit(page.limit + 1)).mappings().all()
-        items = [PersonalDataRead.model_validate(dict(r)) for r in rows[: page.limit]]
-        nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+        rows, nxt = paginate(session, stmt, table.c.id, page)
+        items = [PersonalDataRead.model_validate(dict(r._mapping)) for r in rows]
         return Page[PersonalDataRead](items=items, next_cursor=nxt, limit=page.limit)
 
     return router

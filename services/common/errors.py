@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.common.requestid import current_request_id
+from services.common.request_context import current_request_id
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://renshi.example.gov.tw/problems/"

@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from services.common.requestid import current_request_id
+from services.common.request_context import current_request_id
 
 # National ID / resident certificate: a letter then 9 digits (or letter+letter+8 digits
 # for the new-style ARC). Tokens are redacted too: a JWT always starts with eyJ.

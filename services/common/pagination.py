@@ -8,9 +8,9 @@ import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select
+from sqlalchemy import Connection, Select
 from sqlmodel import Session
 
 from services.common.errors import FieldError, Invalid
@@ -138,6 +138,10 @@ def page_params(
     return PageParams(limit=limit, cursor=cursor)
 
 
+# The one page dependency of every list route: `page: PageDep`.
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
 def _last_key(params: PageParams, key: Any) -> int | str | None:
     """The cursor's key, checked against the key column's Python type so that a
     string never meets an integer column; a TypeDecorator (sqlmodel's AutoString)
@@ -150,19 +154,50 @@ def _last_key(params: PageParams, key: Any) -> int | str | None:
     raise TypeError(f"keyset pages are keyed by an integer or a string column, not {kind}")
 
 
-def keyset_page(
-    session: Session,
-    stmt: Select[Any],
+# Any SELECT, whatever it selects: one class, several, or a table's columns.
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def _one_entity(stmt: AnySelect) -> bool:
+    """Whether `stmt` selects one mapped class (`select(Model)`), whose rows are
+    handed back as the objects themselves."""
+    described = stmt.column_descriptions
+    return len(described) == 1 and isinstance(described[0]["expr"], type)
+
+
+def _key_value(row: Any, key: Any, one_entity: bool) -> Any:
+    if one_entity:
+        return getattr(row, key.key)
+    mapping = row._mapping
+    # select(A, B): the key is an attribute of one of the selected classes.
+    owner = getattr(key, "class_", None)
+    if owner is not None and owner in mapping:
+        return getattr(mapping[owner], key.key)
+    return mapping[key]
+
+
+def paginate(
+    executor: Session | Connection,
+    stmt: AnySelect,
     key: Any,
     params: PageParams,
+    *,
+    descending: bool = False,
 ) -> tuple[list[Any], str | None]:
-    """Rows of `stmt` ordered by the unique mapped column `key`, one page after the cursor."""
+    """One page of `stmt` after the cursor, ordered by the unique column `key`
+    (ascending, or newest first with `descending`), and the cursor of the next
+    page, None on the last.
+
+    `select(Model)` gives the objects; any other statement, ORM (`select(A, B)`)
+    or Core (`select(table)`), gives its rows (`row[0]`, `row._mapping`)."""
     last = _last_key(params, key)
     if last is not None:
-        stmt = stmt.where(key > last)
-    rows = list(session.execute(stmt.order_by(key).limit(params.limit + 1)).scalars())
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        last_row = rows[-1]
-        return rows, encode_cursor([getattr(last_row, key.key)])
-    return rows, None
+        stmt = stmt.where(key < last if descending else key > last)
+    ordered = stmt.order_by(key.desc() if descending else key).limit(params.limit + 1)
+    one_entity = _one_entity(stmt)
+    result = executor.execute(ordered)
+    rows: list[Any] = list(result.scalars() if one_entity else result.all())
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    return rows, encode_cursor([_key_value(rows[-1], key, one_entity)])

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from services.common.errors import Problem, ServiceUnavailable
+from services.common.request_context import current_request_id
 
 # Given the peer's name, return a bearer token addressed to it.
 TokenProvider = Callable[[str], str]
@@ -46,8 +47,6 @@ class PeerClient:
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
         headers["Authorization"] = f"Bearer {self._tokens(self.peer)}"
-        from services.common.requestid import current_request_id
-
         rid = current_request_id()
         if rid:
             headers["X-Request-ID"] = rid

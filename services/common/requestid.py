@@ -3,30 +3,16 @@ echoed in the response and attached to every log line of the request."""
 
 from __future__ import annotations
 
-import re
-import uuid
-from contextvars import ContextVar
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.common.errors import unexpected_error_response
+from services.common.request_context import (
+    accept_request_id,
+    bind_request_id,
+    reset_request_id,
+)
+
 HEADER = "x-request-id"
-_request_id: ContextVar[str] = ContextVar("request_id", default="")
-# Only ids that cannot smuggle log-injection or personal data are accepted.
-_VALID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
-
-
-def current_request_id() -> str:
-    return _request_id.get()
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex
-
-
-def accept_request_id(value: str | None) -> str:
-    if value and _VALID.match(value):
-        return value
-    return new_request_id()
 
 
 class RequestIdMiddleware:
@@ -45,7 +31,7 @@ class RequestIdMiddleware:
                 incoming = value.decode("latin-1")
                 break
         rid = accept_request_id(incoming)
-        token = _request_id.set(rid)
+        token = bind_request_id(rid)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -71,8 +57,6 @@ class RequestIdMiddleware:
             # so the 500 still carries the request id and the problem+json shape.
             if started:
                 raise
-            from services.common.errors import unexpected_error_response
-
             await unexpected_error_response(exc)(scope, receive, send_with_id)
         finally:
-            _request_id.reset(token)
+            reset_request_id(token)

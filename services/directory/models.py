@@ -14,8 +14,8 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
+from services.common.columns import one_of, utc_column
 from services.common.db import new_registry
-from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc, today_taipei
 
 _registry = new_registry()
@@ -29,22 +29,13 @@ CAMPAIGN_STATUSES = ("open", "closed")
 REVIEW_DECISIONS = ("confirm", "revoke")
 
 
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    listed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({listed})", name=column)
-
-
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(UtcDateTime(), nullable=nullable)
-
-
 class DirectoryTable(SQLModel, registry=_registry):
     """Base class of every directory table."""
 
 
 class Agency(DirectoryTable, table=True):
     __tablename__ = "agencies"
-    __table_args__ = (_one_of("type", AGENCY_TYPES),)
+    __table_args__ = (one_of("type", AGENCY_TYPES),)
 
     code: str = Field(primary_key=True, max_length=16)
     name: str = Field(max_length=200)
@@ -52,8 +43,8 @@ class Agency(DirectoryTable, table=True):
     parent_code: str | None = Field(
         default=None, foreign_key="agencies.code", index=True, max_length=16
     )
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class Unit(DirectoryTable, table=True):
@@ -68,7 +59,7 @@ class Unit(DirectoryTable, table=True):
 
 class Person(DirectoryTable, table=True):
     __tablename__ = "persons"
-    __table_args__ = (_one_of("status", PERSON_STATUSES),)
+    __table_args__ = (one_of("status", PERSON_STATUSES),)
 
     # An opaque personnel id: never the national ID.
     id: str = Field(primary_key=True, max_length=64)
@@ -85,12 +76,12 @@ class Person(DirectoryTable, table=True):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
     source: str = Field(max_length=100)
-    updated_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class Role(DirectoryTable, table=True):
     __tablename__ = "roles"
-    __table_args__ = (_one_of("account_kind", ACCOUNT_KINDS),)
+    __table_args__ = (one_of("account_kind", ACCOUNT_KINDS),)
 
     name: str = Field(primary_key=True, max_length=64)
     # Human roles go to human accounts only, machine roles to machine accounts
@@ -109,8 +100,8 @@ class RolePermission(DirectoryTable, table=True):
 class Account(DirectoryTable, table=True):
     __tablename__ = "accounts"
     __table_args__ = (
-        _one_of("kind", ACCOUNT_KINDS),
-        _one_of("status", ACCOUNT_STATUSES),
+        one_of("kind", ACCOUNT_KINDS),
+        one_of("status", ACCOUNT_STATUSES),
         # A machine account nobody can explain is a shared account in disguise.
         CheckConstraint("kind = 'human' OR purpose IS NOT NULL", name="machine_purpose"),
     )
@@ -126,9 +117,9 @@ class Account(DirectoryTable, table=True):
     allowed_networks: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
-    last_used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    disabled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    last_used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    disabled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # Why, in words an account administrator may read: never the holder's
     # personal circumstances (whether they left or died is a personnel record).
     disabled_reason: str | None = Field(default=None, max_length=200)
@@ -168,9 +159,9 @@ class ClientSecret(DirectoryTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account: str = Field(foreign_key="accounts.name", index=True, max_length=64)
     secret_hash: str = Field(max_length=255)
-    created_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
-    expires_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class AccountReviewCampaign(DirectoryTable, table=True):
@@ -178,7 +169,7 @@ class AccountReviewCampaign(DirectoryTable, table=True):
 
     __tablename__ = "account_review_campaigns"
     __table_args__ = (
-        _one_of("status", CAMPAIGN_STATUSES),
+        one_of("status", CAMPAIGN_STATUSES),
         # One open campaign per agency: two would ask the same question twice
         # and could reach opposite answers.
         Index(
@@ -198,9 +189,9 @@ class AccountReviewCampaign(DirectoryTable, table=True):
     idle_days: int
     status: str = Field(default="open", max_length=16)
     opened_by: str = Field(max_length=64)
-    opened_at: datetime = Field(default_factory=now_utc, sa_column=_utc())
+    opened_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
     closed_by: str | None = Field(default=None, max_length=64)
-    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class AccountReviewItem(DirectoryTable, table=True):
@@ -208,7 +199,7 @@ class AccountReviewItem(DirectoryTable, table=True):
 
     __tablename__ = "account_review_items"
     __table_args__ = (
-        _one_of("decision", REVIEW_DECISIONS),
+        one_of("decision", REVIEW_DECISIONS),
         CheckConstraint(
             "(decision IS NULL AND decided_at IS NULL AND decided_by IS NULL)"
             " OR (decision IS NOT NULL AND decided_at IS NOT NULL AND decided_by IS NOT NULL"
@@ -224,12 +215,12 @@ class AccountReviewItem(DirectoryTable, table=True):
     person_id: str = Field(max_length=64)
     account_status: str = Field(max_length=16)
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    last_used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     findings: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     decision: str | None = Field(default=None, max_length=16)
     reason: str | None = Field(default=None, max_length=500)
     decided_by: str | None = Field(default=None, max_length=64)
-    decided_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     roles_removed: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 

@@ -1,9 +1,10 @@
 """Object-level authorisation: the one place that decides which records a principal reaches.
 
-A permission without a scope reaches every object of its kind; `…:agency`
-reaches the agencies in `principal.agency_scope`; `…:unit` the unit of the
-principal's own person record; `…:self` the principal's own person record.
-Routers check objects with `Reach.covers` and filter lists with `Reach.clause`.
+Which scopes a principal holds, and whether a refusal is 403 or 404, is the
+kernel's (`services.common.reach`). Here `…:agency` reaches the agencies in
+scope; `…:unit` the unit of the principal's own person record; `…:self` the
+principal's own person record. Routers check objects with `Reach.covers` and
+filter lists with `Reach.clause`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,29 @@ from sqlalchemy import ColumnElement, false, or_, true
 from sqlmodel import Session, col, select
 
 from services.common.principal import Principal
+from services.common.reach import Scopes, scopes
 from services.directory.models import Person
 
 
 @dataclass(frozen=True)
 class Reach:
-    everything: bool = False
-    agencies: frozenset[str] = field(default_factory=frozenset)
+    """The kernel's scopes of one family, mapped onto the directory's tables."""
+
+    scopes: Scopes
     units: frozenset[int] = field(default_factory=frozenset)
-    persons: frozenset[str] = field(default_factory=frozenset)
 
     @property
-    def empty(self) -> bool:
-        return not (self.everything or self.agencies or self.units or self.persons)
+    def everything(self) -> bool:
+        return self.scopes.everything
+
+    @property
+    def agencies(self) -> frozenset[str]:
+        return self.scopes.agencies or frozenset()
+
+    @property
+    def persons(self) -> frozenset[str]:
+        held = self.scopes.person_id
+        return frozenset() if held is None else frozenset({held})
 
     def covers(
         self, *, agency_code: str | None, unit_id: int | None = None, person_id: str | None = None
@@ -57,27 +68,20 @@ class Reach:
 
 def reach(session: Session, principal: Principal, permission: str) -> Reach:
     """Everything `permission` (written without a scope) lets `principal` reach."""
-    if principal.has(permission):
-        return Reach(everything=True)
-    agencies: frozenset[str] = frozenset()
+    held = scopes(principal, permission)
     units: frozenset[int] = frozenset()
-    persons: frozenset[str] = frozenset()
-    if principal.has(f"{permission}:agency"):
-        agencies = frozenset(principal.agency_scope)
-    if principal.person_id is not None:
-        if principal.has(f"{permission}:self"):
-            persons = frozenset({principal.person_id})
-        if principal.has(f"{permission}:unit"):
-            own_unit = session.exec(
-                select(Person.unit_id).where(Person.id == principal.person_id)
-            ).first()
-            if own_unit is not None:
-                units = frozenset({own_unit})
-    return Reach(agencies=agencies, units=units, persons=persons)
+    if held.unit_of is not None:
+        own_unit = session.exec(select(Person.unit_id).where(Person.id == held.unit_of)).first()
+        if own_unit is not None:
+            units = frozenset({own_unit})
+    return Reach(scopes=held, units=units)
 
 
-def agency_scope_reach(principal: Principal) -> Reach:
+def agency_scope_reach(principal: Principal, family: str) -> Reach:
     """For permissions that carry no scope yet must stay within the caller's
     agencies, such as `directory:persons:import`: a batch importer of one
     agency never writes into another."""
-    return Reach(agencies=frozenset(principal.agency_scope))
+    held = Scopes(
+        family=family, agencies=frozenset(principal.agency_scope), held=frozenset({"agency"})
+    )
+    return Reach(scopes=held)

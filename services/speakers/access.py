@@ -1,4 +1,7 @@
-"""Who may act on what in the speakers service."""
+"""Who may act on what in the speakers service.
+
+Which scopes a principal holds, and whether a refusal is 403 or 404, is the
+kernel's (`services.common.reach`); speakers scopes only by agency."""
 
 from __future__ import annotations
 
@@ -6,24 +9,19 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from services.common.errors import Forbidden
 from services.common.permissions import require
 from services.common.principal import Principal
+from services.common.reach import check_agency
 
-LecturerWriter = Annotated[
-    Principal,
-    Depends(require("speakers:lecturers:write", "agency")),
-]
-Searcher = Annotated[Principal, Depends(require("speakers:search"))]
-EngagementWriter = Annotated[
-    Principal,
-    Depends(require("speakers:engagements:write", "agency")),
-]
+LECTURERS_WRITE = "speakers:lecturers:write"
+SEARCH = "speakers:search"
+ENGAGEMENTS_WRITE = "speakers:engagements:write"
+
+LecturerWriter = Annotated[Principal, Depends(require(LECTURERS_WRITE, "agency"))]
+Searcher = Annotated[Principal, Depends(require(SEARCH))]
+EngagementWriter = Annotated[Principal, Depends(require(ENGAGEMENTS_WRITE, "agency"))]
 
 
 def check_engagement_agency(principal: Principal, agency_code: str) -> None:
     """An agency-scoped writer records engagements of its own agencies' classes only."""
-    if principal.has("speakers:engagements:write"):
-        return
-    if not principal.in_scope(agency_code):
-        raise Forbidden("the class belongs to an agency outside your scope")
+    check_agency(principal, ENGAGEMENTS_WRITE, agency_code)

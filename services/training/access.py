@@ -1,10 +1,9 @@
 """Who may see and change what: the one place training narrows a permission
 family to the objects the principal may reach.
 
-Scopes: `…:self` (one's own), `…:unit` (one's unit, as the roster records it),
-`…:agency` (the agencies in `principal.agency_scope`, which the gateway fills
-with the account's agency and, where granted, its subordinates); no scope
-reaches everything.
+Which scopes a principal holds, and whether a refusal is 403 or 404, is the
+kernel's (`services.common.reach`); here `…:unit` becomes the unit the roster
+records for the principal's person, and the scopes become WHERE clauses.
 """
 
 from __future__ import annotations
@@ -17,9 +16,11 @@ from fastapi import Depends
 from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session
 
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Forbidden
 from services.common.permissions import require, require_qualified
 from services.common.principal import Principal
+from services.common.reach import Scopes, outside, scopes
+from services.common.reach import check_agency as check_agency
 from services.training.models import RosterPerson
 
 RECORDS_READ = "training:records:read"
@@ -69,68 +70,52 @@ def may_read_import(
 
 @dataclass(frozen=True)
 class Reach:
-    everything: bool = False
-    agencies: frozenset[str] = frozenset()
-    unit: tuple[str, str] | None = None  # (agency_code, unit_id)
-    person_id: str | None = None
+    """The kernel's scopes of one family, mapped onto training's roster."""
+
+    scopes: Scopes
+    unit: tuple[str, str] | None = None  # (agency_code, unit_id) of the principal
 
     @property
-    def broad(self) -> bool:
-        """Whether the principal may reach other people at all (decides 403 vs 404)."""
-        return self.everything or bool(self.agencies) or self.unit is not None
+    def everything(self) -> bool:
+        return self.scopes.everything
 
     def covers(self, person_id: str, agency_code: str | None, unit_id: str | None) -> bool:
-        if self.everything or (self.person_id is not None and person_id == self.person_id):
+        held = self.scopes
+        if held.everything or (held.person_id is not None and person_id == held.person_id):
             return True
-        if agency_code is not None and agency_code in self.agencies:
+        if held.covers_agency(agency_code):
             return True
         return self.unit is not None and (agency_code, unit_id) == self.unit
 
     def clause(self, person_col: Any, agency_col: Any, unit_col: Any) -> ColumnElement[bool]:
         """The same rule as `covers`, as a WHERE clause over the given columns."""
-        if self.everything:
+        held = self.scopes
+        if held.everything:
             return true()
         parts: list[ColumnElement[bool]] = []
-        if self.person_id is not None:
-            parts.append(person_col == self.person_id)
-        if self.agencies:
-            parts.append(agency_col.in_(sorted(self.agencies)))
+        if held.person_id is not None:
+            parts.append(person_col == held.person_id)
+        if held.agencies:
+            parts.append(agency_col.in_(sorted(held.agencies)))
         if self.unit is not None:
             parts.append(and_(agency_col == self.unit[0], unit_col == self.unit[1]))
         return or_(*parts) if parts else false()
 
 
 def reach(session: Session, principal: Principal, permission: str) -> Reach:
-    if principal.has(permission):
-        return Reach(everything=True)
-    agencies = (
-        frozenset(principal.agency_scope) if principal.has(f"{permission}:agency") else frozenset()
-    )
+    held = scopes(principal, permission)
     unit = None
-    person = principal.person_id if principal.has(f"{permission}:self") else None
-    if principal.person_id is not None and principal.has(f"{permission}:unit"):
-        own = session.get(RosterPerson, principal.person_id)
+    if held.unit_of is not None:
+        own = session.get(RosterPerson, held.unit_of)
         if own is not None and own.unit_id:
             unit = (own.agency_code, own.unit_id)
-    return Reach(everything=False, agencies=agencies, unit=unit, person_id=person)
+    return Reach(scopes=held, unit=unit)
 
 
 def check_person(
     reach_: Reach, person_id: str, agency_code: str | None, unit_id: str | None
 ) -> None:
-    """403 for an officer looking outside their scope; 404 for an employee asking
-    after someone else, so that nobody learns who exists."""
-    if reach_.covers(person_id, agency_code, unit_id):
-        return
-    if reach_.broad:
-        raise Forbidden("this person is outside your scope")
-    raise NotFound("no such person")
-
-
-def check_agency(principal: Principal, permission: str, agency_code: str) -> None:
-    """Agency-level acts (classes, overrides, reports) need the agency in scope."""
-    if principal.has(permission):
-        return
-    if principal.has(f"{permission}:agency") and principal.in_scope(agency_code):
-        return
-    raise Forbidden("this agency is outside your scope")
+    """A person outside the reach reads as one who does not exist (the kernel's
+    rule, `services.common.reach`)."""
+    if not reach_.covers(person_id, agency_code, unit_id):
+        raise outside(reach_.scopes, "no such person")

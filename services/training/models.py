@@ -1,6 +1,6 @@
 """Tables of the training database, on a metadata no other service shares."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -8,20 +8,17 @@ from sqlalchemy import (
     JSON,
     Column,
     Computed,
-    DateTime,
     Index,
     Integer,
     Numeric,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
+from services.common.columns import utc_column, utc_now_field
 from services.common.db import new_registry
-from services.common.timeutil import now_utc
 
 _registry = new_registry()
 # Rounded before the cast: SQLite keeps decimals as floating point (1.15 * 100 is
@@ -29,33 +26,6 @@ _registry = new_registry()
 # read and stores it in the indexes that name it.
 HOURS_CENTI = "CAST(ROUND(hours * 100) AS INTEGER)"
 metadata = _registry.metadata
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """TIMESTAMP WITH TIME ZONE; SQLite drops the offset, so values are stored
-    in UTC and read back with UTC attached."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, datetime) or value.utcoffset() is None:
-            raise ValueError("naive datetime: a timezone is required")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def _utc(nullable: bool = False) -> Any:
-    return Field(default_factory=now_utc, sa_column=Column(UtcDateTime(), nullable=nullable))
 
 
 def _hours(nullable: bool = False) -> Any:
@@ -93,7 +63,7 @@ class Course(TrainingTable, table=True):
     topics: str = Field(default="", max_length=300)
     hours: Decimal | None = _hours(nullable=True)
     is_digital: bool = False
-    created_at: datetime = _utc()
+    created_at: datetime = utc_now_field()
 
 
 class TrainingClass(TrainingTable, table=True):
@@ -107,7 +77,7 @@ class TrainingClass(TrainingTable, table=True):
     agency_code: str = Field(max_length=16, index=True)
     course_id: int | None = Field(default=None, foreign_key="courses.id", index=True)
     created_by: str = Field(max_length=128)
-    created_at: datetime = _utc()
+    created_at: datetime = utc_now_field()
 
 
 class ClassSession(TrainingTable, table=True):
@@ -146,7 +116,7 @@ class RosterPerson(TrainingTable, table=True):
     person_id: str = Field(primary_key=True, max_length=64)
     agency_code: str = Field(max_length=16, index=True)
     unit_id: str = Field(default="", max_length=32)
-    refreshed_at: datetime = _utc()
+    refreshed_at: datetime = utc_now_field()
 
 
 class LearningRecord(TrainingTable, table=True):
@@ -187,16 +157,14 @@ class LearningRecord(TrainingTable, table=True):
         sa_column=Column(Integer, Computed(HOURS_CENTI, persisted=True), nullable=True),
     )
     completed_on: date  # the Asia/Taipei calendar day
-    completed_at: datetime | None = Field(
-        default=None, sa_column=Column(UtcDateTime(), nullable=True)
-    )
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     year: int  # of completed_on; indexed with agency and person for reports
     withdrawn: bool = False
     # Digest of the imported fields: a re-import compares one value per row.
     digest: str = Field(default="", max_length=32)
     version: int = 1
-    created_at: datetime = _utc()
-    updated_at: datetime = _utc()
+    created_at: datetime = utc_now_field()
+    updated_at: datetime = utc_now_field()
 
 
 class LearningRecordHistory(TrainingTable, table=True):
@@ -208,7 +176,7 @@ class LearningRecordHistory(TrainingTable, table=True):
     record_id: int = Field(foreign_key="learning_records.id", index=True)
     version: int
     action: str = Field(max_length=16)  # created | corrected | withdrawn | reimported
-    at: datetime = _utc()
+    at: datetime = utc_now_field()
     actor: str = Field(max_length=128)
     reason: str = Field(default="", max_length=500)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -232,7 +200,7 @@ class NationalPolicyRow(TrainingTable, table=True):
     cutoff: date | None = None
     topic_requirements: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     updated_by: str = Field(max_length=128)
-    updated_at: datetime = _utc()
+    updated_at: datetime = utc_now_field()
 
 
 class AgencyOverrideRow(TrainingTable, table=True):
@@ -252,7 +220,7 @@ class AgencyOverrideRow(TrainingTable, table=True):
     cutoff_month: int | None = None
     cutoff_day: int | None = None
     updated_by: str = Field(max_length=128)
-    updated_at: datetime = _utc()
+    updated_at: datetime = utc_now_field()
 
 
 # --- imports --------------------------------------------------------------------------
@@ -276,13 +244,11 @@ class ImportJob(TrainingTable, table=True):
         default_factory=list,
         sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
     )
-    created_at: datetime = _utc()
+    created_at: datetime = utc_now_field()
     # Refreshed at every batch commit: a running job whose heartbeat is old was
     # left by a crashed process and may be resumed.
-    heartbeat_at: datetime = _utc()
-    finished_at: datetime | None = Field(
-        default=None, sa_column=Column(UtcDateTime(), nullable=True)
-    )
+    heartbeat_at: datetime = utc_now_field()
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # The last data row whose batch was committed, and a digest of the lines up
     # to it: a resumed upload must repeat them byte for byte.
     committed_row: int = 0
@@ -319,10 +285,8 @@ class JobRun(TrainingTable, table=True):
     job: str = Field(max_length=64)
     day: date
     status: str = Field(max_length=16)
-    started_at: datetime = _utc()
-    finished_at: datetime | None = Field(
-        default=None, sa_column=Column(UtcDateTime(), nullable=True)
-    )
+    started_at: datetime = utc_now_field()
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, String, column, select, table
 
 from services.common.errors import Invalid
 from services.common.ids import MAX_ID
-from services.common.pagination import PageParams, decode_cursor, encode_cursor, keyset_page
+from services.common.pagination import PageParams, decode_cursor, encode_cursor, paginate
 
 
 def raw_cursor(json_text: str) -> str:
@@ -122,9 +122,9 @@ _items = table("items", column("id", Integer), column("code", String))
     ("key", "text"),
     [(_items.c.id, '["x"]'), (_items.c.id, "[1.0]"), (_items.c.code, "[1]")],
 )
-def test_keyset_page_takes_the_key_type_from_the_column(key: Any, text: str) -> None:
+def test_paginate_takes_the_key_type_from_the_column(key: Any, text: str) -> None:
     page = PageParams(limit=5, cursor=raw_cursor(text))
     # Refused before any SQL is built, so no session is needed.
     with pytest.raises(Invalid) as exc:
-        keyset_page(None, select(_items), key, page)
+        paginate(None, select(_items), key, page)
     assert _refusal(exc)[0] == "query.cursor"

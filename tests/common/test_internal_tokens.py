@@ -7,8 +7,8 @@ import time
 import jwt
 import pytest
 
+from gateway.keys import generate
 from services.common.internal_auth import mint_internal_token
-from services.common.keys import generate
 from services.common.principal import Principal
 from tests.databases import SERVICES
 

@@ -167,7 +167,7 @@ def test_create_conflicts_and_validation(api, demo):
 
 
 def test_create_outside_scope_or_without_role(api, demo):
-    assert api.post("/persons", as_=HR_A02, json=_new(agency_code="A01")).status_code == 403
+    assert api.post("/persons", as_=HR_A02, json=_new(agency_code="A01")).status_code == 404
     assert api.post("/persons", as_=EMPLOYEE, json=_new()).status_code == 403
     assert api.post("/persons", as_=ADMIN, json=_new()).status_code == 403
 
@@ -184,7 +184,7 @@ def test_update_a_person(api, demo):
 
 
 def test_moving_a_person_needs_both_agencies_in_scope(api, demo):
-    assert api.patch("/persons/P0007", as_=HR_A02, json={"agency_code": "A01"}).status_code == 403
+    assert api.patch("/persons/P0007", as_=HR_A02, json={"agency_code": "A01"}).status_code == 404
     moved = api.patch("/persons/P0007", as_=HR_A01, json={"agency_code": "A03"})
     assert moved.status_code == 200 and moved.json()["unit_id"] is None
 

@@ -187,9 +187,9 @@ def test_through_the_gateway_into_the_review(apps, internal_keys, demo, db, api,
 
     from gateway.app import create_app
     from gateway.issuer import issue_token
+    from gateway.keys import generate
     from gateway.settings import GatewaySettings
     from services.common.internal_auth import InternalTokenVerifier
-    from services.common.keys import generate
     from tests.databases import fresh_database
     from tests.directory.conftest import REVIEWER
     from tests.gateway.harness import SERVICES, HostRouter, Recorder, recording_upstream

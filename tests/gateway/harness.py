@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.issuer import issue_token
+from gateway.keys import KeyPair, generate
 from gateway.settings import GatewaySettings
 from services.common.internal_auth import InternalTokenVerifier
-from services.common.keys import KeyPair, generate
 
 SERVICES = ("directory", "training", "certs", "attendance", "speakers")
 # One migrated audit database for the whole run, set by tests/gateway/conftest.py

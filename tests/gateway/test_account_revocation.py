@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from gateway.accounts import AccountResolver
 from gateway.authn import Authenticator
 from gateway.issuer import issue_token
+from gateway.keys import generate
 from gateway.settings import GatewaySettings
 from services.common.errors import Unauthorized
-from services.common.keys import generate
 from tests.gateway.harness import account
 
 

@@ -13,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from services.common.keys import generate
+from gateway.keys import generate
 from tests.gateway.harness import account, build
 
 AUDIT = "/api/training/audit/personal-data-reads"

@@ -14,8 +14,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from gateway.keys import KeyPair, generate
 from services.common.internal_auth import mint_internal_token
-from services.common.keys import KeyPair, generate
 from services.common.principal import Principal
 from services.directory.app import create_app
 from services.directory.demo import seed_demo

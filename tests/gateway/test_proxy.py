@@ -155,8 +155,8 @@ def test_upstream_down_is_503_problem(gw):
 
 
 def _internal(gw, audience, principal=None):
+    from gateway.keys import from_private_pem
     from services.common.internal_auth import mint_internal_token
-    from services.common.keys import from_private_pem
     from services.common.principal import Principal
 
     keys = from_private_pem(gw.settings.internal_private_key)
@@ -169,8 +169,8 @@ def _internal(gw, audience, principal=None):
 
 
 def test_token_exchange_for_an_allowed_peer_keeps_the_principal(gw):
+    from gateway.keys import from_private_pem
     from services.common.internal_auth import InternalTokenVerifier
-    from services.common.keys import from_private_pem
 
     response = gw.client.post(
         "/internal/token-exchange",

@@ -106,10 +106,10 @@ def test_engagement_needs_an_existing_lecturer(speakers):
     assert response.status_code == 404
 
 
-def test_engagement_outside_agency_scope_is_403(speakers):
+def test_engagement_outside_agency_scope_is_404(speakers):
     lecturer_id = make_lecturer(speakers)
     body = engagement(lecturer_id, agency_code="B09")
-    assert speakers("POST", "/engagements", OFFICER, json=body).status_code == 403
+    assert speakers("POST", "/engagements", OFFICER, json=body).status_code == 404
 
 
 def test_engagement_can_be_withdrawn(speakers):

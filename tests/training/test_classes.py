@@ -93,9 +93,9 @@ def test_duplicate_class_code_is_409(call):
     assert call("POST", "/classes", TRAINER, json=class_body()).status_code == 409
 
 
-def test_class_for_another_agency_is_403(call):
+def test_class_for_another_agency_is_404(call):
     body = {**class_body(), "agency_code": "B01"}
-    assert call("POST", "/classes", TRAINER, json=body).status_code == 403
+    assert call("POST", "/classes", TRAINER, json=body).status_code == 404
 
 
 def test_officer_of_another_agency_cannot_add_sessions(call):
@@ -103,7 +103,7 @@ def test_officer_of_another_agency_cannot_add_sessions(call):
     extra = {"number": 2, "held_on": "2026-03-09", "hours": "2"}
     hr_b_trainer = {**HR_B, "permissions": ["training:classes:write:agency"]}
     assert (
-        call("POST", f"/classes/{made['id']}/sessions", hr_b_trainer, json=extra).status_code == 403
+        call("POST", f"/classes/{made['id']}/sessions", hr_b_trainer, json=extra).status_code == 404
     )
 
 

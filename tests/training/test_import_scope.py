@@ -80,8 +80,8 @@ def test_another_agencys_importer_cannot_take_over_a_record(call, apps, agencies
     assert mine.status_code == 200
     assert (mine.json()["person_id"], mine.json()["hours"]) == ("P001", "2.00")
     assert call("GET", f"{record}/history", HR_A01).json() == []
-    assert call("GET", record, HR_B).status_code == 403
-    assert call("GET", f"{record}/history", HR_B).status_code == 403
+    assert call("GET", record, HR_B).status_code == 404
+    assert call("GET", f"{record}/history", HR_B).status_code == 404
     listed = call("GET", "/records", HR_B).json()["items"]
     assert [r["external_id"] for r in listed] == ["B1"]
 

@@ -103,10 +103,10 @@ def test_agency_override_tightens_and_is_refused_when_looser(call):
     assert call("DELETE", "/policies/agencies/A01/overrides/2026", HR_A01).status_code == 404
 
 
-def test_override_outside_scope_is_403(call):
+def test_override_outside_scope_is_404(call):
     body = {"version": "b", "total_hours": "30"}
-    assert call("PUT", "/policies/agencies/A01/overrides/2026", HR_B, json=body).status_code == 403
-    assert call("DELETE", "/policies/agencies/A01/overrides/2026", HR_B).status_code == 403
+    assert call("PUT", "/policies/agencies/A01/overrides/2026", HR_B, json=body).status_code == 404
+    assert call("DELETE", "/policies/agencies/A01/overrides/2026", HR_B).status_code == 404
 
 
 def test_override_changes_a_persons_evaluation(call, wiring):

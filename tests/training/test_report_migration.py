@@ -10,8 +10,9 @@ from sqlalchemy import Boolean, Numeric, bindparam, insert, select, text
 
 from services.common.db import make_engine
 from services.common.migrate import upgrade
+from services.common.timestamps import UtcDateTime
 from services.training.domain.topics import Topic, topic_mask
-from services.training.models import Category, Course, LearningRecord, UtcDateTime
+from services.training.models import Category, Course, LearningRecord
 from tests.databases import fresh_database
 
 BEFORE = "b2d0c0000002"

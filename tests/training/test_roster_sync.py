@@ -104,7 +104,7 @@ def test_a_page_naming_another_agency_is_refused(call, staffed):
     assert headcount(call) == 1
 
 
-@pytest.mark.parametrize(("principal", "status"), [(HR_B, 403), (EMPLOYEE, 403), (None, 401)])
+@pytest.mark.parametrize(("principal", "status"), [(HR_B, 404), (EMPLOYEE, 403), (None, 401)])
 def test_only_a_writer_for_the_agency_may_sync(call, staffed, principal, status):
     before = staffed.directory_calls
     assert call("POST", SYNC, principal).status_code == status

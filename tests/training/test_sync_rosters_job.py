@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from gateway.app import create_app
 from gateway.issuer import issue_token
+from gateway.keys import generate
 from gateway.settings import GatewaySettings
 from renshi.jobs import registry, schedules
 from services.common.errors import Forbidden
 from services.common.internal_auth import InternalTokenVerifier
-from services.common.keys import generate
 from services.common.service_identity import MissingClientSecret
 from services.directory.demo import SERVICE_ACCOUNTS, seed_demo
 from services.directory.models import AccountRole, Person, personal_data_reads

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
-from services.attendance.access import agency_reach, person_in_reach, reach
+from services.attendance.access import person_in_reach, reach
 from services.attendance.actions import comptime
 from services.attendance.api.deps import (
     COMP_APPROVE,
@@ -50,8 +50,9 @@ from services.attendance.store import roster
 from services.common.audit import record_personal_data_read
 from services.common.errors import Forbidden, NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, encode_cursor
 from services.common.principal import Principal
+from services.common.reach import scopes
 from services.common.timeutil import today_taipei
 
 router = APIRouter(tags=["comptime"])
@@ -118,7 +119,7 @@ def list_comptime_entries(
     person_id: str,
     session: WriteSessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
 ) -> Page[EntryOut]:
     person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
     stmt = select(ComptimeEntry).where(col(ComptimeEntry.person_id) == person.person_id)
@@ -139,9 +140,9 @@ def _checked_transfer(
 ) -> TransferIn:
     # A dependency, so that it is resolved before the write session: a call to
     # the directory never runs while this request holds a writer's turn or a lock.
-    comptime.check_destination(
-        agency_reach(principal, COMP_TRANSFER), body.to_agency, peers.directory
-    )
+    held = scopes(principal, COMP_TRANSFER)
+    reachable = None if held.everything else (held.agencies or frozenset())
+    comptime.check_destination(reachable, body.to_agency, peers.directory)
     return body
 
 
@@ -219,7 +220,7 @@ def request_comp_leave(
 def list_comp_leave(
     session: WriteSessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     person_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["pending", "approved", "refused", "cancelled"] | None = None,
 ) -> Page[LeaveOut]:

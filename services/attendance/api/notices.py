@@ -4,7 +4,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
 from services.attendance.api.deps import RecordsReader
@@ -15,7 +15,7 @@ from services.attendance.schemas import (
 )
 from services.common.db import SessionDep
 from services.common.errors import NotFound
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, paginate
 
 router = APIRouter(tags=["notices"])
 
@@ -24,7 +24,7 @@ router = APIRouter(tags=["notices"])
 def list_my_notices(
     session: SessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     kind: Annotated[
         Literal["expiring_next_month", "unit_expiring_next_month", "expiring_soon"] | None,
         Query(description="Only notices of this kind"),
@@ -38,10 +38,6 @@ def list_my_notices(
         stmt = stmt.where(col(Notice.kind) == kind)
     if since is not None:
         stmt = stmt.where(col(Notice.issued_on) >= since)
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(Notice.id) < after)
-    rows = list(session.exec(stmt.order_by(col(Notice.id).desc()).limit(page.limit + 1)).all())
-    items = [NoticeOut.model_validate(r, from_attributes=True) for r in rows[: page.limit]]
-    nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+    rows, nxt = paginate(session, stmt, col(Notice.id), page, descending=True)
+    items = [NoticeOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[NoticeOut](items=items, next_cursor=nxt, limit=page.limit)

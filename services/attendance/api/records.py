@@ -6,7 +6,7 @@ checked against the work-hour limits, decided by the unit supervisor."""
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
@@ -59,8 +59,9 @@ from services.common.bounds_dates import month_start, next_month_start
 from services.common.db import SessionDep
 from services.common.errors import Forbidden, NotFound, Problem
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, paginate
 from services.common.principal import Principal
+from services.common.reach import outside
 
 router = APIRouter(tags=["records"])
 
@@ -377,7 +378,7 @@ async def import_overtime(
 def list_overtime(
     session: WriteSessionDep,
     principal: RecordsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     person_id: Annotated[str | None, Query(max_length=64)] = None,
     month: Annotated[Month | None, Query()] = None,
     status: Literal["pending", "approved", "rejected"] | None = None,
@@ -393,11 +394,8 @@ def list_overtime(
             col(OvertimeRecord.day) >= month_start(month),
             col(OvertimeRecord.day) < next_month_start(month),
         )
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(OvertimeRecord.id) > after)
-    rows = list(session.exec(stmt.order_by(col(OvertimeRecord.id)).limit(page.limit + 1)).all())
-    items = [_overtime_out(session, r) for r in rows[: page.limit]]
+    rows, nxt_cursor = paginate(session, stmt, col(OvertimeRecord.id), page)
+    items = [_overtime_out(session, r) for r in rows]
     record_personal_data_read(
         session,
         personal_data_reads,
@@ -405,7 +403,6 @@ def list_overtime(
         sorted({i.person_id for i in items}),
         "overtime",
     )
-    nxt_cursor = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
     return Page[OvertimeOut](items=items, next_cursor=nxt_cursor, limit=page.limit)
 
 
@@ -418,7 +415,7 @@ def _overtime_in_reach(
     scope = reach(session, principal, permission, whole_unit=whole_unit)
     person = roster.get(session, row.person_id)
     if person is None or not scope.covers(person):
-        raise NotFound("no such overtime record")
+        raise outside(scope.scopes, "no such overtime record")
     return row, person
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlmodel import col, select
 
 from services.attendance.access import check_agency
@@ -34,7 +34,7 @@ from services.attendance.store import ledger as ledger_store
 from services.attendance.store import records
 from services.common.bounds_dates import month_start, next_month_start
 from services.common.db import SessionDep
-from services.common.pagination import Page, PageParams, encode_cursor, page_params
+from services.common.pagination import Page, PageDep, paginate
 from services.common.timeutil import today_taipei
 
 router = APIRouter(tags=["reports"])
@@ -190,16 +190,12 @@ def list_authority_reports(
     agency_code: Annotated[str, Query(max_length=16)],
     session: SessionDep,
     principal: ReportsReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
 ) -> Page[AuthorityReportOut]:
     check_agency(principal, REPORTS_READ, agency_code)
     stmt = select(AuthorityReport).where(col(AuthorityReport.agency_code) == agency_code)
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(AuthorityReport.id) > after)
-    rows = list(session.exec(stmt.order_by(col(AuthorityReport.id)).limit(page.limit + 1)).all())
-    items = [AuthorityReportOut.model_validate(r, from_attributes=True) for r in rows[: page.limit]]
-    nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+    rows, nxt = paginate(session, stmt, col(AuthorityReport.id), page)
+    items = [AuthorityReportOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[AuthorityReportOut](items=items, next_cursor=nxt, limit=page.limit)
 
 
@@ -222,16 +218,12 @@ def list_settlements(
     agency_code: Annotated[str, Query(max_length=16)],
     session: SessionDep,
     principal: SettlementReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
 ) -> Page[SettlementOut]:
     check_agency(principal, SETTLEMENT_READ, agency_code)
     stmt = select(Settlement).where(col(Settlement.agency_code) == agency_code)
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(Settlement.id) > after)
-    rows = list(session.exec(stmt.order_by(col(Settlement.id)).limit(page.limit + 1)).all())
-    items = [SettlementOut.model_validate(r, from_attributes=True) for r in rows[: page.limit]]
-    nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+    rows, nxt = paginate(session, stmt, col(Settlement.id), page)
+    items = [SettlementOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[SettlementOut](items=items, next_cursor=nxt, limit=page.limit)
 
 

@@ -1,8 +1,8 @@
 """Accounts (human and machine), their roles and machine client secrets."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlmodel import Session
 
 from services.common.db import SessionDep
@@ -11,13 +11,13 @@ from services.common.errors import (
     PROBLEM_RESPONSES,
     Conflict,
     FieldError,
-    Forbidden,
     Invalid,
     NotFound,
 )
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import check_agency, outside
 from services.common.timeutil import now_utc
 from services.directory import client_secrets
 from services.directory.account_rules import account_errors, role_errors
@@ -59,15 +59,13 @@ ACCOUNT_RULE: dict[int | str, dict[str, Any]] = {
         "(own_account, last_system_admin)",
     }
 }
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def _reachable(session: Session, principal: Principal, permission: str, name: str) -> Account:
     account = store.get_account(session, name)
-    if account is None or not reach(session, principal, permission).covers(
-        agency_code=account.agency_code
-    ):
-        raise NotFound("no such account")
+    allowed = reach(session, principal, permission)
+    if account is None or not allowed.covers(agency_code=account.agency_code):
+        raise outside(allowed.scopes, "no such account")
     return account
 
 
@@ -78,8 +76,7 @@ def _out(session: Session, account: Account, roles: list[str] | None = None) -> 
 
 
 def _check_agency(session: Session, principal: Principal, agency_code: str) -> None:
-    if not reach(session, principal, ACCOUNTS_WRITE).covers(agency_code=agency_code):
-        raise Forbidden("the agency is outside your scope")
+    check_agency(principal, ACCOUNTS_WRITE, agency_code)
     if agency_store.get_agency(session, agency_code) is None:
         raise Invalid(
             "unknown agency",

@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlmodel import Session
 
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, FieldError, Invalid, NotFound
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import outside
 from services.directory.api.deps import (
     AGENCIES_READ,
     UNITS_WRITE,
@@ -33,14 +34,14 @@ from services.directory.scope import reach
 from services.directory.store import agencies as store
 
 router = APIRouter(tags=["agencies"], dependencies=[WRITES_OPEN_IMMEDIATE])
-PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 def _visible_agency(session: Session, principal: Principal, permission: str, code: str) -> Agency:
     """The agency, or 404 when it is missing or outside what `permission` reaches."""
     agency = store.get_agency(session, code)
-    if agency is None or not reach(session, principal, permission).covers(agency_code=code):
-        raise NotFound("no such agency")
+    allowed = reach(session, principal, permission)
+    if agency is None or not allowed.covers(agency_code=code):
+        raise outside(allowed.scopes, "no such agency")
     return agency
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import Invalid, Problem
-from services.directory.api.deps import PersonsImporter, SettingsDep
+from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
 from services.directory.person_import import (
     COLUMNS,
     HeaderError,
@@ -62,7 +62,7 @@ async def import_persons(
         ) from None
     batches = PersonBatches(
         request.app.state.engine,
-        reach=agency_scope_reach(principal),
+        reach=agency_scope_reach(principal, PERSONS_IMPORT),
         key=settings.national_id_key,
         actor=principal.sub,
         dry_run=dry_run,

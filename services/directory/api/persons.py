@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import true
 from sqlmodel import Session
 
@@ -12,13 +12,13 @@ from services.common.errors import (
     CONFLICT_RESPONSES,
     Conflict,
     FieldError,
-    Forbidden,
     Invalid,
     NotFound,
 )
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import check_agency, outside
 from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
 from services.directory.api.deps import (
@@ -49,7 +49,6 @@ from services.directory.store import agencies as agency_store
 from services.directory.store import persons as store
 
 router = APIRouter(tags=["persons"], dependencies=[WRITES_OPEN_IMMEDIATE])
-PageDep = Annotated[PageParams, Depends(page_params)]
 RESOURCE = "directory:persons"
 SUMMARY_FIELDS = "name,agency_code,unit_id,status"
 FULL_FIELDS = "name,agency_code,unit_id,supervisor_id,status,national_id_masked,email,phone"
@@ -59,16 +58,16 @@ ROSTER_FIELDS = "agency_code,unit_id,status"
 def _reachable(session: Session, principal: Principal, permission: str, person_id: str) -> Person:
     """The person, or 404 when missing or out of reach: existence is not disclosed."""
     person = store.get_person(session, person_id)
-    if person is None or not reach(session, principal, permission).covers(
+    allowed = reach(session, principal, permission)
+    if person is None or not allowed.covers(
         agency_code=person.agency_code, unit_id=person.unit_id, person_id=person.id
     ):
-        raise NotFound("no such person")
+        raise outside(allowed.scopes, "no such person")
     return person
 
 
 def _check_target_agency(session: Session, principal: Principal, agency_code: str) -> None:
-    if not reach(session, principal, PERSONS_WRITE).covers(agency_code=agency_code):
-        raise Forbidden("the agency is outside your scope")
+    check_agency(principal, PERSONS_WRITE, agency_code)
     if agency_store.get_agency(session, agency_code) is None:
         raise Invalid(
             "unknown agency",

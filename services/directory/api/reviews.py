@@ -3,7 +3,7 @@ campaigns in which a reviewer confirms or revokes each account, on the record.""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
@@ -15,11 +15,11 @@ from services.common.errors import (
     FieldError,
     Forbidden,
     Invalid,
-    NotFound,
 )
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
+from services.common.reach import outside
 from services.common.timeutil import now_utc, taipei_date
 from services.directory.api.deps import (
     OPEN_FOR_WRITING,
@@ -66,7 +66,6 @@ from services.directory.store import agencies as agency_store
 from services.directory.store import reviews as store
 
 router = APIRouter(tags=["account-reviews"], dependencies=[WRITES_OPEN_IMMEDIATE])
-PageDep = Annotated[PageParams, Depends(page_params)]
 IdleDaysQuery = Annotated[
     int | None,
     Query(ge=1, le=3650, description="Idle threshold in days; default DIRECTORY_REVIEW_IDLE_DAYS"),
@@ -85,7 +84,7 @@ def _agencies(
     below it that `permission` also reaches."""
     allowed = reach(session, principal, permission)
     if agency_store.get_agency(session, code) is None or not allowed.covers(agency_code=code):
-        raise NotFound("no such agency")
+        raise outside(allowed.scopes, "no such agency")
     if not subordinates:
         return [code]
     return [c for c in agency_store.subtree_codes(session, code) if allowed.covers(agency_code=c)]
@@ -95,10 +94,9 @@ def _campaign(
     session: Session, principal: Principal, permission: str, campaign_id: int
 ) -> AccountReviewCampaign:
     campaign = store.get_campaign(session, campaign_id)
-    if campaign is None or not reach(session, principal, permission).covers(
-        agency_code=campaign.agency_code
-    ):
-        raise NotFound("no such account review")
+    allowed = reach(session, principal, permission)
+    if campaign is None or not allowed.covers(agency_code=campaign.agency_code):
+        raise outside(allowed.scopes, "no such account review")
     return campaign
 
 
@@ -315,10 +313,9 @@ def decide_account_review_item(
 ) -> ReviewItemOut:
     campaign = _campaign(session, principal, REVIEWS_WRITE, campaign_id)
     item = store.get_item(session, campaign_id, account)
-    if item is None or not reach(session, principal, REVIEWS_WRITE).covers(
-        agency_code=item.agency_code
-    ):
-        raise NotFound("no such account in this review")
+    allowed = reach(session, principal, REVIEWS_WRITE)
+    if item is None or not allowed.covers(agency_code=item.agency_code):
+        raise outside(allowed.scopes, "no such account in this review")
     if body.remove_roles and body.decision != "revoke":
         raise Invalid(
             "roles are removed only when revoking",

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.common.errors import Conflict
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.directory.account_rules import SYSTEM_ADMIN_ROLE
 from services.directory.models import Account, AccountRole, ClientSecret, Person, Role
 from services.directory.review_rules import GONE
@@ -45,7 +45,7 @@ def list_accounts(
     if role is not None:
         holders = select(col(AccountRole.account)).where(col(AccountRole.role) == role)
         stmt = stmt.where(col(Account.name).in_(holders))
-    return keyset_page(session, stmt, col(Account.name), params)
+    return paginate(session, stmt, col(Account.name), params)
 
 
 def roles_of(session: Session, names: list[str]) -> dict[str, list[str]]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as model_select
 
 from services.common.errors import Conflict
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.common.timeutil import now_utc
 from services.directory.models import Agency, Unit
 
@@ -39,7 +39,7 @@ def list_agencies(
         stmt = stmt.where(col(Agency.type) == type_)
     if parent is not None:
         stmt = stmt.where(col(Agency.parent_code) == parent)
-    return keyset_page(session, stmt, col(Agency.code), params)
+    return paginate(session, stmt, col(Agency.code), params)
 
 
 def subtree_codes(session: Session, code: str) -> list[str]:
@@ -84,7 +84,7 @@ def list_units(
     session: Session, agency_code: str, params: PageParams
 ) -> tuple[list[Unit], str | None]:
     stmt = select(Unit).where(col(Unit.agency_code) == agency_code)
-    return keyset_page(session, stmt, col(Unit.id), params)
+    return paginate(session, stmt, col(Unit.id), params)
 
 
 def get_unit(session: Session, unit_id: int) -> Unit | None:
@@ -106,4 +106,3 @@ def units_by_code(session: Session, agency_code: str) -> dict[str, int]:
         model_select(Unit.code, Unit.id).where(col(Unit.agency_code) == agency_code)
     )
     return {code: unit_id for code, unit_id in rows if unit_id is not None}
-

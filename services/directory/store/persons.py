@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.common.errors import Conflict, FieldError
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.directory.models import Person, Unit
 
 # Keys per IN list: well under SQLite's limit of bound parameters per statement.
@@ -39,7 +39,7 @@ def list_persons(
         stmt = stmt.where(col(Person.status) == status)
     if q:
         stmt = stmt.where(func.lower(col(Person.name)).contains(q.lower(), autoescape=True))
-    return keyset_page(session, stmt, col(Person.id), params)
+    return paginate(session, stmt, col(Person.id), params)
 
 
 def reference_errors(
@@ -55,15 +55,26 @@ def reference_errors(
     if unit_id is not None:
         unit = session.get(Unit, unit_id)
         if unit is None or unit.agency_code != agency_code:
-            errors.append(FieldError(field="body.unit_id", reason="no such unit in this agency",
-                                     code="unknown_unit"))
+            errors.append(
+                FieldError(
+                    field="body.unit_id", reason="no such unit in this agency", code="unknown_unit"
+                )
+            )
     if supervisor_id is not None:
         if supervisor_id == person_id:
-            errors.append(FieldError(field="body.supervisor_id",
-                                     reason="a person cannot supervise themself", code="self"))
+            errors.append(
+                FieldError(
+                    field="body.supervisor_id",
+                    reason="a person cannot supervise themself",
+                    code="self",
+                )
+            )
         elif session.get(Person, supervisor_id) is None:
-            errors.append(FieldError(field="body.supervisor_id", reason="no such person",
-                                     code="unknown_person"))
+            errors.append(
+                FieldError(
+                    field="body.supervisor_id", reason="no such person", code="unknown_person"
+                )
+            )
     return errors
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.common.errors import Conflict
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.directory.models import (
     Account,
     AccountReviewCampaign,
@@ -117,7 +117,7 @@ def list_campaigns(
         stmt = stmt.where(col(AccountReviewCampaign.agency_code) == agency)
     if status is not None:
         stmt = stmt.where(col(AccountReviewCampaign.status) == status)
-    return keyset_page(session, stmt, col(AccountReviewCampaign.id), params)
+    return paginate(session, stmt, col(AccountReviewCampaign.id), params)
 
 
 def items_of(session: Session, campaign_id: int) -> list[AccountReviewItem]:

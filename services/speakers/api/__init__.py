@@ -1,1 +1,1 @@
-"""Routers of the speakers service."""
+"""Routers of the speakers service: HTTP in, schemas out; the work is in `service/`."""

@@ -3,12 +3,11 @@
 from fastapi import APIRouter, Response, status
 
 from services.common.db import SessionDep
-from services.common.errors import NotFound
 from services.common.ids import Id
-from services.speakers import store
-from services.speakers.access import EngagementWriter, Searcher, check_engagement_agency
+from services.speakers.access import EngagementWriter, Searcher
 from services.speakers.models import Engagement
 from services.speakers.schemas import EngagementCreate, EngagementOut
+from services.speakers.service import engagements
 
 router = APIRouter(prefix="/engagements", tags=["engagements"])
 
@@ -27,11 +26,7 @@ def _out(engagement: Engagement) -> EngagementOut:
 def record_engagement(
     body: EngagementCreate, session: SessionDep, who: EngagementWriter, response: Response
 ) -> EngagementOut:
-    check_engagement_agency(who, body.agency_code)
-    lecturer = store.get_lecturer(session, body.lecturer_id)
-    if lecturer is None or not lecturer.active:
-        raise NotFound("no such lecturer")
-    engagement, created = store.record_engagement(session, body, who.sub)
+    engagement, created = engagements.record(session, who, body)
     if not created:
         response.status_code = status.HTTP_200_OK
     return _out(engagement)
@@ -39,10 +34,7 @@ def record_engagement(
 
 @router.get("/{engagement_id}", summary="One engagement", response_model=EngagementOut)
 def get_engagement(engagement_id: Id, session: SessionDep, _who: Searcher) -> EngagementOut:
-    engagement = store.get_engagement(session, engagement_id)
-    if engagement is None:
-        raise NotFound("no such engagement")
-    return _out(engagement)
+    return _out(engagements.read(session, engagement_id))
 
 
 @router.delete(
@@ -51,9 +43,5 @@ def get_engagement(engagement_id: Id, session: SessionDep, _who: Searcher) -> En
     status_code=status.HTTP_204_NO_CONTENT,
 )
 def delete_engagement(engagement_id: Id, session: SessionDep, who: EngagementWriter) -> Response:
-    engagement = store.get_engagement(session, engagement_id)
-    if engagement is None:
-        raise NotFound("no such engagement")
-    check_engagement_agency(who, engagement.agency_code)
-    store.delete_engagement(session, engagement)
+    engagements.withdraw(session, who, engagement_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

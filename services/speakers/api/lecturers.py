@@ -5,17 +5,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Query, status
 
-from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
-from services.common.errors import NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
-from services.speakers import store
+from services.common.pagination import Page, PageDep
 from services.speakers.access import LecturerWriter, Searcher
-from services.speakers.models import Lecturer, personal_data_reads
+from services.speakers.models import Lecturer
 from services.speakers.schemas import LecturerCreate, LecturerOut
+from services.speakers.service import lecturers
 
 router = APIRouter(prefix="/lecturers", tags=["lecturers"])
 
@@ -31,29 +29,20 @@ def _out(lecturer: Lecturer) -> LecturerOut:
     status_code=status.HTTP_201_CREATED,
 )
 def create_lecturer(body: LecturerCreate, session: SessionDep, who: LecturerWriter) -> LecturerOut:
-    return _out(store.create_lecturer(session, body, who.sub))
+    return _out(lecturers.add(session, who, body))
 
 
 @router.get("", summary="List lecturers", response_model=Page[LecturerOut])
 def list_lecturers(
     session: SessionDep,
     who: Searcher,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[LecturerOut]:
-    rows, cursor = store.list_lecturers(session, page, name)
-    record_personal_data_read(
-        session, personal_data_reads, who, [f"lecturer:{r.id}" for r in rows], "lecturers"
-    )
+    rows, cursor = lecturers.page(session, who, page, name)
     return Page[LecturerOut](items=[_out(r) for r in rows], next_cursor=cursor, limit=page.limit)
 
 
 @router.get("/{lecturer_id}", summary="One lecturer", response_model=LecturerOut)
 def get_lecturer(lecturer_id: Id, session: SessionDep, who: Searcher) -> LecturerOut:
-    lecturer = store.get_lecturer(session, lecturer_id)
-    if lecturer is None:
-        raise NotFound("no such lecturer")
-    record_personal_data_read(
-        session, personal_data_reads, who, [f"lecturer:{lecturer_id}"], "lecturer"
-    )
-    return _out(lecturer)
+    return _out(lecturers.read(session, who, lecturer_id))

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, Conflict, FieldError, Invalid, NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.training.access import ClassWriter, RecordReader
 from services.training.domain.topics import Topic
 from services.training.models import Course
@@ -79,7 +79,7 @@ def create_course(body: CourseCreate, session: SessionDep, _who: ClassWriter) ->
 def list_courses(
     session: SessionDep,
     _who: RecordReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     source: Annotated[str | None, Query(max_length=32)] = None,
     topic: Topic | None = None,
 ) -> Page[CourseOut]:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.training import class_setup
 from services.training.access import CLASSES_WRITE, ClassWriter, RecordReader, check_agency
 from services.training.clients import Peers, peer_clients
@@ -99,7 +99,7 @@ def add_session(
 def list_classes(
     session: SessionDep,
     _who: RecordReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     agency_code: Annotated[AgencyCode | None, Query()] = None,
 ) -> Page[ClassOut]:
     rows, cursor = classes.list_classes(session, page, agency_code)

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep, WriteSessionDep
 from services.common.errors import FieldError, Invalid, NotFound
 from services.common.ids import Id
-from services.common.pagination import Page, PageParams, page_params
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.timeutil import format_roc
 from services.training.access import (
@@ -71,7 +71,7 @@ def _visible(
 def list_records(
     session: WriteSessionDep,
     who: RecordReader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: PageDep,
     person_id: Annotated[PersonId | None, Query()] = None,
     year: Year = None,
     agency_code: Annotated[AgencyCode | None, Query()] = None,

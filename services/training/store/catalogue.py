@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select, tuple_
 from sqlmodel import Session, col
 
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.training.domain.topics import Topic
 from services.training.models import Category, Course
 
@@ -101,4 +101,4 @@ def list_courses(
         stmt = stmt.where(col(Course.source) == source)
     if topic:
         stmt = stmt.where(col(Course.topics).contains(topic.value))
-    return keyset_page(session, stmt, col(Course.id), params)
+    return paginate(session, stmt, col(Course.id), params)

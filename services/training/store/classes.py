@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from services.common.pagination import PageParams, keyset_page
+from services.common.pagination import PageParams, paginate
 from services.training.models import ClassSession, SessionLecturer, TrainingClass
 
 
@@ -23,7 +23,7 @@ def list_classes(
     stmt = select(TrainingClass)
     if agency_code:
         stmt = stmt.where(col(TrainingClass.agency_code) == agency_code)
-    return keyset_page(session, stmt, col(TrainingClass.id), params)
+    return paginate(session, stmt, col(TrainingClass.id), params)
 
 
 def sessions_of(

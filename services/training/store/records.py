@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from services.common.pagination import PageParams, encode_cursor
+from services.common.pagination import PageParams, paginate
 from services.common.timeutil import now_utc
 from services.training.domain.topics import topic_mask
 from services.training.models import Course, LearningRecord, LearningRecordHistory, RosterPerson
@@ -358,13 +358,8 @@ def list_page(
         stmt = stmt.where(col(LearningRecord.year) == year)
     if agency_code:
         stmt = stmt.where(col(LearningRecord.agency_code) == agency_code)
-    after = params.after(int)
-    if after is not None:
-        stmt = stmt.where(col(LearningRecord.id) > after)
-    rows = session.execute(stmt.order_by(col(LearningRecord.id)).limit(params.limit + 1)).all()
-    items = [(r[0], r[1]) for r in rows[: params.limit]]
-    cursor = encode_cursor([items[-1][0].id]) if len(rows) > params.limit else None
-    return items, cursor
+    rows, cursor = paginate(session, stmt, col(LearningRecord.id), params)
+    return [(r[0], r[1]) for r in rows], cursor
 
 
 def for_person_year(

@@ -1,0 +1,2 @@
+"""Queries of the speakers database, one module per aggregate; callers commit
+(the request session does)."""
