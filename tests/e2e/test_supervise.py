@@ -121,7 +121,7 @@ def test_a_crashing_program_is_restarted_after_a_doubling_backoff_up_to_the_cap(
     assert states["crashes"]["last_exit"] == "exit status 3"
     assert states["crashes"]["state"] == "stopped"
     # Stopped while waiting to restart: nothing to stop, a clean stop.
-    assert code == 0
+    assert code == 0, "\n".join(lines)
 
 
 def test_a_program_that_stayed_up_starts_again_from_the_first_delay(tmp_path):
@@ -167,7 +167,7 @@ def test_a_killed_program_is_restarted_and_the_others_keep_running(tmp_path):
     assert len(started) == 2 and f"(pid {killed[0]})" in started[0]
     assert (restarts(states, "victim"), restarts(states, "other")) == (1, 0)
     assert ups(lines, "other") == 1
-    assert code == 0
+    assert code == 0, "\n".join(lines)
 
 
 def test_stages_stop_in_order_each_after_the_one_before(tmp_path):
@@ -203,7 +203,7 @@ def test_stages_stop_in_order_each_after_the_one_before(tmp_path):
     assert at(r"a stopped \(exit status 0\)") and at(r"b stopped \(exit status 0\)")
     assert lines[-1].endswith("| all processes stopped")
     assert all(p["state"] == "stopped" for p in states.values())
-    assert code == 0
+    assert code == 0, "\n".join(lines)
 
 
 def test_each_line_is_prefixed_by_the_time_and_the_program_name(tmp_path):
@@ -215,7 +215,7 @@ def test_each_line_is_prefixed_by_the_time_and_the_program_name(tmp_path):
     )
     assert re.fullmatch(r"\d\d:\d\d:\d\d a        \| one", next(x for x in lines if "one" in x))
     assert any(re.fullmatch(r"\d\d:\d\d:\d\d a        \| two", x) for x in lines)
-    assert code == 0
+    assert code == 0, "\n".join(lines)
 
 
 def test_a_program_that_will_not_stop_is_killed_and_the_exit_code_says_so(tmp_path):
