@@ -12,16 +12,15 @@ lies outside what the caller may read, 403 when the caller may read no agency.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
 from fastapi import Request
 
 from services.attendance.settings import AttendanceSettings
 from services.common.errors import FieldError, Forbidden, ServiceUnavailable
 from services.common.internal_auth import bearer
-from services.common.peers import GatewayTokenExchange, PeerClient, TokenProvider
+from services.common.peers import GatewayTokenExchange, PeerClient, PeerSet
 
 
 class DirectoryClient:
@@ -53,41 +52,11 @@ class DirectoryClient:
         return True
 
 
-class Peers:
-    """The clients of one request; built lazily so a request that calls no peer
-    exchanges no token."""
-
-    def __init__(
-        self,
-        urls: Mapping[str, str],
-        tokens: TokenProvider,
-        transports: Mapping[str, httpx.BaseTransport] | None = None,
-        timeout: float = 5.0,
-    ) -> None:
-        self._urls = dict(urls)
-        self._tokens = tokens
-        self._transports = dict(transports or {})
-        self._timeout = timeout
-        self._open: list[PeerClient] = []
+class Peers(PeerSet):
+    """The peers attendance calls on a caller's behalf."""
 
     def directory(self) -> DirectoryClient:
-        url = self._urls.get("directory")
-        if not url:
-            raise ServiceUnavailable("the directory service is not configured")
-        client = PeerClient(
-            "directory",
-            url,
-            self._tokens,
-            transport=self._transports.get("directory"),
-            timeout=self._timeout,
-        )
-        self._open.append(client)
-        return DirectoryClient(client)
-
-    def close(self) -> None:
-        for client in self._open:
-            client.close()
-        self._open.clear()
+        return DirectoryClient(self.client("directory"))
 
 
 def peer_clients(request: Request) -> Iterator[Peers]:

@@ -9,7 +9,7 @@ and decides which service may call which.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -119,3 +119,37 @@ class GatewayTokenExchange:
         token = str(body["access_token"])
         self._cache[peer] = (now + max(1, int(body.get("expires_in", 20)) - 5), token)
         return token
+
+
+class PeerSet:
+    """The peer clients of one request, opened lazily so that a request that
+    calls no peer exchanges no token; a service subclasses it with one typed
+    accessor per peer (`DirectoryClient(self.client("directory"))`)."""
+
+    def __init__(
+        self,
+        urls: Mapping[str, str],
+        tokens: TokenProvider,
+        transports: Mapping[str, httpx.BaseTransport] | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self._urls = dict(urls)
+        self._tokens = tokens
+        self._transports = dict(transports or {})
+        self._timeout = timeout
+        self._open: list[PeerClient] = []
+
+    def client(self, peer: str) -> PeerClient:
+        url = self._urls.get(peer)
+        if not url:
+            raise ServiceUnavailable(f"the {peer} service is not configured")
+        opened = PeerClient(
+            peer, url, self._tokens, transport=self._transports.get(peer), timeout=self._timeout
+        )
+        self._open.append(opened)
+        return opened
+
+    def close(self) -> None:
+        for opened in self._open:
+            opened.close()
+        self._open.clear()

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.internal_auth import bearer
-from services.common.peers import GatewayTokenExchange, PeerClient, TokenProvider
+from services.common.peers import GatewayTokenExchange, PeerClient, PeerSet
 from services.training.settings import TrainingSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -250,43 +250,14 @@ class DirectoryClient:
         return list(codes)
 
 
-class Peers:
-    """The clients of one request; built lazily so a request that calls no peer
-    exchanges no token."""
-
-    def __init__(
-        self,
-        urls: Mapping[str, str],
-        tokens: TokenProvider,
-        transports: Mapping[str, httpx.BaseTransport] | None = None,
-        timeout: float = 5.0,
-    ) -> None:
-        self._urls = dict(urls)
-        self._tokens = tokens
-        self._transports = dict(transports or {})
-        self._timeout = timeout
-        self._open: list[PeerClient] = []
-
-    def _client(self, peer: str) -> PeerClient:
-        url = self._urls.get(peer)
-        if not url:
-            raise ServiceUnavailable(f"the {peer} service is not configured")
-        client = PeerClient(
-            peer, url, self._tokens, transport=self._transports.get(peer), timeout=self._timeout
-        )
-        self._open.append(client)
-        return client
+class Peers(PeerSet):
+    """The peers training calls on a caller's behalf."""
 
     def speakers(self) -> SpeakersClient:
-        return SpeakersClient(self._client("speakers"))
+        return SpeakersClient(self.client("speakers"))
 
     def directory(self) -> DirectoryClient:
-        return DirectoryClient(self._client("directory"))
-
-    def close(self) -> None:
-        for client in self._open:
-            client.close()
-        self._open.clear()
+        return DirectoryClient(self.client("directory"))
 
 
 def peer_clients(request: Request) -> Iterator[Peers]:
