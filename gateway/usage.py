@@ -174,7 +174,7 @@ class UsageRecorder:
         room = self._max - len(self._pending)
         if len(batch) > room:
             self._dropped += len(batch) - room
-            batch = set(sorted(batch)[:max(room, 0)])
+            batch = set(sorted(batch)[: max(room, 0)])
         self._pending |= batch
 
     async def aclose(self, timeout: float = 5.0) -> None:

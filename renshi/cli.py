@@ -246,6 +246,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     """Lint, type-check, then the suite on SQLite and on PostgreSQL."""
     steps: list[tuple[str, list[str], dict[str, str]]] = [
         ("ruff", ["ruff", "check", "."], {}),
+        ("ruff format", ["ruff", "format", "--check", "."], {}),
         ("mypy", ["mypy", "renshi", "gateway", "services"], {}),
     ]
     pytest = ["pytest", "-n", str(args.workers), *args.pytest_args]

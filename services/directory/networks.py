@@ -20,4 +20,3 @@ def normalise_network(text: str) -> str:
     if network.prefixlen == 0:
         raise InvalidNetwork("allowing every address (/0) is forbidden")
     return str(network)
-

@@ -34,14 +34,25 @@ _SAFE_NAME = re.compile(r"[a-z_]{1,32}")
 UTF8_BOM = b"\xef\xbb\xbf"
 REQUIRED_COLUMNS = ("id", "name", "agency_code")
 OPTIONAL_COLUMNS = (
-    "unit_code", "national_id", "email", "phone", "status", "status_changed_on", "supervisor_id",
+    "unit_code",
+    "national_id",
+    "email",
+    "phone",
+    "status",
+    "status_changed_on",
+    "supervisor_id",
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 # Charsets an HR office's export may declare; Big5 files from Windows are really
 # code page 950, a superset, so that is the codec used for them.
 CHARSETS = {
-    "utf-8": "utf-8", "utf8": "utf-8", "us-ascii": "utf-8",
-    "big5": "cp950", "x-big5": "cp950", "cp950": "cp950", "big5-hkscs": "big5hkscs",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "us-ascii": "utf-8",
+    "big5": "cp950",
+    "x-big5": "cp950",
+    "cp950": "cp950",
+    "big5-hkscs": "big5hkscs",
 }
 
 
@@ -174,8 +185,11 @@ class RecordStream:
     def finish(self) -> list[Record | RowError]:
         out = self._take(self._lines.close())
         if self._pending:
-            out.append(RowError(self._pending_start, "row",
-                                "truncated last line: unterminated quoted field"))
+            out.append(
+                RowError(
+                    self._pending_start, "row", "truncated last line: unterminated quoted field"
+                )
+            )
             self._pending = []
         if self.fmt == "csv" and self._header is None:
             raise HeaderError("empty file: expected a header line")
@@ -190,7 +204,7 @@ class RecordStream:
     def _decode(self, line: RawLine) -> str:
         data = line.data
         if line.number == 1 and data.startswith(UTF8_BOM):
-            data = data[len(UTF8_BOM):]
+            data = data[len(UTF8_BOM) :]
         if data.endswith(b"\r"):
             data = data[:-1]
         return data.decode(self.codec)
@@ -247,10 +261,19 @@ class RecordStream:
         if len(cells) != len(self._header):
             if not line.terminated:
                 return [RowError(self._pending_start, "row", "truncated last line")]
-            return [RowError(self._pending_start, "row",
-                             f"expected {len(self._header)} fields, found {len(cells)}")]
-        return [Record(self._pending_start, {h: _clean(c) for h, c in zip(self._header, cells,
-                                                                            strict=True)})]
+            return [
+                RowError(
+                    self._pending_start,
+                    "row",
+                    f"expected {len(self._header)} fields, found {len(cells)}",
+                )
+            ]
+        return [
+            Record(
+                self._pending_start,
+                {h: _clean(c) for h, c in zip(self._header, cells, strict=True)},
+            )
+        ]
 
 
 def _check_header(cells: list[str]) -> list[str]:
@@ -272,7 +295,8 @@ def _check_header(cells: list[str]) -> list[str]:
 def validate_record(record: Record) -> PersonRow | list[RowError]:
     errors = [
         RowError(record.row, column, "required")
-        for column in REQUIRED_COLUMNS if record.values.get(column) is None
+        for column in REQUIRED_COLUMNS
+        if record.values.get(column) is None
     ]
     if errors:
         return errors
@@ -280,8 +304,11 @@ def validate_record(record: Record) -> PersonRow | list[RowError]:
         data = ImportRow.model_validate(record.values)
     except ValidationError as exc:
         return [
-            RowError(record.row, str(err["loc"][0]) if err["loc"] else "row",
-                     str(err["msg"]).removeprefix("Value error, "))
+            RowError(
+                record.row,
+                str(err["loc"][0]) if err["loc"] else "row",
+                str(err["msg"]).removeprefix("Value error, "),
+            )
             for err in exc.errors(include_input=False, include_url=False)
         ]
     return PersonRow(record.row, data, frozenset(record.values))

@@ -84,7 +84,8 @@ def findings(facts: AccountFacts, now: datetime, idle_days: int) -> list[Finding
 def roles_granting(family: str, held: Mapping[str, Iterable[str]]) -> list[str]:
     """The roles among `held` (role → its permissions) that grant `family`, sorted."""
     return sorted(
-        role for role, permissions in held.items()
+        role
+        for role, permissions in held.items()
         if any(grants_family(p, family) for p in permissions)
     )
 
@@ -120,14 +121,10 @@ def role_unused(grant: RoleGrant, today: date, days: int) -> bool:
     """Granted more than `days` days before `today` and not used since: a role
     used, or granted, exactly `days` days ago is not (yet) unused."""
     cutoff = today - timedelta(days=days)
-    return grant.granted_on < cutoff and (
-        grant.last_used_on is None or grant.last_used_on < cutoff
-    )
+    return grant.granted_on < cutoff and (grant.last_used_on is None or grant.last_used_on < cutoff)
 
 
-def unused_roles(
-    grants: Iterable[RoleGrant], today: date, days: int
-) -> dict[str, list[RoleGrant]]:
+def unused_roles(grants: Iterable[RoleGrant], today: date, days: int) -> dict[str, list[RoleGrant]]:
     """role → its unused grants, by account; both sorted."""
     unused: dict[str, list[RoleGrant]] = defaultdict(list)
     for grant in sorted(grants, key=lambda g: (g.role, g.account)):

@@ -21,8 +21,9 @@ def test_every_gateway_setting_is_documented():
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_service_setting_is_documented(service):
-    cls = getattr(importlib.import_module(f"services.{service}.settings"),
-                  f"{service.capitalize()}Settings")
+    cls = getattr(
+        importlib.import_module(f"services.{service}.settings"), f"{service.capitalize()}Settings"
+    )
     prefix = cls.model_config["env_prefix"]
     for name in cls.model_fields:
         if name == "service_name":

@@ -40,9 +40,7 @@ def _grant_days_ago(db, days, *accounts, role=None):
 
 def _report_use(api, *uses):
     """As the gateway does: (account, permission family, days ago)."""
-    entries = [
-        {"account": a, "permission": p, "used_on": _days_ago(d)} for a, p, d in uses
-    ]
+    entries = [{"account": a, "permission": p, "used_on": _days_ago(d)} for a, p, d in uses]
     response = api.post("/principals/usage", as_=GATEWAY, json={"entries": entries})
     assert response.status_code == 200, response.text
 
@@ -160,9 +158,7 @@ def test_report_lists_each_finding(api, scene):
         },
         {
             "role": "lecturer",
-            "accounts": [
-                {"account": "trainer.a01", "granted_on": granted, "last_used_on": None}
-            ],
+            "accounts": [{"account": "trainer.a01", "granted_on": granted, "last_used_on": None}],
         },
     ]
     # Active or not: whether these accounts should still exist is for the reviewer.

@@ -14,15 +14,20 @@ def test_no_token_is_401(api, demo):
 
 def test_list_is_scoped_to_the_principals_agencies(api, demo):
     assert [a["code"] for a in api.get("/agencies", as_=ADMIN).json()["items"]] == [
-        "A01", "A02", "A03", "T01"]
+        "A01",
+        "A02",
+        "A03",
+        "T01",
+    ]
     assert [a["code"] for a in api.get("/agencies", as_=HR_A02).json()["items"]] == ["A02"]
 
 
 def test_list_filters_and_pages(api, demo):
     body = api.get("/agencies", as_=ADMIN, params={"parent": "A01", "limit": 2}).json()
     assert [a["code"] for a in body["items"]] == ["A02", "A03"]
-    more = api.get("/agencies", as_=ADMIN,
-                   params={"parent": "A01", "limit": 2, "cursor": body["next_cursor"]}).json()
+    more = api.get(
+        "/agencies", as_=ADMIN, params={"parent": "A01", "limit": 2, "cursor": body["next_cursor"]}
+    ).json()
     assert [a["code"] for a in more["items"]] == ["T01"] and more["next_cursor"] is None
     typed = api.get("/agencies", as_=ADMIN, params={"type": "training_institution"}).json()
     assert [a["code"] for a in typed["items"]] == ["T01"]
@@ -121,11 +126,17 @@ def test_units_list_and_create(api, demo):
 
 def test_units_other_agency_missing_and_wrong_role(api, demo):
     assert api.get("/agencies/A01/units", as_=HR_A02).status_code == 404
-    assert api.post("/agencies/A01/units", as_=HR_A02,
-                    json={"code": "X", "name": "x"}).status_code == 404
+    assert (
+        api.post("/agencies/A01/units", as_=HR_A02, json={"code": "X", "name": "x"}).status_code
+        == 404
+    )
     assert api.get("/agencies/NOPE/units", as_=ADMIN).status_code == 404
-    assert api.post("/agencies/NOPE/units", as_=ADMIN,
-                    json={"code": "X", "name": "x"}).status_code == 404
+    assert (
+        api.post("/agencies/NOPE/units", as_=ADMIN, json={"code": "X", "name": "x"}).status_code
+        == 404
+    )
     assert api.get("/agencies/A01/units", as_=EMPLOYEE).status_code == 403
-    assert api.post("/agencies/A01/units", as_=EMPLOYEE,
-                    json={"code": "X", "name": "x"}).status_code == 403
+    assert (
+        api.post("/agencies/A01/units", as_=EMPLOYEE, json={"code": "X", "name": "x"}).status_code
+        == 403
+    )

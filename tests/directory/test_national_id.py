@@ -76,7 +76,7 @@ def test_any_single_digit_change_fails(number, position, delta):
     # At the positions weighted 7, 3, 1 and 1 every change of one digit is
     # caught: those weights are coprime with 10.
     changed_digit = str((int(number[position]) + delta) % 10)
-    changed = number[:position] + changed_digit + number[position + 1:]
+    changed = number[:position] + changed_digit + number[position + 1 :]
     assert not national_id.is_valid(changed)
 
 
@@ -85,7 +85,7 @@ def test_single_digit_changes_are_caught_exactly_when_the_checksum_can(number, p
     # The official weights include 8, 6, 5, 4 and 2, so a few changes (e.g. +2 at
     # a weight-5 position) keep the sum's last digit: the checksum cannot see them.
     changed_digit = str((int(number[position]) + delta) % 10)
-    changed = number[:position] + changed_digit + number[position + 1:]
+    changed = number[:position] + changed_digit + number[position + 1 :]
     undetectable = (POSITION_WEIGHTS[position] * delta) % 10 == 0
     assert national_id.is_valid(changed) is undetectable
 

@@ -26,30 +26,43 @@ ID8 = national_id.with_check_digit("M18000008")
 BAD = ID1[:-1] + str((int(ID1[-1]) + 1) % 10)
 CLEAR_IDS = [ID1, ID2, ID8, BAD]
 
-MIXED = "\n".join([
-    "id,name,agency_code,unit_code,national_id,email,status",
-    f"N001,甲一,A01,HR,{ID1},n1@example.gov.tw,active",  # 2 created
-    f"N002,乙二,A02,OPS,{ID2},,active",  # 3 created
-    "N001,甲一重複,A01,HR,,,active",  # 4 duplicate of row 2
-    f"N003,丙三,A01,,{BAD},,active",  # 5 bad checksum
-    "N004,丁四,ZZ9,,,,active",  # 6 unknown agency
-    "N005,,A01,,,,active",  # 7 missing name
-    "N006,戊六,A03,,,,active",  # 8 outside the importer's agencies
-    "N007,己七,A01,NOPE,,,active",  # 9 unknown unit
-    f'"N008","庚,八",A01,,{ID8},,active',  # 10 created (quoted comma)
-    "P0007,吳俊傑改,A02,OPS,,,active",  # 11 updated (name)
-    "P0008,蔡佩珊,A01,,,,active",  # 12 belongs to A03, outside scope
-    "N009,辛九,A0",  # 13 truncated last line, no newline at the end
-])
+MIXED = "\n".join(
+    [
+        "id,name,agency_code,unit_code,national_id,email,status",
+        f"N001,甲一,A01,HR,{ID1},n1@example.gov.tw,active",  # 2 created
+        f"N002,乙二,A02,OPS,{ID2},,active",  # 3 created
+        "N001,甲一重複,A01,HR,,,active",  # 4 duplicate of row 2
+        f"N003,丙三,A01,,{BAD},,active",  # 5 bad checksum
+        "N004,丁四,ZZ9,,,,active",  # 6 unknown agency
+        "N005,,A01,,,,active",  # 7 missing name
+        "N006,戊六,A03,,,,active",  # 8 outside the importer's agencies
+        "N007,己七,A01,NOPE,,,active",  # 9 unknown unit
+        f'"N008","庚,八",A01,,{ID8},,active',  # 10 created (quoted comma)
+        "P0007,吳俊傑改,A02,OPS,,,active",  # 11 updated (name)
+        "P0008,蔡佩珊,A01,,,,active",  # 12 belongs to A03, outside scope
+        "N009,辛九,A0",  # 13 truncated last line, no newline at the end
+    ]
+)
 EXPECTED_ERRORS = [
-    (4, "id"), (5, "national_id"), (6, "agency_code"), (7, "name"), (8, "agency_code"),
-    (9, "unit_code"), (12, "id"), (13, "row"),
+    (4, "id"),
+    (5, "national_id"),
+    (6, "agency_code"),
+    (7, "name"),
+    (8, "agency_code"),
+    (9, "unit_code"),
+    (12, "id"),
+    (13, "row"),
 ]
 
 
 def _import(api, body, *, fmt="csv", dry_run=False, content_type="text/csv", as_=IMPORTER):
-    return api.post("/persons/import", as_=as_, params={"format": fmt, "dry_run": dry_run},
-                    content=body, headers={"Content-Type": content_type})
+    return api.post(
+        "/persons/import",
+        as_=as_,
+        params={"format": fmt, "dry_run": dry_run},
+        content=body,
+        headers={"Content-Type": content_type},
+    )
 
 
 def _count(db):
@@ -73,15 +86,19 @@ def _assert_no_clear_ids(*texts):
 
 
 def test_lines_split_across_any_chunk_boundary():
-    data = b"a,b\r\nc,\"d\ne\"\nf"
+    data = b'a,b\r\nc,"d\ne"\nf'
     for size in (1, 2, 3, 100):
         splitter = LineSplitter()
         lines = []
         for start in range(0, len(data), size):
-            lines += splitter.feed(data[start:start + size])
+            lines += splitter.feed(data[start : start + size])
         lines += splitter.close()
         assert [(n.number, n.data, n.terminated) for n in lines] == [
-            (1, b"a,b\r", True), (2, b'c,"d', True), (3, b'e"', True), (4, b"f", False)]
+            (1, b"a,b\r", True),
+            (2, b'c,"d', True),
+            (3, b'e"', True),
+            (4, b"f", False),
+        ]
 
 
 def test_an_overlong_line_is_one_error_and_reading_goes_on():
@@ -96,21 +113,26 @@ def _read(data: bytes, fmt="csv", codec="utf-8"):
 
 
 def test_csv_records_with_bom_crlf_and_a_quoted_newline():
-    out = _read("\ufeffid,name,agency_code\r\nX1,\"王\n大明\",A01\r\n\r\nX2,李,A02".encode())
-    assert out == [Record(2, {"id": "X1", "name": "王\n大明", "agency_code": "A01"}),
-                   Record(5, {"id": "X2", "name": "李", "agency_code": "A02"})]
+    out = _read('\ufeffid,name,agency_code\r\nX1,"王\n大明",A01\r\n\r\nX2,李,A02'.encode())
+    assert out == [
+        Record(2, {"id": "X1", "name": "王\n大明", "agency_code": "A01"}),
+        Record(5, {"id": "X2", "name": "李", "agency_code": "A02"}),
+    ]
 
 
 def test_csv_truncated_and_ragged_rows():
     out = _read(b'id,name,agency_code\nX1,a\nX2,b,A01\nX3,"c')
-    assert out == [RowError(2, "row", "expected 3 fields, found 2"),
-                   Record(3, {"id": "X2", "name": "b", "agency_code": "A01"}),
-                   RowError(4, "row", "truncated last line: unterminated quoted field")]
+    assert out == [
+        RowError(2, "row", "expected 3 fields, found 2"),
+        Record(3, {"id": "X2", "name": "b", "agency_code": "A01"}),
+        RowError(4, "row", "truncated last line: unterminated quoted field"),
+    ]
     assert _read(b"id,name,agency_code\nX1,a") == [RowError(2, "row", "truncated last line")]
 
 
-@pytest.mark.parametrize("header", [b"", b"name,agency_code\n", b"id,name,agency_code,id\n",
-                                    b"A123456789,x,y\n"])
+@pytest.mark.parametrize(
+    "header", [b"", b"name,agency_code\n", b"id,name,agency_code,id\n", b"A123456789,x,y\n"]
+)
 def test_csv_header_problems_refuse_the_file(header):
     with pytest.raises(HeaderError) as exc:
         _read(header + b"X1,a,A01\n")
@@ -120,10 +142,12 @@ def test_csv_header_problems_refuse_the_file(header):
 def test_jsonl_records():
     data = b'{"id": "X1", "name": " a ", "agency_code": "A01"}\n\n[1]\n{"id": 1, "zz": 2}\n{"id'
     out = _read(data, fmt="jsonl")
-    assert out == [Record(1, {"id": "X1", "name": "a", "agency_code": "A01"}),
-                   RowError(3, "row", "expected a JSON object"),
-                   RowError(4, "row", "unknown field(s): zz"),
-                   RowError(5, "row", "truncated last line")]
+    assert out == [
+        Record(1, {"id": "X1", "name": "a", "agency_code": "A01"}),
+        RowError(3, "row", "expected a JSON object"),
+        RowError(4, "row", "unknown field(s): zz"),
+        RowError(5, "row", "truncated last line"),
+    ]
 
 
 def test_charsets():
@@ -143,8 +167,13 @@ def test_mixed_file_good_rows_land_once_and_bad_rows_are_reported(api, demo, db,
     response = _import(api, ("\ufeff" + MIXED).encode())
     assert response.status_code == 200, response.text
     report = response.json()
-    assert (report["rows"], report["created"], report["updated"], report["unchanged"],
-            report["failed"]) == (12, 3, 1, 0, 8)
+    assert (
+        report["rows"],
+        report["created"],
+        report["updated"],
+        report["unchanged"],
+        report["failed"],
+    ) == (12, 3, 1, 0, 8)
     assert _errors(report) == EXPECTED_ERRORS
     assert _count(db) == before + 3
     assert db.get(Person, "N008").name == "庚,八"
@@ -162,8 +191,7 @@ def test_reimporting_the_same_file_changes_nothing(api, demo, db):
     snapshot = {p.id: p.model_dump() for p in db.exec(select(Person)).scalars()}
     db.rollback()
     again = _import(api, MIXED.encode()).json()
-    assert (again["created"], again["updated"], again["unchanged"], again["failed"]) == (
-        0, 0, 4, 8)
+    assert (again["created"], again["updated"], again["unchanged"], again["failed"]) == (0, 0, 4, 8)
     assert _errors(again) == _errors(first)
     db.expire_all()
     assert {p.id: p.model_dump() for p in db.exec(select(Person)).scalars()} == snapshot
@@ -235,12 +263,14 @@ def test_national_id_of_another_stored_person_is_refused(api, demo, db):
     _import(api, f"id,name,agency_code,national_id\nN1,甲,A01,{ID1}\n".encode())
     report = _import(api, f"id,name,agency_code,national_id\nN2,乙,A01,{ID1}\n".encode()).json()
     assert report["errors"] == [
-        {"row": 2, "field": "national_id", "reason": "registered to another person"}]
+        {"row": 2, "field": "national_id", "reason": "registered to another person"}
+    ]
 
 
 def test_supervisors_must_come_first(api, demo, db):
-    body = ("id,name,agency_code,supervisor_id\n"
-            "S2,乙,A01,S1\nS1,甲,A01,\nS3,丙,A01,S1\nS4,丁,A01,S4\n")
+    body = (
+        "id,name,agency_code,supervisor_id\nS2,乙,A01,S1\nS1,甲,A01,\nS3,丙,A01,S1\nS4,丁,A01,S4\n"
+    )
     report = _import(api, body.encode()).json()
     assert report["created"] == 2
     assert _errors(report) == [(2, "supervisor_id"), (5, "supervisor_id")]
@@ -263,12 +293,13 @@ def test_absent_columns_are_left_untouched(api, demo, db):
 
 def test_many_rows_over_several_batches_streamed_in_chunks(api, demo, db):
     rows = ["id,name,agency_code,supervisor_id"] + [
-        f"M{i:04d},人員{i},A01,{'M0000' if i else ''}" for i in range(1203)]
+        f"M{i:04d},人員{i},A01,{'M0000' if i else ''}" for i in range(1203)
+    ]
     data = ("\n".join(rows) + "\n").encode()
 
     def chunks():
         for start in range(0, len(data), 777):
-            yield data[start:start + 777]
+            yield data[start : start + 777]
 
     report = _import(api, chunks()).json()
     assert (report["rows"], report["created"], report["failed"]) == (1203, 1203, 0)

@@ -66,15 +66,20 @@ def test_list_filters(api, demo):
     assert _ids(api.get("/persons", as_=HR_A01, params={"status": "left"})) == []
     unit = api.get("/persons/P0003", as_=HR_A01).json()["unit_id"]
     assert _ids(api.get("/persons", as_=HR_A01, params={"unit": unit})) == [
-        "P0003", "P0005", "P0006"]
+        "P0003",
+        "P0005",
+        "P0006",
+    ]
 
 
 def test_list_pages_with_a_keyset_cursor(api, demo):
     first = api.get("/persons", as_=HR_A01, params={"limit": 4}).json()
-    second = api.get("/persons", as_=HR_A01,
-                     params={"limit": 4, "cursor": first["next_cursor"]}).json()
-    third = api.get("/persons", as_=HR_A01,
-                    params={"limit": 4, "cursor": second["next_cursor"]}).json()
+    second = api.get(
+        "/persons", as_=HR_A01, params={"limit": 4, "cursor": first["next_cursor"]}
+    ).json()
+    third = api.get(
+        "/persons", as_=HR_A01, params={"limit": 4, "cursor": second["next_cursor"]}
+    ).json()
     ids = [p["id"] for page in (first, second, third) for p in page["items"]]
     assert ids == sorted(ids) and len(ids) == 9 and third["next_cursor"] is None
 
@@ -97,7 +102,10 @@ def test_reading_another_persons_record_is_audited_once(api, demo, db):
     row = db.execute(select(personal_data_reads)).mappings().one()
     db.rollback()
     assert (row["reader"], row["reader_person_id"], row["subject_person_id"]) == (
-        "hr.a01", "P0002", "P0003")
+        "hr.a01",
+        "P0002",
+        "P0003",
+    )
     assert "national_id_masked" in row["fields"]
 
 
@@ -128,8 +136,9 @@ def _new(**fields):
 
 
 def test_hr_creates_a_person_and_the_national_id_is_kept_only_hashed(api, demo, db):
-    response = api.post("/persons", as_=HR_A01, json=_new(national_id=NEW_ID.lower(),
-                                                          email="new@example.gov.tw"))
+    response = api.post(
+        "/persons", as_=HR_A01, json=_new(national_id=NEW_ID.lower(), email="new@example.gov.tw")
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["national_id_masked"] == "F13****093" and body["source"] == "api:hr.a01"
@@ -155,8 +164,11 @@ def test_create_refuses_a_national_id_held_by_someone_else(api, demo, db):
 
 def test_create_conflicts_and_validation(api, demo):
     assert api.post("/persons", as_=HR_A01, json=_new(id="P0003")).status_code == 409
-    unknown = api.post("/persons", as_=ADMIN | {"permissions": ["directory:persons:write"]},
-                       json=_new(agency_code="ZZ1"))
+    unknown = api.post(
+        "/persons",
+        as_=ADMIN | {"permissions": ["directory:persons:write"]},
+        json=_new(agency_code="ZZ1"),
+    )
     assert unknown.status_code == 422
     foreign_unit = api.get("/persons/P0003", as_=HR_A01).json()["unit_id"]
     bad_unit = api.post("/persons", as_=HR_A01, json=_new(unit_id=foreign_unit))
@@ -173,8 +185,9 @@ def test_create_outside_scope_or_without_role(api, demo):
 
 
 def test_update_a_person(api, demo):
-    response = api.patch("/persons/P0007", as_=HR_A02,
-                         json={"status": "left", "phone": "02-2345-6789"})
+    response = api.patch(
+        "/persons/P0007", as_=HR_A02, json={"status": "left", "phone": "02-2345-6789"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "left" and body["status_changed_on"] is not None
@@ -194,8 +207,12 @@ def test_update_national_id(api, demo):
     assert body["national_id_masked"] == "F13****093"
     taken = api.patch("/persons/P0008", as_=HR_A01, json={"national_id": NEW_ID})
     assert taken.status_code == 409
-    assert api.patch("/persons/P0007", as_=HR_A02,
-                     json={"national_id": None}).json()["national_id_masked"] is None
+    assert (
+        api.patch("/persons/P0007", as_=HR_A02, json={"national_id": None}).json()[
+            "national_id_masked"
+        ]
+        is None
+    )
 
 
 def test_update_other_agency_missing_wrong_role(api, demo):

@@ -28,9 +28,7 @@ def _report(api, *uses, as_=GATEWAY):
 
 
 def _usage(db) -> dict[tuple[str, str], str]:
-    rows = db.execute(
-        select(RoleUsage.account, RoleUsage.role, RoleUsage.last_used_on)
-    ).all()
+    rows = db.execute(select(RoleUsage.account, RoleUsage.role, RoleUsage.last_used_on)).all()
     db.rollback()
     return {(a, r): day.isoformat() for a, r, day in rows if a != "gateway"}
 
@@ -105,18 +103,36 @@ def test_reporting_is_the_gateways_use_of_its_own_role(api, demo, db):
             "body.entries.0.permission",
         ),
         (
-            {"entries": [{"account": "hr.a01", "permission": "training:records:read",
-                          "used_on": "2026-13-01"}]},
+            {
+                "entries": [
+                    {
+                        "account": "hr.a01",
+                        "permission": "training:records:read",
+                        "used_on": "2026-13-01",
+                    }
+                ]
+            },
             "body.entries.0.used_on",
         ),
         (
-            {"entries": [{"account": "", "permission": "training:records:read",
-                          "used_on": "2026-11-01"}]},
+            {
+                "entries": [
+                    {"account": "", "permission": "training:records:read", "used_on": "2026-11-01"}
+                ]
+            },
             "body.entries.0.account",
         ),
         (
-            {"entries": [{"account": "hr.a01", "permission": "training:records:read",
-                          "used_on": "2026-11-01", "extra": 1}]},
+            {
+                "entries": [
+                    {
+                        "account": "hr.a01",
+                        "permission": "training:records:read",
+                        "used_on": "2026-11-01",
+                        "extra": 1,
+                    }
+                ]
+            },
             "body.entries.0.extra",
         ),
     ],
@@ -171,8 +187,13 @@ def test_a_new_account_s_roles_are_granted_today(api, demo, db):
     response = api.post(
         "/accounts",
         as_=ADMIN,
-        json={"name": "new.a01", "kind": "human", "person_id": "P0006", "agency_code": "A01",
-              "roles": ["employee"]},
+        json={
+            "name": "new.a01",
+            "kind": "human",
+            "person_id": "P0006",
+            "agency_code": "A01",
+            "roles": ["employee"],
+        },
     )
     assert response.status_code == 201, response.text
     row = db.get(AccountRole, ("new.a01", "employee"))
@@ -222,7 +243,10 @@ def test_through_the_gateway_into_the_review(apps, internal_keys, demo, db, api,
         )
         gateway = create_app(settings, transport=HostRouter(hosts))
         token = issue_token(
-            issuer, account="hr.a01", issuer=settings.issuer, audience=settings.audience,
+            issuer,
+            account="hr.a01",
+            issuer=settings.issuer,
+            audience=settings.audience,
             lifetime=300,
         )
         with TestClient(gateway, client=("127.0.0.1", 50000)) as client:

@@ -24,14 +24,21 @@ def b64(data: bytes) -> str:
 
 
 def unsigned(header: dict, claims: dict, signature: bytes = b"") -> str:
-    return ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()),
-                     b64(signature)])
+    return ".".join(
+        [b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(signature)]
+    )
 
 
 def good_claims(gw, **overrides):
     now = int(time.time())
-    claims = {"iss": gw.settings.issuer, "aud": gw.settings.audience, "sub": "alice",
-              "iat": now, "nbf": now, "exp": now + 300}
+    claims = {
+        "iss": gw.settings.issuer,
+        "aud": gw.settings.audience,
+        "sub": "alice",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+    }
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -45,8 +52,9 @@ def refused(gw, token: str, expected: int = 401) -> None:
 
 def test_a_good_token_passes(gw):
     # The control case: the same construction without the flaw is accepted.
-    token = jwt.encode(good_claims(gw), gw.issuer.private_pem, algorithm="EdDSA",
-                       headers={"kid": gw.issuer.kid})
+    token = jwt.encode(
+        good_claims(gw), gw.issuer.private_pem, algorithm="EdDSA", headers={"kid": gw.issuer.kid}
+    )
     response = gw.client.get(AUDIT, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert gw.recorder.count == 1
@@ -69,32 +77,48 @@ def test_algorithm_outside_the_list(gw):
     refused(gw, token)
 
 
-@pytest.mark.parametrize("header", [
-    {"jku": "https://evil.example/jwks.json"},
-    {"x5u": "https://evil.example/cert.pem"},
-    {"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}},
-    {"x5c": ["MIIB"]},
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"jku": "https://evil.example/jwks.json"},
+        {"x5u": "https://evil.example/cert.pem"},
+        {"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}},
+        {"x5c": ["MIIB"]},
+    ],
+)
 def test_key_location_headers(gw, header):
-    token = jwt.encode(good_claims(gw), gw.issuer.private_pem, algorithm="EdDSA",
-                       headers={"kid": gw.issuer.kid, **header})
+    token = jwt.encode(
+        good_claims(gw),
+        gw.issuer.private_pem,
+        algorithm="EdDSA",
+        headers={"kid": gw.issuer.kid, **header},
+    )
     refused(gw, token)
 
 
-@pytest.mark.parametrize("kid", [
-    "../../../../dev/null", "' OR '1'='1", "https://evil.example/key", "x" * 200, "",
-    "unknown-kid",
-])
+@pytest.mark.parametrize(
+    "kid",
+    [
+        "../../../../dev/null",
+        "' OR '1'='1",
+        "https://evil.example/key",
+        "x" * 200,
+        "",
+        "unknown-kid",
+    ],
+)
 def test_injected_kid_values(gw, kid):
-    token = jwt.encode(good_claims(gw), gw.issuer.private_pem, algorithm="EdDSA",
-                       headers={"kid": kid})
+    token = jwt.encode(
+        good_claims(gw), gw.issuer.private_pem, algorithm="EdDSA", headers={"kid": kid}
+    )
     refused(gw, token)
 
 
 def test_token_signed_by_another_key_with_our_kid(gw):
     other = generate()
-    token = jwt.encode(good_claims(gw), other.private_pem, algorithm="EdDSA",
-                       headers={"kid": gw.issuer.kid})
+    token = jwt.encode(
+        good_claims(gw), other.private_pem, algorithm="EdDSA", headers={"kid": gw.issuer.kid}
+    )
     refused(gw, token)
 
 
@@ -105,16 +129,19 @@ def test_missing_claims(gw, missing):
 
 # Times are offsets from the moment the test runs (not from collection, which
 # may be minutes earlier on a busy machine).
-@pytest.mark.parametrize("overrides", [
-    {"exp": -120},                          # expired beyond leeway
-    {"nbf": +120},                          # not yet valid
-    {"iat": +120, "exp": +400},             # issued in the future
-    {"aud": "someone-else"},
-    {"aud": ["someone-else", "another"]},
-    {"iss": "renshi-evil"},                                   # prefix-matching issuer
-    {"iss": "rensh"},
-    {"iss": "https://renshi"},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"exp": -120},  # expired beyond leeway
+        {"nbf": +120},  # not yet valid
+        {"iat": +120, "exp": +400},  # issued in the future
+        {"aud": "someone-else"},
+        {"aud": ["someone-else", "another"]},
+        {"iss": "renshi-evil"},  # prefix-matching issuer
+        {"iss": "rensh"},
+        {"iss": "https://renshi"},
+    ],
+)
 def test_bad_claims(gw, overrides):
     now = int(time.time())
     claims = {k: now + v if k in ("exp", "nbf", "iat") else v for k, v in overrides.items()}
@@ -134,8 +161,9 @@ def test_shared_accounts_without_a_person_are_refused(gw):
 
 def test_token_in_the_query_string(gw):
     token = gw.token()
-    response = gw.client.get(f"{AUDIT}?access_token={token}",
-                             headers={"Authorization": f"Bearer {token}"})
+    response = gw.client.get(
+        f"{AUDIT}?access_token={token}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401
     assert gw.recorder.count == 0
 
@@ -144,20 +172,36 @@ def test_spoofed_x_forwarded_for_from_an_untrusted_peer(tmp_path):
     # The peer is outside the allow-list; it claims to forward for an allowed address.
     client, harness = build(tmp_path, peer="198.51.100.7")
     with client:
-        response = client.get(AUDIT, headers={"Authorization": f"Bearer {harness.token()}",
-                                              "X-Forwarded-For": "127.0.0.1"})
+        response = client.get(
+            AUDIT,
+            headers={"Authorization": f"Bearer {harness.token()}", "X-Forwarded-For": "127.0.0.1"},
+        )
     assert response.status_code == 403
     assert harness.recorder.count == 0
 
 
 def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(tmp_path):
-    client, harness = build(tmp_path, peer="10.0.0.5", trusted_proxies=["10.0.0.0/24"],
-                            allowed_networks=["192.0.2.0/24"])
+    client, harness = build(
+        tmp_path,
+        peer="10.0.0.5",
+        trusted_proxies=["10.0.0.0/24"],
+        allowed_networks=["192.0.2.0/24"],
+    )
     with client:
-        ok = client.get(AUDIT, headers={"Authorization": f"Bearer {harness.token()}",
-                                        "X-Forwarded-For": "203.0.113.1, 192.0.2.10"})
-        spoofed_left = client.get(AUDIT, headers={"Authorization": f"Bearer {harness.token()}",
-                                                  "X-Forwarded-For": "192.0.2.10, 203.0.113.1"})
+        ok = client.get(
+            AUDIT,
+            headers={
+                "Authorization": f"Bearer {harness.token()}",
+                "X-Forwarded-For": "203.0.113.1, 192.0.2.10",
+            },
+        )
+        spoofed_left = client.get(
+            AUDIT,
+            headers={
+                "Authorization": f"Bearer {harness.token()}",
+                "X-Forwarded-For": "192.0.2.10, 203.0.113.1",
+            },
+        )
     assert ok.status_code == 200
     assert spoofed_left.status_code == 403  # the rightmost untrusted entry is the client
     assert harness.recorder.count == 1
@@ -179,9 +223,16 @@ def test_trust_every_proxy_refuses_to_start(tmp_path):
 async def _raw(app, raw_path: bytes, token: str):
     """Send a request with an exact raw path, bypassing any client-side normalisation."""
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": raw_path.decode("latin-1"), "raw_path": raw_path,
-        "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": raw_path.decode("latin-1"),
+        "raw_path": raw_path,
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
         "headers": [(b"host", b"testserver"), (b"authorization", f"Bearer {token}".encode())],
     }
@@ -207,21 +258,24 @@ async def _raw(app, raw_path: bytes, token: str):
     return messages[0]["status"]
 
 
-@pytest.mark.parametrize("raw_path", [
-    b"/api/training/audit/%2e%2e/personal-data-reads",
-    b"/api/training/audit/../personal-data-reads",
-    b"/api/training/x/%2e%2e/audit/personal-data-reads",
-    b"/api/training/audit%2fpersonal-data-reads",
-    b"/api/training/audit%2Fpersonal-data-reads",
-    b"/api/training/audit\\personal-data-reads",
-    b"/api/training/audit%5cpersonal-data-reads",
-    b"/api/training//audit/personal-data-reads",
-    b"/api/training/./audit/personal-data-reads",
-    b"/api/training/audit/personal-data-reads;jsessionid=1",
-    b"/api/training/audit/personal-data-reads%00",
-    b"/api/training/audit/%252e%252e/personal-data-reads",
-    b"/api/directory/../training/audit/personal-data-reads",
-])
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        b"/api/training/audit/%2e%2e/personal-data-reads",
+        b"/api/training/audit/../personal-data-reads",
+        b"/api/training/x/%2e%2e/audit/personal-data-reads",
+        b"/api/training/audit%2fpersonal-data-reads",
+        b"/api/training/audit%2Fpersonal-data-reads",
+        b"/api/training/audit\\personal-data-reads",
+        b"/api/training/audit%5cpersonal-data-reads",
+        b"/api/training//audit/personal-data-reads",
+        b"/api/training/./audit/personal-data-reads",
+        b"/api/training/audit/personal-data-reads;jsessionid=1",
+        b"/api/training/audit/personal-data-reads%00",
+        b"/api/training/audit/%252e%252e/personal-data-reads",
+        b"/api/directory/../training/audit/personal-data-reads",
+    ],
+)
 def test_path_normalisation_attacks(gw, raw_path):
     # On the client's own event loop, where the gateway's HTTP clients live.
     status = gw.client.portal.call(_raw, gw.client.app, raw_path, gw.token())

@@ -40,7 +40,9 @@ def upgrade() -> None:
         "role_permissions",
         sa.Column("role", sa.String(length=64), nullable=False),
         sa.Column("permission", sa.String(length=128), nullable=False),
-        sa.ForeignKeyConstraint(["role"], ["roles.name"], name=op.f("fk_role_permissions_role_roles")),
+        sa.ForeignKeyConstraint(
+            ["role"], ["roles.name"], name=op.f("fk_role_permissions_role_roles")
+        ),
         sa.PrimaryKeyConstraint("role", "permission", name=op.f("pk_role_permissions")),
     )
     assert roles is not None and role_permissions is not None

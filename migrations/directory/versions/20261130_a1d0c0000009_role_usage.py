@@ -52,9 +52,7 @@ def upgrade() -> None:
     op.get_bind().execute(sa.update(account_roles).values(granted_on=today))
     # SQLite cannot make a column NOT NULL in place: batch mode copies the table
     # (PostgreSQL just alters it).
-    with op.batch_alter_table(
-        "account_roles", copy_from=_account_roles_with_granted_on()
-    ) as batch:
+    with op.batch_alter_table("account_roles", copy_from=_account_roles_with_granted_on()) as batch:
         batch.alter_column("granted_on", existing_type=sa.Date(), nullable=False)
     op.create_table(
         "role_usage",
