@@ -51,8 +51,8 @@ from gateway.keys import KeyPair, generate  # noqa: E402
 from services.common.internal_auth import mint_internal_token  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
 from services.common.principal import Principal  # noqa: E402
+from services.training.domain.record_rows import digest  # noqa: E402
 from services.training.domain.topics import Topic, topic_mask  # noqa: E402
-from services.training.imports.rows import digest  # noqa: E402
 from services.training.models import (  # noqa: E402
     Category,
     Course,

@@ -12,13 +12,13 @@ from sqlalchemy import (
     Integer,
     Numeric,
     UniqueConstraint,
-    text,
 )
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
 from services.common.columns import utc_column, utc_now_field
 from services.common.db import new_registry
+from services.common.importing.model import StoredImportError, StoredImportJob
 
 _registry = new_registry()
 # Rounded before the cast: SQLite keeps decimals as floating point (1.15 * 100 is
@@ -226,49 +226,18 @@ class AgencyOverrideRow(TrainingTable, table=True):
 # --- imports --------------------------------------------------------------------------
 
 
-class ImportJob(TrainingTable, table=True):
+class ImportJob(TrainingTable, StoredImportJob, table=True):
+    """A learning-record import (`services.common.importing`); `source` is the
+    e-learning platform."""
+
     __tablename__ = "import_jobs"
     __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    source: str = Field(max_length=32)
-    format: str = Field(max_length=8)
-    encoding: str = Field(max_length=16)
-    dry_run: bool = False
-    idempotency_key: str | None = Field(default=None, max_length=128)
-    status: str = Field(max_length=16)  # running | completed | interrupted
-    created_by: str = Field(max_length=128)
-    # The agencies the starting account imported for (sorted codes): who else may
-    # read the job (`access.may_read_import`). Empty for jobs from before it was kept.
-    agency_scope: list[str] = Field(
-        default_factory=list,
-        sa_column=Column(JSON, nullable=False, server_default=text("'[]'")),
-    )
-    created_at: datetime = utc_now_field()
-    # Refreshed at every batch commit: a running job whose heartbeat is old was
-    # left by a crashed process and may be resumed.
-    heartbeat_at: datetime = utc_now_field()
-    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    # The last data row whose batch was committed, and a digest of the lines up
-    # to it: a resumed upload must repeat them byte for byte.
-    committed_row: int = 0
-    committed_digest: str = Field(default="", max_length=64)
-    rows_read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
 
-
-class ImportRowError(TrainingTable, table=True):
+class ImportRowError(TrainingTable, StoredImportError, table=True):
     __tablename__ = "import_errors"
 
-    id: int | None = Field(default=None, primary_key=True)
     job_id: int = Field(foreign_key="import_jobs.id", index=True)
-    row: int
-    field: str = Field(max_length=64)
-    reason: str = Field(max_length=300)
-    code: str = Field(max_length=32)
 
 
 # --- scheduled jobs ------------------------------------------------------------

@@ -14,9 +14,9 @@ from sqlmodel import Session
 
 from services.directory import national_id
 from services.directory.schemas import MAX_MATCHED_NATIONAL_IDS
-from services.training.imports import runner
-from services.training.imports.rows import check
+from services.training.domain.record_rows import check
 from services.training.models import LearningRecord, metadata
+from services.training.service import record_import as runner
 from tests.training.builders import category
 from tests.training.conftest import IMPORTER, Down, Flaky
 from tests.training.test_imports import HEADER, NATIONAL_HEADER, post, records_count, row
@@ -73,17 +73,17 @@ def test_mixed_file_matches_by_national_id_and_reports_every_bad_row(call, apps,
     caplog.set_level(logging.DEBUG)
     body = (
         NATIONAL_HEADER
-        + row("E1", person="P001", national="")  # 2: by personnel id
-        + row("E2", person="", national=N2)  # 3: by national ID -> P002
-        + row("E3", person="", national=f" {N1.lower()} ")  # 4: loosely written -> P001
-        + row("E4", person="", national=BAD)  # 5: invalid
-        + row("E5", person="", national=UNKNOWN)  # 6: held by no one
-        + row("E6", person="P001", national=N2)  # 7: both, naming two persons
-        + row("E7", person="P002", national=N2, hours="3")  # 8: both, agreeing
-        + row("E2", person="P002", national="")  # 9: line 3 again, by personnel id
-        + row("E2", person="", national=N2, hours="9")  # 10: line 3 with other hours
-        + row("E8", person="", national="")  # 11: no person at all
-        + row("E9", person="", national=N1 * 4)  # 12: too long to be one
+        + row("E1", person="P001", national="")  # 1: by personnel id
+        + row("E2", person="", national=N2)  # 2: by national ID -> P002
+        + row("E3", person="", national=f" {N1.lower()} ")  # 3: loosely written -> P001
+        + row("E4", person="", national=BAD)  # 4: invalid
+        + row("E5", person="", national=UNKNOWN)  # 5: held by no one
+        + row("E6", person="P001", national=N2)  # 6: both, naming two persons
+        + row("E7", person="P002", national=N2, hours="3")  # 7: both, agreeing
+        + row("E2", person="P002", national="")  # 8: row 2 again, by personnel id
+        + row("E2", person="", national=N2, hours="9")  # 9: row 2 with other hours
+        + row("E8", person="", national="")  # 10: no person at all
+        + row("E9", person="", national=N1 * 4)  # 11: too long to be one
     )
     response = post(call, body)
     assert response.status_code == 201, response.text
@@ -95,12 +95,12 @@ def test_mixed_file_matches_by_national_id_and_reports_every_bad_row(call, apps,
         6,
     )
     assert {(e["row"], e["field"], e["code"], e["reason"]) for e in job["errors"]} == {
-        (5, "national_id", "invalid_national_id", "invalid checksum"),
-        (6, "national_id", "unknown_national_id", "no person with this national ID"),
-        (7, "national_id", "person_mismatch", "belongs to another person than person_id"),
-        (10, "external_id", "duplicate", "repeats line 3 with different content"),
-        (11, "person_id", "missing", "missing"),
-        (12, "national_id", "too_long", "longer than 32 characters"),
+        (4, "national_id", "invalid_national_id", "invalid checksum"),
+        (5, "national_id", "unknown_national_id", "no person with this national ID"),
+        (6, "national_id", "person_mismatch", "belongs to another person than person_id"),
+        (9, "external_id", "duplicate", "repeats row 2 with different content"),
+        (10, "person_id", "missing", "missing"),
+        (11, "national_id", "too_long", "longer than 32 characters"),
     }
     # Good rows landed once, each with the person its number names.
     assert _records(apps) == {"E1": "P001", "E2": "P002", "E3": "P001", "E7": "P002"}
@@ -136,7 +136,7 @@ def test_a_national_id_only_file_needs_no_person_id_column(call, apps, ready):
     job = post(call, body).json()
     assert (job["inserted"], [(e["row"], e["code"]) for e in job["errors"]]) == (
         1,
-        [(3, "unknown_national_id")],
+        [(2, "unknown_national_id")],
     )
     bad = post(call, header.replace("national_id,", "") + "E1,AI-101,t,C01,,1,2026-03-02,Y\n")
     assert bad.status_code == 422
@@ -148,7 +148,7 @@ def test_dry_run_matches_and_reports_but_writes_nothing(call, apps, ready):
     body = NATIONAL_HEADER + row("E1", person="", national=N1) + row("E2", person="", national=BAD)
     job = post(call, body, params={"dry_run": "true"}).json()
     assert (job["dry_run"], job["inserted"], job["failed"]) == (True, 1, 1)
-    assert [(e["row"], e["code"]) for e in job["errors"]] == [(3, "invalid_national_id")]
+    assert [(e["row"], e["code"]) for e in job["errors"]] == [(2, "invalid_national_id")]
     assert _match_calls(ready) == 1
     assert records_count(apps) == 0
 
@@ -163,7 +163,7 @@ def test_directory_down_leaves_the_job_resumable_with_whole_batches(call, apps, 
     assert response.status_code == 503
     assert "directory" in response.json()["detail"]
     job = call("GET", "/imports/1", IMPORTER).json()
-    assert (job["status"], job["committed_row"], job["inserted"]) == ("interrupted", 3, 2)
+    assert (job["status"], job["committed_row"], job["inserted"]) == ("interrupted", 2, 2)
     assert sorted(_records(apps)) == ["E0", "E1"]
 
     ready.transports["directory"] = healthy
@@ -202,9 +202,9 @@ def test_real_directory_matches_within_the_importers_scope(call, apps, client, w
     job = post(call, body, principal=ELEARN).json()
     assert job["inserted"] == 2, job
     assert [(e["row"], e["code"]) for e in job["errors"]] == [
-        (4, "unknown_national_id"),
-        (5, "invalid_national_id"),
-        (6, "person_mismatch"),
+        (3, "unknown_national_id"),
+        (4, "invalid_national_id"),
+        (5, "person_mismatch"),
     ]
     assert _records(apps) == {"E1": "P0003", "E2": "P0007"}
     with apps["directory"].state.engine.connect() as conn:

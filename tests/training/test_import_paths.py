@@ -15,10 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from services.common.importing import lines as lines_module
+from services.common.importing.lines import RawLine, line_blocks
+from services.common.importing.rows import CsvRows
+from services.training.domain.record_rows import REQUIRED, _check_each, check
 from services.training.domain.topics import Topic, topic_mask
-from services.training.imports import lines as lines_module
-from services.training.imports.lines import RawLine, line_blocks
-from services.training.imports.rows import CsvRows, _check_each, check
 from services.training.models import LearningRecord
 from tests.training.test_imports import HEADER, post, row
 
@@ -36,7 +37,7 @@ def csv_module(line: str) -> list[str] | None:
 @settings(max_examples=500)
 @given(st.text(alphabet="a,; \"\r\t\\'\x00中|", min_size=1, max_size=30))
 def test_a_csv_line_splits_as_the_csv_module_reads_it(line) -> None:
-    rows = CsvRows(FIELDS)
+    rows = CsvRows(FIELDS, REQUIRED)
     assert rows._split(line) == csv_module(line)
 
 
@@ -166,7 +167,8 @@ def test_a_large_import_vacuums_and_analyzes(call, apps, wiring, monkeypatch):
 
 
 def test_placements_read_once_per_job_and_past_the_cache_limit(call, apps, wiring, monkeypatch):
-    from services.training.imports import batch, runner
+    from services.training.service import record_import as batch
+    from services.training.service import record_import as runner
     from tests.training.builders import category
 
     category(call)

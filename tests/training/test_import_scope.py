@@ -71,7 +71,7 @@ def test_another_agencys_importer_cannot_take_over_a_record(call, apps, agencies
     # B's own person, B's hours, A's external id.
     job = post(call, HEADER + row("E1", "P003", hours="9"), principal=IMPORTER_B).json()
     assert (job["inserted"], job["updated"], job["unchanged"], job["failed"]) == (0, 0, 0, 1)
-    assert _errors(job) == {(2, "external_id", "record_outside_scope", RECORD_OUT)}
+    assert _errors(job) == {(1, "external_id", "record_outside_scope", RECORD_OUT)}
     assert _record(apps, "E1") == before
     assert _history_rows(apps) == 0
 
@@ -89,16 +89,16 @@ def test_another_agencys_importer_cannot_take_over_a_record(call, apps, agencies
 def test_a_person_of_another_agency_fails_every_row_naming_them(call, apps, agencies):
     body = (
         HEADER
-        + row("X1", "P001")  # 2: A's person, on the roster since A's import
-        + row("E1", "P001", hours="2")  # 3: A's record exactly as it is
-        + row("X2", "P002")  # 4: A's person, not yet on the roster
-        + row("X3", "NOBODY")  # 5: no one at all
-        + row("X4", "P003")  # 6: B's own person
+        + row("X1", "P001")  # 1: A's person, on the roster since A's import
+        + row("E1", "P001", hours="2")  # 2: A's record exactly as it is
+        + row("X2", "P002")  # 3: A's person, not yet on the roster
+        + row("X3", "NOBODY")  # 4: no one at all
+        + row("X4", "P003")  # 5: B's own person
     )
     job = post(call, body, principal=IMPORTER_B).json()
     assert (job["inserted"], job["unchanged"], job["failed"]) == (1, 0, 4)
     assert _errors(job) == {
-        (line, "person_id", "unknown_person", PERSON_OUT) for line in (2, 3, 4, 5)
+        (line, "person_id", "unknown_person", PERSON_OUT) for line in (1, 2, 3, 4)
     }
     assert _records(apps) == {"E1", "B1", "X4"}
     # Not only the first time: the same rows fail again.
@@ -113,7 +113,7 @@ def test_a_national_id_matched_outside_the_scope_fails_its_row(call, apps, agenc
     # whom the roster places in another agency, training refuses the row itself.
     agencies.holders[number] = "P001"
     job = post(call, NATIONAL_HEADER + row("X1", "", national=number), principal=IMPORTER_B)
-    assert _errors(job.json()) == {(2, "national_id", "unknown_national_id", NUMBER_OUT)}
+    assert _errors(job.json()) == {(1, "national_id", "unknown_national_id", NUMBER_OUT)}
     assert number not in job.text
     assert "X1" not in _records(apps)
 
@@ -135,22 +135,22 @@ def test_records_move_between_persons_within_the_scope_only(call, apps, agencies
     staff = {"persons": [{"person_id": p, "unit_id": "90"} for p in ("P003", "P002")]}
     assert call("PUT", "/roster/agencies/B01", HR_B, json=staff).status_code == 200
     by_a = post(call, HEADER + row("E1", "P001", hours="2"), principal=IMPORTER_A).json()
-    assert _errors(by_a) == {(2, "external_id", "record_outside_scope", RECORD_OUT)}
+    assert _errors(by_a) == {(1, "external_id", "record_outside_scope", RECORD_OUT)}
     by_b = post(call, HEADER + row("E1", "P002", hours="5"), principal=IMPORTER_B).json()
-    assert _errors(by_b) == {(2, "external_id", "record_outside_scope", RECORD_OUT)}
+    assert _errors(by_b) == {(1, "external_id", "record_outside_scope", RECORD_OUT)}
     assert _record(apps, "E1") == moved
 
 
 def test_a_dry_run_reports_the_same_scope_errors(call, apps, agencies):
     body = (
         HEADER
-        + row("E1", "P003", hours="9")  # 2: A's record
-        + row("X1", "P001")  # 3: A's person
-        + row("X2", "P003")  # 4: good
+        + row("E1", "P003", hours="9")  # 1: A's record
+        + row("X1", "P001")  # 2: A's person
+        + row("X2", "P003")  # 3: good
     )
     expected = {
-        (2, "external_id", "record_outside_scope", RECORD_OUT),
-        (3, "person_id", "unknown_person", PERSON_OUT),
+        (1, "external_id", "record_outside_scope", RECORD_OUT),
+        (2, "person_id", "unknown_person", PERSON_OUT),
     }
     dry = post(call, body, params={"dry_run": "true"}, principal=IMPORTER_B).json()
     assert (dry["dry_run"], dry["inserted"], dry["failed"]) == (True, 1, 2)

@@ -21,28 +21,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, NamedTuple
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.common.importing.rows import RowError
+from services.common.importing.runner import BatchResult, ImportKind
 from services.common.timeutil import now_utc
 from services.training.clients import DirectoryClient, NationalIdMatch
+from services.training.domain.record_rows import REQUIRED, ParsedRow, check, digest
 from services.training.domain.topics import topic_mask
-from services.training.imports.rows import ParsedRow, RowError, digest
 from services.training.store import catalogue, records, roster
+
+# Rows per transaction: each batch is committed together with the job's progress.
+# Larger batches spread each batch's lookups and commit over more rows; two are
+# in memory at a time (one parsed, one being written), some 60 MB at this size.
+BATCH_SIZE = 20_000
 
 
 class KnownCourse(NamedTuple):
     id: int  # 0 for a course a dry run would create
     topic_mask: int  # copied into each record (see `LearningRecord.topic_mask`)
-
-
-@dataclass
-class BatchResult:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class JobContext:
     dry_run: bool
     categories: set[str]
     directory: Callable[[], DirectoryClient] | None
+    engine: Engine | None = None  # for the maintenance after the job
     # (source, platform course id) -> the course row.
     courses: dict[tuple[str, str], KnownCourse] = field(default_factory=dict)
     # Person id -> placement, as read in earlier batches: a file names each person
@@ -172,7 +174,7 @@ def _dedupe(rows: Sequence[ParsedRow], result: BatchResult) -> list[ParsedRow]:
                 RowError(
                     row.row,
                     "external_id",
-                    f"repeats line {seen.row} with different content",
+                    f"repeats row {seen.row} with different content",
                     "duplicate",
                 )
             )
@@ -257,12 +259,13 @@ def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
         ctx.courses[key] = KnownCourse(course.id, topic_mask(row.topics))
 
 
-def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) -> BatchResult:
+def apply_batch(
+    session: Session, ctx: JobContext, rows: Sequence[ParsedRow], by_number: set[int]
+) -> BatchResult:
+    """Write a batch whose national IDs are matched already (`by_number`: the rows
+    that named their person by number alone)."""
     result = BatchResult()
-    # Before anything else, and before the first statement: a directory that cannot
-    # be reached fails the batch with nothing of it written.
-    matched, by_number = _match_national_ids(ctx, rows, result)
-    kept = _dedupe(matched, result)
+    kept = _dedupe(rows, result)
     placements = _persons(session, ctx, kept)
     _courses(session, ctx, kept)
     scope = ctx.scope
@@ -363,3 +366,32 @@ def apply_batch(session: Session, ctx: JobContext, rows: Sequence[ParsedRow]) ->
         records.insert_many(session, new_rows)
         records.apply_reimports(session, changes, ctx.actor, f"import #{ctx.job_id}")
     return result
+
+
+class RecordImport(ImportKind[ParsedRow]):
+    """Learning records from an e-learning platform's export."""
+
+    required = REQUIRED
+    known = None  # other columns of a platform's export are ignored
+
+    def __init__(self, ctx: JobContext, today: date) -> None:
+        self.ctx = ctx
+        self.today = today
+        self._by_number: set[int] = set()
+
+    def check(self, row: int, values: dict[str, str]) -> ParsedRow | list[RowError]:
+        return check(row, values, self.today)
+
+    def prepare(self, rows: list[ParsedRow]) -> tuple[list[ParsedRow], list[RowError]]:
+        # Before the batch's transaction: a directory that cannot be reached fails
+        # the batch with nothing of it written, and no lock waits on it.
+        result = BatchResult()
+        matched, self._by_number = _match_national_ids(self.ctx, rows, result)
+        return matched, result.errors
+
+    def apply_batch(self, session: Session, rows: list[ParsedRow]) -> BatchResult:
+        return apply_batch(session, self.ctx, rows, self._by_number)
+
+    def after(self, written: int) -> None:
+        if not self.ctx.dry_run and self.ctx.engine is not None:
+            records.after_bulk_write(self.ctx.engine, written)

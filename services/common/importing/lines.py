@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from typing import NamedTuple
 
 UTF8_BOM = b"\xef\xbb\xbf"
-# A learning record is a few hundred bytes; a longer line is garbage, and is cut
-# so that a file without line breaks cannot fill the memory.
+# An imported row (a person, a learning record, a day's attendance) is a few
+# hundred bytes; a longer line is garbage, and is cut so that a file without
+# line breaks cannot fill the memory.
 MAX_LINE_BYTES = 64 * 1024
 
 

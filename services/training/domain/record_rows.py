@@ -1,4 +1,4 @@
-"""One import row: from a decoded line to a checked row, or to per-field errors.
+"""One learning-record import row: from its values to a checked row, or to per-field errors.
 
 Columns (CSV header names, JSON-lines keys): external_id, person_id and/or
 national_id, course_id (the platform's course id), course_title, category (portal
@@ -15,22 +15,21 @@ in `NationalIdText`, whose repr hides it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
+from services.common.importing.rows import RowError
 from services.common.timeutil import TAIPEI, parse_any_date, taipei_date
 from services.training.domain.topics import Topic
 
-REQUIRED = ("external_id", "course_id", "hours", "completed_at")
-# A file names persons by one of these, or both.
+# A file names persons by one of `person_id` and `national_id`, or both.
 PERSON_COLUMNS = ("person_id", "national_id")
+REQUIRED = ("external_id", PERSON_COLUMNS, "course_id", "hours", "completed_at")
 OPTIONAL = ("course_title", "category", "topics", "digital")
 # Longer is no national ID, even with stray blanks; refused here so that the batch
 # sent to the directory stays within what it accepts.
@@ -41,14 +40,6 @@ _CENT = Decimal("0.01")
 _TRUE = frozenset({"y", "yes", "true", "1", "是", "數位"})
 _TOPIC_NAMES = {topic.value: topic for topic in Topic}
 _FALSE = frozenset({"n", "no", "false", "0", "否", "實體", ""})
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    field: str
-    reason: str
-    code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,82 +68,6 @@ class ParsedRow(NamedTuple):
     # person is still to be matched by national ID (`batch` fills both in).
     digest: str
     national_id: NationalIdText | None = None  # to match; None once matched
-
-
-class _OneLine:
-    """Feeds a csv.reader one line at a time, so one reader serves the whole file."""
-
-    def __init__(self) -> None:
-        self.line: str | None = None
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        if self.line is None:
-            raise StopIteration
-        line, self.line = self.line, None
-        return line
-
-
-class CsvRows:
-    def __init__(self, header_line: str) -> None:
-        self._feed = _OneLine()
-        self._reader = csv.reader(self._feed, strict=True)
-        header = self._split(header_line)
-        if header is None:
-            raise ValueError("the header line is not valid CSV")
-        self.header = [name.strip().lower() for name in header]
-        missing = [name for name in REQUIRED if name not in self.header]
-        if not any(name in self.header for name in PERSON_COLUMNS):
-            missing.insert(1, " or ".join(PERSON_COLUMNS))
-        if missing:
-            raise ValueError(f"the header lacks column(s): {', '.join(missing)}")
-
-    def _split(self, line: str) -> list[str] | None:
-        if line and '"' not in line and "\r" not in line and "\x00" not in line:
-            # Without quotes, carriage returns or NULs (lines are already cut at
-            # line feeds) a CSV line is its commas: the csv module would give the
-            # same fields, at several times the cost.
-            return line.split(",")
-        self._feed.line = line
-        try:
-            return next(self._reader)
-        except (csv.Error, StopIteration):
-            return None
-
-    def values(self, row: int, line: str) -> dict[str, str] | RowError:
-        fields = self._split(line)
-        if fields is None:
-            return RowError(row, "line", "not valid CSV (an unclosed quote?)", "csv")
-        if len(fields) != len(self.header):
-            return RowError(
-                row,
-                "line",
-                f"has {len(fields)} fields where the header has {len(self.header)}",
-                "field_count",
-            )
-        return dict(zip(self.header, fields, strict=True))
-
-
-def json_values(row: int, line: str) -> dict[str, str] | RowError:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return RowError(row, "line", "not valid JSON", "json")
-    if not isinstance(value, dict):
-        return RowError(row, "line", "not a JSON object", "json")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if item is None:
-            continue
-        if isinstance(item, bool):
-            out[str(key).lower()] = "true" if item else "false"
-        elif isinstance(item, list):
-            out[str(key).lower()] = ";".join(str(x) for x in item)
-        else:
-            out[str(key).lower()] = str(item)
-    return out
 
 
 # The checks below are pure functions of their text, and platform exports repeat

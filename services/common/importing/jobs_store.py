@@ -1,0 +1,89 @@
+"""Queries on a service's import jobs and their row errors (tables from `model`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import Table, insert, select
+from sqlmodel import Session, col
+
+from services.common.importing.model import StoredImportError, StoredImportJob
+from services.common.importing.rows import RowError
+
+J = TypeVar("J", bound=StoredImportJob)
+E = TypeVar("E", bound=StoredImportError)
+
+
+@dataclass(frozen=True)
+class JobTables(Generic[J, E]):
+    """A service's two import tables."""
+
+    job: type[J]
+    error: type[E]
+
+    @property
+    def jobs(self) -> Table:
+        return self.job.__table__  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def errors(self) -> Table:
+        return self.error.__table__  # type: ignore[attr-defined,no-any-return]
+
+    def get(self, session: Session, job_id: int) -> J | None:
+        return session.get(self.job, job_id)
+
+    def by_key(self, session: Session, source: str, key: str, *, lock: bool = False) -> J | None:
+        stmt = select(self.job).where(
+            col(self.job.source) == source, col(self.job.idempotency_key) == key
+        )
+        if lock:
+            stmt = stmt.with_for_update()
+        return session.scalars(stmt).first()
+
+    def add_errors(self, session: Session, job_id: int, errors: Sequence[RowError]) -> None:
+        if errors:
+            session.execute(
+                insert(self.errors),
+                [
+                    {
+                        "job_id": job_id,
+                        "row": e.row,
+                        "field": e.field[:64],
+                        "reason": e.reason[:300],
+                        "code": e.code[:32],
+                    }
+                    for e in errors
+                ],
+            )
+
+    def first_errors(self, session: Session, job_id: int, limit: int) -> list[E]:
+        errors = self.errors
+        return list(
+            session.scalars(
+                select(self.error)
+                .where(errors.c.job_id == job_id)
+                .order_by(errors.c.row, errors.c.id)
+                .limit(limit)
+            )
+        )
+
+    def iter_errors(self, session: Session, job_id: int, chunk: int = 1000) -> Iterator[E]:
+        """Every error of a job in row order, fetched a chunk at a time. Id order is
+        row order: each batch stores its errors sorted, and batches go in order."""
+        errors = self.errors
+        last = 0
+        while True:
+            rows = list(
+                session.scalars(
+                    select(self.error)
+                    .where(errors.c.job_id == job_id, errors.c.id > last)
+                    .order_by(errors.c.id)
+                    .limit(chunk)
+                )
+            )
+            yield from rows
+            if len(rows) < chunk:
+                return
+            last = rows[-1].id or 0
