@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from services.common.audit import personal_data_reads_table
 from services.common.columns import one_of, utc_column
 from services.common.db import new_registry
+from services.common.importing.model import StoredImportError, StoredImportJob
 from services.common.timeutil import now_utc, today_taipei
 
 _registry = new_registry()
@@ -225,3 +226,19 @@ class AccountReviewItem(DirectoryTable, table=True):
 
 
 personal_data_reads = personal_data_reads_table(metadata)
+
+
+class PersonImportJob(DirectoryTable, StoredImportJob, table=True):
+    """A person import (`services.common.importing`); `source` is "persons"."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+    # Human accounts disabled because the file records their holder as gone.
+    accounts_disabled: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class PersonImportError(DirectoryTable, StoredImportError, table=True):
+    __tablename__ = "import_errors"
+
+    job_id: int = Field(foreign_key="import_jobs.id", index=True)

@@ -173,15 +173,18 @@ class PersonUpdate(Strict):
 
 
 class ImportRowError(BaseModel):
-    row: int = Field(description="Line number in the file (the CSV header is line 1)")
-    field: str = Field(description="Column at fault, or `row` for the line as a whole")
+    row: int = Field(description="Data row number, 1 for the first row after any header")
+    field: str = Field(description="Column at fault, or `line` for the line as a whole")
     reason: str
+    code: str = Field(description="Stable machine code of the reason")
 
 
 class ImportReport(BaseModel):
+    job_id: int = Field(description="Read it again at /persons/imports/{job_id}")
+    status: str = Field(description="running, completed or interrupted (resume by re-posting)")
     format: Literal["csv", "jsonl"]
     dry_run: bool
-    rows: int = Field(description="Data rows read (blank lines not counted)")
+    rows: int = Field(description="Data rows read (blank lines counted, as row numbers are)")
     created: int
     updated: int
     unchanged: int

@@ -26,6 +26,8 @@ TABLES = {
     "role_usage",
     "client_secrets",
     "personal_data_reads",
+    "import_jobs",
+    "import_errors",
 }
 
 

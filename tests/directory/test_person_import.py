@@ -8,16 +8,10 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
+from services.common.importing.rows import RowError
 from services.directory import national_id
+from services.directory.domain.person_rows import check_person
 from services.directory.models import Person
-from services.directory.person_import import (
-    HeaderError,
-    LineSplitter,
-    Record,
-    RecordStream,
-    RowError,
-    codec_for,
-)
 from tests.directory.conftest import ADMIN, HR_A01, IMPORTER
 
 ID1 = national_id.with_check_digit("K12000001")
@@ -29,29 +23,29 @@ CLEAR_IDS = [ID1, ID2, ID8, BAD]
 MIXED = "\n".join(
     [
         "id,name,agency_code,unit_code,national_id,email,status",
-        f"N001,甲一,A01,HR,{ID1},n1@example.gov.tw,active",  # 2 created
-        f"N002,乙二,A02,OPS,{ID2},,active",  # 3 created
-        "N001,甲一重複,A01,HR,,,active",  # 4 duplicate of row 2
-        f"N003,丙三,A01,,{BAD},,active",  # 5 bad checksum
-        "N004,丁四,ZZ9,,,,active",  # 6 unknown agency
-        "N005,,A01,,,,active",  # 7 missing name
-        "N006,戊六,A03,,,,active",  # 8 outside the importer's agencies
-        "N007,己七,A01,NOPE,,,active",  # 9 unknown unit
-        f'"N008","庚,八",A01,,{ID8},,active',  # 10 created (quoted comma)
-        "P0007,吳俊傑改,A02,OPS,,,active",  # 11 updated (name)
-        "P0008,蔡佩珊,A01,,,,active",  # 12 belongs to A03, outside scope
-        "N009,辛九,A0",  # 13 truncated last line, no newline at the end
+        f"N001,甲一,A01,HR,{ID1},n1@example.gov.tw,active",  # 1 created
+        f"N002,乙二,A02,OPS,{ID2},,active",  # 2 created
+        "N001,甲一重複,A01,HR,,,active",  # 3 duplicate of row 1
+        f"N003,丙三,A01,,{BAD},,active",  # 4 bad checksum
+        "N004,丁四,ZZ9,,,,active",  # 5 unknown agency
+        "N005,,A01,,,,active",  # 6 missing name
+        "N006,戊六,A03,,,,active",  # 7 outside the importer's agencies
+        "N007,己七,A01,NOPE,,,active",  # 8 unknown unit
+        f'"N008","庚,八",A01,,{ID8},,active',  # 9 created (quoted comma)
+        "P0007,吳俊傑改,A02,OPS,,,active",  # 10 updated (name)
+        "P0008,蔡佩珊,A01,,,,active",  # 11 belongs to A03, outside scope
+        "N009,辛九,A0",  # 12 truncated last line, no newline at the end
     ]
 )
 EXPECTED_ERRORS = [
-    (4, "id"),
-    (5, "national_id"),
-    (6, "agency_code"),
-    (7, "name"),
-    (8, "agency_code"),
-    (9, "unit_code"),
-    (12, "id"),
-    (13, "row"),
+    (3, "id"),
+    (4, "national_id"),
+    (5, "agency_code"),
+    (6, "name"),
+    (7, "agency_code"),
+    (8, "unit_code"),
+    (11, "id"),
+    (12, "line"),
 ]
 
 
@@ -82,80 +76,27 @@ def _assert_no_clear_ids(*texts):
             assert number not in text
 
 
-# --- reading the file ---------------------------------------------------------
+# --- checking a row ------------------------------------------------------------
 
 
-def test_lines_split_across_any_chunk_boundary():
-    data = b'a,b\r\nc,"d\ne"\nf'
-    for size in (1, 2, 3, 100):
-        splitter = LineSplitter()
-        lines = []
-        for start in range(0, len(data), size):
-            lines += splitter.feed(data[start : start + size])
-        lines += splitter.close()
-        assert [(n.number, n.data, n.terminated) for n in lines] == [
-            (1, b"a,b\r", True),
-            (2, b'c,"d', True),
-            (3, b'e"', True),
-            (4, b"f", False),
-        ]
+def test_a_row_reports_every_field_and_never_the_value():
+    out = check_person(7, {"id": "", "name": "", "agency_code": "A01", "national_id": BAD})
+    assert isinstance(out, list)
+    assert {(e.row, e.field, e.code) for e in out} >= {(7, "id", "missing"), (7, "name", "missing")}
+    assert any(e.field == "national_id" for e in out)
+    assert all(BAD not in e.reason for e in out)
 
 
-def test_an_overlong_line_is_one_error_and_reading_goes_on():
-    splitter = LineSplitter(max_bytes=8)
-    lines = splitter.feed(b"short\n" + b"x" * 20) + splitter.feed(b"yyy\nok\n")
-    assert [(n.number, n.overlong) for n in lines] == [(1, False), (2, True), (3, False)]
+def test_a_row_keeps_the_columns_it_gives_even_empty():
+    out = check_person(1, {"id": "X1", "name": " 王 ", "agency_code": "A01", "email": ""})
+    assert not isinstance(out, list)
+    assert out.present == {"id", "name", "agency_code", "email"}
+    assert (out.data.name, out.data.email) == ("王", None)
 
 
-def _read(data: bytes, fmt="csv", codec="utf-8"):
-    stream = RecordStream(fmt, codec)
-    return stream.feed(data) + stream.finish()
-
-
-def test_csv_records_with_bom_crlf_and_a_quoted_newline():
-    out = _read('\ufeffid,name,agency_code\r\nX1,"王\n大明",A01\r\n\r\nX2,李,A02'.encode())
-    assert out == [
-        Record(2, {"id": "X1", "name": "王\n大明", "agency_code": "A01"}),
-        Record(5, {"id": "X2", "name": "李", "agency_code": "A02"}),
-    ]
-
-
-def test_csv_truncated_and_ragged_rows():
-    out = _read(b'id,name,agency_code\nX1,a\nX2,b,A01\nX3,"c')
-    assert out == [
-        RowError(2, "row", "expected 3 fields, found 2"),
-        Record(3, {"id": "X2", "name": "b", "agency_code": "A01"}),
-        RowError(4, "row", "truncated last line: unterminated quoted field"),
-    ]
-    assert _read(b"id,name,agency_code\nX1,a") == [RowError(2, "row", "truncated last line")]
-
-
-@pytest.mark.parametrize(
-    "header", [b"", b"name,agency_code\n", b"id,name,agency_code,id\n", b"A123456789,x,y\n"]
-)
-def test_csv_header_problems_refuse_the_file(header):
-    with pytest.raises(HeaderError) as exc:
-        _read(header + b"X1,a,A01\n")
-    assert "A123456789" not in str(exc.value) and "a123456789" not in str(exc.value)
-
-
-def test_jsonl_records():
-    data = b'{"id": "X1", "name": " a ", "agency_code": "A01"}\n\n[1]\n{"id": 1, "zz": 2}\n{"id'
-    out = _read(data, fmt="jsonl")
-    assert out == [
-        Record(1, {"id": "X1", "name": "a", "agency_code": "A01"}),
-        RowError(3, "row", "expected a JSON object"),
-        RowError(4, "row", "unknown field(s): zz"),
-        RowError(5, "row", "truncated last line"),
-    ]
-
-
-def test_charsets():
-    assert codec_for(None) == "utf-8"
-    assert codec_for("text/csv; charset=UTF-8") == "utf-8"
-    assert codec_for('text/csv; charset="big5"') == "cp950"
-    with pytest.raises(ValueError):
-        codec_for("text/csv; charset=latin-1")
+def test_unknown_json_member_is_a_row_error():
+    out = check_person(4, {"id": "X1", "name": "a", "agency_code": "A01", "zz": "2"})
+    assert out == [RowError(4, "zz", "not a column of this import", "unknown_column")]
 
 
 # --- the endpoint ---------------------------------------------------------------
@@ -217,7 +158,7 @@ def test_big5_when_declared(api, demo, db):
     assert db.get(Person, "B001").name == "許功蓋"
     undeclared = _import(api, body.replace(b"B00", b"C00")).json()
     assert undeclared["created"] == 0 and undeclared["failed"] == 2
-    assert undeclared["errors"][0]["reason"] == "not valid UTF-8 text"
+    assert undeclared["errors"][0]["reason"] == "not valid utf-8 text"
 
 
 def test_unsupported_charset_is_415(api, demo):
@@ -240,7 +181,7 @@ def test_jsonl_import(api, demo, db):
     body = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + '\n{"id": "J004", "na'
     report = _import(api, body.encode(), fmt="jsonl").json()
     assert report["created"] == 1
-    assert _errors(report) == [(2, "national_id"), (3, "status"), (4, "row")]
+    assert _errors(report) == [(2, "national_id"), (3, "status"), (4, "line")]
     assert report["errors"][0]["reason"] == "same as row 1"
     _assert_no_clear_ids(json.dumps(report))
 
@@ -263,7 +204,12 @@ def test_national_id_of_another_stored_person_is_refused(api, demo, db):
     _import(api, f"id,name,agency_code,national_id\nN1,甲,A01,{ID1}\n".encode())
     report = _import(api, f"id,name,agency_code,national_id\nN2,乙,A01,{ID1}\n".encode()).json()
     assert report["errors"] == [
-        {"row": 2, "field": "national_id", "reason": "registered to another person"}
+        {
+            "row": 1,
+            "field": "national_id",
+            "reason": "registered to another person",
+            "code": "taken",
+        }
     ]
 
 
@@ -273,7 +219,7 @@ def test_supervisors_must_come_first(api, demo, db):
     )
     report = _import(api, body.encode()).json()
     assert report["created"] == 2
-    assert _errors(report) == [(2, "supervisor_id"), (5, "supervisor_id")]
+    assert _errors(report) == [(1, "supervisor_id"), (4, "supervisor_id")]
     assert db.get(Person, "S3").supervisor_id == "S1"
 
 
@@ -316,4 +262,61 @@ def test_import_needs_the_import_permission(api, demo):
 def test_importer_without_agencies_imports_nothing(api, demo):
     lonely = {**IMPORTER, "agency_scope": []}
     report = _import(api, b"id,name,agency_code\nZ1,x,A01\n", as_=lonely).json()
-    assert report["created"] == 0 and _errors(report) == [(2, "agency_code")]
+    assert report["created"] == 0 and _errors(report) == [(1, "agency_code")]
+
+
+@pytest.mark.parametrize(
+    "header", [b"", b"name,agency_code\n", b"id,name,agency_code,id\n", b"A123456789,x,y\n"]
+)
+def test_csv_header_problems_refuse_the_file_without_echo(api, demo, header):
+    response = _import(api, header + b"X1,a,A01\n")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+    assert "A123456789" not in response.text and "a123456789" not in response.text
+
+
+def test_a_quoted_line_break_is_a_row_error_and_the_rows_after_it_land(api, demo, db):
+    body = 'id,name,agency_code\r\nX1,"王\n大明",A01\r\n\r\nX2,李,A02'.encode()
+    report = _import(api, body).json()
+    # One line, one row: a cell may not hold a line break. Both halves are reported.
+    assert _errors(report) == [(1, "line"), (2, "line")]
+    assert (report["created"], report["failed"]) == (1, 2)
+    assert db.get(Person, "X2").name == "李"
+
+
+def test_interrupted_import_resumes_with_its_idempotency_key(api, demo, db, monkeypatch):
+    from services.directory.service import person_import
+
+    monkeypatch.setattr(person_import, "BATCH_SIZE", 2)
+    rows = "".join(f"R{i},人員{i},A01\n" for i in range(1, 8))
+    body = ("id,name,agency_code\n" + rows).encode()
+    real = person_import.PersonImport.apply_batch
+    calls = {"n": 0}
+
+    def crash_on_third(self, session, batch):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("power cut")
+        return real(self, session, batch)
+
+    monkeypatch.setattr(person_import.PersonImport, "apply_batch", crash_on_third)
+    key = {"Content-Type": "text/csv", "Idempotency-Key": "persons-2026-12-02"}
+    crashed = api.post("/persons/import", as_=IMPORTER, content=body, headers=key)
+    assert crashed.status_code == 500
+    job = api.get("/persons/imports/1", as_=IMPORTER).json()
+    assert (job["status"], job["rows"], job["created"]) == ("interrupted", 4, 4)
+    monkeypatch.setattr(person_import.PersonImport, "apply_batch", real)
+    resumed = api.post("/persons/import", as_=IMPORTER, content=body, headers=key).json()
+    assert (resumed["job_id"], resumed["status"], resumed["created"]) == (1, "completed", 7)
+    assert _count(db) >= 7
+    errors_csv = api.get("/persons/imports/1/errors.csv", as_=IMPORTER)
+    assert errors_csv.status_code == 200
+    assert errors_csv.content.decode("utf-8-sig").splitlines() == ["row,field,reason,code"]
+
+
+def test_a_job_is_read_by_its_importer_only(api, demo):
+    job = _import(api, b"id,name,agency_code\nZ1,x,A01\n").json()
+    assert api.get(f"/persons/imports/{job['job_id']}", as_=IMPORTER).status_code == 200
+    other = {**IMPORTER, "sub": "importer.other", "agency_scope": ["A02"]}
+    assert api.get(f"/persons/imports/{job['job_id']}", as_=other).status_code == 404
+    assert api.get(f"/persons/imports/{job['job_id']}", as_=HR_A01).status_code == 403

@@ -78,11 +78,13 @@ class CsvRows:
         if len(set(self.header)) != len(self.header):
             raise HeaderError("the header names a column twice")
         if known is not None:
-            unknown = [name for name in self.header if name and name not in known]
+            unknown = [str(i + 1) for i, name in enumerate(self.header) if name not in known]
             if unknown:
-                # Column names are the file's structure, not its data: safe to name.
-                shown = ", ".join(name[:32] for name in unknown[:5])
-                raise HeaderError(f"unknown column(s): {shown}")
+                # Positions, not names: a file without a header has data in this line.
+                raise HeaderError(
+                    f"unknown column(s) at position {', '.join(unknown)}; "
+                    f"expected {', '.join(known)}"
+                )
 
     def _split(self, line: str) -> list[str] | None:
         if line and '"' not in line and "\r" not in line and "\x00" not in line:
@@ -158,6 +160,10 @@ def validated(model: type[M], row: int, values: Mapping[str, object]) -> M | lis
         for err in exc.errors(include_input=False, include_url=False):
             where = ".".join(str(part) for part in err.get("loc", ())) or "line"
             code = "unknown_column" if err["type"] == "extra_forbidden" else err["type"]
-            reason = "not a column of this import" if code == "unknown_column" else err["msg"]
+            reason = (
+                "not a column of this import"
+                if code == "unknown_column"
+                else str(err["msg"]).removeprefix("Value error, ")
+            )
             errors.append(RowError(row, where, str(reason)[:300], code[:32]))
         return errors

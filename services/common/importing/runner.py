@@ -62,6 +62,9 @@ class ImportKind(ABC, Generic[R]):
     required: Sequence[Required] = ()
     # Every column the import knows, or None to ignore columns it does not use.
     known: Sequence[str] | None = None
+    # Open each batch's transaction for writing (BEGIN IMMEDIATE on SQLite): for
+    # an import that reads rows and then writes them.
+    write_lock: bool = False
 
     @abstractmethod
     def check(self, row: int, values: dict[str, str]) -> R | list[RowError]:
@@ -283,7 +286,7 @@ class ImportRunner(Generic[R, J, E]):
         rows, errors = self._kind.prepare(batch.rows)
         errors = [*batch.errors, *errors]
         jobs = self._tables.jobs
-        with batch_transaction(self._engine) as session:
+        with batch_transaction(self._engine, write_lock=self._kind.write_lock) as session:
             result = self._kind.apply_batch(session, rows)
             errors.extend(result.errors)
             errors.sort(key=lambda e: e.row)

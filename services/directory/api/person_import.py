@@ -1,29 +1,37 @@
-"""Bulk upsert of persons from a CSV or JSON Lines file, streamed."""
+"""Bulk upsert of persons from a CSV or JSON Lines file, streamed through the
+kernel's import pipeline; the job and its errors read back afterwards."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from services.common.errors import Invalid, Problem
-from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
-from services.directory.person_import import (
-    COLUMNS,
-    HeaderError,
-    PersonRow,
-    Record,
-    RecordStream,
-    RowError,
-    UnsupportedCharset,
-    codec_for,
-    validate_record,
+from services.common.db import SessionDep
+from services.common.errors import NotFound
+from services.common.ids import Id
+from services.common.importing.http import (
+    ERRORS_CSV_RESPONSES,
+    IDEMPOTENCY_KEY_PATTERN,
+    ImportStart,
+    errors_csv,
+    run_import,
 )
+from services.common.importing.jobs_store import JobTables
+from services.common.principal import Principal
+from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
+from services.directory.domain.person_rows import COLUMNS
+from services.directory.models import PersonImportError, PersonImportJob
 from services.directory.schemas import ImportReport, ImportRowError
 from services.directory.scope import agency_scope_reach
-from services.directory.store.person_batches import PersonBatches
+from services.directory.service import person_import
+from services.directory.service.person_import import SOURCE, PersonImport
 
 router = APIRouter(tags=["persons"])
-BATCH_SIZE = 500
+TABLES = JobTables(PersonImportJob, PersonImportError)
+REPORTED_ERRORS = 1000
 
 IMPORT_BODY = {
     "requestBody": {
@@ -41,6 +49,46 @@ IMPORT_BODY = {
 }
 
 
+def _report(session: Session, job: PersonImportJob) -> ImportReport:
+    assert job.id is not None
+    errors = TABLES.first_errors(session, job.id, REPORTED_ERRORS + 1)
+    return ImportReport(
+        job_id=job.id,
+        status=job.status,
+        format="jsonl" if job.format == "jsonl" else "csv",
+        dry_run=job.dry_run,
+        rows=job.rows_read,
+        created=job.inserted,
+        updated=job.updated,
+        unchanged=job.unchanged,
+        failed=job.failed,
+        errors=[
+            ImportRowError(row=e.row, field=e.field, reason=e.reason, code=e.code)
+            for e in errors[:REPORTED_ERRORS]
+        ],
+        errors_truncated=len(errors) > REPORTED_ERRORS,
+        accounts_disabled=job.accounts_disabled,
+    )
+
+
+def _fresh_report(engine: Engine, job_id: int) -> ImportReport:
+    with Session(engine) as session:
+        job = TABLES.get(session, job_id)
+        assert job is not None
+        return _report(session, job)
+
+
+def _read_job(session: Session, who: Principal, job_id: int) -> PersonImportJob:
+    job = TABLES.get(session, job_id)
+    # The starting account, or an importer whose agencies cover all of the job's;
+    # anyone else finds no such job (a 403 would tell which ids exist).
+    if job is None or not (
+        job.created_by == who.sub or set(job.agency_scope) <= set(who.agency_scope)
+    ):
+        raise NotFound("no such import")
+    return job
+
+
 @router.post(
     "/persons/import",
     summary="Create or update persons from a file (idempotent by personnel id)",
@@ -53,58 +101,55 @@ async def import_persons(
     settings: SettingsDep,
     format: Literal["csv", "jsonl"] = "csv",
     dry_run: Annotated[bool, Query(description="Validate and count; write nothing")] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
+    ] = None,
 ) -> ImportReport:
-    try:
-        codec = codec_for(request.headers.get("content-type"))
-    except UnsupportedCharset as exc:
-        raise Problem(
-            str(exc), status=415, slug="unsupported-media-type", title="Unsupported media type"
-        ) from None
-    batches = PersonBatches(
-        request.app.state.engine,
-        reach=agency_scope_reach(principal, PERSONS_IMPORT),
-        key=settings.national_id_key,
-        actor=principal.sub,
-        dry_run=dry_run,
-    )
-    tally = batches.tally
-    stream = RecordStream(format, codec)
-    pending: list[PersonRow] = []
+    engine: Engine = request.app.state.engine
+    reach = agency_scope_reach(principal, PERSONS_IMPORT)
+    scope = frozenset(principal.agency_scope)
 
-    async def take(items: list[Record | RowError]) -> None:
-        nonlocal pending
-        for item in items:
-            tally.rows += 1
-            if isinstance(item, RowError):
-                tally.fail([item])
-                continue
-            checked = validate_record(item)
-            if isinstance(checked, list):
-                tally.fail(checked)
-                continue
-            pending.append(checked)
-            if len(pending) >= BATCH_SIZE:
-                batch, pending = pending, []
-                await run_in_threadpool(batches.apply, batch)
+    def make_kind(job: PersonImportJob) -> PersonImport:
+        assert job.id is not None
+        return PersonImport(
+            job.id,
+            reach=reach,
+            key=settings.national_id_key,
+            actor=principal.sub,
+            dry_run=dry_run,
+        )
 
-    try:
-        async for chunk in request.stream():
-            await take(stream.feed(chunk))
-        await take(stream.finish())
-    except HeaderError as exc:
-        raise Invalid(str(exc)) from None
-    if pending:
-        await run_in_threadpool(batches.apply, pending)
-    errors = sorted(tally.errors, key=lambda e: e.row)
-    return ImportReport(
-        format=format,
-        dry_run=dry_run,
-        rows=tally.rows,
-        created=tally.created,
-        updated=tally.updated,
-        unchanged=tally.unchanged,
-        failed=tally.failed,
-        errors=[ImportRowError(row=e.row, field=e.field, reason=e.reason) for e in errors],
-        errors_truncated=tally.errors_truncated,
-        accounts_disabled=tally.accounts_disabled,
+    start = ImportStart(SOURCE, format, dry_run, idempotency_key, principal.sub, scope)
+    job, _ = await run_import(
+        request,
+        TABLES,
+        start,
+        make_kind,
+        required=PersonImport.required,
+        known=PersonImport.known,
+        batch_size=person_import.BATCH_SIZE,
     )
+    assert job.id is not None
+    return await run_in_threadpool(_fresh_report, engine, job.id)
+
+
+@router.get(
+    "/persons/imports/{job_id}",
+    summary="A person import: status, counts and the first errors",
+    response_model=ImportReport,
+)
+def get_person_import(job_id: Id, session: SessionDep, who: PersonsImporter) -> ImportReport:
+    return _report(session, _read_job(session, who, job_id))
+
+
+@router.get(
+    "/persons/imports/{job_id}/errors.csv",
+    summary="Every row error of a person import, as CSV",
+    response_class=StreamingResponse,
+    responses=ERRORS_CSV_RESPONSES,
+)
+def get_person_import_errors(
+    job_id: Id, session: SessionDep, who: PersonsImporter
+) -> StreamingResponse:
+    return errors_csv(session, TABLES, _read_job(session, who, job_id))

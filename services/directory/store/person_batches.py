@@ -11,21 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from services.common.importing.rows import RowError
 from services.common.timeutil import now_utc, today_taipei
 from services.directory import national_id
+from services.directory.domain.person_rows import PersonRow
 from services.directory.models import Agency, Person
-from services.directory.person_import import PersonRow, RowError
 from services.directory.review_rules import GONE
 from services.directory.scope import Reach
-from services.directory.service.transactions import begin_immediate
 from services.directory.store.accounts import active_human_accounts_of, disable_holders_who_left
 from services.directory.store.agencies import units_by_code
 
-MAX_REPORTED_ERRORS = 1000
 # Columns compared to decide created / updated / unchanged.
 COMPARED = (
     "name",
@@ -43,22 +41,16 @@ COMPARED = (
 
 @dataclass
 class Tally:
-    rows: int = 0
+    """One batch's counts and errors (the job keeps the running totals)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    failed: int = 0
     errors: list[RowError] = field(default_factory=list)
-    errors_truncated: bool = False
     accounts_disabled: int = 0
 
     def fail(self, errors: list[RowError]) -> None:
-        """All `errors` belong to one row."""
-        self.failed += 1
-        room = MAX_REPORTED_ERRORS - len(self.errors)
-        if room < len(errors):
-            self.errors_truncated = True
-        self.errors.extend(errors[: max(room, 0)])
+        self.errors.extend(errors)
 
 
 @dataclass
@@ -77,10 +69,7 @@ class _Plan:
 
 
 class PersonBatches:
-    def __init__(
-        self, engine: Engine, *, reach: Reach, key: str, actor: str, dry_run: bool
-    ) -> None:
-        self.engine = engine
+    def __init__(self, *, reach: Reach, key: str, actor: str, dry_run: bool) -> None:
         self.reach = reach
         self.key = key
         self.source = f"import:{actor}"[:100]
@@ -91,19 +80,24 @@ class PersonBatches:
         self._agencies: dict[str, bool] = {}
         self._units: dict[str, dict[str, int]] = {}
 
-    def apply(self, rows: list[PersonRow]) -> None:
-        """One transaction for the batch; a clash with a concurrent writer is
-        retried once against fresh state, then its rows are reported."""
+    def apply(self, session: Session, rows: list[PersonRow]) -> None:
+        """The batch written in the caller's transaction (opened for writing); a
+        clash with a concurrent writer is retried once against fresh state, in a
+        savepoint, then its rows are reported."""
         for attempt in (1, 2):
             try:
-                plan = self._run(rows)
+                with session.begin_nested():
+                    plan = self._run(session, rows)
             except IntegrityError:
                 if attempt == 2:
                     for row in rows:
                         self.tally.fail(
                             [
                                 RowError(
-                                    row.row, "row", "conflicting concurrent change; import again"
+                                    row.row,
+                                    "line",
+                                    "conflicting concurrent change; import again",
+                                    "conflict",
                                 )
                             ]
                         )
@@ -118,32 +112,19 @@ class PersonBatches:
                 self.tally.fail(failure)
             return
 
-    def _run(self, rows: list[PersonRow]) -> _Plan:
-        # Its own session, committed per batch: a large file never holds one
-        # long transaction, and batches already written stay written.
-        with Session(self.engine) as session:
-            if not self.dry_run:
-                # It reads the batch's persons, then writes them: opened for
-                # writing, it waits for other writers instead of failing.
-                begin_immediate(session)
-            plan = self._plan(session, rows)
-            if self.dry_run:
-                plan.accounts_disabled = len(active_human_accounts_of(session, plan.leavers()))
-                session.rollback()
-                return plan
-            if plan.inserts:
-                session.execute(insert(Person), plan.inserts)
-            for values in plan.updates:
-                changes = {k: v for k, v in values.items() if k != "id"}
-                session.execute(
-                    update(Person).where(col(Person.id) == values["id"]).values(**changes)
-                )
-            # In the batch's transaction: the status and the accounts change together.
-            plan.accounts_disabled = len(
-                disable_holders_who_left(session, plan.leavers(), now_utc())
-            )
-            session.commit()
+    def _run(self, session: Session, rows: list[PersonRow]) -> _Plan:
+        plan = self._plan(session, rows)
+        if self.dry_run:
+            plan.accounts_disabled = len(active_human_accounts_of(session, plan.leavers()))
             return plan
+        if plan.inserts:
+            session.execute(insert(Person), plan.inserts)
+        for values in plan.updates:
+            changes = {k: v for k, v in values.items() if k != "id"}
+            session.execute(update(Person).where(col(Person.id) == values["id"]).values(**changes))
+        # In the batch's transaction: the status and the accounts change together.
+        plan.accounts_disabled = len(disable_holders_who_left(session, plan.leavers(), now_utc()))
+        return plan
 
     def _plan(self, session: Session, rows: list[PersonRow]) -> _Plan:
         plan = _Plan()
@@ -226,20 +207,24 @@ class PersonBatches:
         errors: list[RowError] = []
         earlier = plan.seen_ids.get(data.id) or self._seen_ids.get(data.id)
         if earlier is not None:
-            return [RowError(n, "id", f"duplicate of row {earlier}")], {}
+            return [RowError(n, "id", f"duplicate of row {earlier}", "duplicate")], {}
         if not self._agency_exists(session, data.agency_code):
-            errors.append(RowError(n, "agency_code", "unknown agency"))
+            errors.append(RowError(n, "agency_code", "unknown agency", "unknown_agency"))
         elif not self.reach.covers(agency_code=data.agency_code):
-            errors.append(RowError(n, "agency_code", "outside your agency scope"))
+            errors.append(RowError(n, "agency_code", "outside your agency scope", "outside_scope"))
         if current is not None and not self.reach.covers(agency_code=current.agency_code):
-            errors.append(RowError(n, "id", "belongs to an agency outside your scope"))
+            errors.append(
+                RowError(n, "id", "belongs to an agency outside your scope", "outside_scope")
+            )
         values: dict[str, Any] = {"id": data.id, "name": data.name, "agency_code": data.agency_code}
         if "unit_code" in row.present:
             values["unit_id"] = None
             if data.unit_code is not None and not errors:
                 unit_id = self._unit_id(session, data.agency_code, data.unit_code)
                 if unit_id is None:
-                    errors.append(RowError(n, "unit_code", "no such unit in this agency"))
+                    errors.append(
+                        RowError(n, "unit_code", "no such unit in this agency", "unknown_unit")
+                    )
                 values["unit_id"] = unit_id
         elif current is not None and current.agency_code != data.agency_code:
             values["unit_id"] = None  # the old unit belongs to the old agency
@@ -249,14 +234,20 @@ class PersonBatches:
                 digest, masked = national_id.protected_forms(data.national_id, self.key)
                 holder = plan.seen_hashes.get(digest) or self._seen_hashes.get(digest)
                 if holder is not None and holder[0] != data.id:
-                    errors.append(RowError(n, "national_id", f"same as row {holder[1]}"))
+                    errors.append(
+                        RowError(n, "national_id", f"same as row {holder[1]}", "duplicate")
+                    )
                 elif owners.get(digest, data.id) != data.id:
-                    errors.append(RowError(n, "national_id", "registered to another person"))
+                    errors.append(
+                        RowError(n, "national_id", "registered to another person", "taken")
+                    )
                 values["national_id_hmac"], values["national_id_masked"] = digest, masked
         if "supervisor_id" in row.present:
             boss = data.supervisor_id
             if boss == data.id:
-                errors.append(RowError(n, "supervisor_id", "a person cannot supervise themself"))
+                errors.append(
+                    RowError(n, "supervisor_id", "a person cannot supervise themself", "self")
+                )
             elif (
                 boss is not None
                 and boss not in known_supervisors
@@ -264,7 +255,10 @@ class PersonBatches:
             ):
                 errors.append(
                     RowError(
-                        n, "supervisor_id", "unknown person (list supervisors before their staff)"
+                        n,
+                        "supervisor_id",
+                        "unknown person (list supervisors before their staff)",
+                        "unknown_person",
                     )
                 )
             values["supervisor_id"] = boss

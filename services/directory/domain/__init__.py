@@ -1,0 +1,1 @@
+"""Directory rules: pure, no HTTP, no database."""
