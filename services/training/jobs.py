@@ -5,7 +5,7 @@ run on `SCHEDULE` by `renshi jobs schedule`).
 reports count staff without records too: it lists every agency in the
 directory, reads each one's persons in service page by page, and replaces that
 agency's roster, as `POST /roster/agencies/{code}/sync` does for one agency on
-a person's behalf (the same use case, `roster_sync.sync_agency`). There is no
+a person's behalf (the same use case, `service.roster.sync_agency`). There is no
 caller here: the job acts as training's own account `svc.training`, with a
 token got by client credentials at the gateway, and reads the directory
 through the gateway's public path, where its role and the peer policy allow
@@ -39,7 +39,7 @@ from services.common.timeutil import today_taipei
 from services.common.transactions import batch_transaction
 from services.training.clients import DirectoryClient
 from services.training.models import JobRun
-from services.training.roster_sync import sync_agency
+from services.training.service.roster import sync_agency
 from services.training.settings import TrainingSettings
 
 log = logging.getLogger("renshi.training.jobs")

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.db import SessionDep
-from services.common.errors import CONFLICT_RESPONSES, Conflict, FieldError, Invalid, NotFound
+from services.common.errors import CONFLICT_RESPONSES
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep
 from services.training.access import ClassWriter, RecordReader
@@ -13,7 +13,8 @@ from services.training.domain.topics import Topic
 from services.training.models import Course
 from services.training.schemas.catalogue import CategoryIn, CategoryOut, CourseCreate, CourseOut
 from services.training.schemas.common import Code
-from services.training.store import catalogue
+from services.training.service import catalogue
+from services.training.store.catalogue import decode_topics
 
 router = APIRouter(tags=["catalogue"])
 
@@ -26,7 +27,7 @@ def course_out(course: Course) -> CourseOut:
         external_id=course.external_id,
         title=course.title,
         category_code=course.category_code,
-        topics=sorted(catalogue.decode_topics(course.topics)),
+        topics=sorted(decode_topics(course.topics)),
         hours=course.hours,
         is_digital=course.is_digital,
     )
@@ -34,7 +35,7 @@ def course_out(course: Course) -> CourseOut:
 
 @router.get("/categories", summary="Portal course categories", response_model=list[CategoryOut])
 def list_categories(session: SessionDep, _who: RecordReader) -> list[CategoryOut]:
-    return [CategoryOut(code=c.code, name=c.name) for c in catalogue.list_categories(session)]
+    return [CategoryOut(code=c.code, name=c.name) for c in catalogue.categories(session)]
 
 
 @router.put(
@@ -64,15 +65,7 @@ def put_category(
     responses=CONFLICT_RESPONSES,
 )
 def create_course(body: CourseCreate, session: SessionDep, _who: ClassWriter) -> CourseOut:
-    if catalogue.find_course(session, body.source, body.external_id) is not None:
-        raise Conflict("this source already has a course with this external id")
-    if body.category_code not in catalogue.category_codes(session):
-        raise Invalid(
-            "unknown category",
-            errors=[FieldError(field="body.category_code", reason="unknown category")],
-        )
-    course = catalogue.add_course(session, **body.model_dump())
-    return course_out(course)
+    return course_out(catalogue.add_course(session, body))
 
 
 @router.get("/courses", summary="List courses", response_model=Page[CourseOut])
@@ -83,7 +76,7 @@ def list_courses(
     source: Annotated[str | None, Query(max_length=32)] = None,
     topic: Topic | None = None,
 ) -> Page[CourseOut]:
-    rows, cursor = catalogue.list_courses(session, page, source, topic)
+    rows, cursor = catalogue.courses(session, page, source, topic)
     return Page[CourseOut](
         items=[course_out(c) for c in rows], next_cursor=cursor, limit=page.limit
     )
@@ -91,7 +84,4 @@ def list_courses(
 
 @router.get("/courses/{course_id}", summary="One course", response_model=CourseOut)
 def get_course(course_id: Id, session: SessionDep, _who: RecordReader) -> CourseOut:
-    course = catalogue.get_course(session, course_id)
-    if course is None:
-        raise NotFound("no such course")
-    return course_out(course)
+    return course_out(catalogue.course(session, course_id))

@@ -5,13 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.common.db import SessionDep
-from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
+from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep
-from services.training import class_setup
-from services.training.access import CLASSES_WRITE, ClassWriter, RecordReader, check_agency
+from services.training.access import ClassWriter, RecordReader
 from services.training.clients import Peers, peer_clients
-from services.training.models import TrainingClass
 from services.training.schemas.catalogue import (
     ClassCreate,
     ClassOut,
@@ -20,7 +18,8 @@ from services.training.schemas.catalogue import (
     SessionOut,
 )
 from services.training.schemas.common import AgencyCode
-from services.training.store import classes
+from services.training.service import classes
+from services.training.service.classes import ClassView
 
 router = APIRouter(prefix="/classes", tags=["classes"])
 PeersDep = Annotated[Peers, Depends(peer_clients)]
@@ -32,7 +31,8 @@ SPEAKERS_DOWN: dict[int | str, dict[str, Any]] = {
 }
 
 
-def class_out(session: SessionDep, training_class: TrainingClass) -> ClassOut:
+def class_out(view: ClassView) -> ClassOut:
+    training_class = view.training_class
     assert training_class.id is not None
     return ClassOut(
         id=training_class.id,
@@ -53,7 +53,7 @@ def class_out(session: SessionDep, training_class: TrainingClass) -> ClassOut:
                     for x in lecturers
                 ],
             )
-            for s, lecturers in classes.sessions_of(session, training_class.id)
+            for s, lecturers in view.sessions
         ],
     )
 
@@ -68,9 +68,7 @@ def class_out(session: SessionDep, training_class: TrainingClass) -> ClassOut:
 def create_class(
     body: ClassCreate, session: SessionDep, who: ClassWriter, peers: PeersDep
 ) -> ClassOut:
-    check_agency(who, CLASSES_WRITE, body.agency_code)
-    training_class = class_setup.create_class(session, peers.speakers(), body, who.sub)
-    return class_out(session, training_class)
+    return class_out(classes.create_class(session, peers, who, body))
 
 
 @router.post(
@@ -87,12 +85,7 @@ def add_session(
     who: ClassWriter,
     peers: PeersDep,
 ) -> ClassOut:
-    training_class = classes.get_class(session, class_id)
-    if training_class is None:
-        raise NotFound("no such class")
-    check_agency(who, CLASSES_WRITE, training_class.agency_code)
-    class_setup.add_session(session, peers.speakers(), training_class, body)
-    return class_out(session, training_class)
+    return class_out(classes.add_session(session, peers, who, class_id, body))
 
 
 @router.get("", summary="List classes", response_model=Page[ClassOut])
@@ -102,15 +95,10 @@ def list_classes(
     page: PageDep,
     agency_code: Annotated[AgencyCode | None, Query()] = None,
 ) -> Page[ClassOut]:
-    rows, cursor = classes.list_classes(session, page, agency_code)
-    return Page[ClassOut](
-        items=[class_out(session, c) for c in rows], next_cursor=cursor, limit=page.limit
-    )
+    views, cursor = classes.page(session, page, agency_code)
+    return Page[ClassOut](items=[class_out(v) for v in views], next_cursor=cursor, limit=page.limit)
 
 
 @router.get("/{class_id}", summary="One class", response_model=ClassOut)
 def get_class(class_id: Id, session: SessionDep, _who: RecordReader) -> ClassOut:
-    training_class = classes.get_class(session, class_id)
-    if training_class is None:
-        raise NotFound("no such class")
-    return class_out(session, training_class)
+    return class_out(classes.read(session, class_id))

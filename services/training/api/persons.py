@@ -5,15 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from services.common.audit import record_personal_data_read
 from services.common.db import WriteSessionDep
-from services.common.errors import CONFLICT_RESPONSES, NotFound
+from services.common.errors import CONFLICT_RESPONSES
 from services.common.timeutil import format_roc, today_taipei
-from services.training import compliance
-from services.training.access import RECORDS_READ, RecordReader, check_person, reach
-from services.training.models import personal_data_reads
+from services.training.access import RecordReader
 from services.training.schemas.common import PersonId
 from services.training.schemas.records import EvaluationOut, RequirementOut
+from services.training.service import compliance
 
 router = APIRouter(prefix="/persons", tags=["persons"])
 
@@ -69,15 +67,5 @@ def get_evaluation(
     year: Annotated[int, Query(ge=1912, le=9999)],
     as_of: Annotated[date | None, Query(description="Taipei day to evaluate as of; today")] = None,
 ) -> EvaluationOut:
-    placement = compliance.person_placement(session, person_id)
-    if placement is None:
-        # Someone with only self access learns nothing from 404 vs 403 here.
-        raise NotFound("no such person")
-    check_person(
-        reach(session, who, RECORDS_READ), person_id, placement.agency_code, placement.unit_id
-    )
-    record_personal_data_read(session, personal_data_reads, who, [person_id], "evaluation")
-    result = compliance.evaluate_person(
-        session, person_id, placement, year, as_of or today_taipei()
-    )
+    result = compliance.person_evaluation(session, who, person_id, year, as_of or today_taipei())
     return evaluation_out(result)

@@ -1,9 +1,5 @@
-"""Requirement policies as data: national rows per year, agency overrides.
-
-Every write is checked by the domain constructors (and an override against the
-national floor of its first year) before it is stored, so a stored policy always
-resolves.
-"""
+"""Requirement policies as data: national rows per year, agency overrides; the
+checks every write passes are the use cases' (`service.policies`)."""
 
 from decimal import Decimal
 from typing import Annotated
@@ -11,20 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.db import SessionDep
-from services.common.errors import CONFLICT_RESPONSES, Forbidden, Invalid, NotFound
-from services.common.principal import Principal
+from services.common.errors import CONFLICT_RESPONSES
 from services.common.timeutil import format_roc
-from services.training import compliance
-from services.training.access import RECORDS_WRITE, RecordReader, RecordWriter, check_agency
-from services.training.domain.policy import (
-    NATIONAL_POLICIES,
-    AgencyOverride,
-    RequirementPolicy,
-    TopicRequirement,
-    apply_override,
-    national_policy,
-)
-from services.training.models import AgencyOverrideRow
+from services.training.access import RecordReader, RecordWriter
+from services.training.domain.policy import TopicRequirement
 from services.training.schemas.common import AgencyCode
 from services.training.schemas.policies import (
     AgencyOverrideIn,
@@ -32,23 +18,13 @@ from services.training.schemas.policies import (
     EffectivePolicyOut,
     NationalPolicyIn,
     NationalPolicyOut,
-    TopicRequirementIn,
     TopicRequirementOut,
 )
-from services.training.store import policies
+from services.training.service import policies
+from services.training.service.policies import NationalView, OverrideView
 
 router = APIRouter(prefix="/policies", tags=["policies"])
 YearPath = Annotated[int, Path(ge=1912, le=9999)]
-
-
-def _requirement(item: TopicRequirementIn) -> TopicRequirement:
-    return TopicRequirement(
-        code=item.code,
-        topics=frozenset(item.topics),
-        minimum_hours=item.minimum_hours,
-        label_zh=item.label_zh,
-        excluding=frozenset(item.excluding),
-    )
 
 
 def _requirement_out(req: TopicRequirement) -> TopicRequirementOut:
@@ -61,26 +37,25 @@ def _requirement_out(req: TopicRequirement) -> TopicRequirementOut:
     )
 
 
-def _national_out(
-    policy: RequirementPolicy, builtin: bool, row: object = None
-) -> NationalPolicyOut:
+def _national_out(view: NationalView) -> NationalPolicyOut:
+    policy, row = view.policy, view.row
     return NationalPolicyOut(
         year=policy.year,
         version=policy.version,
-        builtin=builtin,
+        builtin=view.builtin,
         total_hours=policy.total_hours,
         ai_minimum_hours=policy.ai_minimum_hours,
         ai_target_basic_hours=policy.ai_target_basic_hours,
         ai_target_advanced_hours=policy.ai_target_advanced_hours,
         cutoff=policy.cutoff,
         topic_requirements=[_requirement_out(r) for r in policy.topic_requirements],
-        updated_by=getattr(row, "updated_by", None),
-        updated_at=getattr(row, "updated_at", None),
+        updated_by=None if row is None else row.updated_by,
+        updated_at=None if row is None else row.updated_at,
     )
 
 
-def _override_out(row: AgencyOverrideRow) -> AgencyOverrideOut:
-    override = policies.override_from_row(row)
+def _override_out(view: OverrideView) -> AgencyOverrideOut:
+    row, override = view.row, view.override
     return AgencyOverrideOut(
         agency_code=row.agency_code,
         from_year=row.from_year,
@@ -98,23 +73,13 @@ def _override_out(row: AgencyOverrideRow) -> AgencyOverrideOut:
     )
 
 
-def _national_writer(who: Principal) -> None:
-    # National rows are the DGPA's: an agency-scoped officer may not change them.
-    if not who.has(RECORDS_WRITE):
-        raise Forbidden("national policies need the unscoped training:records:write")
-
-
 @router.get(
     "/national",
     summary="National requirement rows, by year",
     response_model=list[NationalPolicyOut],
 )
 def list_national(session: SessionDep, _who: RecordReader) -> list[NationalPolicyOut]:
-    stored = {row.year: row for row in policies.national_rows(session)}
-    out = []
-    for year, policy in sorted(policies.national_table(session).items()):
-        out.append(_national_out(policy, year not in stored, stored.get(year)))
-    return out
+    return [_national_out(view) for view in policies.national(session)]
 
 
 @router.get(
@@ -123,12 +88,7 @@ def list_national(session: SessionDep, _who: RecordReader) -> list[NationalPolic
     response_model=NationalPolicyOut,
 )
 def get_national(year: YearPath, session: SessionDep, _who: RecordReader) -> NationalPolicyOut:
-    row = policies.get_national(session, year)
-    try:
-        policy = national_policy(year, policies.national_table(session))
-    except ValueError:
-        raise NotFound("no national policy applies to this year") from None
-    return _national_out(policy, row is None and year in NATIONAL_POLICIES, row)
+    return _national_out(policies.national_of(session, year))
 
 
 @router.put(
@@ -139,22 +99,7 @@ def get_national(year: YearPath, session: SessionDep, _who: RecordReader) -> Nat
 def put_national(
     year: YearPath, body: NationalPolicyIn, session: SessionDep, who: RecordWriter
 ) -> NationalPolicyOut:
-    _national_writer(who)
-    try:
-        policy = RequirementPolicy(
-            year=year,
-            version=body.version,
-            topic_requirements=tuple(_requirement(r) for r in body.topic_requirements),
-            total_hours=body.total_hours,
-            ai_minimum_hours=body.ai_minimum_hours,
-            ai_target_basic_hours=body.ai_target_basic_hours,
-            ai_target_advanced_hours=body.ai_target_advanced_hours,
-            cutoff=body.cutoff,
-        )
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
-    row = policies.put_national(session, policy, who.sub)
-    return _national_out(policy, False, row)
+    return _national_out(policies.put_national(session, who, year, body))
 
 
 @router.delete(
@@ -163,11 +108,7 @@ def put_national(
     status_code=204,
 )
 def delete_national(year: YearPath, session: SessionDep, who: RecordWriter) -> Response:
-    _national_writer(who)
-    row = policies.get_national(session, year)
-    if row is None:
-        raise NotFound("no stored national row for this year")
-    policies.delete_national(session, row)
+    policies.delete_national(session, who, year)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -179,7 +120,7 @@ def delete_national(year: YearPath, session: SessionDep, who: RecordWriter) -> R
 def list_overrides(
     agency_code: Annotated[AgencyCode, Path()], session: SessionDep, _who: RecordReader
 ) -> list[AgencyOverrideOut]:
-    return [_override_out(row) for row in policies.overrides_of(session, [agency_code])]
+    return [_override_out(view) for view in policies.overrides(session, agency_code)]
 
 
 @router.put(
@@ -194,30 +135,7 @@ def put_override(
     session: SessionDep,
     who: RecordWriter,
 ) -> AgencyOverrideOut:
-    check_agency(who, RECORDS_WRITE, agency_code)
-    if (body.cutoff_month is None) != (body.cutoff_day is None):
-        raise Invalid("send cutoff_month and cutoff_day together")
-    cutoff = None
-    if body.cutoff_month is not None and body.cutoff_day is not None:
-        cutoff = (body.cutoff_month, body.cutoff_day)
-    try:
-        override = AgencyOverride(
-            agency_id=agency_code,
-            from_year=from_year,
-            version=body.version,
-            total_hours=body.total_hours,
-            ai_minimum_hours=body.ai_minimum_hours,
-            ai_target_basic_hours=body.ai_target_basic_hours,
-            ai_target_advanced_hours=body.ai_target_advanced_hours,
-            topic_minimums=dict(body.topic_minimums),
-            extra_requirements=tuple(_requirement(r) for r in body.extra_requirements),
-            cutoff_month_day=cutoff,
-        )
-        # Refused now rather than when a report first meets it.
-        apply_override(national_policy(from_year, policies.national_table(session)), override)
-    except ValueError as exc:
-        raise Invalid(str(exc)) from None
-    return _override_out(policies.put_override(session, override, who.sub))
+    return _override_out(policies.put_override(session, who, agency_code, from_year, body))
 
 
 @router.delete(
@@ -231,11 +149,7 @@ def delete_override(
     session: SessionDep,
     who: RecordWriter,
 ) -> Response:
-    check_agency(who, RECORDS_WRITE, agency_code)
-    row = policies.get_override(session, agency_code, from_year)
-    if row is None:
-        raise NotFound("no such override")
-    policies.delete_override(session, row)
+    policies.delete_override(session, who, agency_code, from_year)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -251,7 +165,7 @@ def get_effective(
     _who: RecordReader,
     year: Annotated[int, Query(ge=1912, le=9999)],
 ) -> EffectivePolicyOut:
-    policy = compliance.policy_for(session, agency_code, year)
+    policy = policies.effective(session, agency_code, year)
     return EffectivePolicyOut(
         year=year,
         agency_code=agency_code,

@@ -3,27 +3,17 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlmodel import Session
 
-from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep, WriteSessionDep
-from services.common.errors import FieldError, Invalid, NotFound
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep
-from services.common.principal import Principal
 from services.common.timeutil import format_roc
-from services.training.access import (
-    RECORDS_READ,
-    RECORDS_WRITE,
-    RecordReader,
-    RecordWriter,
-    check_person,
-    reach,
-)
-from services.training.models import Course, LearningRecord, personal_data_reads
+from services.training.access import RecordReader, RecordWriter
+from services.training.models import Course, LearningRecord
 from services.training.schemas.common import AgencyCode, PersonId
 from services.training.schemas.records import CorrectionIn, HistoryOut, RecordOut, WithdrawalIn
-from services.training.store import catalogue, records
+from services.training.service import records
+from services.training.store.catalogue import decode_topics
 
 router = APIRouter(prefix="/records", tags=["records"])
 Year = Annotated[int | None, Query(ge=1912, le=9999)]
@@ -41,7 +31,7 @@ def record_out(row: LearningRecord, course: Course) -> RecordOut:
         course_id=row.course_id,
         course_title=course.title,
         category_code=course.category_code,
-        topics=sorted(catalogue.decode_topics(course.topics)),
+        topics=sorted(decode_topics(course.topics)),
         is_digital=course.is_digital,
         hours=row.hours,
         completed_on=row.completed_on,
@@ -52,17 +42,6 @@ def record_out(row: LearningRecord, course: Course) -> RecordOut:
         version=row.version,
         updated_at=row.updated_at,
     )
-
-
-def _visible(
-    session: Session, who: Principal, record_id: int, permission: str
-) -> tuple[LearningRecord, Course]:
-    found = records.get(session, record_id)
-    if found is None:
-        raise NotFound("no such record")
-    row = found[0]
-    check_person(reach(session, who, permission), row.person_id, row.agency_code, row.unit_id)
-    return found
 
 
 @router.get(
@@ -76,15 +55,8 @@ def list_records(
     year: Year = None,
     agency_code: Annotated[AgencyCode | None, Query()] = None,
 ) -> Page[RecordOut]:
-    seen = reach(session, who, RECORDS_READ)
-    visible = seen.clause(
-        LearningRecord.person_id, LearningRecord.agency_code, LearningRecord.unit_id
-    )
-    rows, cursor = records.list_page(
-        session, visible, page, person_id=person_id, year=year, agency_code=agency_code
-    )
-    record_personal_data_read(
-        session, personal_data_reads, who, sorted({r.person_id for r, _ in rows}), "records"
+    rows, cursor = records.page(
+        session, who, page, person_id=person_id, year=year, agency_code=agency_code
     )
     return Page[RecordOut](
         items=[record_out(r, c) for r, c in rows], next_cursor=cursor, limit=page.limit
@@ -93,9 +65,7 @@ def list_records(
 
 @router.get("/{record_id}", summary="One learning record", response_model=RecordOut)
 def get_record(record_id: Id, session: WriteSessionDep, who: RecordReader) -> RecordOut:
-    row, course = _visible(session, who, record_id, RECORDS_READ)
-    record_personal_data_read(session, personal_data_reads, who, [row.person_id], "record")
-    return record_out(row, course)
+    return record_out(*records.read(session, who, record_id))
 
 
 @router.get(
@@ -106,8 +76,6 @@ def get_record(record_id: Id, session: WriteSessionDep, who: RecordReader) -> Re
 def get_record_history(
     record_id: Id, session: WriteSessionDep, who: RecordReader
 ) -> list[HistoryOut]:
-    row, _course = _visible(session, who, record_id, RECORDS_READ)
-    record_personal_data_read(session, personal_data_reads, who, [row.person_id], "record history")
     return [
         HistoryOut(
             version=h.version,
@@ -118,7 +86,7 @@ def get_record_history(
             before=h.before,
             after=h.after,
         )
-        for h in records.history(session, record_id)
+        for h in records.history(session, who, record_id)
     ]
 
 
@@ -133,28 +101,7 @@ def correct_record(
     session: SessionDep,
     who: RecordWriter,
 ) -> RecordOut:
-    row, course = _visible(session, who, record_id, RECORDS_WRITE)
-    if body.hours is None and body.completed_on is None and body.course_id is None:
-        raise Invalid("nothing to correct: send hours, completed_on or course_id")
-    if body.course_id is not None:
-        found = catalogue.get_course(session, body.course_id)
-        if found is None:
-            raise Invalid(
-                "no such course",
-                errors=[FieldError(field="body.course_id", reason="no such course")],
-            )
-        course = found
-    records.change(
-        session,
-        row,
-        action="corrected",
-        actor=who.sub,
-        reason=body.reason,
-        hours=body.hours,
-        completed_on=body.completed_on,
-        course_id=body.course_id,
-    )
-    return record_out(row, course)
+    return record_out(*records.correct(session, who, record_id, body))
 
 
 @router.post(
@@ -168,9 +115,4 @@ def withdraw_record(
     session: SessionDep,
     who: RecordWriter,
 ) -> RecordOut:
-    row, course = _visible(session, who, record_id, RECORDS_WRITE)
-    if not row.withdrawn:
-        records.change(
-            session, row, action="withdrawn", actor=who.sub, reason=body.reason, withdraw=True
-        )
-    return record_out(row, course)
+    return record_out(*records.withdraw(session, who, record_id, body))

@@ -1,9 +1,7 @@
 """Compliance reports: one person, or an agency rolled up over its subordinates;
 JSON, CSV or XLSX."""
 
-import csv
 import gc
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -11,26 +9,22 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel
 from pydantic_core import to_json
 from sqlmodel import Session
 
-from services.common.audit import record_personal_data_read
 from services.common.db import WriteSessionDep
-from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES, NotFound
-from services.common.timeutil import ROC_OFFSET, format_roc, today_taipei
-from services.training import compliance
-from services.training.access import RECORDS_READ, RecordReader, check_agency, check_person, reach
+from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
+from services.common.principal import Principal
+from services.common.timeutil import format_roc, today_taipei
+from services.training.access import RecordReader
 from services.training.api.persons import evaluation_out
 from services.training.api.records import record_out
 from services.training.clients import Peers, peer_clients
-from services.training.domain.rollup import Tally
-from services.training.models import personal_data_reads
-from services.training.reports.exports import XLSX_MEDIA_TYPE, agency_csv, agency_xlsx
+from services.training.domain.rollup import Tally, split_unit
+from services.training.exports import XLSX_MEDIA_TYPE, agency_csv, agency_xlsx, person_csv
 from services.training.schemas.common import AgencyCode, PersonId
-from services.training.schemas.records import EvaluationOut, RecordOut
-from services.training.schemas.reports import AgencyReportOut
-from services.training.store import records
+from services.training.schemas.reports import AgencyReportOut, PersonReportOut
+from services.training.service import compliance, reports
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 PeersDep = Annotated[Peers, Depends(peer_clients)]
@@ -46,11 +40,6 @@ DOWNLOADS: dict[int | str, dict[str, Any]] = {
     },
     503: {**PROBLEM_RESPONSES[500], "description": "The directory is needed for subordinates"},
 }
-
-
-class PersonReportOut(BaseModel):
-    evaluation: EvaluationOut
-    records: list[RecordOut]
 
 
 @contextmanager
@@ -95,7 +84,7 @@ def report_json(code: str, report: compliance.AgencyReport) -> dict[str, Any]:
     rollup = report.rollup
     shortfalls = []
     for s in rollup.shortfalls:
-        agency, unit = compliance.split_unit(s.unit_id)
+        agency, unit = split_unit(s.unit_id)
         shortfalls.append(
             {
                 "person_id": s.person_id,
@@ -107,7 +96,7 @@ def report_json(code: str, report: compliance.AgencyReport) -> dict[str, Any]:
         )
     units = []
     for u in rollup.units:
-        agency, unit = compliance.split_unit(u.unit_id)
+        agency, unit = split_unit(u.unit_id)
         units.append({"agency_code": agency, "unit_id": unit, "tally": tally_json(u.tally)})
     return {
         "agency_code": code,
@@ -141,31 +130,15 @@ def get_agency_report(
     subordinates: Annotated[bool, Query(description="Include subordinate agencies")] = True,
     file_format: Format = "json",
 ) -> Any:
-    check_agency(who, RECORDS_READ, agency_code)
-    agencies = [agency_code]
-    if subordinates:
-        tree = peers.directory().subtree(agency_code)
-        # An officer scoped to part of the tree sees that part only.
-        agencies = [c for c in tree if who.has(RECORDS_READ) or who.in_scope(c)] or [agency_code]
     day = as_of or today_taipei()
-    covered = sorted(set(agencies))
-    # The report discloses who in these agencies is short, and by how much. It is
-    # audited as one row per agency it covers (subject `agency:<code>`, with the
-    # year and day it was run for), not one per person listed: an agency of
-    # 100,000 would otherwise add up to 100,000 audit rows on every read.
-    record_personal_data_read(
-        session,
-        personal_data_reads,
-        who,
-        [f"agency:{code}" for code in covered],
-        "agency report",
-        f"shortfalls {year} as of {day.isoformat()}",
-    )
     if file_format == "json":
         with _collector_paused():
-            body = _report_body(session, agency_code, covered, year, day)
+            body = _report_body(
+                session, who, peers, agency_code, year, day, subordinates=subordinates
+            )
         return Response(body, media_type="application/json")
-    out = report_out(agency_code, compliance.agency_report(session, covered, year, day))
+    report = reports.agency_report(session, who, peers, agency_code, year, day, subordinates)
+    out = report_out(agency_code, report)
     name = f"training-{agency_code}-{year}"
     if file_format == "csv":
         return Response(
@@ -180,10 +153,20 @@ def get_agency_report(
     )
 
 
-def _report_body(session: Session, code: str, agencies: list[str], year: int, day: date) -> bytes:
+def _report_body(
+    session: Session,
+    who: Principal,
+    peers: Peers,
+    code: str,
+    year: int,
+    day: date,
+    *,
+    subordinates: bool,
+) -> bytes:
     """The JSON report as bytes. Everything built on the way is freed when this
     returns, so the collector, paused meanwhile, resumes with nothing of it to scan."""
-    return to_json(report_json(code, compliance.agency_report(session, agencies, year, day)))
+    report = reports.agency_report(session, who, peers, code, year, day, subordinates)
+    return to_json(report_json(code, report))
 
 
 @router.get(
@@ -203,52 +186,15 @@ def get_person_report(
     as_of: AsOf = None,
     file_format: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
 ) -> Any:
-    placement = compliance.person_placement(session, person_id)
-    if placement is None:
-        raise NotFound("no such person")
-    check_person(
-        reach(session, who, RECORDS_READ), person_id, placement.agency_code, placement.unit_id
-    )
-    record_personal_data_read(session, personal_data_reads, who, [person_id], "person report")
-    result = compliance.evaluate_person(
-        session, person_id, placement, year, as_of or today_taipei()
-    )
-    rows = records.for_person_year(session, person_id, year)
+    report = reports.person_report(session, who, person_id, year, as_of or today_taipei())
     body = PersonReportOut(
-        evaluation=evaluation_out(result), records=[record_out(r, c) for r, c in rows]
+        evaluation=evaluation_out(report.result),
+        records=[record_out(r, c) for r, c in report.records],
     )
     if file_format == "json":
         return body
-    out = io.StringIO()
-    writer = csv.writer(out)
-    ev = body.evaluation
-    writer.writerow(["person_id", ev.person_id, "year", ev.year, "roc_year", ev.year - ROC_OFFSET])
-    writer.writerow(
-        ["as_of", ev.as_of.isoformat(), "as_of_roc", ev.as_of_roc, "compliant", ev.compliant]
-    )
-    writer.writerow([])
-    writer.writerow(
-        ["requirement", "label", "required", "completed", "missing", "met", "projected"]
-    )
-    for r in ev.requirements:
-        writer.writerow(
-            [r.code, r.label_zh, r.required, r.completed, r.missing, r.met, r.projected]
-        )
-    writer.writerow([])
-    writer.writerow(["completed_on", "completed_on_roc", "course", "hours", "topics", "withdrawn"])
-    for rec in body.records:
-        writer.writerow(
-            [
-                rec.completed_on.isoformat(),
-                rec.completed_on_roc,
-                rec.course_title,
-                rec.hours,
-                ";".join(rec.topics),
-                rec.withdrawn,
-            ]
-        )
     return Response(
-        "\ufeff" + out.getvalue(),
+        person_csv(body),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="training-{person_id}-{year}.csv"'},
     )

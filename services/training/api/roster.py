@@ -6,12 +6,11 @@ from fastapi import APIRouter, Depends, Path
 
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES
-from services.training.access import RECORDS_WRITE, RecordWriter, check_agency
+from services.training.access import RecordWriter
 from services.training.clients import Peers, peer_clients
-from services.training.roster_sync import sync_agency
 from services.training.schemas.common import AgencyCode
 from services.training.schemas.roster import RosterResult, StaffList
-from services.training.store import roster
+from services.training.service import roster
 
 router = APIRouter(prefix="/roster", tags=["roster"])
 
@@ -27,10 +26,8 @@ def put_agency_roster(
     session: SessionDep,
     who: RecordWriter,
 ) -> RosterResult:
-    check_agency(who, RECORDS_WRITE, agency_code)
     staff = {m.person_id: m.unit_id for m in body.persons}
-    listed, removed = roster.replace_agency(session, agency_code, staff)
-    return RosterResult(agency_code=agency_code, listed=listed, removed=removed)
+    return roster.replace(session, who, agency_code, staff)
 
 
 @router.post(
@@ -56,5 +53,4 @@ def sync_agency_roster(
     who: RecordWriter,
     peers: Annotated[Peers, Depends(peer_clients)],
 ) -> RosterResult:
-    check_agency(who, RECORDS_WRITE, agency_code)
-    return sync_agency(session, agency_code, peers.directory().agency_staff)
+    return roster.sync_for(session, who, peers, agency_code)

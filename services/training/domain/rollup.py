@@ -22,6 +22,16 @@ from services.training.domain.evaluation import Evaluation
 _ZERO = Decimal(0)
 _SHARE_PLACES = Decimal("0.0001")
 
+# A roll-up over several agencies keys each unit by agency and unit, joined by
+# this separator; agency codes never contain it.
+UNIT_SEP = "/"
+
+
+def split_unit(key: str) -> tuple[str, str]:
+    """(agency, unit) of a roll-up's unit key."""
+    agency, _, unit = key.partition(UNIT_SEP)
+    return agency, unit
+
 
 def share(part: int, whole: int) -> Decimal:
     """part / whole rounded half-up to 4 places; 0 when whole is 0."""

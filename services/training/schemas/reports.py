@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from services.training.schemas.records import EvaluationOut, RecordOut
+
 
 class RequirementRateOut(BaseModel):
     code: str
@@ -54,3 +56,8 @@ class AgencyReportOut(BaseModel):
     tally: TallyOut
     shortfalls: list[ShortfallOut]
     units: list[UnitReportOut]
+
+
+class PersonReportOut(BaseModel):
+    evaluation: EvaluationOut
+    records: list[RecordOut]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -11,6 +14,44 @@ from services.training.models import ClassSession, SessionLecturer, TrainingClas
 
 def find_by_code(session: Session, code: str) -> TrainingClass | None:
     return session.scalars(select(TrainingClass).where(col(TrainingClass.code) == code)).first()
+
+
+def add_class(
+    session: Session,
+    *,
+    code: str,
+    title: str,
+    agency_code: str,
+    course_id: int | None,
+    created_by: str,
+) -> TrainingClass:
+    """The class written, with its id."""
+    training_class = TrainingClass(
+        code=code,
+        title=title,
+        agency_code=agency_code,
+        course_id=course_id,
+        created_by=created_by,
+    )
+    session.add(training_class)
+    session.flush()
+    return training_class
+
+
+def add_session(
+    session: Session, class_id: int, *, number: int, held_on: date, hours: Decimal, topic: str
+) -> ClassSession:
+    """The session written, with its id."""
+    row = ClassSession(class_id=class_id, number=number, held_on=held_on, hours=hours, topic=topic)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_lecturer(session: Session, session_id: int, lecturer_id: int, engagement_id: int) -> None:
+    session.add(
+        SessionLecturer(session_id=session_id, lecturer_id=lecturer_id, engagement_id=engagement_id)
+    )
 
 
 def get_class(session: Session, class_id: int) -> TrainingClass | None:

@@ -374,6 +374,17 @@ def for_person_year(
     return [(r[0], r[1]) for r in rows]
 
 
+def latest_filing(session: Session, person_id: str) -> tuple[str, str] | None:
+    """(agency, unit) of the person's latest record: where it was filed."""
+    latest = session.execute(
+        select(col(LearningRecord.agency_code), col(LearningRecord.unit_id))
+        .where(col(LearningRecord.person_id) == person_id)
+        .order_by(col(LearningRecord.completed_on).desc(), col(LearningRecord.id).desc())
+        .limit(1)
+    ).first()
+    return None if latest is None else (latest[0], latest[1])
+
+
 class EvaluationRow(NamedTuple):
     hours: Decimal
     completed_on: date

@@ -1,4 +1,4 @@
-"""CSV and XLSX renderings of an agency report; the numbers are the JSON report's own.
+"""CSV and XLSX renderings of the reports; the numbers are the JSON reports' own.
 
 Dates appear twice, Gregorian and ROC (民國), because personnel offices file in ROC.
 Shares are written as numbers formatted as percentages, so they can be charted and summed.
@@ -17,7 +17,7 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.common.timeutil import ROC_OFFSET, format_roc
-from services.training.schemas.reports import AgencyReportOut, TallyOut
+from services.training.schemas.reports import AgencyReportOut, PersonReportOut, TallyOut
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TALLY_COLUMNS = (
@@ -145,3 +145,36 @@ def agency_xlsx(report: AgencyReportOut) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def person_csv(report: PersonReportOut) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    ev = report.evaluation
+    writer.writerow(["person_id", ev.person_id, "year", ev.year, "roc_year", ev.year - ROC_OFFSET])
+    writer.writerow(
+        ["as_of", ev.as_of.isoformat(), "as_of_roc", ev.as_of_roc, "compliant", ev.compliant]
+    )
+    writer.writerow([])
+    writer.writerow(
+        ["requirement", "label", "required", "completed", "missing", "met", "projected"]
+    )
+    for r in ev.requirements:
+        writer.writerow(
+            [r.code, r.label_zh, r.required, r.completed, r.missing, r.met, r.projected]
+        )
+    writer.writerow([])
+    writer.writerow(["completed_on", "completed_on_roc", "course", "hours", "topics", "withdrawn"])
+    for rec in report.records:
+        writer.writerow(
+            [
+                rec.completed_on.isoformat(),
+                rec.completed_on_roc,
+                rec.course_title,
+                rec.hours,
+                ";".join(rec.topics),
+                rec.withdrawn,
+            ]
+        )
+    # BOM, as in `agency_csv`.
+    return "\ufeff" + out.getvalue()

@@ -12,10 +12,12 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from services.common.audit import record_personal_data_read
 from services.common.errors import Conflict, NotFound
+from services.common.principal import Principal
+from services.training.access import RECORDS_READ, check_person, reach
 from services.training.domain.evaluation import Evaluation, LearningRecord, evaluate
 from services.training.domain.policy import (
     AgencyOverride,
@@ -23,14 +25,11 @@ from services.training.domain.policy import (
     national_policy,
     resolve_policy,
 )
-from services.training.domain.rollup import AgencyRollup
+from services.training.domain.rollup import UNIT_SEP, AgencyRollup
 from services.training.domain.standing import PolicyThresholds, StandingRollup
 from services.training.domain.topics import topic_mask
-from services.training.models import LearningRecord as RecordRow
+from services.training.models import personal_data_reads
 from services.training.store import catalogue, policies, records, roster
-
-# Separates agency and unit in the roll-up's unit key; codes never contain it.
-UNIT_SEP = "/"
 
 
 def policy_for(session: Session, agency_code: str, year: int) -> RequirementPolicy:
@@ -70,13 +69,8 @@ def person_placement(session: Session, person_id: str) -> roster.Placement | Non
     placed = roster.get(session, person_id)
     if placed is not None:
         return placed
-    latest = session.execute(
-        select(col(RecordRow.agency_code), col(RecordRow.unit_id))
-        .where(col(RecordRow.person_id) == person_id)
-        .order_by(col(RecordRow.completed_on).desc(), col(RecordRow.id).desc())
-        .limit(1)
-    ).first()
-    return None if latest is None else roster.Placement(latest[0], latest[1])
+    filed = records.latest_filing(session, person_id)
+    return None if filed is None else roster.Placement(*filed)
 
 
 def evaluate_person(
@@ -86,6 +80,30 @@ def evaluate_person(
     rows = records.evaluation_rows(session, person_id, year)
     evaluation = evaluate(domain_records(rows), policy, as_of)
     return PersonResult(person_id, placement.agency_code, placement.unit_id, policy, evaluation)
+
+
+def visible_placement(
+    session: Session, who: Principal, person_id: str, purpose: str
+) -> roster.Placement:
+    """Where the person is placed, once `who` may read their records; the read is
+    logged for `purpose`."""
+    placement = person_placement(session, person_id)
+    if placement is None:
+        # Someone with only self access learns nothing from 404 vs 403 here.
+        raise NotFound("no such person")
+    check_person(
+        reach(session, who, RECORDS_READ), person_id, placement.agency_code, placement.unit_id
+    )
+    record_personal_data_read(session, personal_data_reads, who, [person_id], purpose)
+    return placement
+
+
+def person_evaluation(
+    session: Session, who: Principal, person_id: str, year: int, as_of: date
+) -> PersonResult:
+    """`GET /persons/{id}/evaluation`: one person's year, within the caller's reach."""
+    placement = visible_placement(session, who, person_id, "evaluation")
+    return evaluate_person(session, person_id, placement, year, as_of)
 
 
 # --- agencies ------------------------------------------------------------------------------
@@ -160,8 +178,3 @@ def agency_report(
         person_id, agency, unit = row[0], row[1], row[2]
         rollup.add(person_id, f"{agency}{UNIT_SEP}{unit}", rules_of[agency], picks[agency](row))
     return AgencyReport(tuple(agencies), year, as_of, rollup.result())
-
-
-def split_unit(key: str) -> tuple[str, str]:
-    agency, _, unit = key.partition(UNIT_SEP)
-    return agency, unit

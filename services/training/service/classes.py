@@ -1,4 +1,5 @@
-"""Setting up a training class whose sessions name lecturers kept by the speakers service.
+"""Training classes whose sessions name lecturers kept by the speakers service:
+setting one up, adding a session, reading them.
 
 Nothing is half-written: every lecturer is checked with speakers before any row is
 written; the engagements are then recorded there one by one, and if one fails those
@@ -12,11 +13,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from services.common.errors import Conflict, FieldError, Invalid, Problem
-from services.training.clients import EngagementRequest, SpeakersClient
+from services.common.errors import Conflict, FieldError, Invalid, NotFound, Problem
+from services.common.pagination import PageParams
+from services.common.principal import Principal
+from services.training.access import CLASSES_WRITE, check_agency
+from services.training.clients import EngagementRequest, Peers, SpeakersClient
+from services.training.domain.classes import first_repeated
 from services.training.models import ClassSession, SessionLecturer, TrainingClass
 from services.training.schemas.catalogue import ClassCreate, SessionIn
 from services.training.store import catalogue, classes
@@ -24,8 +30,21 @@ from services.training.store import catalogue, classes
 log = logging.getLogger("renshi.training.classes")
 
 
+@dataclass(frozen=True)
+class ClassView:
+    """A class with its sessions in number order, each with its lecturers."""
+
+    training_class: TrainingClass
+    sessions: list[tuple[ClassSession, list[SessionLecturer]]]
+
+
 def class_ref(training_class: TrainingClass) -> str:
     return f"training:{training_class.code}"
+
+
+def _view(session: Session, training_class: TrainingClass) -> ClassView:
+    assert training_class.id is not None
+    return ClassView(training_class, classes.sessions_of(session, training_class.id))
 
 
 def _check_lecturers(speakers: SpeakersClient, sessions: Sequence[tuple[str, SessionIn]]) -> None:
@@ -59,15 +78,14 @@ def _write_sessions(
     recorded: list[int] = []
     try:
         for item in sessions:
-            row = ClassSession(
-                class_id=training_class.id,
+            row = classes.add_session(
+                session,
+                training_class.id,
                 number=item.number,
                 held_on=item.held_on,
                 hours=item.hours,
                 topic=item.topic,
             )
-            session.add(row)
-            session.flush()
             assert row.id is not None
             for lecturer_id in dict.fromkeys(item.lecturer_ids):
                 engagement = speakers.record_engagement(
@@ -82,11 +100,7 @@ def _write_sessions(
                     )
                 )
                 recorded.append(engagement.id)
-                session.add(
-                    SessionLecturer(
-                        session_id=row.id, lecturer_id=lecturer_id, engagement_id=engagement.id
-                    )
-                )
+                classes.add_lecturer(session, row.id, lecturer_id, engagement.id)
         session.flush()
     except Problem:
         _compensate(speakers, recorded)
@@ -103,19 +117,18 @@ def _compensate(speakers: SpeakersClient, engagement_ids: list[int]) -> None:
 
 
 def _check_numbers(sessions: Sequence[SessionIn]) -> None:
-    seen: set[int] = set()
-    for i, item in enumerate(sessions):
-        if item.number in seen:
-            raise Invalid(
-                "session numbers repeat",
-                errors=[FieldError(field=f"body.sessions.{i}.number", reason="repeated")],
-            )
-        seen.add(item.number)
+    repeated = first_repeated(item.number for item in sessions)
+    if repeated is not None:
+        raise Invalid(
+            "session numbers repeat",
+            errors=[FieldError(field=f"body.sessions.{repeated}.number", reason="repeated")],
+        )
 
 
-def create_class(
-    session: Session, speakers: SpeakersClient, body: ClassCreate, actor: str
-) -> TrainingClass:
+def create_class(session: Session, peers: Peers, who: Principal, body: ClassCreate) -> ClassView:
+    check_agency(who, CLASSES_WRITE, body.agency_code)
+    # Opened before anything is read: an unconfigured speakers service answers 503.
+    speakers = peers.speakers()
     if classes.find_by_code(session, body.code) is not None:
         raise Conflict("a class with this code exists")
     if body.course_id is not None and catalogue.get_course(session, body.course_id) is None:
@@ -125,22 +138,31 @@ def create_class(
         )
     _check_numbers(body.sessions)
     _check_lecturers(speakers, [(f"body.sessions.{i}", s) for i, s in enumerate(body.sessions)])
-    training_class = TrainingClass(
+    training_class = classes.add_class(
+        session,
         code=body.code,
         title=body.title,
         agency_code=body.agency_code,
         course_id=body.course_id,
-        created_by=actor,
+        created_by=who.sub,
     )
-    session.add(training_class)
-    session.flush()
     _write_sessions(session, speakers, training_class, body.sessions)
+    return _view(session, training_class)
+
+
+def _class(session: Session, class_id: int) -> TrainingClass:
+    training_class = classes.get_class(session, class_id)
+    if training_class is None:
+        raise NotFound("no such class")
     return training_class
 
 
 def add_session(
-    session: Session, speakers: SpeakersClient, training_class: TrainingClass, body: SessionIn
-) -> None:
+    session: Session, peers: Peers, who: Principal, class_id: int, body: SessionIn
+) -> ClassView:
+    training_class = _class(session, class_id)
+    check_agency(who, CLASSES_WRITE, training_class.agency_code)
+    speakers = peers.speakers()
     assert training_class.id is not None
     if body.number in classes.session_numbers(session, training_class.id):
         raise Conflict(
@@ -149,3 +171,15 @@ def add_session(
         )
     _check_lecturers(speakers, [("body", body)])
     _write_sessions(session, speakers, training_class, [body])
+    return _view(session, training_class)
+
+
+def read(session: Session, class_id: int) -> ClassView:
+    return _view(session, _class(session, class_id))
+
+
+def page(
+    session: Session, params: PageParams, agency_code: str | None
+) -> tuple[list[ClassView], str | None]:
+    rows, cursor = classes.list_classes(session, params, agency_code)
+    return [_view(session, c) for c in rows], cursor

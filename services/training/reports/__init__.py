@@ -1,1 +1,0 @@
-"""Report downloads: CSV and XLSX renderings of the JSON reports."""
