@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.attendance.actions import notices, warnings
-from services.attendance.actions.comptime import expire_person
+from services.attendance.service import notices, warnings
+from services.attendance.service.comptime import expire_person
 from services.attendance.settings import AttendanceSettings
 from services.attendance.store import job_runs, roster
 from services.attendance.store import ledger as ledger_store

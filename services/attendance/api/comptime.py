@@ -10,7 +10,6 @@ from pydantic_core import to_json
 from sqlmodel import Session, col, select
 
 from services.attendance.access import person_in_reach, reach
-from services.attendance.actions import comptime
 from services.attendance.api.deps import (
     COMP_APPROVE,
     COMP_REQUEST,
@@ -45,6 +44,7 @@ from services.attendance.schemas import (
     RefusalIn,
     TransferIn,
 )
+from services.attendance.service import comptime
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import roster
 from services.common.audit import record_personal_data_read

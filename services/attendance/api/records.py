@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from services.attendance.access import person_in_reach, reach
-from services.attendance.actions import overtime as overtime_actions
 from services.attendance.api.deps import (
     OVERTIME_APPROVE,
     OVERTIME_REQUEST,
@@ -52,6 +51,7 @@ from services.attendance.schemas import (
     RuleWarning,
     SourceId,
 )
+from services.attendance.service import overtime
 from services.attendance.store import records, roster
 from services.attendance.store.locking import begin_immediate, lock_person
 from services.common.audit import record_personal_data_read
@@ -104,7 +104,7 @@ def create_attendance_record(
         existing = records.attendance_by_source(session, body.source, body.source_id)
         if existing is not None:
             return _attendance_out(session, person, existing)
-    row = overtime_actions.clocked_record(
+    row = overtime.clocked_record(
         person,
         day=body.day,
         clock_in=body.clock_in,
@@ -125,7 +125,7 @@ def _attendance_out(
     """The stored day with the rules it falls short of; a replay by source id
     gets the same answer as the first post."""
     out = AttendanceRecordOut.model_validate(row, from_attributes=True)
-    warnings = overtime_actions.shift_rest_warnings(session, person, row.day)
+    warnings = overtime.shift_rest_warnings(session, person, row.day)
     out.warnings = [RuleWarning.of(w) for w in warnings]
     return out
 
@@ -201,7 +201,7 @@ def _import_attendance(
     def write(parsed: ParsedRow[AttendanceImportRow], person: RosterPerson, tally: Tally) -> bool:
         row = parsed.data
         try:
-            record = overtime_actions.clocked_record(
+            record = overtime.clocked_record(
                 person,
                 day=row.day,
                 clock_in=row.clock_in,
@@ -215,7 +215,7 @@ def _import_attendance(
             tally.fail(parsed.row, "clock_out", exc.detail or exc.title)
             return False
         session.add(record)
-        for warning in overtime_actions.shift_rest_warnings(session, person, row.day):
+        for warning in overtime.shift_rest_warnings(session, person, row.day):
             tally.warn(parsed.row, warning)
         return True
 
@@ -270,11 +270,11 @@ def create_overtime(
         if existing is not None:
             return _overtime_out(session, existing)
     lock_person(session, person.person_id)
-    row, _ = overtime_actions.record(
+    row, _ = overtime.record(
         session,
-        overtime_actions.OvertimeDraft(
+        overtime.OvertimeDraft(
             person=person,
-            day=overtime_actions.day_of(body.day, body.starts_at),
+            day=overtime.day_of(body.day, body.starts_at),
             starts_at=body.starts_at,
             minutes=body.minutes,
             is_rest_day=body.is_rest_day,
@@ -317,11 +317,11 @@ def _import_overtime(
         lock_person(session, person.person_id)
         savepoint = session.begin_nested()
         try:
-            overtime_actions.record(
+            overtime.record(
                 session,
-                overtime_actions.OvertimeDraft(
+                overtime.OvertimeDraft(
                     person=person,
-                    day=overtime_actions.day_of(row.day, row.starts_at),
+                    day=overtime.day_of(row.day, row.starts_at),
                     starts_at=row.starts_at,
                     minutes=row.minutes,
                     is_rest_day=row.is_rest_day,
@@ -448,7 +448,7 @@ def approve_overtime(
 ) -> OvertimeOut:
     row, person = _overtime_in_reach(session, overtime_id, principal, OVERTIME_APPROVE, False)
     by = _decider(principal, person)
-    overtime_actions.approve(session, row, person, by, body.note if body else None)
+    overtime.approve(session, row, person, by, body.note if body else None)
     return _overtime_out(session, row)
 
 
@@ -466,5 +466,5 @@ def reject_overtime(
 ) -> OvertimeOut:
     row, person = _overtime_in_reach(session, overtime_id, principal, OVERTIME_APPROVE, False)
     by = _decider(principal, person)
-    overtime_actions.reject(session, row, by, body.note if body else None)
+    overtime.reject(session, row, by, body.note if body else None)
     return _overtime_out(session, row)

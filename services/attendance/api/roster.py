@@ -11,7 +11,6 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from services.attendance.access import person_in_reach, reach
-from services.attendance.actions import comptime
 from services.attendance.api.deps import (
     RECORDS_READ,
     RecordsReader,
@@ -21,6 +20,7 @@ from services.attendance.api.imports import IMPORT_BODY, Tally, file_problem, re
 from services.attendance.imports import FileError, ImportFormat, parse_rows
 from services.attendance.models import personal_data_reads
 from services.attendance.schemas import ImportResult, RosterPersonOut, RosterRow
+from services.attendance.service import comptime
 from services.attendance.store import roster
 from services.attendance.store.locking import begin_immediate
 from services.common.audit import record_personal_data_read

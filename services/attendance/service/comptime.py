@@ -16,7 +16,6 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from services.attendance.actions.problems import NotEnoughComptime
 from services.attendance.domain.comptime import (
     InsufficientBalance,
     PersonStatus,
@@ -33,6 +32,7 @@ from services.attendance.models import (
     RosterPerson,
     Settlement,
 )
+from services.attendance.service.problems import NotEnoughComptime
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import policy
 from services.attendance.store.locking import lock_person

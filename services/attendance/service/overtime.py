@@ -8,8 +8,6 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from services.attendance.actions import comptime
-from services.attendance.actions.problems import WorkHourLimitExceeded
 from services.attendance.domain.workdays import (
     ClockedDay,
     is_weekend,
@@ -29,6 +27,8 @@ from services.attendance.domain.worktime import (
     shift_rest_shortfalls,
 )
 from services.attendance.models import AttendanceRecord, OvertimeRecord, RosterPerson
+from services.attendance.service import comptime
+from services.attendance.service.problems import WorkHourLimitExceeded
 from services.attendance.store import policy, records
 from services.common.errors import Conflict, FieldError, Invalid
 from services.common.timeutil import now_utc, taipei_date
