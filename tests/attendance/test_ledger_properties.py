@@ -193,7 +193,7 @@ class DatabaseLedgerMachine(RuleBasedStateMachine):
                 stored = comptime.request_leave(
                     session, self._person(session), starts_at, hours * 60, "tester"
                 )
-                request_id = stored.id
+                request_id = stored.request.id
         except NotEnoughComptime as refused:
             usable = self.pure.usable_on(day)
             assert usable < hours * 60

@@ -125,8 +125,7 @@ def record(session: Session, draft: OvertimeDraft) -> tuple[OvertimeRecord, Eval
         source=draft.source,
         source_id=draft.source_id or uuid.uuid4().hex,
     )
-    session.add(row)
-    session.flush()
+    records.add_overtime(session, row)
     records.record_reports(
         session,
         person_id=person.person_id,
@@ -166,7 +165,7 @@ def approve(
     row.decided_by = by
     row.decided_at = now_utc()
     row.decision_note = note
-    session.add(row)
+    records.save_overtime(session, row)
     if row.compensation != "comp":
         return None
     return comptime.grant_for_overtime(session, person, row)
@@ -179,7 +178,7 @@ def reject(session: Session, row: OvertimeRecord, by: str, note: str | None) -> 
     row.decided_by = by
     row.decided_at = now_utc()
     row.decision_note = note
-    session.add(row)
+    records.save_overtime(session, row)
 
 
 def clocked_record(
