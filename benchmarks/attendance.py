@@ -40,9 +40,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.attendance.actions import comptime  # noqa: E402
-from services.attendance.actions.problems import NotEnoughComptime  # noqa: E402
 from services.attendance.jobs import monthly_warnings  # noqa: E402
+from services.attendance.service import comptime  # noqa: E402
+from services.attendance.service.problems import NotEnoughComptime  # noqa: E402
 from services.attendance.settings import AttendanceSettings  # noqa: E402
 from services.attendance.store import ledger, roster  # noqa: E402
 from services.attendance.store.locking import begin_immediate  # noqa: E402

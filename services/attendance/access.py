@@ -18,9 +18,26 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlmodel import Session, col
 
 from services.attendance.models import RosterPerson
+from services.common.errors import Forbidden
 from services.common.principal import Principal
 from services.common.reach import Scopes, outside, scopes
 from services.common.reach import check_agency as check_agency
+
+# The permission families of attendance: declared on the routes (api/deps.py),
+# checked against the caller's scopes in the use cases.
+ROSTER_IMPORT = "attendance:roster:import"
+RECORDS_READ = "attendance:records:read"
+RECORDS_WRITE = "attendance:records:write"
+RECORDS_IMPORT = "attendance:records:import"
+OVERTIME_REQUEST = "attendance:overtime:request"
+OVERTIME_APPROVE = "attendance:overtime:approve"
+COMP_REQUEST = "attendance:comp:request"
+COMP_APPROVE = "attendance:comp:approve"
+COMP_TRANSFER = "attendance:comp:transfer"
+POLICY_READ = "attendance:policy:read"
+POLICY_WRITE = "attendance:policy:write"
+SETTLEMENT_READ = "attendance:settlement:read"
+REPORTS_READ = "attendance:reports:read"
 
 
 @dataclass(frozen=True)
@@ -102,3 +119,12 @@ def person_in_reach(session: Session, reach_: Reach, person_id: str) -> RosterPe
     if person is None or not reach_.covers(person):
         raise outside(reach_.scopes, "no such person in the attendance roster")
     return person
+
+
+def decider(principal: Principal, person: RosterPerson, what: str) -> str:
+    """The person id under which `principal` decides on `person`'s `what`
+    (their overtime, their leave). A decision is a supervisor's act on someone
+    else's request: a caller without a person, or deciding on their own, is refused."""
+    if principal.person_id is None or principal.person_id == person.person_id:
+        raise Forbidden(f"no one decides on their own {what}")
+    return principal.person_id

@@ -17,12 +17,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.attendance.actions import notices, warnings
-from services.attendance.actions.comptime import expire_person
+from services.attendance.service import notices, warnings
+from services.attendance.service.comptime import expire_person
 from services.attendance.settings import AttendanceSettings
 from services.attendance.store import job_runs, roster
 from services.attendance.store import ledger as ledger_store
-from services.attendance.store.locking import begin_immediate
 from services.common.db import make_engine
 from services.common.timeutil import today_taipei
 from services.common.transactions import batch_transaction
@@ -59,8 +58,8 @@ def _expire(engine: Engine, _settings: AttendanceSettings, today: date) -> dict[
         persons = ledger_store.persons_with_lapsed_minutes(session, today)
     expired = settled = missing = 0
     for start in range(0, len(persons), EXPIRY_BATCH):
-        with Session(engine, expire_on_commit=False) as session:
-            begin_immediate(session)
+        # One transaction per batch, write-locked from its first read on SQLite.
+        with batch_transaction(engine, write_lock=True) as session:
             people = roster.by_ids(session, persons[start : start + EXPIRY_BATCH])
             for person_id in persons[start : start + EXPIRY_BATCH]:
                 person = people.get(person_id)
@@ -72,7 +71,6 @@ def _expire(engine: Engine, _settings: AttendanceSettings, today: date) -> dict[
                 result = expire_person(session, person, today)
                 expired += result.expired_minutes
                 settled += len(result.settlements)
-            session.commit()
     return {
         "persons": len(persons),
         "expired_minutes": expired,

@@ -230,6 +230,33 @@ class AuthorityReportOut(BaseModel):
     message: str
 
 
+class AttendanceImportRow(_Strict):
+    """One clocked day of the attendance import (CSV columns or JSON keys)."""
+
+    source_id: SourceId
+    person_id: PersonId
+    day: Day
+    clock_in: AwareDatetime | None = None
+    clock_out: AwareDatetime | None = None
+    normal_minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    is_rest_day: bool | None = None
+
+
+class OvertimeImportRow(_Strict):
+    """One overtime record of the overtime import (CSV columns or JSON keys)."""
+
+    source_id: SourceId
+    person_id: PersonId
+    day: Day | None = None
+    starts_at: AwareDatetime | None = None
+    minutes: Annotated[int, Field(gt=0, le=24 * 60)]
+    is_rest_day: bool | None = None
+    urgent: bool = False
+    assigned_by: PersonId
+    reason: Reason
+    compensation: Compensation
+
+
 # ------------------------------------------------------------- comp time
 
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from services.attendance.actions import comptime
-from services.attendance.actions.problems import NotEnoughComptime
 from services.attendance.models import ComptimeEntry
+from services.attendance.service import comptime
+from services.attendance.service.problems import NotEnoughComptime
 from services.attendance.store import ledger, roster
 from services.attendance.store.locking import begin_immediate
 from tests.attendance.builders import approved_grant, balance

@@ -36,8 +36,6 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from services.attendance.actions import comptime
-from services.attendance.actions.problems import NotEnoughComptime
 from services.attendance.domain.comptime import (
     Allocation,
     ComptimeLedger,
@@ -59,6 +57,8 @@ from services.attendance.models import (
     Settlement,
     metadata,
 )
+from services.attendance.service import comptime
+from services.attendance.service.problems import NotEnoughComptime
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store.locking import begin_immediate
 from services.common.timeutil import TAIPEI
@@ -193,7 +193,7 @@ class DatabaseLedgerMachine(RuleBasedStateMachine):
                 stored = comptime.request_leave(
                     session, self._person(session), starts_at, hours * 60, "tester"
                 )
-                request_id = stored.id
+                request_id = stored.request.id
         except NotEnoughComptime as refused:
             usable = self.pure.usable_on(day)
             assert usable < hours * 60

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from services.attendance.actions.notices import OUTBOX
 from services.attendance.models import Notice
+from services.attendance.service.notices import OUTBOX
 from services.attendance.settings import AttendanceSettings
 from services.common.db import make_engine
 from services.common.notices import DeliveryTally, add_new, deliver_pending

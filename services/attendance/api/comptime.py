@@ -2,20 +2,12 @@
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
-from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic_core import to_json
-from sqlmodel import Session, col, select
 
-from services.attendance.access import person_in_reach, reach
-from services.attendance.actions import comptime
 from services.attendance.api.deps import (
-    COMP_APPROVE,
-    COMP_REQUEST,
-    COMP_TRANSFER,
-    RECORDS_READ,
     CompApprover,
     CompRequester,
     CompTransferrer,
@@ -28,13 +20,6 @@ from services.attendance.api.responses import (
     NOT_ENOUGH_COMP_TIME,
 )
 from services.attendance.clients import Peers, peer_clients
-from services.attendance.models import (
-    ComptimeEntry,
-    ComptimeGrant,
-    LeaveRequest,
-    RosterPerson,
-    personal_data_reads,
-)
 from services.attendance.schemas import (
     AllocationOut,
     ComptimeBalanceOut,
@@ -45,47 +30,12 @@ from services.attendance.schemas import (
     RefusalIn,
     TransferIn,
 )
-from services.attendance.store import ledger as ledger_store
-from services.attendance.store import roster
-from services.common.audit import record_personal_data_read
-from services.common.errors import Forbidden, NotFound
+from services.attendance.service import balances, leave
+from services.attendance.service.comptime import Leave
 from services.common.ids import Id
-from services.common.pagination import Page, PageDep, encode_cursor
-from services.common.principal import Principal
-from services.common.reach import scopes
-from services.common.timeutil import today_taipei
+from services.common.pagination import Page, PageDep
 
 router = APIRouter(tags=["comptime"])
-
-
-def _balance(session: Session, person: RosterPerson, day: date) -> dict[str, Any]:
-    """The balance as plain data in the shape of `ComptimeBalanceOut`. Built
-    from tuples, not a model per grant: with hundreds of grants, validating
-    each one again cost more than reading them."""
-    grants = ledger_store.person_grants(session, person.person_id)
-    return {
-        "person_id": person.person_id,
-        "agency_code": person.agency_code,
-        "as_of": day,
-        # Each grant's remaining is the sum of its entries and never negative, so
-        # the grants with minutes left add up to the whole ledger: one query.
-        "balance_minutes": sum(g[4] for g in grants),
-        "usable_minutes": sum(g[4] for g in grants if g[1] <= day <= g[2]),
-        "grants": [
-            {
-                "grant_id": grant_id,
-                "earned_on": earned_on,
-                "expires_on": expires_on,
-                "minutes": minutes,
-                "remaining": remaining,
-            }
-            for grant_id, earned_on, expires_on, minutes, remaining in grants
-        ],
-    }
-
-
-def _balance_out(session: Session, person: RosterPerson, day: date) -> ComptimeBalanceOut:
-    return ComptimeBalanceOut.model_validate(_balance(session, person, day))
 
 
 @router.get(
@@ -99,15 +49,11 @@ def get_comptime_balance(
     principal: RecordsReader,
     as_of: Day | None = None,
 ) -> Response:
-    person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
-    day = as_of or today_taipei()
-    record_personal_data_read(
-        session, personal_data_reads, principal, [person.person_id], "comp-time"
-    )
     # The hot read: serialised straight from plain data, so the framework does
     # not validate 200 grants a second time (tests check the shape against
     # ComptimeBalanceOut, which stays the documented response model).
-    return Response(to_json(_balance(session, person, day)), media_type="application/json")
+    balance = balances.balance(session, principal, person_id, as_of)
+    return Response(to_json(balance), media_type="application/json")
 
 
 @router.get(
@@ -121,17 +67,8 @@ def list_comptime_entries(
     principal: RecordsReader,
     page: PageDep,
 ) -> Page[EntryOut]:
-    person = person_in_reach(session, reach(session, principal, RECORDS_READ), person_id)
-    stmt = select(ComptimeEntry).where(col(ComptimeEntry.person_id) == person.person_id)
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(ComptimeEntry.id) > after)
-    rows = list(session.exec(stmt.order_by(col(ComptimeEntry.id)).limit(page.limit + 1)).all())
-    items = [EntryOut.model_validate(r, from_attributes=True) for r in rows[: page.limit]]
-    record_personal_data_read(
-        session, personal_data_reads, principal, [person.person_id], "comp-time-entries"
-    )
-    nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
+    rows, nxt = balances.entries(session, principal, person_id, page)
+    items = [EntryOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[EntryOut](items=items, next_cursor=nxt, limit=page.limit)
 
 
@@ -140,9 +77,7 @@ def _checked_transfer(
 ) -> TransferIn:
     # A dependency, so that it is resolved before the write session: a call to
     # the directory never runs while this request holds a writer's turn or a lock.
-    held = scopes(principal, COMP_TRANSFER)
-    reachable = None if held.everything else (held.agencies or frozenset())
-    comptime.check_destination(reachable, body.to_agency, peers.directory)
+    balances.check_destination(principal, body.to_agency, peers.directory)
     return body
 
 
@@ -159,41 +94,20 @@ def transfer_comptime(
     session: WriteSessionDep,
     principal: CompTransferrer,
 ) -> ComptimeBalanceOut:
-    person = person_in_reach(session, reach(session, principal, COMP_TRANSFER), person_id)
-    comptime.transfer(session, person, body.to_agency, body.on or today_taipei())
-    day = today_taipei()
-    return _balance_out(session, person, day)
+    balance = balances.transfer(session, principal, person_id, body.to_agency, body.on)
+    return ComptimeBalanceOut.model_validate(balance)
 
 
 # ---------------------------------------------------------------- leave
 
 
-def _leave_out(session: Session, request: LeaveRequest) -> LeaveOut:
-    assert request.id is not None
-    uses = [e for e in ledger_store.request_entries(session, [request.id]) if e.kind == "use"]
-    grants = session.exec(
-        select(ComptimeGrant).where(col(ComptimeGrant.id).in_([e.grant_id for e in uses]))
-    ).all()
-    expiries = {g.id: g.expires_on for g in grants}
-    out = LeaveOut.model_validate(request, from_attributes=True)
+def _leave_out(leave_: Leave) -> LeaveOut:
+    out = LeaveOut.model_validate(leave_.request, from_attributes=True)
     out.allocations = [
-        AllocationOut(grant_id=e.grant_id, minutes=-e.minutes, expires_on=expiries[e.grant_id])
-        for e in uses
+        AllocationOut(grant_id=t.grant_id, minutes=t.minutes, expires_on=t.expires_on)
+        for t in leave_.taken
     ]
     return out
-
-
-def _leave_in_reach(
-    session: Session, request_id: int, principal: Principal, permission: str, whole_unit: bool
-) -> tuple[LeaveRequest, RosterPerson]:
-    request = session.get(LeaveRequest, request_id)
-    if request is None:
-        raise NotFound("no such leave request")
-    person = roster.get(session, request.person_id)
-    scope = reach(session, principal, permission, whole_unit=whole_unit)
-    if person is None or not scope.covers(person):
-        raise NotFound("no such leave request")
-    return request, person
 
 
 @router.post(
@@ -206,12 +120,9 @@ def _leave_in_reach(
 def request_comp_leave(
     body: LeaveIn, session: WriteSessionDep, principal: CompRequester
 ) -> LeaveOut:
-    person_id = body.person_id or principal.person_id
-    if person_id is None:
-        raise NotFound("no person given and the caller has none")
-    person = person_in_reach(session, reach(session, principal, COMP_REQUEST), person_id)
-    request = comptime.request_leave(session, person, body.starts_at, body.minutes, principal.sub)
-    return _leave_out(session, request)
+    return _leave_out(
+        leave.request(session, principal, body.person_id, body.starts_at, body.minutes)
+    )
 
 
 @router.get(
@@ -224,37 +135,13 @@ def list_comp_leave(
     person_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Literal["pending", "approved", "refused", "cancelled"] | None = None,
 ) -> Page[LeaveOut]:
-    scope = reach(session, principal, RECORDS_READ)
-    stmt = select(LeaveRequest).where(scope.persons_clause(LeaveRequest.person_id))
-    if person_id is not None:
-        stmt = stmt.where(col(LeaveRequest.person_id) == person_id)
-    if status is not None:
-        stmt = stmt.where(col(LeaveRequest.status) == status)
-    after = page.after(int)
-    if after is not None:
-        stmt = stmt.where(col(LeaveRequest.id) > after)
-    rows = list(session.exec(stmt.order_by(col(LeaveRequest.id)).limit(page.limit + 1)).all())
-    items = [_leave_out(session, r) for r in rows[: page.limit]]
-    record_personal_data_read(
-        session, personal_data_reads, principal, sorted({i.person_id for i in items}), "comp-leave"
-    )
-    nxt = encode_cursor([items[-1].id]) if len(rows) > page.limit else None
-    return Page[LeaveOut](items=items, next_cursor=nxt, limit=page.limit)
+    rows, nxt = leave.page(session, principal, page, person_id=person_id, status=status)
+    return Page[LeaveOut](items=[_leave_out(r) for r in rows], next_cursor=nxt, limit=page.limit)
 
 
 @router.get("/comp-leave/{request_id}", summary="One comp-leave request", response_model=LeaveOut)
 def get_comp_leave(request_id: Id, session: WriteSessionDep, principal: RecordsReader) -> LeaveOut:
-    request, _ = _leave_in_reach(session, request_id, principal, RECORDS_READ, True)
-    record_personal_data_read(
-        session, personal_data_reads, principal, [request.person_id], "comp-leave"
-    )
-    return _leave_out(session, request)
-
-
-def _decider(principal: Principal, person: RosterPerson) -> str:
-    if principal.person_id is None or principal.person_id == person.person_id:
-        raise Forbidden("no one decides on their own leave")
-    return principal.person_id
+    return _leave_out(leave.read(session, principal, request_id))
 
 
 @router.post(
@@ -266,9 +153,7 @@ def _decider(principal: Principal, person: RosterPerson) -> str:
 def approve_comp_leave(
     request_id: Id, session: WriteSessionDep, principal: CompApprover
 ) -> LeaveOut:
-    request, person = _leave_in_reach(session, request_id, principal, COMP_APPROVE, False)
-    comptime.approve_leave(session, request, _decider(principal, person), today_taipei())
-    return _leave_out(session, request)
+    return _leave_out(leave.approve(session, principal, request_id))
 
 
 @router.post(
@@ -280,17 +165,9 @@ def approve_comp_leave(
 def refuse_comp_leave(
     request_id: Id, body: RefusalIn, session: WriteSessionDep, principal: CompApprover
 ) -> LeaveOut:
-    request, person = _leave_in_reach(session, request_id, principal, COMP_APPROVE, False)
-    comptime.refuse_leave(
-        session,
-        person,
-        request,
-        by=_decider(principal, person),
-        reason=body.reason,
-        note=body.note,
-        today=today_taipei(),
+    return _leave_out(
+        leave.refuse(session, principal, request_id, reason=body.reason, note=body.note)
     )
-    return _leave_out(session, request)
 
 
 @router.post(
@@ -302,6 +179,4 @@ def refuse_comp_leave(
 def cancel_comp_leave(
     request_id: Id, session: WriteSessionDep, principal: CompRequester
 ) -> LeaveOut:
-    request, person = _leave_in_reach(session, request_id, principal, COMP_REQUEST, True)
-    comptime.cancel_leave(session, person, request, today_taipei())
-    return _leave_out(session, request)
+    return _leave_out(leave.cancel(session, principal, request_id))

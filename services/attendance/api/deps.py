@@ -1,4 +1,7 @@
-"""Declared permissions of the attendance routes, and the dependencies they share."""
+"""Declared permissions of the attendance routes, and the dependencies they share.
+
+The permission names themselves are `access`'s, where the use cases check the
+scopes a principal holds in them; the routes declare them here."""
 
 # No `from __future__ import annotations`: FastAPI resolves these aliases at import.
 
@@ -6,6 +9,45 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.attendance.access import (
+    COMP_APPROVE as COMP_APPROVE,
+)
+from services.attendance.access import (
+    COMP_REQUEST as COMP_REQUEST,
+)
+from services.attendance.access import (
+    COMP_TRANSFER as COMP_TRANSFER,
+)
+from services.attendance.access import (
+    OVERTIME_APPROVE as OVERTIME_APPROVE,
+)
+from services.attendance.access import (
+    OVERTIME_REQUEST as OVERTIME_REQUEST,
+)
+from services.attendance.access import (
+    POLICY_READ as POLICY_READ,
+)
+from services.attendance.access import (
+    POLICY_WRITE as POLICY_WRITE,
+)
+from services.attendance.access import (
+    RECORDS_IMPORT as RECORDS_IMPORT,
+)
+from services.attendance.access import (
+    RECORDS_READ as RECORDS_READ,
+)
+from services.attendance.access import (
+    RECORDS_WRITE as RECORDS_WRITE,
+)
+from services.attendance.access import (
+    REPORTS_READ as REPORTS_READ,
+)
+from services.attendance.access import (
+    ROSTER_IMPORT as ROSTER_IMPORT,
+)
+from services.attendance.access import (
+    SETTLEMENT_READ as SETTLEMENT_READ,
+)
 from services.attendance.settings import AttendanceSettings
 from services.common.db import WriteSessionDep as WriteSessionDep
 from services.common.permissions import require
@@ -17,19 +59,6 @@ from services.common.principal import Principal
 # endpoint's own thread; services/common/db.py says why no lock may span
 # threadpool calls.
 
-ROSTER_IMPORT = "attendance:roster:import"
-RECORDS_READ = "attendance:records:read"
-RECORDS_WRITE = "attendance:records:write"
-RECORDS_IMPORT = "attendance:records:import"
-OVERTIME_REQUEST = "attendance:overtime:request"
-OVERTIME_APPROVE = "attendance:overtime:approve"
-COMP_REQUEST = "attendance:comp:request"
-COMP_APPROVE = "attendance:comp:approve"
-COMP_TRANSFER = "attendance:comp:transfer"
-POLICY_READ = "attendance:policy:read"
-POLICY_WRITE = "attendance:policy:write"
-SETTLEMENT_READ = "attendance:settlement:read"
-REPORTS_READ = "attendance:reports:read"
 
 RosterImporter = Annotated[Principal, Depends(require(ROSTER_IMPORT))]
 RecordsReader = Annotated[Principal, Depends(require(RECORDS_READ, "self", "unit", "agency"))]

@@ -5,17 +5,12 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from sqlmodel import col, select
 
 from services.attendance.api.deps import RecordsReader
-from services.attendance.models import Notice
-from services.attendance.schemas import (
-    Day,
-    NoticeOut,
-)
+from services.attendance.schemas import Day, NoticeOut
+from services.attendance.service import inbox
 from services.common.db import SessionDep
-from services.common.errors import NotFound
-from services.common.pagination import Page, PageDep, paginate
+from services.common.pagination import Page, PageDep
 
 router = APIRouter(tags=["notices"])
 
@@ -31,13 +26,6 @@ def list_my_notices(
     ] = None,
     since: Annotated[Day | None, Query(description="Only notices issued on or after")] = None,
 ) -> Page[NoticeOut]:
-    if principal.person_id is None:
-        raise NotFound("the caller has no person record")
-    stmt = select(Notice).where(col(Notice.recipient_id) == principal.person_id)
-    if kind is not None:
-        stmt = stmt.where(col(Notice.kind) == kind)
-    if since is not None:
-        stmt = stmt.where(col(Notice.issued_on) >= since)
-    rows, nxt = paginate(session, stmt, col(Notice.id), page, descending=True)
+    rows, nxt = inbox.my_notices(session, principal, page, kind=kind, since=since)
     items = [NoticeOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[NoticeOut](items=items, next_cursor=nxt, limit=page.limit)

@@ -3,14 +3,11 @@ times, tightened work-hour limits per regime, and seasonal consent windows."""
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
-import dataclasses
-
 from fastapi import APIRouter
 
-from services.attendance.access import check_agency, person_in_reach, reach
-from services.attendance.api.deps import POLICY_READ, POLICY_WRITE, PolicyReader, PolicyWriter
-from services.attendance.domain.worktime import Regime, limits_with_overrides
-from services.attendance.models import AgencyPolicy, ConsentWindow, LimitOverride
+from services.attendance.api.deps import PolicyReader, PolicyWriter
+from services.attendance.domain.worktime import Regime
+from services.attendance.models import AgencyPolicy
 from services.attendance.schemas import (
     AgencyPolicyIn,
     AgencyPolicyOut,
@@ -19,10 +16,8 @@ from services.attendance.schemas import (
     LimitsIn,
     LimitsOut,
 )
-from services.attendance.store import policy
+from services.attendance.service import policy
 from services.common.db import SessionDep
-from services.common.errors import FieldError, Invalid
-from services.common.timeutil import now_utc
 
 router = APIRouter(tags=["policy"])
 
@@ -36,6 +31,15 @@ def _policy_out(row: AgencyPolicy) -> AgencyPolicyOut:
     )
 
 
+def _limits_out(limits: policy.Limits) -> LimitsOut:
+    return LimitsOut(
+        agency_code=limits.agency_code,
+        regime=limits.regime,
+        overrides=limits.overrides,
+        effective=limits.effective,
+    )
+
+
 @router.get(
     "/agencies/{agency_code}/policy",
     summary="An agency's comp-time policy",
@@ -44,8 +48,7 @@ def _policy_out(row: AgencyPolicy) -> AgencyPolicyOut:
 def get_agency_policy(
     agency_code: str, session: SessionDep, principal: PolicyReader
 ) -> AgencyPolicyOut:
-    check_agency(principal, POLICY_READ, agency_code)
-    return _policy_out(policy.agency_policy(session, agency_code))
+    return _policy_out(policy.read_policy(session, principal, agency_code))
 
 
 @router.put(
@@ -56,25 +59,15 @@ def get_agency_policy(
 def put_agency_policy(
     agency_code: str, body: AgencyPolicyIn, session: SessionDep, principal: PolicyWriter
 ) -> AgencyPolicyOut:
-    check_agency(principal, POLICY_WRITE, agency_code)
-    row = policy.stored_policy(session, agency_code) or AgencyPolicy(agency_code=agency_code)
-    # A shorter validity applies to grants earned from now on; existing grants
-    # keep the clock they were given.
-    row.validity_months = body.validity_months
-    row.budget_exhausted = body.budget_exhausted
-    row.warning_lead_days = sorted(set(body.warning_lead_days))
-    row.updated_at = now_utc()
-    session.add(row)
-    session.flush()
-    return _policy_out(row)
-
-
-def _limits_out(agency_code: str, regime: Regime, overrides: dict[str, int | None]) -> LimitsOut:
-    limits = limits_with_overrides(regime, **overrides)
-    effective = {k: v for k, v in dataclasses.asdict(limits).items() if k != "regime"}
-    return LimitsOut(
-        agency_code=agency_code, regime=regime, overrides=overrides, effective=effective
+    row = policy.set_policy(
+        session,
+        principal,
+        agency_code,
+        validity_months=body.validity_months,
+        budget_exhausted=body.budget_exhausted,
+        warning_lead_days=body.warning_lead_days,
     )
+    return _policy_out(row)
 
 
 @router.get(
@@ -85,9 +78,7 @@ def _limits_out(agency_code: str, regime: Regime, overrides: dict[str, int | Non
 def get_limits(
     agency_code: str, regime: Regime, session: SessionDep, principal: PolicyReader
 ) -> LimitsOut:
-    check_agency(principal, POLICY_READ, agency_code)
-    row = policy.override_row(session, agency_code, regime)
-    return _limits_out(agency_code, regime, dict(row.overrides) if row else {})
+    return _limits_out(policy.read_limits(session, principal, agency_code, regime))
 
 
 @router.put(
@@ -102,22 +93,9 @@ def put_limits(
     session: SessionDep,
     principal: PolicyWriter,
 ) -> LimitsOut:
-    check_agency(principal, POLICY_WRITE, agency_code)
-    try:
-        out = _limits_out(agency_code, regime, dict(body.overrides))
-    except ValueError as exc:
-        field = str(exc).split(":")[0]
-        raise Invalid(
-            str(exc),
-            errors=[FieldError(field=f"body.overrides.{field}", reason=str(exc), code="limit")],
-        ) from None
-    row = policy.override_row(session, agency_code, regime) or LimitOverride(
-        agency_code=agency_code, regime=regime.value
+    return _limits_out(
+        policy.set_limits(session, principal, agency_code, regime, dict(body.overrides))
     )
-    row.overrides = dict(body.overrides)
-    row.updated_at = now_utc()
-    session.add(row)
-    return out
 
 
 @router.post(
@@ -129,21 +107,7 @@ def put_limits(
 def add_consent_window(
     person_id: str, body: ConsentWindowIn, session: SessionDep, principal: PolicyWriter
 ) -> ConsentWindowOut:
-    person = person_in_reach(session, reach(session, principal, POLICY_WRITE), person_id)
-    months = (
-        (body.ends_on.year - body.starts_on.year) * 12
-        + body.ends_on.month
-        - body.starts_on.month
-        + 1
-    )
-    if body.ends_on < body.starts_on or months > 3:
-        raise Invalid(
-            "a consent window runs forward and touches at most 3 calendar months",
-            errors=[FieldError(field="body.ends_on", reason="window too long or reversed")],
-        )
-    row = ConsentWindow(person_id=person.person_id, starts_on=body.starts_on, ends_on=body.ends_on)
-    session.add(row)
-    session.flush()
+    row = policy.add_consent_window(session, principal, person_id, body.starts_on, body.ends_on)
     assert row.id is not None
     return ConsentWindowOut(
         id=row.id, person_id=row.person_id, starts_on=row.starts_on, ends_on=row.ends_on

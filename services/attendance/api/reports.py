@@ -3,39 +3,24 @@ cases to report to the competent authority, and the settlement queue."""
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
-from datetime import timedelta
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from sqlmodel import col, select
 
-from services.attendance.access import check_agency
-from services.attendance.api.deps import (
-    REPORTS_READ,
-    SETTLEMENT_READ,
-    ReportsReader,
-    SettlementReader,
-)
-from services.attendance.domain.worktime import add_months, monthly_monitoring
+from services.attendance.api.deps import ReportsReader, SettlementReader
 from services.attendance.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
-from services.attendance.models import AuthorityReport, RosterPerson, Settlement
 from services.attendance.schemas import (
     AuthorityReportOut,
     BalanceReport,
-    BalanceRow,
     Day,
     Month,
     MonthlyOvertimeReport,
     PersonMinutes,
     SettlementOut,
 )
-from services.attendance.store import ledger as ledger_store
-from services.attendance.store import records
-from services.common.bounds_dates import month_start, next_month_start
+from services.attendance.service import reports
 from services.common.db import SessionDep
-from services.common.pagination import Page, PageDep, paginate
-from services.common.timeutil import today_taipei
+from services.common.pagination import Page, PageDep
 
 router = APIRouter(tags=["reports"])
 
@@ -76,11 +61,8 @@ def monthly_overtime_report(
     principal: ReportsReader,
     format: Format = "json",
 ) -> Any:
-    check_agency(principal, REPORTS_READ, agency_code)
-    first = month_start(month)
-    last = next_month_start(month) - timedelta(days=1)
-    minutes = records.monthly_overtime_by_person(session, agency_code, first, last)
-    watch = monthly_monitoring(minutes)
+    monthly = reports.monthly_overtime(session, principal, agency_code, month)
+    minutes, watch = monthly.minutes, monthly.watch
     report = MonthlyOvertimeReport(
         agency_code=agency_code,
         month=month,
@@ -120,37 +102,8 @@ def comp_balance_report(
     months: Annotated[int, Query(ge=1, le=24)] = 12,
     format: Format = "json",
 ) -> Any:
-    check_agency(principal, REPORTS_READ, agency_code)
-    day = as_of or today_taipei()
-    labels = [add_months(day.replace(day=1), i).strftime("%Y-%m") for i in range(months)]
-    grants = ledger_store.remaining_by_grant(session, agency_code=agency_code)
-    people: dict[str, dict[str, int]] = {}
-    balances: dict[str, int] = {}
-    for g in grants:
-        balances[g.person_id] = balances.get(g.person_id, 0) + g.remaining
-        label = g.expires_on.strftime("%Y-%m")
-        by_month = people.setdefault(g.person_id, {})
-        if label in labels:
-            by_month[label] = by_month.get(label, 0) + g.remaining
-    rates = {
-        p.person_id: p.hourly_rate
-        for p in session.exec(
-            select(RosterPerson).where(col(RosterPerson.agency_code) == agency_code)
-        )
-    }
-    rows = [
-        BalanceRow(
-            person_id=pid,
-            balance_minutes=balances[pid],
-            expiring_by_month=people.get(pid, {}),
-            hourly_rate=rates.get(pid, Decimal(0)),
-            exposure=(Decimal(balances[pid]) * rates.get(pid, Decimal(0)) / 60).quantize(
-                Decimal(1)
-            ),
-        )
-        for pid in sorted(balances)
-    ]
-    report = BalanceReport(agency_code=agency_code, as_of=day, months=labels, rows=rows)
+    report = reports.comp_balances(session, principal, agency_code, as_of, months)
+    day, labels, rows = report.as_of, report.months, report.rows
     if format == "json":
         return report
     name = f"comp-balances-{agency_code}-{day.isoformat()}"
@@ -192,21 +145,9 @@ def list_authority_reports(
     principal: ReportsReader,
     page: PageDep,
 ) -> Page[AuthorityReportOut]:
-    check_agency(principal, REPORTS_READ, agency_code)
-    stmt = select(AuthorityReport).where(col(AuthorityReport.agency_code) == agency_code)
-    rows, nxt = paginate(session, stmt, col(AuthorityReport.id), page)
+    rows, nxt = reports.authority_reports(session, principal, agency_code, page)
     items = [AuthorityReportOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[AuthorityReportOut](items=items, next_cursor=nxt, limit=page.limit)
-
-
-def _settlements(session: SessionDep, agency_code: str) -> list[Settlement]:
-    return list(
-        session.exec(
-            select(Settlement)
-            .where(col(Settlement.agency_code) == agency_code)
-            .order_by(col(Settlement.id))
-        ).all()
-    )
 
 
 @router.get(
@@ -220,9 +161,7 @@ def list_settlements(
     principal: SettlementReader,
     page: PageDep,
 ) -> Page[SettlementOut]:
-    check_agency(principal, SETTLEMENT_READ, agency_code)
-    stmt = select(Settlement).where(col(Settlement.agency_code) == agency_code)
-    rows, nxt = paginate(session, stmt, col(Settlement.id), page)
+    rows, nxt = reports.settlement_page(session, principal, agency_code, page)
     items = [SettlementOut.model_validate(r, from_attributes=True) for r in rows]
     return Page[SettlementOut](items=items, next_cursor=nxt, limit=page.limit)
 
@@ -240,7 +179,7 @@ def export_settlements(
     session: SessionDep,
     principal: SettlementReader,
 ) -> Response:
-    check_agency(principal, SETTLEMENT_READ, agency_code)
+    queue = reports.settlement_queue(session, principal, agency_code)
     header = [
         "id",
         "person_id",
@@ -264,6 +203,6 @@ def export_settlements(
             s.hourly_rate,
             s.amount,
         ]
-        for s in _settlements(session, agency_code)
+        for s in queue
     ]
     return _file(to_csv(header, rows), CSV_MEDIA_TYPE, f"settlements-{agency_code}.csv")

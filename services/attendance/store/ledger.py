@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from services.attendance.domain.comptime import ComptimeLedger, Entry, EntryKind, Grant
 from services.attendance.models import ComptimeAnchor, ComptimeEntry, ComptimeGrant, RosterPerson
+from services.common.pagination import PageParams, paginate
 from services.common.timeutil import now_utc
 
 
@@ -281,3 +282,53 @@ def request_entries(session: Session, leave_request_ids: Sequence[int]) -> list[
             .order_by(col(ComptimeEntry.id))
         ).all()
     )
+
+
+def entries_page(
+    session: Session, person_id: str, page: PageParams
+) -> tuple[list[ComptimeEntry], str | None]:
+    """One page of a person's entries, oldest first."""
+    stmt = select(ComptimeEntry).where(col(ComptimeEntry.person_id) == person_id)
+    return paginate(session, stmt, col(ComptimeEntry.id), page)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Minutes a leave request drew on one grant, and that grant's last usable day."""
+
+    grant_id: int
+    minutes: int
+    expires_on: date
+
+
+def taken_by_requests(session: Session, leave_request_ids: Sequence[int]) -> dict[int, list[Taken]]:
+    """What each request took, grant by grant, in the order it was taken; one
+    query for any number of requests."""
+    if not leave_request_ids:
+        return {}
+    stmt = (
+        sa_select(
+            col(ComptimeEntry.leave_request_id),
+            col(ComptimeEntry.grant_id),
+            col(ComptimeEntry.minutes),
+            col(ComptimeGrant.expires_on),
+        )
+        .join(ComptimeGrant, col(ComptimeGrant.id) == col(ComptimeEntry.grant_id))
+        .where(
+            col(ComptimeEntry.leave_request_id).in_(list(leave_request_ids)),
+            col(ComptimeEntry.kind) == EntryKind.USE.value,
+        )
+        .order_by(col(ComptimeEntry.id))
+    )
+    out: dict[int, list[Taken]] = {}
+    for request_id, grant_id, minutes, expires_on in session.execute(stmt):
+        # A use entry is negative: it takes minutes off the grant.
+        out.setdefault(int(request_id), []).append(Taken(int(grant_id), -minutes, expires_on))
+    return out
+
+
+def grant_id_for_overtime(session: Session, overtime_id: int) -> int | None:
+    """The grant approved comp-time overtime earned, if it has earned one."""
+    return session.exec(
+        select(ComptimeGrant.id).where(col(ComptimeGrant.overtime_id) == overtime_id)
+    ).first()

@@ -48,3 +48,22 @@ def consent_windows(session: Session, person_id: str) -> list[ConsentWindow]:
         .order_by(col(ConsentWindowRow.starts_on))
     ).all()
     return [ConsentWindow(r.starts_on, r.ends_on) for r in rows]
+
+
+def all_policies(session: Session) -> list[AgencyPolicy]:
+    return list(session.exec(select(AgencyPolicy)).all())
+
+
+def save_policy(session: Session, row: AgencyPolicy) -> None:
+    session.add(row)
+    session.flush()
+
+
+def save_override(session: Session, row: LimitOverride) -> None:
+    session.add(row)
+
+
+def add_consent_window(session: Session, row: ConsentWindowRow) -> None:
+    """Store a consent window, flushed so that it has its id."""
+    session.add(row)
+    session.flush()

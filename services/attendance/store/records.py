@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from services.attendance.domain.workdays import ClockedDay, OvertimeDay
 from services.attendance.domain.worktime import Report
 from services.attendance.models import AttendanceRecord, AuthorityReport, OvertimeRecord
+from services.common.pagination import PageParams, paginate
 
 # Overtime still counts against the limits until it is rejected.
 COUNTED = ("pending", "approved")
@@ -116,3 +117,64 @@ def monthly_overtime_by_person(
         .group_by(col(OvertimeRecord.person_id))
     )
     return {r[0]: int(r[1]) for r in session.execute(stmt)}
+
+
+def add_overtime(session: Session, row: OvertimeRecord) -> None:
+    """Store an overtime record, flushed so that its reports can name its id."""
+    session.add(row)
+    session.flush()
+
+
+def save_overtime(session: Session, row: OvertimeRecord) -> None:
+    session.add(row)
+
+
+def stage_attendance(session: Session, row: AttendanceRecord) -> None:
+    """Add a clocked day to the session, to be flushed with the next query."""
+    session.add(row)
+
+
+def add_attendance(session: Session, row: AttendanceRecord) -> None:
+    """Store a clocked day, flushed so that the rules' queries see it and it has its id."""
+    session.add(row)
+    session.flush()
+
+
+def overtime_get(session: Session, overtime_id: int) -> OvertimeRecord | None:
+    return session.get(OvertimeRecord, overtime_id)
+
+
+def overtime_page(
+    session: Session,
+    persons: ColumnElement[bool],
+    page: PageParams,
+    *,
+    person_id: str | None = None,
+    status: str | None = None,
+    days: tuple[date, date] | None = None,
+) -> tuple[list[OvertimeRecord], str | None]:
+    """One page of overtime, oldest first, of the persons `persons` admits (a
+    clause on `OvertimeRecord.person_id`); `days` is a half-open range."""
+    stmt = select(OvertimeRecord).where(persons)
+    if person_id is not None:
+        stmt = stmt.where(col(OvertimeRecord.person_id) == person_id)
+    if status is not None:
+        stmt = stmt.where(col(OvertimeRecord.status) == status)
+    if days is not None:
+        stmt = stmt.where(col(OvertimeRecord.day) >= days[0], col(OvertimeRecord.day) < days[1])
+    return paginate(session, stmt, col(OvertimeRecord.id), page)
+
+
+def report_codes(session: Session, overtime_id: int) -> list[str]:
+    """The codes of the authority cases an overtime record gave rise to, each once, sorted."""
+    codes = session.exec(
+        select(AuthorityReport.code).where(col(AuthorityReport.overtime_id) == overtime_id)
+    ).all()
+    return sorted(set(codes))
+
+
+def authority_reports_page(
+    session: Session, agency_code: str, page: PageParams
+) -> tuple[list[AuthorityReport], str | None]:
+    stmt = select(AuthorityReport).where(col(AuthorityReport.agency_code) == agency_code)
+    return paginate(session, stmt, col(AuthorityReport.id), page)

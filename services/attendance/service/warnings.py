@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from services.attendance.domain.comptime import (
     Grant,
@@ -22,8 +22,9 @@ from services.attendance.domain.comptime import (
     next_month_notice,
 )
 from services.attendance.domain.worktime import add_months
-from services.attendance.models import AgencyPolicy, Notice
+from services.attendance.models import Notice
 from services.attendance.store import ledger as ledger_store
+from services.attendance.store import policy as policy_store
 from services.attendance.store import roster
 from services.common.notices import store as notices_store
 
@@ -128,7 +129,7 @@ def monthly_notices(session: Session, today: date) -> dict[str, int]:
 
 def lead_time_notices(session: Session, today: date) -> dict[str, int]:
     """The agencies' extra warnings, `lead` days or fewer before a last usable day."""
-    policies = session.exec(select(AgencyPolicy)).all()
+    policies = policy_store.all_policies(session)
     notices: list[dict[str, Any]] = []
     for policy in policies:
         for lead in sorted(set(policy.warning_lead_days or [])):

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from services.attendance.actions.problems import NotEnoughComptime
 from services.attendance.domain.comptime import (
+    ComptimeLedger,
     InsufficientBalance,
     PersonStatus,
     Refusal,
@@ -33,8 +33,11 @@ from services.attendance.models import (
     RosterPerson,
     Settlement,
 )
+from services.attendance.service.problems import NotEnoughComptime
+from services.attendance.store import leave as leave_store
 from services.attendance.store import ledger as ledger_store
-from services.attendance.store import policy
+from services.attendance.store import policy, roster, settlements
+from services.attendance.store.ledger import Taken
 from services.attendance.store.locking import lock_person
 from services.common.errors import Conflict, FieldError, Forbidden, Invalid
 from services.common.timeutil import now_utc, taipei_date
@@ -61,9 +64,27 @@ def grant_for_overtime(session: Session, person: RosterPerson, row: OvertimeReco
     return grant_row.id
 
 
+def taken(ledger: ComptimeLedger, request_id: int) -> tuple[Taken, ...]:
+    """What the request took, grant by grant, as the ledger now stands; the
+    minutes stay listed after a refusal or a cancellation gives them back."""
+    return tuple(
+        Taken(int(a.grant_id), a.minutes, ledger.grant(a.grant_id).expires_on)
+        for a in ledger.request_allocations(str(request_id))
+    )
+
+
+@dataclass(frozen=True)
+class Leave:
+    """A leave request and what it took: the ledger that decided it already
+    knows, so its answer needs no second reading of the grants."""
+
+    request: LeaveRequest
+    taken: tuple[Taken, ...]
+
+
 def request_leave(
     session: Session, person: RosterPerson, starts_at: datetime, minutes: int, actor: str
-) -> LeaveRequest:
+) -> Leave:
     """Take the minutes now, earliest expiry first, so that a pending request
     already holds them; refusing or cancelling gives them back."""
     lock_person(session, person.person_id)
@@ -77,10 +98,10 @@ def request_leave(
         minutes=minutes,
         requested_by=actor,
     )
-    session.add(request)
-    session.flush()
+    leave_store.add(session, request)
+    assert request.id is not None
     try:
-        _, added = ledger.use(str(request.id), minutes, leave_day)
+        ledger, added = ledger.use(str(request.id), minutes, leave_day)
     except InsufficientBalance as exc:
         raise NotEnoughComptime(exc) from None
     except ValueError as exc:
@@ -88,7 +109,7 @@ def request_leave(
             str(exc), errors=[FieldError(field="body.minutes", reason=str(exc), code="unit")]
         ) from None
     ledger_store.append(session, person.person_id, added)
-    return request
+    return Leave(request, taken(ledger, request.id))
 
 
 def _decide(request: LeaveRequest, status: str, by: str | None, today: date) -> None:
@@ -102,14 +123,18 @@ def approve_leave(session: Session, request: LeaveRequest, by: str, today: date)
     if request.status != "pending":
         raise Conflict(f"the request is already {request.status}")
     _decide(request, "approved", by, today)
-    session.add(request)
+    leave_store.save(session, request)
 
 
-def _restore(session: Session, person: RosterPerson, request: LeaveRequest, today: date) -> None:
+def _restore(
+    session: Session, person: RosterPerson, request: LeaveRequest, today: date
+) -> tuple[Taken, ...]:
     lock_person(session, person.person_id)
     ledger = ledger_store.load_ledger(session, person.person_id, person.agency_code)
-    _, added = ledger.cancel(str(request.id), today)
+    assert request.id is not None
+    ledger, added = ledger.cancel(str(request.id), today)
     ledger_store.append(session, person.person_id, added)
+    return taken(ledger, request.id)
 
 
 def refuse_leave(
@@ -121,26 +146,30 @@ def refuse_leave(
     reason: str,
     note: str,
     today: date,
-) -> None:
+) -> tuple[Taken, ...]:
     """Refuse and give the minutes back to the same grants. A refusal for
-    business necessity, with its note, is what later makes lapsed hours payable."""
+    business necessity, with its note, is what later makes lapsed hours payable.
+    Returns what the request had taken."""
     if request.status != "pending":
         raise Conflict(f"the request is already {request.status}")
-    _restore(session, person, request, today)
+    took = _restore(session, person, request, today)
     _decide(request, "refused", by, today)
     request.refusal_reason = reason
     request.refusal_note = note
-    session.add(request)
+    leave_store.save(session, request)
+    return took
 
 
 def cancel_leave(
     session: Session, person: RosterPerson, request: LeaveRequest, today: date
-) -> None:
+) -> tuple[Taken, ...]:
+    """Cancel and give the minutes back; returns what the request had taken."""
     if request.status not in ("pending", "approved"):
         raise Conflict(f"the request is already {request.status}")
-    _restore(session, person, request, today)
+    took = _restore(session, person, request, today)
     _decide(request, "cancelled", None, today)
-    session.add(request)
+    leave_store.save(session, request)
+    return took
 
 
 class AgencyRegistry(Protocol):
@@ -206,7 +235,7 @@ def transfer(session: Session, person: RosterPerson, to_agency: str, on: date) -
     ledger_store.append(session, person.person_id, added)
     person.agency_code = to_agency
     person.updated_at = now_utc()
-    session.add(person)
+    roster.save(session, person)
     return sum(e.minutes for e in added if e.minutes > 0)
 
 
@@ -214,26 +243,6 @@ def transfer(session: Session, person: RosterPerson, to_agency: str, on: date) -
 class ExpiryResult:
     expired_minutes: int = 0
     settlements: list[Settlement] = field(default_factory=list)
-
-
-def _refusals(session: Session, person_id: str) -> list[LeaveRequest]:
-    return list(
-        session.exec(
-            select(LeaveRequest).where(
-                col(LeaveRequest.person_id) == person_id,
-                col(LeaveRequest.status) == "refused",
-                col(LeaveRequest.refusal_reason) == "business_necessity",
-            )
-        ).all()
-    )
-
-
-def _settled_grants(session: Session, person_id: str) -> set[int]:
-    return set(
-        session.exec(
-            select(Settlement.grant_id).where(col(Settlement.person_id) == person_id)
-        ).all()
-    )
 
 
 def expire_person(session: Session, person: RosterPerson, today: date) -> ExpiryResult:
@@ -250,13 +259,13 @@ def expire_person(session: Session, person: RosterPerson, today: date) -> Expiry
             # The refusal note is required by the API, so a stored refusal is on record.
             on_record=bool(r.refusal_note),
         )
-        for r in _refusals(session, person.person_id)
+        for r in leave_store.business_necessity_refusals(session, person.person_id)
     ]
     result = ExpiryResult()
     budget_exhausted = policy.agency_policy(session, person.agency_code).budget_exhausted
     # A grant is settled once: minutes put back on it later (an approved leave
     # cancelled after the lapse) were never refused, so they simply expire.
-    already = _settled_grants(session, person.person_id)
+    already = settlements.settled_grant_ids(session, person.person_id)
     for grant_id, minutes in sorted(refused_expired_minutes(ledger, refusals, today).items()):
         if int(grant_id) in already:
             continue
@@ -288,7 +297,7 @@ def expire_person(session: Session, person: RosterPerson, today: date) -> Expiry
             ),
             expired_on=lapsed_on,
         )
-        session.add(row)
+        settlements.add(session, row)
         result.settlements.append(row)
     ledger, added = ledger.expire_due(today)
     ledger_store.append(session, person.person_id, added)

@@ -1,2 +1,2 @@
-"""What the service does: each action loads through the stores, decides with
+"""Use cases of the service: each one loads through the stores, decides with
 the pure rules in `domain/`, and writes through the stores. No HTTP here."""

@@ -8,8 +8,6 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from services.attendance.actions import comptime
-from services.attendance.actions.problems import WorkHourLimitExceeded
 from services.attendance.domain.workdays import (
     ClockedDay,
     is_weekend,
@@ -29,6 +27,8 @@ from services.attendance.domain.worktime import (
     shift_rest_shortfalls,
 )
 from services.attendance.models import AttendanceRecord, OvertimeRecord, RosterPerson
+from services.attendance.service import comptime
+from services.attendance.service.problems import WorkHourLimitExceeded
 from services.attendance.store import policy, records
 from services.common.errors import Conflict, FieldError, Invalid
 from services.common.timeutil import now_utc, taipei_date
@@ -125,8 +125,7 @@ def record(session: Session, draft: OvertimeDraft) -> tuple[OvertimeRecord, Eval
         source=draft.source,
         source_id=draft.source_id or uuid.uuid4().hex,
     )
-    session.add(row)
-    session.flush()
+    records.add_overtime(session, row)
     records.record_reports(
         session,
         person_id=person.person_id,
@@ -166,7 +165,7 @@ def approve(
     row.decided_by = by
     row.decided_at = now_utc()
     row.decision_note = note
-    session.add(row)
+    records.save_overtime(session, row)
     if row.compensation != "comp":
         return None
     return comptime.grant_for_overtime(session, person, row)
@@ -179,7 +178,7 @@ def reject(session: Session, row: OvertimeRecord, by: str, note: str | None) -> 
     row.decided_by = by
     row.decided_at = now_utc()
     row.decision_note = note
-    session.add(row)
+    records.save_overtime(session, row)
 
 
 def clocked_record(

@@ -1,0 +1,94 @@
+"""Monitoring for an agency: the monthly overtime report, comp-time balances
+and what expires when, cases for the competent authority, the settlement queue.
+Each is the agency's: the caller must reach the agency as a whole."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from services.attendance.access import REPORTS_READ, SETTLEMENT_READ, check_agency
+from services.attendance.domain.worktime import MonthlyMonitoring, add_months, monthly_monitoring
+from services.attendance.models import AuthorityReport, Settlement
+from services.attendance.schemas import BalanceReport, BalanceRow
+from services.attendance.store import ledger as ledger_store
+from services.attendance.store import records, roster, settlements
+from services.common.bounds_dates import month_start, next_month_start
+from services.common.pagination import PageParams
+from services.common.principal import Principal
+from services.common.timeutil import today_taipei
+
+
+@dataclass(frozen=True)
+class MonthlyOvertime:
+    """Each person's counted overtime minutes in the month, and who is over the
+    60 h limit or on the 45 h care list."""
+
+    minutes: dict[str, int]
+    watch: MonthlyMonitoring
+
+
+def monthly_overtime(
+    session: Session, principal: Principal, agency_code: str, month: str
+) -> MonthlyOvertime:
+    check_agency(principal, REPORTS_READ, agency_code)
+    first = month_start(month)
+    last = next_month_start(month) - timedelta(days=1)
+    minutes = records.monthly_overtime_by_person(session, agency_code, first, last)
+    return MonthlyOvertime(minutes, monthly_monitoring(minutes))
+
+
+def comp_balances(
+    session: Session, principal: Principal, agency_code: str, as_of: date | None, months: int
+) -> BalanceReport:
+    """Each person's balance, what of it expires in each of the coming `months`,
+    and what it would cost paid out at their hourly rate."""
+    check_agency(principal, REPORTS_READ, agency_code)
+    day = as_of or today_taipei()
+    labels = [add_months(day.replace(day=1), i).strftime("%Y-%m") for i in range(months)]
+    grants = ledger_store.remaining_by_grant(session, agency_code=agency_code)
+    people: dict[str, dict[str, int]] = {}
+    balances: dict[str, int] = {}
+    for g in grants:
+        balances[g.person_id] = balances.get(g.person_id, 0) + g.remaining
+        label = g.expires_on.strftime("%Y-%m")
+        by_month = people.setdefault(g.person_id, {})
+        if label in labels:
+            by_month[label] = by_month.get(label, 0) + g.remaining
+    rates = roster.hourly_rates(session, agency_code)
+    rows = [
+        BalanceRow(
+            person_id=pid,
+            balance_minutes=balances[pid],
+            expiring_by_month=people.get(pid, {}),
+            hourly_rate=rates.get(pid, Decimal(0)),
+            exposure=(Decimal(balances[pid]) * rates.get(pid, Decimal(0)) / 60).quantize(
+                Decimal(1)
+            ),
+        )
+        for pid in sorted(balances)
+    ]
+    return BalanceReport(agency_code=agency_code, as_of=day, months=labels, rows=rows)
+
+
+def authority_reports(
+    session: Session, principal: Principal, agency_code: str, page: PageParams
+) -> tuple[list[AuthorityReport], str | None]:
+    check_agency(principal, REPORTS_READ, agency_code)
+    return records.authority_reports_page(session, agency_code, page)
+
+
+def settlement_page(
+    session: Session, principal: Principal, agency_code: str, page: PageParams
+) -> tuple[list[Settlement], str | None]:
+    check_agency(principal, SETTLEMENT_READ, agency_code)
+    return settlements.page(session, agency_code, page)
+
+
+def settlement_queue(session: Session, principal: Principal, agency_code: str) -> list[Settlement]:
+    """The agency's whole queue, oldest first, for the payroll or commendation process."""
+    check_agency(principal, SETTLEMENT_READ, agency_code)
+    return settlements.of_agency(session, agency_code)
