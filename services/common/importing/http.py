@@ -125,7 +125,7 @@ async def run_import(
         first = await anext(blocks, [])
         # Blank lines before the header are skipped, as a spreadsheet would.
         while first and not first[0].data.strip() and not first[0].too_long:
-            first = first[1:]
+            first = first[1:] or await anext(blocks, [])
         header, first = (first[0], first[1:]) if first else (None, [])
         csv_rows = _csv_header(header, encoding, (required, known))
     req = JobRequest(
