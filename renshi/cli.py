@@ -136,12 +136,25 @@ def cmd_up(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    port = args.port
+    # Checked before anything starts: a busy port would otherwise show only as
+    # one failing process's line among the start-up output, after its back-off.
+    taken = _taken_ports(
+        {"gateway": port, **{svc: port + i for i, svc in enumerate(SERVICES, start=1)}}
+    )
+    if taken:
+        print(
+            f"port(s) already in use: {', '.join(taken)}. Stop what holds them, or start "
+            f"on other ports: renshi up --port N (the gateway on N, the services on N+1..N+"
+            f"{len(SERVICES)})",
+            file=sys.stderr,
+        )
+        return 2
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     load_keyring(GatewaySettings())
     migrate_args = argparse.Namespace(services=None, revision="head")
     cmd_migrate(migrate_args)
     seed_demo()
-    port = args.port
     env = dict(os.environ)
     env["GATEWAY_PORT"] = str(port)
     env["GATEWAY_SERVICE_URLS"] = json.dumps(service_urls(port))
@@ -194,6 +207,30 @@ def cmd_token(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    account = _directory_account(args.account)
+    if account is None:
+        print(
+            f"no account {args.account!r} in the directory; `renshi up` seeds the demo accounts",
+            file=sys.stderr,
+        )
+        return 2
+    kind, status = account
+    if status != "active":
+        print(f"account {args.account!r} is {status}: the gateway would refuse it", file=sys.stderr)
+        return 2
+    # The gateway refuses tokens that live longer than its maximum for the kind.
+    longest = (
+        settings.max_token_lifetime_human
+        if kind == "human"
+        else settings.max_token_lifetime_machine
+    )
+    if not 1 <= args.minutes * 60 <= longest:
+        print(
+            f"--minutes must be between 1 and {longest // 60} for a {kind} account "
+            "(the gateway's maximum token lifetime)",
+            file=sys.stderr,
+        )
+        return 2
     keyring = load_keyring(settings)
     print(
         issue_token(
@@ -205,6 +242,43 @@ def cmd_token(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _directory_account(name: str) -> tuple[str, str] | None:
+    """(kind, status) of an account in the directory's database, or None."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from services.common.db import make_engine
+    from services.directory.models import Account
+
+    engine = make_engine(service_settings("directory").database_url)
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(Account.__table__.c.kind, Account.__table__.c.status).where(  # type: ignore[attr-defined]
+                    Account.__table__.c.name == name  # type: ignore[attr-defined]
+                )
+            ).first()
+    except (OperationalError, ProgrammingError):
+        return None  # no directory database yet
+    finally:
+        engine.dispose()
+    return None if row is None else (row.kind, row.status)
+
+
+def _taken_ports(ports: dict[str, int]) -> list[str]:
+    """The processes whose port something else already listens on."""
+    import socket
+
+    taken = []
+    for name, port in ports.items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                taken.append(f"{port} ({name})")
+    return taken
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
