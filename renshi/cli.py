@@ -349,7 +349,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    from renshi.jobs import registry, run_scheduler, schedules
+    from renshi.jobs import AsOfRefused, parse_as_of, registry, run_one, run_scheduler, schedules
 
     if args.action == "schedule":
         from services.common.logs import configure_logging
@@ -368,11 +368,38 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(jobs)) or "none"
         print(f"unknown job {args.job!r}; known jobs: {known}", file=sys.stderr)
         return 2
-    print(json.dumps(jobs[args.job](), ensure_ascii=False, default=str))
+    try:
+        as_of = parse_as_of(args.as_of) if args.as_of else None
+        summary = run_one(args.job, as_of=as_of, force=args.force, jobs=jobs)
+    except AsOfRefused as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(json.dumps(summary, ensure_ascii=False, default=str))
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _jobs_epilog() -> str:
+    """The jobs and their schedules, for `renshi jobs --help`."""
+    from renshi.jobs import describe, registry, schedules
+
+    jobs, timetable = registry(), schedules()
+    lines = ["jobs (schedule in Asia/Taipei):"]
+    for name in sorted(jobs):
+        cron = timetable.get(name)
+        lines.append(f"  {name:<30} {cron.expression if cron else '-':<14} {describe(jobs[name])}")
+    return "\n".join(lines)
+
+
+JOBS_RUN_HELP = """\
+Runs the job once, for the Taipei day given by --as-of (default today), and
+prints its summary as JSON. Any day up to today may be given, to catch up
+after an outage; a later day only when the job's service is not in production
+(<SVC>_ENVIRONMENT is development or test). A day already run is skipped
+unless --force is given. attendance.expire also runs every day missed since
+its last run (at most 366 days back), each in turn."""
+
+
+def build_parser(jobs_epilog: str = "") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="renshi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -414,17 +441,42 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     test.set_defaults(func=cmd_test)
 
+    raw = argparse.RawDescriptionHelpFormatter
     jobs = sub.add_parser(
-        "jobs", help="scheduled jobs: run one, list them, or run each on its schedule"
+        "jobs",
+        help="scheduled jobs: run one, list them, or run each on its schedule",
+        epilog=jobs_epilog,
+        formatter_class=raw,
     )
-    jobs.add_argument("action", choices=("run", "list", "schedule"))
-    jobs.add_argument("job", nargs="?", default="")
+    actions = jobs.add_subparsers(dest="action", required=True)
+    run = actions.add_parser(
+        "run",
+        help="run one job now, for today or --as-of a day",
+        description=JOBS_RUN_HELP,
+        epilog=jobs_epilog,
+        formatter_class=raw,
+    )
+    run.add_argument("job", help="the job's name, service.job (listed below)")
+    run.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        default="",
+        help="the Taipei day the run is for (default today); after today only outside production",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="run again a day already run (never one running)"
+    )
+    actions.add_parser("list", help="list the jobs and their schedules")
+    actions.add_parser("schedule", help="run each job when due, until stopped")
     jobs.set_defaults(func=cmd_jobs)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Only `renshi jobs ...` imports every service's jobs to list them.
+    epilog = _jobs_epilog() if argv[:1] == ["jobs"] else ""
+    args = build_parser(epilog).parse_args(argv)
     return int(args.func(args))
 
 

@@ -1,5 +1,7 @@
 """Scheduled jobs, found in each service's `jobs.py`: a `JOBS` mapping of name →
-callable taking no arguments and returning a short summary dict, and
+callable taking keyword arguments `as_of` (the Taipei day the run is for,
+None for today) and `force` (run again a day already claimed; a job without a
+daily claim runs anyway) and returning a short summary dict, and
 optionally a `SCHEDULE` mapping of name → cron expression read in Asia/Taipei
 time (the same expressions the Kubernetes CronJobs in deploy/k8s/ use).
 
@@ -25,7 +27,11 @@ from zoneinfo import ZoneInfo
 
 from gateway.settings import SERVICES
 
-Job = Callable[[], dict[str, Any]]
+Job = Callable[..., dict[str, Any]]
+
+# `renshi jobs run --as-of` refuses a day before this: the ROC calendar, and
+# every date in the policies, start in 1912.
+EARLIEST_AS_OF = date(1912, 1, 1)
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 # A job that raised is tried again this much later, not only at its next
@@ -47,6 +53,10 @@ def _service_jobs_modules() -> Iterable[tuple[str, Any]]:
                 raise
             continue
         yield service, module
+
+
+def _service_of(name: str) -> str:
+    return name.split(".", 1)[0]
 
 
 def registry() -> dict[str, Job]:
@@ -273,3 +283,63 @@ def run_scheduler() -> None:
 
 def _now() -> datetime:
     return datetime.now(TAIPEI)
+
+
+# ------------------------------------------------------------ run one now
+
+
+class AsOfRefused(ValueError):
+    """An `--as-of` day that may not be run: malformed, before 1912, or after
+    today in production."""
+
+
+def describe(job: Job) -> str:
+    """The first line of the job's docstring."""
+    return (job.__doc__ or "").strip().splitlines()[0] if job.__doc__ else ""
+
+
+def service_environment(service: str) -> str:
+    """The service's own `<SVC>_ENVIRONMENT` setting (development, test or
+    production), read by its settings class as the service itself reads it."""
+    module = importlib.import_module(f"services.{service}.settings")
+    settings_cls = getattr(module, f"{service.capitalize()}Settings")
+    return str(settings_cls().environment)
+
+
+def parse_as_of(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise AsOfRefused(f"--as-of must be a date as YYYY-MM-DD, not {text!r}") from None
+    if len(text) != 10:
+        raise AsOfRefused(f"--as-of must be a date as YYYY-MM-DD, not {text!r}")
+    if day < EARLIEST_AS_OF:
+        raise AsOfRefused(f"--as-of {text} is before {EARLIEST_AS_OF.isoformat()}")
+    return day
+
+
+def check_as_of(day: date, environment: str, today: date) -> None:
+    """Any day up to today may be run (to catch up after an outage); a later
+    day only outside production (rehearsals and tests)."""
+    if day > today and environment == "production":
+        raise AsOfRefused(
+            f"--as-of {day.isoformat()} is after today ({today.isoformat()}); "
+            "future days are refused in production"
+        )
+
+
+def run_one(
+    name: str,
+    *,
+    as_of: date | None = None,
+    force: bool = False,
+    jobs: Mapping[str, Job] | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """`renshi jobs run NAME [--as-of DATE] [--force]`. Raises KeyError for an
+    unknown job and AsOfRefused for a day that may not be run."""
+    jobs = registry() if jobs is None else jobs
+    job = jobs[name]
+    if as_of is not None:
+        check_as_of(as_of, service_environment(_service_of(name)), today or _now().date())
+    return job(as_of=as_of, force=force)

@@ -271,6 +271,9 @@ class Settlement(AttendanceTable, table=True):
     hourly_rate: Decimal = Field(sa_column=Column(Numeric(10, 2), nullable=False))
     amount: Decimal = Field(sa_column=Column(Numeric(12, 0), nullable=False))
     expired_on: date
+    # The business-necessity refusal the settlement rests on (the earliest
+    # that drew on the grant); None on rows settled before it was kept.
+    leave_request_id: int | None = Field(default=None)
     created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 

@@ -388,3 +388,31 @@ class BalanceReport(BaseModel):
     as_of: date
     months: list[str]
     rows: list[BalanceRow]
+
+
+# ------------------------------------------------------- settlement queue
+
+SettlementRule = Literal["paid", "commendation_budget_exhausted", "paid_left_or_deceased"]
+
+
+class SettlementRefusalOut(BaseModel):
+    """The comp-leave refusal a settlement rests on."""
+
+    leave_request_id: int
+    reason: str = Field(description="business_necessity")
+    note: str | None = None
+    refused_on: date | None = None
+    refused_by: str | None = None
+
+
+class SettlementEntry(SettlementOut):
+    """An entry of the settlement queue with the rule that applied: `paid`
+    (refused for business necessity, budget available),
+    `commendation_budget_exhausted` (the agency marked its budget exhausted),
+    `paid_left_or_deceased` (the person left or died: always paid)."""
+
+    rule: SettlementRule
+    refusal: SettlementRefusalOut | None = Field(
+        default=None,
+        description="the refusal it rests on; null for settlements made before it was kept",
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from services.common.timeutil import now_utc
@@ -115,3 +115,38 @@ def claim(
             _finish_row(engine, table, job, day, "failed", {})
             raise
         _finish_row(engine, table, job, day, "done", result.summary)
+
+
+def last_done(engine: Engine, table: Table, job: str, *, before: date) -> date | None:
+    """The latest day before `before` whose run of `job` completed."""
+    with engine.connect() as conn:
+        day = conn.execute(
+            select(func.max(table.c.day)).where(
+                table.c.job == job, table.c.status == "done", table.c.day < before
+            )
+        ).scalar()
+    return day if isinstance(day, date) or day is None else date.fromisoformat(str(day))
+
+
+def record_done(engine: Engine, table: Table, job: str, day: date, summary: dict[str, Any]) -> None:
+    """Mark `job`'s run for `day` done, by a run that covered it (a catch-up),
+    whether or not the day has a row yet."""
+    conn_options = engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+    with conn_options as conn, conn.begin():
+        now = now_utc()
+        changed = conn.execute(
+            update(table)
+            .where(table.c.job == job, table.c.day == day)
+            .values(status="done", finished_at=now, summary=summary)
+        ).rowcount
+        if not changed:
+            conn.execute(
+                insert(table).values(
+                    job=job,
+                    day=day,
+                    status="done",
+                    started_at=now,
+                    finished_at=now,
+                    summary=summary,
+                )
+            )

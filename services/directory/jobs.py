@@ -6,12 +6,14 @@ whose holder is recorded as gone however that came about (a direct database
 fix, a status written before this rule existed) and disables them. It is
 idempotent: a second run finds nothing left to disable. Machine accounts whose
 owner is gone are counted, not disabled (see `disable_holders_who_left`).
+It takes no daily claim: `force` changes nothing, and `as_of` only names the
+day in its summary, since it reads the persons' statuses as they stand.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -26,7 +28,11 @@ from services.directory.store.accounts import (
 
 
 def disable_leavers(
-    *, settings: DirectorySettings | None = None, now: datetime | None = None
+    *,
+    settings: DirectorySettings | None = None,
+    now: datetime | None = None,
+    as_of: date | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Disable every active human account whose holder left or died."""
     settings = settings or DirectorySettings()
@@ -41,12 +47,13 @@ def disable_leavers(
     # Counts only: account names can point at a person, and this goes to logs.
     return {
         "job": "disable-leavers",
+        **({"day": as_of.isoformat()} if as_of else {}),
         "disabled": len(disabled),
         "machine_accounts_without_owner": ownerless,
     }
 
 
-JOBS: dict[str, Callable[[], dict[str, Any]]] = {
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "disable-leavers": disable_leavers,
 }
 

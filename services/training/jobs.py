@@ -97,19 +97,22 @@ def sync_rosters(
     settings: TrainingSettings | None = None,
     identity: ServiceIdentity | None = None,
     transport: httpx.BaseTransport | None = None,
-    today: date | None = None,
+    as_of: date | None = None,
+    force: bool = True,
 ) -> dict[str, Any]:
     """Replace every agency's roster with the directory's persons in service.
 
     `identity` (training's account) is made from the settings when not given;
-    `transport` reaches the gateway (tests pass one into an in-process gateway)."""
+    `transport` reaches the gateway (tests pass one into an in-process gateway).
+    A lock, not a daily claim, so every run is forced; `as_of` names the day
+    of the run (the rosters are the directory's as they stand)."""
     settings = settings or TrainingSettings()
     # Before the claim: a missing or refused secret is a configuration error,
     # not a run; and a gateway still starting (a scheduler started with it
     # catches up at once) is waited for a little.
     identity = identity or ServiceIdentity.from_settings(settings, transport=transport)
     identity.sign_in(GATEWAY_WAIT_SECONDS)
-    day = today or today_taipei()
+    day = as_of or today_taipei()
     engine = make_engine(settings.database_url)
     try:
         with job_runs.claim(engine, JOB_RUNS, NAMESPACE, "sync-rosters", day, force=True) as claim:
@@ -132,7 +135,7 @@ def sync_rosters(
         engine.dispose()
 
 
-JOBS: dict[str, Callable[[], dict[str, Any]]] = {
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "sync-rosters": sync_rosters,
 }
 

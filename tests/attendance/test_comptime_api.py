@@ -30,8 +30,8 @@ def test_overtime_on_2023_01_01_is_usable_on_2024_12_31_and_expired_on_2025_01_0
         "2024-12-31",
     )
     # The expiry job on the last usable day changes nothing; the next day it expires.
-    assert expire(settings=job_settings, today=date(2024, 12, 31))["expired_minutes"] == 0
-    assert expire(settings=job_settings, today=date(2025, 1, 1))["expired_minutes"] == 120
+    assert expire(settings=job_settings, as_of=date(2024, 12, 31))["expired_minutes"] == 0
+    assert expire(settings=job_settings, as_of=date(2025, 1, 1))["expired_minutes"] == 120
     after = balance(api, actors)
     assert (after["balance_minutes"], after["grants"]) == (0, [])
     kinds = [(e["kind"], e["minutes"], e["on_day"]) for e in _entries(api, actors)]

@@ -68,7 +68,7 @@ def test_settlement_eligibility(api, actors, roster, job_settings, case, expecte
         _status(api, actors, "deceased")
     if "budget_exhausted" in case:
         _budget_exhausted(api, actors)
-    summary = expire(settings=job_settings, today=LAPSE)
+    summary = expire(settings=job_settings, as_of=LAPSE)
     queue = _queue(api, actors)
     if expected is None:
         assert queue == []
@@ -84,10 +84,10 @@ def test_settlement_eligibility(api, actors, roster, job_settings, case, expecte
 def test_expiry_job_is_idempotent_and_claims_the_day(api, actors, roster, job_settings):
     approved_grant(api, actors, EARNED, 120)
     _refuse(api, actors)
-    first = expire(settings=job_settings, today=LAPSE)
+    first = expire(settings=job_settings, as_of=LAPSE)
     assert (first["settlements"], first["expired_minutes"]) == (1, 60)
-    assert expire(settings=job_settings, today=LAPSE)["skipped"] == "already ran today"
-    forced = expire(settings=job_settings, today=LAPSE, force=True)
+    assert expire(settings=job_settings, as_of=LAPSE)["skipped"] == "already ran today"
+    forced = expire(settings=job_settings, as_of=LAPSE, force=True)
     assert (forced["settlements"], forced["expired_minutes"]) == (0, 0)
     assert len(_queue(api, actors)) == 1
 
@@ -95,7 +95,7 @@ def test_expiry_job_is_idempotent_and_claims_the_day(api, actors, roster, job_se
 def test_settlement_queue_exports_as_csv(api, actors, roster, job_settings):
     approved_grant(api, actors, EARNED, 120)
     _refuse(api, actors)
-    expire(settings=job_settings, today=LAPSE)
+    expire(settings=job_settings, as_of=LAPSE)
     response = api.get("/settlements/export", params={"agency_code": "A01"}, headers=actors.hr)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")

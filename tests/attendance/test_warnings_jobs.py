@@ -86,14 +86,14 @@ def test_monthly_warning_sent_once_to_person_and_supervisor(
     approved_grant(api, actors, "2023-03-10", 120)  # last usable day 2025-03-09
     approved_grant(api, actors, "2023-03-20", 60, person_id="E2")
     approved_grant(api, actors, "2023-05-01", 60)  # lapses in April: not this notice
-    first = monthly_warnings(settings=delivering, today=date(2025, 2, 1))
+    first = monthly_warnings(settings=delivering, as_of=date(2025, 2, 1))
     assert (first["persons"], first["supervisors"], first["created"]) == (2, 1, 3)
     assert (first["webhook"], first["email"]) == (3, 1)
-    again = monthly_warnings(settings=delivering, today=date(2025, 2, 1))
+    again = monthly_warnings(settings=delivering, as_of=date(2025, 2, 1))
     assert again["skipped"] == "already ran today"
-    forced = monthly_warnings(settings=delivering, today=date(2025, 2, 1), force=True)
+    forced = monthly_warnings(settings=delivering, as_of=date(2025, 2, 1), force=True)
     assert (forced["created"], forced["webhook"], forced["email"]) == (0, 0, 0)
-    later = monthly_warnings(settings=delivering, today=date(2025, 2, 14))
+    later = monthly_warnings(settings=delivering, as_of=date(2025, 2, 14))
     assert (later["created"], later["webhook"], later["email"]) == (0, 0, 0)
 
     inbox, _ = smtp
@@ -116,16 +116,16 @@ def test_monthly_warning_sent_once_to_person_and_supervisor(
 def test_lead_time_warning_sent_once(api, actors, roster, delivering, webhook):
     api.put("/agencies/A01/policy", headers=actors.hr, json={"warning_lead_days": [7]})
     approved_grant(api, actors, "2023-03-10", 120)
-    assert lead_warnings(settings=delivering, today=date(2025, 3, 1))["created"] == 0
-    assert lead_warnings(settings=delivering, today=date(2025, 3, 2))["created"] == 1
-    assert lead_warnings(settings=delivering, today=date(2025, 3, 3))["created"] == 0
+    assert lead_warnings(settings=delivering, as_of=date(2025, 3, 1))["created"] == 0
+    assert lead_warnings(settings=delivering, as_of=date(2025, 3, 2))["created"] == 1
+    assert lead_warnings(settings=delivering, as_of=date(2025, 3, 3))["created"] == 0
     received, _ = webhook
     assert [n["kind"] for n in received] == ["expiring_soon"]
 
 
 def test_notices_are_only_ones_own(api, actors, roster, job_settings):
     approved_grant(api, actors, "2023-03-10", 120)
-    monthly_warnings(settings=job_settings, today=date(2025, 2, 1))
+    monthly_warnings(settings=job_settings, as_of=date(2025, 2, 1))
     assert api.get("/me/notices", headers=actors.employee("E2")).json()["items"] == []
     assert api.get("/me/notices").status_code == 401
     assert api.get("/me/notices", headers=actors.nobody).status_code == 403
@@ -134,8 +134,8 @@ def test_notices_are_only_ones_own(api, actors, roster, job_settings):
 def test_my_notices_filter_by_kind_and_issue_day(api, actors, roster, job_settings):
     approved_grant(api, actors, "2023-03-10", 120)  # last usable day 2025-03-09
     api.put("/agencies/A01/policy", headers=actors.hr, json={"warning_lead_days": [7]})
-    monthly_warnings(settings=job_settings, today=date(2025, 2, 1))
-    lead_warnings(settings=job_settings, today=date(2025, 3, 2))
+    monthly_warnings(settings=job_settings, as_of=date(2025, 2, 1))
+    lead_warnings(settings=job_settings, as_of=date(2025, 3, 2))
 
     def kinds(**params: str) -> list[str]:
         response = api.get("/me/notices", params=params, headers=actors.employee())

@@ -16,7 +16,8 @@ from services.attendance.schemas import (
     Month,
     MonthlyOvertimeReport,
     PersonMinutes,
-    SettlementOut,
+    SettlementEntry,
+    SettlementRule,
 )
 from services.attendance.service import reports
 from services.common.db import SessionDep
@@ -153,17 +154,34 @@ def list_authority_reports(
 @router.get(
     "/settlements",
     summary="The settlement queue: lapsed hours owed as pay or a commendation",
-    response_model=Page[SettlementOut],
+    description="Each entry with the rule that applied (`paid`: refused for business "
+    "necessity with budget available; `commendation_budget_exhausted`: the agency marked "
+    "its budget exhausted; `paid_left_or_deceased`: the person left or died) and the "
+    "comp-leave refusal it rests on. Filters: `outcome`, `rule`, and the days the hours "
+    "lapsed (`from`, `to`, both included).",
+    response_model=Page[SettlementEntry],
 )
 def list_settlements(
     agency_code: Annotated[str, Query(max_length=16)],
     session: SessionDep,
     principal: SettlementReader,
     page: PageDep,
-) -> Page[SettlementOut]:
-    rows, nxt = reports.settlement_page(session, principal, agency_code, page)
-    items = [SettlementOut.model_validate(r, from_attributes=True) for r in rows]
-    return Page[SettlementOut](items=items, next_cursor=nxt, limit=page.limit)
+    outcome: Annotated[Literal["pay", "commendation"] | None, Query()] = None,
+    rule: Annotated[SettlementRule | None, Query()] = None,
+    from_day: Annotated[Day | None, Query(alias="from")] = None,
+    to_day: Annotated[Day | None, Query(alias="to")] = None,
+) -> Page[SettlementEntry]:
+    items, nxt = reports.settlement_page(
+        session,
+        principal,
+        agency_code,
+        page,
+        outcome=outcome,
+        rule=rule,
+        from_day=from_day,
+        to_day=to_day,
+    )
+    return Page[SettlementEntry](items=items, next_cursor=nxt, limit=page.limit)
 
 
 @router.get(

@@ -239,6 +239,19 @@ def transfer(session: Session, person: RosterPerson, to_agency: str, on: date) -
     return sum(e.minutes for e in added if e.minutes > 0)
 
 
+def _refusal_per_grant(ledger: ComptimeLedger, refusals: list[Refusal]) -> dict[str, int]:
+    """Per grant, the earliest recorded refusal that drew on it while it ran:
+    the refusal its settlement rests on."""
+    grants = {g.grant_id: g for g in ledger.grants}
+    found: dict[str, int] = {}
+    for refusal in sorted(refusals, key=lambda r: (r.refused_on, int(r.request_id))):
+        for allocation in refusal.allocations:
+            grant = grants.get(allocation.grant_id)
+            if grant is not None and grant.usable_on(refusal.refused_on):
+                found.setdefault(allocation.grant_id, int(refusal.request_id))
+    return found
+
+
 @dataclass
 class ExpiryResult:
     expired_minutes: int = 0
@@ -262,6 +275,7 @@ def expire_person(session: Session, person: RosterPerson, today: date) -> Expiry
         for r in leave_store.business_necessity_refusals(session, person.person_id)
     ]
     result = ExpiryResult()
+    resting_on = _refusal_per_grant(ledger, refusals)
     budget_exhausted = policy.agency_policy(session, person.agency_code).budget_exhausted
     # A grant is settled once: minutes put back on it later (an approved leave
     # cancelled after the lapse) were never refused, so they simply expire.
@@ -296,6 +310,7 @@ def expire_person(session: Session, person: RosterPerson, today: date) -> Expiry
                 else Decimal(0)
             ),
             expired_on=lapsed_on,
+            leave_request_id=resting_on.get(grant_id),
         )
         settlements.add(session, row)
         result.settlements.append(row)

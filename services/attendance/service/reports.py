@@ -13,7 +13,14 @@ from sqlmodel import Session
 from services.attendance.access import REPORTS_READ, SETTLEMENT_READ, check_agency
 from services.attendance.domain.worktime import MonthlyMonitoring, add_months, monthly_monitoring
 from services.attendance.models import AuthorityReport, Settlement
-from services.attendance.schemas import BalanceReport, BalanceRow
+from services.attendance.schemas import (
+    BalanceReport,
+    BalanceRow,
+    SettlementEntry,
+    SettlementOut,
+    SettlementRefusalOut,
+    SettlementRule,
+)
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store import records, roster, settlements
 from services.common.bounds_dates import month_start, next_month_start
@@ -81,11 +88,64 @@ def authority_reports(
     return records.authority_reports_page(session, agency_code, page)
 
 
+# The rule that applied to a settlement, by the decision's reason
+# (services.attendance.domain.comptime.settlement_decision).
+SETTLEMENT_RULES: dict[str, SettlementRule] = {
+    "refused_business_necessity": "paid",
+    "budget_exhausted": "commendation_budget_exhausted",
+    "left_service": "paid_left_or_deceased",
+    "deceased": "paid_left_or_deceased",
+}
+
+
+def settlement_rule(reason: str) -> SettlementRule:
+    return SETTLEMENT_RULES[reason]
+
+
 def settlement_page(
-    session: Session, principal: Principal, agency_code: str, page: PageParams
-) -> tuple[list[Settlement], str | None]:
+    session: Session,
+    principal: Principal,
+    agency_code: str,
+    page: PageParams,
+    *,
+    outcome: str | None = None,
+    rule: SettlementRule | None = None,
+    from_day: date | None = None,
+    to_day: date | None = None,
+) -> tuple[list[SettlementEntry], str | None]:
+    """A page of the queue, each entry with the rule that applied and the
+    refusal it rests on."""
     check_agency(principal, SETTLEMENT_READ, agency_code)
-    return settlements.page(session, agency_code, page)
+    reasons = None if rule is None else [r for r, name in SETTLEMENT_RULES.items() if name == rule]
+    where = settlements.QueueFilter(outcome, reasons, from_day, to_day)
+    rows, nxt = settlements.page(session, agency_code, page, where)
+    refused = settlements.refusals(
+        session, [r.leave_request_id for r in rows if r.leave_request_id is not None]
+    )
+    entries = []
+    for row in rows:
+        request = refused.get(row.leave_request_id) if row.leave_request_id else None
+        refusal = (
+            None
+            if request is None
+            else SettlementRefusalOut(
+                leave_request_id=row.leave_request_id,
+                reason=request.refusal_reason or "",
+                note=request.refusal_note,
+                refused_on=request.decided_on,
+                refused_by=request.decided_by,
+            )
+        )
+        entries.append(
+            SettlementEntry.model_validate(
+                {
+                    **SettlementOut.model_validate(row, from_attributes=True).model_dump(),
+                    "rule": settlement_rule(row.reason),
+                    "refusal": refusal,
+                }
+            )
+        )
+    return entries, nxt
 
 
 def settlement_queue(session: Session, principal: Principal, agency_code: str) -> list[Settlement]:
