@@ -210,3 +210,42 @@ def test_help_lists_jobs_and_options(capsys):
         assert "attendance.expire" in out and "5 0 * * *" in out
         assert "Settle refused hours and expire what lapsed" in out
     assert "--as-of" in out and "--force" in out
+
+
+def test_catch_up_is_bounded_and_starts_after_the_last_run(job_settings):
+    from services.attendance.jobs import CATCH_UP_DAYS, _catch_up_days
+    from services.attendance.store import job_runs
+
+    day = date(2026, 6, 1)
+    engine = make_engine(job_settings.database_url)
+    try:
+        assert _catch_up_days(engine, day) == [day]  # the first run ever
+        job_runs.record_done(engine, "expire", day - timedelta(days=400), {})
+        bounded = _catch_up_days(engine, day)
+        assert len(bounded) == CATCH_UP_DAYS == 366
+        assert (bounded[0], bounded[-1]) == (day - timedelta(days=365), day)
+        job_runs.record_done(engine, "expire", day - timedelta(days=4), {})
+        assert _catch_up_days(engine, day) == [day - timedelta(days=n) for n in (3, 2, 1, 0)]
+        job_runs.record_done(engine, "expire", day - timedelta(days=1), {})
+        assert _catch_up_days(engine, day) == [day]
+        # A run for a later day (a rehearsal) is not a run before this one.
+        job_runs.record_done(engine, "expire", day + timedelta(days=5), {})
+        assert _catch_up_days(engine, day) == [day]
+    finally:
+        engine.dispose()
+
+
+def test_as_of_rules():
+    from renshi.jobs import AsOfRefused, check_as_of, parse_as_of
+
+    today = date(2026, 12, 2)
+    assert parse_as_of("1912-01-01") == date(1912, 1, 1)
+    check_as_of(today, "production", today)  # today and earlier: always
+    check_as_of(date(2020, 1, 1), "production", today)
+    check_as_of(today + timedelta(days=30), "development", today)
+    check_as_of(today + timedelta(days=30), "test", today)
+    with pytest.raises(AsOfRefused, match="production"):
+        check_as_of(today + timedelta(days=1), "production", today)
+    for bad in ("", "2026-1-2", "2026/01/02", "yesterday"):
+        with pytest.raises(AsOfRefused):
+            parse_as_of(bad)

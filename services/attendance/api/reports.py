@@ -208,6 +208,8 @@ def export_settlements(
         "reason",
         "hourly_rate",
         "amount_ntd",
+        "rule",
+        "leave_request_id",
     ]
     rows = [
         [
@@ -220,6 +222,8 @@ def export_settlements(
             s.reason,
             s.hourly_rate,
             s.amount,
+            reports.settlement_rule(s.reason),
+            s.leave_request_id or "",
         ]
         for s in queue
     ]
