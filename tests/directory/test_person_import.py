@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.directory.models import Person
 from services.directory.person_import import (
     HeaderError,

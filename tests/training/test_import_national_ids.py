@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.directory.schemas import MAX_MATCHED_NATIONAL_IDS
 from services.training.imports import runner
 from services.training.imports.rows import check

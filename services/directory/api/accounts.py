@@ -19,8 +19,7 @@ from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.reach import check_agency, outside
 from services.common.timeutil import now_utc
-from services.directory import client_secrets
-from services.directory.account_rules import account_errors, role_errors
+from services.directory.access import reach
 from services.directory.api.deps import (
     ACCOUNTS_READ,
     ACCOUNTS_WRITE,
@@ -28,6 +27,8 @@ from services.directory.api.deps import (
     AccountsReader,
     AccountsWriter,
 )
+from services.directory.domain import client_secrets
+from services.directory.domain.account_rules import account_errors, role_errors
 from services.directory.models import Account, ClientSecret
 from services.directory.roles import NON_HUMAN_KINDS
 from services.directory.schemas import (
@@ -43,7 +44,6 @@ from services.directory.schemas import (
     NewClientSecret,
     RoleName,
 )
-from services.directory.scope import reach
 from services.directory.service import accounts as account_use_cases
 from services.directory.store import accounts as store
 from services.directory.store import agencies as agency_store
@@ -158,12 +158,14 @@ def create_account(
     session: SessionDep, principal: AccountsWriter, body: AccountCreate
 ) -> AccountOut:
     _check_agency(session, principal, body.agency_code)
-    errors = account_errors(
-        kind=body.kind,
-        purpose=body.purpose,
-        allowed_networks=body.allowed_networks,
-        roles=body.roles,
-        known_roles=load_roles(session, body.roles),
+    errors = account_use_cases.field_errors(
+        account_errors(
+            kind=body.kind,
+            purpose=body.purpose,
+            allowed_networks=body.allowed_networks,
+            roles=body.roles,
+            known_roles=load_roles(session, body.roles),
+        )
     )
     if person_store.get_person(session, body.person_id) is None:
         errors.append(
@@ -195,12 +197,14 @@ def update_account(
     for key, value in changes.items():
         setattr(account, key, value)
     roles = store.roles_of(session, [name]).get(name, [])
-    errors = account_errors(
-        kind=account.kind,
-        purpose=account.purpose,
-        allowed_networks=account.allowed_networks,
-        roles=roles,
-        known_roles=load_roles(session, roles),
+    errors = account_use_cases.field_errors(
+        account_errors(
+            kind=account.kind,
+            purpose=account.purpose,
+            allowed_networks=account.allowed_networks,
+            roles=roles,
+            known_roles=load_roles(session, roles),
+        )
     )
     if errors:
         raise Invalid("the account cannot be changed as requested", errors=errors)
@@ -217,8 +221,10 @@ def set_account_roles(
     session: SessionDep, principal: AccountsWriter, name: str, body: AccountRoles
 ) -> AccountOut:
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
-    errors = role_errors(
-        kind=account.kind, roles=body.roles, known_roles=load_roles(session, body.roles)
+    errors = account_use_cases.field_errors(
+        role_errors(
+            kind=account.kind, roles=body.roles, known_roles=load_roles(session, body.roles)
+        )
     )
     if errors:
         raise Invalid("these roles cannot be granted to this account", errors=errors)

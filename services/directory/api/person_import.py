@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from services.common.errors import Invalid, Problem
+from services.directory.access import agency_scope_reach
 from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
 from services.directory.person_import import (
     COLUMNS,
@@ -19,7 +20,6 @@ from services.directory.person_import import (
     validate_record,
 )
 from services.directory.schemas import ImportReport, ImportRowError
-from services.directory.scope import agency_scope_reach
 from services.directory.store.person_batches import PersonBatches
 
 router = APIRouter(tags=["persons"])

@@ -21,6 +21,7 @@ from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.reach import outside
 from services.common.timeutil import now_utc, taipei_date
+from services.directory.access import reach
 from services.directory.api.deps import (
     OPEN_FOR_WRITING,
     REVIEWS_READ,
@@ -30,13 +31,7 @@ from services.directory.api.deps import (
     ReviewsWriter,
     SettingsDep,
 )
-from services.directory.models import (
-    Account,
-    AccountReviewCampaign,
-    AccountReviewItem,
-    personal_data_reads,
-)
-from services.directory.review_rules import (
+from services.directory.domain.review_rules import (
     HOLDER_LEFT,
     IDLE,
     MACHINE_WITHOUT_ALLOW_LIST,
@@ -45,6 +40,12 @@ from services.directory.review_rules import (
     findings,
     idle_for_days,
     unused_roles,
+)
+from services.directory.models import (
+    Account,
+    AccountReviewCampaign,
+    AccountReviewItem,
+    personal_data_reads,
 )
 from services.directory.schemas import (
     AccountReviewReport,
@@ -59,7 +60,6 @@ from services.directory.schemas import (
     UnusedRole,
     UnusedRoleGrant,
 )
-from services.directory.scope import reach
 from services.directory.service import accounts as account_use_cases
 from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store

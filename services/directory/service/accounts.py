@@ -10,14 +10,20 @@ from datetime import datetime
 from sqlmodel import Session
 
 from services.common.errors import Conflict, FieldError
-from services.directory.account_rules import disable_errors, role_change_errors
+from services.directory.domain.account_rules import Breach, disable_errors, role_change_errors
 from services.directory.models import Account
 from services.directory.service.transactions import begin_immediate
 from services.directory.store import accounts as store
 
 
-def _refuse(errors: list[FieldError]) -> None:
-    if errors:
+def field_errors(breaches: list[Breach]) -> list[FieldError]:
+    """The account rules' breaches as the problem's field errors."""
+    return [FieldError(field=b.field, reason=b.reason, code=b.code) for b in breaches]
+
+
+def _refuse(breaches: list[Breach]) -> None:
+    if breaches:
+        errors = field_errors(breaches)
         raise Conflict(
             "; ".join(e.reason for e in errors),
             slug="account-rule",
