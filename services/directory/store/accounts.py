@@ -122,6 +122,13 @@ def get_secret(session: Session, account: str, secret_id: int) -> ClientSecret |
     return row
 
 
+def revoke_secret(session: Session, row: ClientSecret, now: datetime) -> ClientSecret:
+    row.revoked_at = now
+    session.add(row)
+    session.flush()
+    return row
+
+
 def current_secrets(session: Session, account: str, now: datetime) -> list[ClientSecret]:
     """Secrets neither revoked nor expired at `now` (more than one while rotating)."""
     return [
