@@ -34,7 +34,6 @@ KNOWN: dict[tuple[str, str, str], int] = {
     ("router-queries", "services/attendance/api/records.py", "session.get()"): 1,
     ("router-queries", "services/attendance/api/reports.py", "select()"): 4,
     ("router-queries", "services/attendance/api/reports.py", "session.exec()"): 2,
-    ("router-queries", "services/directory/api/reviews.py", "session.add()"): 1,
     ("store-commits", "services/directory/store/person_batches.py", "commit()"): 1,
 }
 

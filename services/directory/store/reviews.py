@@ -179,6 +179,16 @@ def record_decision(
     return True
 
 
+def record_roles_removed(
+    session: Session, item: AccountReviewItem, roles: list[str]
+) -> AccountReviewItem:
+    """Note on the item the roles a revocation took away."""
+    item.roles_removed = roles
+    session.add(item)
+    session.flush()
+    return item
+
+
 def close_campaign(
     session: Session, campaign: AccountReviewCampaign, reviewer: str, now: datetime
 ) -> bool:
