@@ -20,7 +20,6 @@ KNOWN: dict[tuple[str, str, str], int] = {
     ("commit-outside-kernel", "services/attendance/api/roster.py", "commit()"): 1,
     ("commit-outside-kernel", "services/attendance/jobs.py", "commit()"): 1,
     ("commit-outside-kernel", "services/common/job_runs.py", "commit()"): 3,
-    ("commit-outside-kernel", "services/directory/jobs.py", "commit()"): 1,
     ("commit-outside-kernel", "services/directory/service/transactions.py", "commit()"): 1,
     ("commit-outside-kernel", "services/training/imports/runner.py", "commit()"): 3,
     ("router-queries", "services/attendance/api/comptime.py", "select()"): 3,
