@@ -18,8 +18,8 @@ from pydantic import (
 
 from services.common.ids import Id
 from services.common.timeutil import parse_any_date
-from services.directory import national_id
-from services.directory.networks import normalise_network
+from services.directory.domain import national_id
+from services.directory.domain.networks import normalise_network
 
 AgencyType = Literal["competent_authority", "subordinate", "training_institution", "school"]
 PersonStatus = Literal["active", "left", "deceased"]

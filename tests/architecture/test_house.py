@@ -17,10 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KNOWN: dict[tuple[str, str, str], int] = {
     ("commit-outside-kernel", "renshi/cli.py", "commit()"): 1,
     ("commit-outside-kernel", "services/common/job_runs.py", "commit()"): 3,
-    ("commit-outside-kernel", "services/directory/jobs.py", "commit()"): 1,
     ("commit-outside-kernel", "services/directory/service/transactions.py", "commit()"): 1,
-    ("router-queries", "services/directory/api/accounts.py", "session.add()"): 1,
-    ("router-queries", "services/directory/api/reviews.py", "session.add()"): 1,
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.common.timeutil import now_utc
-from services.directory import client_secrets
+from services.directory.domain import client_secrets
 from services.directory.models import ClientSecret
 from tests.directory.conftest import ADMIN, AUDITOR, EMPLOYEE, HR_A01, principal
 

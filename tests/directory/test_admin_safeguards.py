@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlmodel import select
 
-from services.directory.account_rules import disable_errors, role_change_errors
+from services.directory.domain.account_rules import disable_errors, role_change_errors
 from services.directory.models import Account, AccountRole
 from tests.directory.builders import create_account, create_person
 from tests.directory.conftest import ADMIN, REVIEWER, principal

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.directory.review_rules import (
+from services.directory.domain.review_rules import (
     AccountFacts,
     RoleGrant,
     findings,

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlmodel import Session
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.directory.schemas import MAX_MATCHED_NATIONAL_IDS
 from services.training.domain.record_rows import check
 from services.training.models import LearningRecord, metadata

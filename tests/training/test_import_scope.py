@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.training.models import ImportJob, LearningRecord, LearningRecordHistory
 from tests.training.conftest import EMPLOYEE, HR_A01, HR_B, NATIONAL
 from tests.training.test_imports import HEADER, NATIONAL_HEADER, post, row

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from services.common.importing.rows import RowError
 from services.common.importing.runner import BatchResult, ImportKind
+from services.directory.access import Reach
 from services.directory.domain.person_rows import COLUMNS, REQUIRED_COLUMNS, PersonRow, check_person
 from services.directory.models import PersonImportJob
-from services.directory.scope import Reach
 from services.directory.store.person_batches import PersonBatches, Tally
 
 # Rows per transaction: a batch's persons are locked while it is planned and

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from services.common.errors import NotFound, Unauthorized
-from services.directory import client_secrets
+from services.directory.domain import client_secrets
 from services.directory.models import Account
 from services.directory.roles import NON_HUMAN_KINDS
 from services.directory.schemas import ResolvedPrincipal

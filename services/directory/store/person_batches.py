@@ -16,11 +16,11 @@ from sqlmodel import Session, col
 
 from services.common.importing.rows import RowError
 from services.common.timeutil import now_utc, today_taipei
-from services.directory import national_id
+from services.directory.access import Reach
+from services.directory.domain import national_id
 from services.directory.domain.person_rows import PersonRow
+from services.directory.domain.review_rules import GONE
 from services.directory.models import Agency, Person
-from services.directory.review_rules import GONE
-from services.directory.scope import Reach
 from services.directory.store.accounts import active_human_accounts_of, disable_holders_who_left
 from services.directory.store.agencies import units_by_code
 
