@@ -250,6 +250,13 @@ class PersonMatchReport(BaseModel):
 # --- accounts ---------------------------------------------------------------
 
 
+class RoleOut(BaseModel):
+    name: str
+    account_kind: str = Field(description="human, machine or service: who may hold it")
+    description: str
+    permissions: list[str]
+
+
 class AccountOut(BaseModel):
     name: str
     kind: AccountKind

@@ -22,10 +22,22 @@ from services.directory.schemas import (
     ClientSecretOut,
     NewClientSecret,
     RoleName,
+    RoleOut,
 )
 from services.directory.service import accounts
 
 router = APIRouter(tags=["accounts"], dependencies=[WRITES_OPEN_IMMEDIATE])
+
+
+@router.get(
+    "/roles",
+    summary="Every role an account may be given, with its permissions",
+    response_model=list[RoleOut],
+)
+def list_roles(session: SessionDep, who: AccountsReader) -> list[RoleOut]:
+    return accounts.role_catalogue(session)
+
+
 # Refused by an account rule: one's own account, the last system administrator.
 ACCOUNT_RULE: dict[int | str, dict[str, Any]] = {
     409: {

@@ -62,11 +62,18 @@ def role_errors(
 ) -> list[Breach]:
     errors: list[Breach] = []
     permissions: set[str] = set()
+    # The roles this kind of account may hold, named in the refusal so that the
+    # caller can correct the request without a second look-up.
+    valid = ", ".join(sorted(r.name for r in known_roles.values() if r.account_kind == kind))
     for name in sorted(set(roles)):
         role = known_roles.get(name)
         if role is None:
             errors.append(
-                Breach(field="body.roles", code="unknown_role", reason=f"unknown role {name}")
+                Breach(
+                    field="body.roles",
+                    code="unknown_role",
+                    reason=f"unknown role {name[:64]}; roles for {kind} accounts: {valid}",
+                )
             )
         elif role.account_kind != kind:
             errors.append(

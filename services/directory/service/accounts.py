@@ -29,12 +29,12 @@ from services.directory.domain.account_rules import (
 )
 from services.directory.models import Account, ClientSecret
 from services.directory.roles import NON_HUMAN_KINDS
-from services.directory.schemas import AccountCreate, AccountUpdate
+from services.directory.schemas import AccountCreate, AccountUpdate, RoleOut
 from services.directory.service.transactions import begin_immediate
 from services.directory.store import accounts as store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as person_store
-from services.directory.store.roles import load_roles
+from services.directory.store.roles import descriptions, load_roles
 
 # Fields an account always has: a change may set them, never clear them.
 NOT_NULL = ("agency_code", "include_subordinates", "allowed_networks", "person_id")
@@ -156,7 +156,7 @@ def create(session: Session, principal: Principal, body: AccountCreate) -> HeldA
             purpose=body.purpose,
             allowed_networks=body.allowed_networks,
             roles=body.roles,
-            known_roles=load_roles(session, body.roles),
+            known_roles=load_roles(session),
         )
     )
     if person_store.get_person(session, body.person_id) is None:
@@ -193,7 +193,7 @@ def update(session: Session, principal: Principal, name: str, body: AccountUpdat
             purpose=account.purpose,
             allowed_networks=account.allowed_networks,
             roles=roles,
-            known_roles=load_roles(session, roles),
+            known_roles=load_roles(session),
         )
     )
     if errors:
@@ -213,7 +213,7 @@ def set_roles(session: Session, principal: Principal, name: str, roles: list[str
     keep duties apart (422), and the last system administrator keeps the role (409)."""
     account = _reachable(session, principal, ACCOUNTS_WRITE, name)
     errors = field_errors(
-        role_errors(kind=account.kind, roles=roles, known_roles=load_roles(session, roles))
+        role_errors(kind=account.kind, roles=roles, known_roles=load_roles(session))
     )
     if errors:
         raise Invalid("these roles cannot be granted to this account", errors=errors)
@@ -285,3 +285,17 @@ def revoke_secret(
     if row.revoked_at is None:
         store.revoke_secret(session, row, now_utc())
     return row
+
+
+def role_catalogue(session: Session) -> list[RoleOut]:
+    """Every role with its account kind, description and permissions."""
+    described = descriptions(session)
+    return [
+        RoleOut(
+            name=role.name,
+            account_kind=role.account_kind,
+            description=described.get(role.name, ""),
+            permissions=sorted(role.permissions),
+        )
+        for role in sorted(load_roles(session).values(), key=lambda r: (r.account_kind, r.name))
+    ]
