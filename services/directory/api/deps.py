@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from services.common.db import SessionDep
 from services.common.permissions import require
 from services.common.principal import Principal
+from services.common.transactions import begin_immediate
 from services.directory import access
-from services.directory.service.transactions import begin_immediate
 from services.directory.settings import DirectorySettings
 
 # The permission names are declared in access.py, beside the reach they

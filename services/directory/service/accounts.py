@@ -18,6 +18,7 @@ from services.common.pagination import PageParams
 from services.common.principal import Principal
 from services.common.reach import check_agency, outside
 from services.common.timeutil import now_utc
+from services.common.transactions import begin_immediate
 from services.directory.access import ACCOUNTS_READ, ACCOUNTS_WRITE, reach
 from services.directory.domain import client_secrets
 from services.directory.domain.account_rules import (
@@ -30,7 +31,6 @@ from services.directory.domain.account_rules import (
 from services.directory.models import Account, ClientSecret
 from services.directory.roles import NON_HUMAN_KINDS
 from services.directory.schemas import AccountCreate, AccountUpdate, RoleOut
-from services.directory.service.transactions import begin_immediate
 from services.directory.store import accounts as store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as person_store
