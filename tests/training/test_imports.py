@@ -126,7 +126,7 @@ def test_changed_row_updates_with_history(call, apps, ready):
     job = post(call, HEADER + row("E1", hours="3")).json()
     assert (job["inserted"], job["updated"]) == (0, 1)
     with apps["training"].state.engine.connect() as conn:
-        hist = conn.execute(select(LearningRecordHistory.__table__)).mappings().all()
+        hist = conn.execute(select(LearningRecordHistory.__table__)).mappings().all()  # type: ignore[attr-defined]
     assert len(hist) == 1
     assert hist[0]["action"] == "reimported"
     assert hist[0]["before"]["hours"] == "2.00"
@@ -151,11 +151,11 @@ def test_errors_csv_download(call, apps, ready):
 
 
 def test_interrupted_import_resumes_without_duplicates(call, apps, ready, monkeypatch):
-    from services.training.imports import runner
+    from services.training.imports import batch, runner
 
     monkeypatch.setattr(runner, "BATCH_SIZE", 2)
     body = HEADER + "".join(row(f"E{i}", hours="1") for i in range(1, 8))
-    real = runner.apply_batch
+    real = batch.apply_batch
     calls = {"n": 0}
 
     def crash_on_third(*args, **kwargs):
@@ -182,10 +182,10 @@ def test_interrupted_import_resumes_without_duplicates(call, apps, ready, monkey
 
 
 def test_resume_with_a_different_file_is_409(call, apps, ready, monkeypatch):
-    from services.training.imports import runner
+    from services.training.imports import batch, runner
 
     monkeypatch.setattr(runner, "BATCH_SIZE", 1)
-    real = runner.apply_batch
+    real = batch.apply_batch
 
     seen = {"n": 0}
 
@@ -208,7 +208,7 @@ def test_running_job_is_not_resumed_twice(call, apps, ready):
     key = {"Idempotency-Key": "concurrent-0001"}
     post(call, HEADER + row("E1"), headers=key)
     with apps["training"].state.engine.begin() as conn:
-        conn.execute(ImportJob.__table__.update().values(status="running"))
+        conn.execute(ImportJob.__table__.update().values(status="running"))  # type: ignore[attr-defined]
     assert post(call, HEADER + row("E1"), headers=key).status_code == 409
 
 
