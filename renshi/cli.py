@@ -321,7 +321,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     steps: list[tuple[str, list[str], dict[str, str]]] = [
         ("ruff", ["ruff", "check", "."], {}),
         ("ruff format", ["ruff", "format", "--check", "."], {}),
-        ("mypy", ["mypy", "renshi", "gateway", "services"], {}),
+        ("mypy", ["mypy", "renshi", "gateway", "services", "tests", "benchmarks"], {}),
     ]
     pytest = ["pytest", "-n", str(args.workers), *args.pytest_args]
     steps.append(("tests on SQLite", pytest, {"RENSHI_TEST_DATABASE": "sqlite"}))

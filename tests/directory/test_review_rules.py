@@ -81,8 +81,8 @@ HR = catalogue_by_name()["hr_officer"].permissions
 AUDITOR = catalogue_by_name()["security_auditor"].permissions
 
 
-def _ago(days: int | None) -> date | None:
-    return None if days is None else TODAY - timedelta(days=days)
+def _ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
 
 
 # held: role → permissions; uses: (family, days ago); then the role asked about,
