@@ -12,15 +12,12 @@ from sqlmodel import Session
 from services.attendance.models import RosterPerson
 from services.attendance.schemas import OvertimeImportRow
 from services.attendance.service import overtime
-from services.attendance.service.record_import import (
-    BatchTally,
-    Checked,
-    RecordImport,
-    problem_code,
-)
+from services.attendance.service.record_import import Checked, RecordImport, problem_code
 from services.attendance.store import records
 from services.attendance.store.locking import lock_person
 from services.common.errors import Problem
+from services.common.importing.rows import RowError
+from services.common.importing.runner import BatchResult
 
 BATCH_SIZE = 500
 SOURCE = "overtime"
@@ -39,7 +36,8 @@ class OvertimeImport(RecordImport[OvertimeImportRow]):
         session: Session,
         parsed: Checked[OvertimeImportRow],
         person: RosterPerson,
-        tally: BatchTally,
+        result: BatchResult,
+        warnings: list[dict[str, object]],
     ) -> bool:
         row = parsed.data
         lock_person(session, person.person_id)
@@ -67,6 +65,8 @@ class OvertimeImport(RecordImport[OvertimeImportRow]):
             limit = exc.extra.get("limit")
             where = f"limit:{limit}" if limit else (exc.errors[0].field if exc.errors else "")
             code = f"limit:{limit}" if limit else problem_code(exc)
-            tally.fail(parsed.row, where or "line", exc.detail or exc.title, code)
+            result.errors.append(
+                RowError(parsed.row, where or "line", exc.detail or exc.title, code)
+            )
             return False
         return True

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -51,19 +51,10 @@ def check_row(model: type[M], row: int, values: dict[str, str]) -> Checked[M] | 
     return checked if isinstance(checked, list) else Checked(row, checked)
 
 
-@dataclass
-class BatchTally:
-    """What a batch's rows came to, and the rule warnings of those kept."""
-
-    result: BatchResult = field(default_factory=BatchResult)
-    warnings: list[dict[str, object]] = field(default_factory=list)
-
-    def fail(self, row: int, field_name: str, reason: str, code: str) -> None:
-        self.result.errors.append(RowError(row, field_name, reason, code))
-
-    def warn(self, row: int, violation: Violation) -> None:
-        warning = ImportRowWarning(row=row, **RuleWarning.of(violation).model_dump())
-        self.warnings.append(warning.model_dump(mode="json"))
+def warning_of(row: int, violation: Violation) -> dict[str, object]:
+    """A rule warning of an accepted row, as the job keeps it."""
+    warning = ImportRowWarning(row=row, **RuleWarning.of(violation).model_dump())
+    return warning.model_dump(mode="json")
 
 
 def problem_code(exc: Problem) -> str:
@@ -93,9 +84,14 @@ class RecordImport(ImportKind[Checked[M]]):
 
     @abstractmethod
     def import_row(
-        self, session: Session, parsed: Checked[M], person: RosterPerson, tally: BatchTally
+        self,
+        session: Session,
+        parsed: Checked[M],
+        person: RosterPerson,
+        result: BatchResult,
+        warnings: list[dict[str, object]],
     ) -> bool:
-        """Write one row (True when written), or fail it on the tally."""
+        """Write one row (True when written), or add its error to `result`."""
 
     def _person(self, session: Session, person_id: str) -> RosterPerson | None:
         person = roster.get(session, person_id)
@@ -104,28 +100,25 @@ class RecordImport(ImportKind[Checked[M]]):
         return person
 
     def apply_batch(self, session: Session, rows: list[Checked[M]]) -> BatchResult:
-        tally = BatchTally()
+        result = BatchResult()
+        warnings: list[dict[str, object]] = []
         with session.begin_nested() as outer:
             for parsed in rows:
                 if self.already_imported(session, parsed.data):
-                    tally.result.unchanged += 1
+                    result.unchanged += 1
                     continue
                 person = self._person(session, parsed.data.person_id)  # type: ignore[attr-defined]
                 if person is None:
-                    tally.fail(
-                        parsed.row,
-                        "person_id",
-                        "not in the roster of the importer's agencies",
-                        "not_in_scope",
-                    )
+                    reason = "not in the roster of the importer's agencies"
+                    result.errors.append(RowError(parsed.row, "person_id", reason, "not_in_scope"))
                     continue
-                if self.import_row(session, parsed, person, tally):
-                    tally.result.inserted += 1
+                if self.import_row(session, parsed, person, result, warnings):
+                    result.inserted += 1
             session.flush()
             if self.dry_run:
                 outer.rollback()
-        imports.add_warnings(session, self.job_id, tally.warnings)
-        return tally.result
+        imports.add_warnings(session, self.job_id, warnings)
+        return result
 
 
 class AttendanceImport(RecordImport[AttendanceImportRow]):
@@ -142,7 +135,8 @@ class AttendanceImport(RecordImport[AttendanceImportRow]):
         session: Session,
         parsed: Checked[AttendanceImportRow],
         person: RosterPerson,
-        tally: BatchTally,
+        result: BatchResult,
+        warnings: list[dict[str, object]],
     ) -> bool:
         row = parsed.data
         try:
@@ -157,9 +151,10 @@ class AttendanceImport(RecordImport[AttendanceImportRow]):
                 source_id=row.source_id,
             )
         except Problem as exc:
-            tally.fail(parsed.row, "clock_out", exc.detail or exc.title, problem_code(exc))
+            reason = exc.detail or exc.title
+            result.errors.append(RowError(parsed.row, "clock_out", reason, problem_code(exc)))
             return False
         records.stage_attendance(session, record)
         for warning in overtime.shift_rest_warnings(session, person, row.day):
-            tally.warn(parsed.row, warning)
+            warnings.append(warning_of(parsed.row, warning))
         return True
