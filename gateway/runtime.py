@@ -12,6 +12,7 @@ from gateway.authn import Authenticator
 from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
 from gateway.settings import GatewaySettings
 from gateway.usage import UsageRecorder
+from services.common.errors import Problem
 
 
 @dataclass
@@ -29,6 +30,28 @@ class Runtime:
         await self.usage.aclose()
         await self.forwarder.aclose()
         await self.client.aclose()
+
+
+class RuntimeSlot:
+    """Where the running gateway's Runtime is held: filled at start-up, emptied at
+    shutdown; asked for before start-up, it is a 503."""
+
+    def __init__(self) -> None:
+        self._held: list[Runtime] = []
+
+    def current(self) -> Runtime:
+        if not self._held:
+            raise Problem("the gateway is starting", status=503, slug="service-unavailable")
+        return self._held[0]
+
+    def audit_writer(self) -> AuditWriter | None:
+        return self._held[0].audit if self._held else None
+
+    def fill(self, runtime: Runtime) -> None:
+        self._held.append(runtime)
+
+    def release(self) -> Runtime:
+        return self._held.pop()
 
 
 def make_forwarder(

@@ -91,9 +91,10 @@ def seed_demo() -> None:
     and kept, readable by the owner only, in ./var/."""
     import secrets
 
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from services.common.db import make_engine
+    from services.common.transactions import batch_transaction
     from services.directory import demo
     from services.directory.models import Agency
 
@@ -101,7 +102,7 @@ def seed_demo() -> None:
     engine = make_engine(settings.database_url)
     secret_file = VAR_DIR / "demo-importer-secret"
     service_secrets = {svc: secrets.token_urlsafe(32) for svc in SERVICES}
-    with Session(engine) as session:
+    with batch_transaction(engine) as session:
         empty = session.exec(select(Agency).limit(1)).first() is None
         secret = secrets.token_urlsafe(24) if empty else None
         created = demo.seed_demo(
@@ -110,7 +111,6 @@ def seed_demo() -> None:
             service_secrets=service_secrets,
             national_id_key=settings.national_id_key,
         )
-        session.commit()
     engine.dispose()
     if secret is not None:
         _write_secret(secret_file, secret)
@@ -321,7 +321,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     steps: list[tuple[str, list[str], dict[str, str]]] = [
         ("ruff", ["ruff", "check", "."], {}),
         ("ruff format", ["ruff", "format", "--check", "."], {}),
-        ("mypy", ["mypy", "renshi", "gateway", "services"], {}),
+        ("mypy", ["mypy", "renshi", "gateway", "services", "tests", "benchmarks"], {}),
     ]
     pytest = ["pytest", "-n", str(args.workers), *args.pytest_args]
     steps.append(("tests on SQLite", pytest, {"RENSHI_TEST_DATABASE": "sqlite"}))

@@ -112,6 +112,13 @@ def reach(
     return Reach(scopes=held, supervisor=held.unit_of, unit=unit)
 
 
+def not_own(principal: Principal, person: RosterPerson) -> None:
+    """Deciding on one's own overtime or leave is refused, whatever the scope:
+    an approval is someone else's act (separation of duties)."""
+    if principal.person_id is not None and principal.person_id == person.person_id:
+        raise Forbidden("nobody approves or refuses their own request")
+
+
 def person_in_reach(session: Session, reach_: Reach, person_id: str) -> RosterPerson:
     """The roster row of a person the caller reaches; anyone else reads as one
     the roster does not hold (the kernel's rule, `services.common.reach`)."""

@@ -16,12 +16,14 @@ from sqlalchemy import (
     Index,
     Numeric,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
 from services.common.audit import personal_data_reads_table
 from services.common.columns import one_of, utc_column
 from services.common.db import new_registry
+from services.common.importing.model import StoredImportError, StoredImportJob
 from services.common.notices import StoredNotice
 from services.common.timeutil import now_utc
 
@@ -299,6 +301,45 @@ class JobRun(AttendanceTable, table=True):
     started_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+# The rule warnings an import job keeps, as many as it reports (the cap of
+# `ImportResult.warnings`).
+MAX_IMPORT_WARNINGS = 1000
+
+
+class ImportJob(AttendanceTable, StoredImportJob, table=True):
+    """An import (`services.common.importing`); `source` is "attendance",
+    "overtime" or "roster".
+
+    `record_source` is the `?source=` the record imports file their rows under
+    (None for the roster): a resumed job must be re-posted with the same one.
+
+    `warnings` holds the rule warnings of accepted rows (`ImportRowWarning`s as
+    JSON), in row order, the first `MAX_IMPORT_WARNINGS` only. A column on the
+    job rather than a table of their own: they are reported whole with the job
+    and never read one by one, capped they stay small, and a batch's warnings
+    are appended in the same transaction as the batch and its progress, so a
+    batch that is rolled back (a crash, a dry run's nothing-kept) leaves no
+    warning behind and a resumed job reports each warning once.
+    """
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+    record_source: str | None = Field(default=None, max_length=64)
+    warnings: list[dict[str, object]] = Field(
+        default_factory=list,
+        sa_type=JSON,
+        nullable=False,
+        sa_column_kwargs={"server_default": text("'[]'")},
+    )
+
+
+class ImportRowError(AttendanceTable, StoredImportError, table=True):
+    __tablename__ = "import_errors"
+
+    job_id: int = Field(foreign_key="import_jobs.id", index=True)
 
 
 personal_data_reads = personal_data_reads_table(metadata)

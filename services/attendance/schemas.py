@@ -63,9 +63,10 @@ class RosterPersonOut(BaseModel):
 
 
 class ImportRowError(BaseModel):
-    row: int
+    row: int = Field(description="Data row number, 1 for the first row after any header")
     field: str
     reason: str
+    code: str = Field(description="Why, stably: e.g. missing, not_in_scope, limit:daily_total")
 
 
 class RuleWarning(BaseModel):
@@ -93,6 +94,11 @@ class ImportRowWarning(RuleWarning):
 
 
 class ImportResult(BaseModel):
+    """An import job: its counts, its first errors (all are in its errors.csv)
+    and the rule warnings of the rows it kept."""
+
+    job_id: int
+    status: str = Field(description="running, completed or interrupted (resume by re-posting)")
     rows: int
     created: int
     updated: int

@@ -29,7 +29,7 @@ PostgreSQL). So:
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -190,14 +190,14 @@ async def _session_scope(bind: Engine, gates: _Gates) -> AsyncIterator[Session]:
     await _finish(session, True, gates.finish)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     """Commit when the handler returns, roll back when it raises."""
     engine: Engine = request.app.state.engine
     async with _session_scope(engine, _gates(engine)) as session:
         yield session
 
 
-async def get_write_session(request: Request) -> AsyncIterator[Session]:
+async def get_write_session(request: Request) -> AsyncGenerator[Session, None]:
     """A session for a write that locks what it changes: its turn at the engine's
     writer gate first, then BEGIN IMMEDIATE on SQLite at the first statement."""
     engine: Engine = request.app.state.engine

@@ -39,7 +39,9 @@ class Claim:
 
 
 def _claim_row(engine: Engine, table: Table, job: str, day: date, force: bool) -> Claim:
-    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
+    # One transaction, committed when the block ends (returns included): the row
+    # is read and claimed under the write lock (BEGIN IMMEDIATE on SQLite).
+    with engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
         row = conn.execute(
             select(table.c.status, table.c.started_at, table.c.summary).where(
                 table.c.job == job, table.c.day == day
@@ -60,7 +62,6 @@ def _claim_row(engine: Engine, table: Table, job: str, day: date, force: bool) -
             conn.execute(
                 insert(table).values(job=job, day=day, status="running", started_at=now, summary={})
             )
-        conn.commit()
     return Claim(True)
 
 
@@ -80,17 +81,17 @@ def _advisory(engine: Engine, namespace: str, job: str) -> Iterator[bool]:
     if engine.dialect.name != "postgresql":
         yield True
         return
-    conn: Connection = engine.connect()
+    # Autocommit: the lock belongs to the connection's session, not to a
+    # transaction, so none is left open while the job runs.
+    conn: Connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
         key = advisory_key(namespace, job)
         got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        conn.commit()
         try:
             yield got
         finally:
             if got:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
     finally:
         conn.close()
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from sqlmodel import Session, select
 
 from services.common.service_identity import service_account
-from services.directory import client_secrets, national_id
+from services.directory.domain import client_secrets, national_id
 from services.directory.models import (
     Account,
     AccountRole,

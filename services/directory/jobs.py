@@ -16,10 +16,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from services.common.db import make_engine
 from services.common.timeutil import now_utc
+from services.common.transactions import batch_transaction
 from services.directory.settings import DirectorySettings
 from services.directory.store.accounts import (
     disable_holders_who_left,
@@ -38,10 +37,11 @@ def disable_leavers(
     settings = settings or DirectorySettings()
     engine = make_engine(settings.database_url)
     try:
-        with Session(engine) as session:
+        # One batch, committed by the kernel's helper: a failure disables no one
+        # (the UPDATE is all or nothing), and the next run starts afresh.
+        with batch_transaction(engine) as session:
             disabled = disable_holders_who_left(session, None, now or now_utc())
             ownerless = machine_accounts_without_owner(session)
-            session.commit()
     finally:
         engine.dispose()
     # Counts only: account names can point at a person, and this goes to logs.

@@ -7,6 +7,12 @@ rows it adds and removes (see a1d0c0000006 and a1d0c0000008); a test checks that
 a database migrated to head holds exactly this catalogue. A permission reads
 `<service>:<resource>[:<action>][:<scope>]`, the scope being self, unit or
 agency; without a scope it reaches every object of its kind.
+
+It stays at the top of the package rather than in `domain/`: it is the seed
+data of the `roles` tables more than a rule, and the migration that seeded it
+(a1d0c0000004) and the gateway's role-matrix tests import it by this path, so
+moving it would rewrite a migration already applied. It is pure all the same
+(no HTTP, no database), so the rules in `domain/` may read it.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from pydantic import (
 
 from services.common.ids import Id
 from services.common.timeutil import parse_any_date
-from services.directory import national_id
-from services.directory.networks import normalise_network
+from services.directory.domain import national_id
+from services.directory.domain.networks import normalise_network
 
 AgencyType = Literal["competent_authority", "subordinate", "training_institution", "school"]
 PersonStatus = Literal["active", "left", "deceased"]
@@ -248,6 +248,13 @@ class PersonMatchReport(BaseModel):
 
 
 # --- accounts ---------------------------------------------------------------
+
+
+class RoleOut(BaseModel):
+    name: str
+    account_kind: str = Field(description="human, machine or service: who may hold it")
+    description: str
+    permissions: list[str]
 
 
 class AccountOut(BaseModel):

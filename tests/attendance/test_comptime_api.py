@@ -229,3 +229,31 @@ def test_balance_response_is_exactly_the_documented_model(api, actors, roster):
         ("2023-05-01", 90),
     ]
     assert (body["balance_minutes"], body["usable_minutes"]) == (150, 150)
+
+
+def test_a_leave_cancelled_after_approval_says_who_cancelled_it(api, actors, roster):
+    approved_grant(api, actors, "2023-02-01", 120)
+    taken = leave(api, actors, "2023-06-01T09:00:00+08:00", 60)
+    approved = api.post(f"/comp-leave/{taken['id']}/approve", headers=actors.supervisor()).json()
+    assert approved["decided_by"] is not None
+    cancelled = api.post(f"/comp-leave/{taken['id']}/cancel", headers=actors.employee())
+    assert cancelled.status_code == 200, cancelled.text
+    body = cancelled.json()
+    assert body["status"] == "cancelled"
+    assert body["decided_on"] is not None
+    assert body["decided_by"] not in (None, approved["decided_by"])
+
+
+def test_nobody_approves_their_own_overtime_or_leave(api, actors):
+    from tests.attendance.builders import ROSTER, import_roster, overtime
+
+    # S1 is recorded as their own supervisor: the reach alone would let them decide.
+    rows = [{**r, "supervisor_id": "S1"} if r["person_id"] == "S1" else r for r in ROSTER]
+    import_roster(api, actors, rows)
+    own = overtime(api, actors, "2023-02-01", 60, person_id="S1", assigned_by="E1")
+    for action in ("approve", "reject"):
+        refused = api.post(f"/overtime/{own['id']}/{action}", headers=actors.supervisor())
+        assert refused.status_code == 403, refused.text
+        assert "their own request" in refused.json()["detail"]
+    # Someone else's they still decide.
+    assert approved_grant(api, actors, "2023-02-02", 60)["grant_id"] is not None

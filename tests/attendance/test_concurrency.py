@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.attendance.models import ComptimeEntry
 from services.attendance.service import comptime
@@ -49,9 +49,11 @@ def test_parallel_requests_never_overdraw(api, actors, roster, apps):
     assert state["balance_minutes"] == 0
     with Session(engine) as session:
         total = session.execute(
-            select(func.sum(ComptimeEntry.minutes)).where(ComptimeEntry.person_id == "E1")
+            select(func.sum(ComptimeEntry.minutes)).where(col(ComptimeEntry.person_id) == "E1")
         ).scalar_one()
-        uses = session.execute(select(func.count()).where(ComptimeEntry.kind == "use")).scalar_one()
+        uses = session.execute(
+            select(func.count()).where(col(ComptimeEntry.kind) == "use")
+        ).scalar_one()
         per_grant = ledger.remaining_by_grant(session, person_ids=["E1"], only_positive=False)
     assert total == 0
     assert all(g.remaining >= 0 for g in per_grant)

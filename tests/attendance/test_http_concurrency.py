@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.attendance.models import ComptimeEntry, personal_data_reads
 from tests.attendance.builders import approved_grant, balance
@@ -81,7 +81,7 @@ def test_fifty_concurrent_leave_requests_answer_201_or_409(
     assert balance(api, actors, as_of="2025-04-01")["balance_minutes"] == 0
     with Session(apps["attendance"].state.engine) as session:
         total = session.execute(
-            select(func.sum(ComptimeEntry.minutes)).where(ComptimeEntry.person_id == "E1")
+            select(func.sum(ComptimeEntry.minutes)).where(col(ComptimeEntry.person_id) == "E1")
         ).scalar_one()
     assert total == 0
 

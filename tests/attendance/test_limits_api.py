@@ -58,7 +58,8 @@ def _refused(response, limit: str, regime: str) -> dict[str, Any]:
 
 
 def _weekdays(start: date, count: int) -> list[date]:
-    days, day = [], start
+    days: list[date] = []
+    day = start
     while len(days) < count:
         if day.weekday() < 5:
             days.append(day)

@@ -442,7 +442,7 @@ def test_a_job_without_errors_has_a_header_only_error_csv(toy) -> None:
         ("\n\n \n", "empty"),
         ("key,other\nk1,1\n", "value"),
         ("value\n1\n", "key"),
-        ("key,value,colour\nk1,1,red\n", "colour"),
+        ("key,value,colour\nk1,1,red\n", "at position 3"),
         ("key,value,Key\nk1,1,k1\n", "twice"),
         ('key,"value\n', "CSV"),
     ],

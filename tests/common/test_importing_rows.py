@@ -87,7 +87,8 @@ def test_known_columns_refuse_any_other() -> None:
     assert CsvRows("value,key", known=known).header == ["value", "key"]
     with pytest.raises(HeaderError) as raised:
         CsvRows("key,value,Colour,size", known=known)
-    assert str(raised.value) == "unknown column(s): colour, size"
+    # Positions, not names: without a header the line would be data.
+    assert str(raised.value) == "unknown column(s) at position 3, 4; expected key, value"
 
 
 def test_a_column_named_twice_is_refused() -> None:

@@ -12,7 +12,7 @@ from services.common.internal_auth import mint_internal_token
 from services.common.principal import Principal
 from tests.databases import SERVICES
 
-AUDITOR = {"permissions": []}
+AUDITOR: dict[str, list[str]] = {"permissions": []}
 
 
 def _path(service: str) -> str:
@@ -74,7 +74,7 @@ def _forged_tokens(service: str, real_kid: str):
                 "exp": int(time.time()) + 30,
                 "principal": principal.model_dump(),
             },
-            None,
+            "",
             algorithm="none",
         ),
     )

@@ -15,7 +15,7 @@ from services.common.timeutil import now_utc
 from tests.databases import fresh_database
 
 DAY = date(2026, 3, 2)
-TABLE = JobRun.__table__
+TABLE = JobRun.__table__  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ def test_unscoped_family_is_everything() -> None:
 
 def test_each_scope_is_read_from_its_suffix() -> None:
     held = scopes(who(f"{FAMILY}:agency", f"{FAMILY}:unit", f"{FAMILY}:self"), FAMILY)
-    assert held.agencies == {"A01"} and held.unit_of == "P1" and held.person_id == "P1"
+    assert held.agencies == frozenset({"A01"}) and held.unit_of == "P1" and held.person_id == "P1"
     assert held.held == {"agency", "unit", "self"} and not held.everything
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from services.directory import client_secrets, national_id
+from services.directory.domain import client_secrets, national_id
 from services.directory.models import Account, AccountRole, Agency, ClientSecret, Person, Unit
 from services.directory.settings import DEVELOPMENT_NATIONAL_ID_KEY
 

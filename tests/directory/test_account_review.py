@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from services.common.timeutil import now_utc, today_taipei
 from services.directory.models import Account, AccountRole, personal_data_reads
@@ -31,7 +32,7 @@ def _days_ago(days):
 
 
 def _grant_days_ago(db, days, *accounts, role=None):
-    stmt = update(AccountRole).where(AccountRole.account.in_(accounts))
+    stmt = update(AccountRole).where(col(AccountRole.account).in_(accounts))
     if role is not None:
         stmt = stmt.where(AccountRole.role == role)
     db.execute(stmt.values(granted_on=today_taipei() - timedelta(days=days)))

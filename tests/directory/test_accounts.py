@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.common.timeutil import now_utc
-from services.directory import client_secrets
+from services.directory.domain import client_secrets
 from services.directory.models import ClientSecret
 from tests.directory.conftest import ADMIN, AUDITOR, EMPLOYEE, HR_A01, principal
 
@@ -214,3 +214,25 @@ def test_revoke_secret(api, demo):
     )
     assert api.delete("/accounts/gateway/secrets/999999", as_=ADMIN).status_code == 404
     assert api.delete(f"/accounts/gateway/secrets/{created['id']}", as_=EMPLOYEE).status_code == 403
+
+
+def test_an_unknown_role_is_refused_naming_the_valid_ones(api, demo):
+    response = api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["root"]})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("body.roles", "unknown_role")
+    human_roles = {
+        r["name"] for r in api.get("/roles", as_=ADMIN).json() if r["account_kind"] == "human"
+    }
+    assert "employee" in human_roles and "importer_elearn" not in human_roles
+    listed = set(error["reason"].split(": ", 1)[1].split(", "))
+    assert listed == human_roles
+
+
+def test_roles_list_every_role_with_its_permissions(api, demo):
+    roles = {r["name"]: r for r in api.get("/roles", as_=AUDITOR).json()}
+    assert roles["employee"]["account_kind"] == "human"
+    assert "training:imports:elearn" in roles["importer_elearn"]["permissions"]
+    assert roles["importer_elearn"]["account_kind"] == "machine"
+    assert all(r["description"] for r in roles.values())
+    assert api.get("/roles", as_=EMPLOYEE).status_code == 403

@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
-from services.directory.account_rules import disable_errors, role_change_errors
+from services.directory.domain.account_rules import disable_errors, role_change_errors
 from services.directory.models import Account, AccountRole
 from tests.directory.builders import create_account, create_person
 from tests.directory.conftest import ADMIN, REVIEWER, principal
@@ -160,7 +160,7 @@ def test_two_concurrent_changes_cannot_remove_both_administrators(api, demo, db,
         a.name
         for a in db.exec(
             select(Account)
-            .join(AccountRole, AccountRole.account == Account.name)
+            .join(AccountRole, col(AccountRole.account) == Account.name)
             .where(AccountRole.role == "system_admin", Account.status == "active")
         )
     ]

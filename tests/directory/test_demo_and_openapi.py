@@ -5,8 +5,8 @@ from __future__ import annotations
 from openapi_spec_validator import validate
 from sqlmodel import func, select
 
-from services.directory import national_id
 from services.directory.demo import PERSONS, seed_demo
+from services.directory.domain import national_id
 from services.directory.models import Account, Agency, ClientSecret, Person
 from services.directory.schemas import ResolvedPrincipal
 from tests.directory.conftest import GATEWAY

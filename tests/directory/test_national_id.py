@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.directory import national_id
-from services.directory.national_id import LETTER_CODES, InvalidNationalId
+from services.directory.domain import national_id
+from services.directory.domain.national_id import LETTER_CODES, InvalidNationalId
 
 KEY = "a-test-key-of-sufficient-length"
 

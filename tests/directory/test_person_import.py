@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.common.importing.rows import RowError
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.directory.domain.person_rows import check_person
 from services.directory.models import Person
 from tests.directory.conftest import ADMIN, HR_A01, IMPORTER

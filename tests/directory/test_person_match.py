@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from gateway.route_policy import ROUTES
 from services.common.logs import JsonFormatter
-from services.directory import national_id
 from services.directory.demo import PERSONS
+from services.directory.domain import national_id
 from services.directory.models import personal_data_reads
 from services.directory.schemas import MAX_MATCHED_NATIONAL_IDS
 from tests.directory.conftest import ELEARN, EMPLOYEE, HR_A01, IMPORTER, principal

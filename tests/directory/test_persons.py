@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.directory.models import Person, personal_data_reads
 from services.directory.settings import DEVELOPMENT_NATIONAL_ID_KEY
 from tests.directory.builders import create_person

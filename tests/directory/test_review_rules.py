@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.directory.review_rules import (
+from services.directory.domain.review_rules import (
     AccountFacts,
     RoleGrant,
     findings,
@@ -81,8 +81,8 @@ HR = catalogue_by_name()["hr_officer"].permissions
 AUDITOR = catalogue_by_name()["security_auditor"].permissions
 
 
-def _ago(days: int | None) -> date | None:
-    return None if days is None else TODAY - timedelta(days=days)
+def _ago(days: int) -> date:
+    return TODAY - timedelta(days=days)
 
 
 # held: role → permissions; uses: (family, days ago); then the role asked about,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from services.common.timeutil import today_taipei
 from services.directory.models import AccountRole, RoleUsage
@@ -28,7 +29,9 @@ def _report(api, *uses, as_=GATEWAY):
 
 
 def _usage(db) -> dict[tuple[str, str], str]:
-    rows = db.execute(select(RoleUsage.account, RoleUsage.role, RoleUsage.last_used_on)).all()
+    rows = db.execute(
+        select(col(RoleUsage.account), col(RoleUsage.role), col(RoleUsage.last_used_on))
+    ).all()
     db.rollback()
     return {(a, r): day.isoformat() for a, r, day in rows if a != "gateway"}
 
@@ -173,7 +176,9 @@ def test_roles_are_dated_when_granted_and_keep_their_date(api, demo, db):
     assert response.status_code == 200, response.text
     grants = {
         r.role: r.granted_on
-        for r in db.execute(select(AccountRole).where(AccountRole.account == "emp.a01")).scalars()
+        for r in db.execute(
+            select(AccountRole).where(col(AccountRole.account) == "emp.a01")
+        ).scalars()
     }
     db.rollback()
     assert grants == {"employee": old, "lecturer_searcher": TODAY}
@@ -253,6 +258,7 @@ def test_through_the_gateway_into_the_review(apps, internal_keys, demo, db, api,
             for path in ("/api/training/records", "/api/training/records", "/api/certs/nothing"):
                 client.get(path, headers={"Authorization": f"Bearer {token}"})
             assert recorder.count == 2
+            assert client.portal is not None
             assert client.portal.call(gateway.runtime().usage.flush) is True
     assert _usage(db) == {("hr.a01", "hr_officer"): TODAY.isoformat()}
     assert "hr_officer" not in [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.directory import client_secrets
-from services.directory.account_rules import account_errors
-from services.directory.networks import InvalidNetwork, normalise_network
+from services.directory.domain import client_secrets
+from services.directory.domain.account_rules import account_errors
+from services.directory.domain.networks import InvalidNetwork, normalise_network
 from services.directory.roles import (
     AUDITED_SERVICES,
     CATALOGUE,

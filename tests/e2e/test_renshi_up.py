@@ -206,8 +206,8 @@ def _the_roster_job_acts_as_training(base: str, env: dict[str, str], var: Path) 
 def _training_reads_the_directory(base: str, env: dict[str, str], hr_token: str) -> None:
     """Calls from one service to another across processes: training exchanges the
     caller's token at the gateway and reads the directory with it."""
-    from services.directory import national_id
     from services.directory.demo import PERSONS
+    from services.directory.domain import national_id
 
     def auth(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}

@@ -73,7 +73,7 @@ def _accepted(authenticator: Authenticator, token: str) -> bool:
     try:
         asyncio.run(run())
     except Unauthorized as exc:
-        assert "disabled" in exc.detail
+        assert exc.detail is not None and "disabled" in exc.detail
         return False
     return True
 

@@ -5,8 +5,9 @@ front of it with a cold account cache. Nothing may answer 5xx."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 import pytest
@@ -98,9 +99,7 @@ def _resolve(live: LiveDirectory, name: str) -> int:
 
 def test_directory_resolves_many_accounts_at_once(live_directory: LiveDirectory) -> None:
     live_directory.forget_use()
-    statuses = all_at_once(
-        [lambda i=i: _resolve(live_directory, _name(i)) for i in range(ACCOUNTS)]
-    )
+    statuses = all_at_once([partial(_resolve, live_directory, _name(i)) for i in range(ACCOUNTS)])
     assert statuses == [200] * ACCOUNTS
     # Each look-up recorded the account's use despite the others writing too.
     assert live_directory.last_used() == {_name(i): True for i in range(ACCOUNTS)}
@@ -142,7 +141,7 @@ def test_cold_gateway_under_concurrent_requests_gives_no_5xx(
             )
             return response.status_code, response.text
 
-        results = all_at_once([lambda i=i, t=t: call(i, t) for i, t in requests])
+        results = all_at_once([partial(call, i, t) for i, t in requests])
     assert [status for status, _ in results] == [200] * len(requests), [
         text for status, text in results if status != 200
     ][:3]
@@ -175,9 +174,11 @@ def test_account_changes_beside_look_ups_give_no_5xx(live_directory: LiveDirecto
     # Each change reads the account, then writes it, while look-ups write last uses.
     live_directory.forget_use()
     half = ACCOUNTS // 2
-    calls = [lambda i=i: _resolve(live_directory, _name(i)) for i in range(half)]
+    calls: list[Callable[[], int]] = [
+        partial(_resolve, live_directory, _name(i)) for i in range(half)
+    ]
     calls += [
-        lambda i=i: _change(live_directory, _name(i), f"changed {uuid.uuid4().hex[:8]}")
+        partial(_change, live_directory, _name(i), f"changed {uuid.uuid4().hex[:8]}")
         for i in range(half, ACCOUNTS)
     ]
     assert all_at_once(calls) == [200] * ACCOUNTS
@@ -206,6 +207,8 @@ def test_audited_reads_beside_look_ups_give_no_5xx(live_directory: LiveDirectory
     # Each list of persons reads, then writes its rows of the personal-data read log.
     live_directory.forget_use()
     half = ACCOUNTS // 2
-    calls = [lambda i=i: _resolve(live_directory, _name(i)) for i in range(half)]
+    calls: list[Callable[[], int]] = [
+        partial(_resolve, live_directory, _name(i)) for i in range(half)
+    ]
     calls += [lambda: _list_persons(live_directory) for _ in range(half)]
     assert all_at_once(calls) == [200] * ACCOUNTS

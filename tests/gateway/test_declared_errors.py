@@ -20,7 +20,7 @@ import inspect
 import textwrap
 import types
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.routing import APIRoute
@@ -57,7 +57,7 @@ def _service_routes() -> Iterator[tuple[str, str, APIRoute]]:
         for router in app.state.routers:
             for route in router.routes:
                 if isinstance(route, APIRoute) and route.include_in_schema:
-                    for method in sorted(route.methods):
+                    for method in sorted(route.methods or ()):
                         yield method, f"/api/{service}{route.path}", route
         app.state.engine.dispose()
 
@@ -86,7 +86,7 @@ def _is_conflict(raised: ast.expr, names: dict[str, Any]) -> bool:
 
 def _can_conflict(func: Any, seen: set[Any]) -> bool:
     if isinstance(func, type):
-        func = func.__init__
+        func = cast(Any, func).__init__
     func = inspect.unwrap(func)
     if func in seen or not isinstance(func, types.FunctionType):
         return False

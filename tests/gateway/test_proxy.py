@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -238,7 +239,7 @@ def test_rate_limits_shared_through_redis(tmp_path):
         pytest.skip("Redis is not reachable on 127.0.0.1:6379 (CI starts it)")
     # Two gateway replicas sharing one Redis: the limit holds across both.
     prefix = uuid.uuid4().hex
-    shared = {
+    shared: dict[str, Any] = {
         "rate_limit_per_principal": "3/minute",
         "rate_limit_key_prefix": prefix,
         "rate_limit_storage": "redis://127.0.0.1:6379/0",

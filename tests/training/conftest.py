@@ -95,7 +95,7 @@ def directory_stub(
     """The directory reads training relies on, answering from dicts: `holders` maps
     a national ID to its holder's personnel id, and `matched` collects the numbers
     of each match call. Numbers are checked with the directory's own rules."""
-    from services.directory import national_id
+    from services.directory.domain import national_id
 
     app = FastAPI()
     holders = {} if holders is None else holders

@@ -27,7 +27,12 @@ def test_course_round_trip_and_filters(call):
 
 def test_course_with_unknown_category_or_topic_is_422(call):
     category(call)
-    body = {"source": "elearn", "external_id": "X", "title": "t", "category_code": "NOPE"}
+    body: dict[str, object] = {
+        "source": "elearn",
+        "external_id": "X",
+        "title": "t",
+        "category_code": "NOPE",
+    }
     response = call("POST", "/courses", TRAINER, json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.category_code"

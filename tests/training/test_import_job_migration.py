@@ -31,7 +31,7 @@ def test_jobs_stored_before_get_an_empty_scope(tmp_path):
                 )
             engine.dispose()
             upgrade("training", url)
-            jobs = ImportJob.__table__
+            jobs = ImportJob.__table__  # type: ignore[attr-defined]
             with engine.begin() as conn:
                 assert conn.execute(select(jobs.c.created_by, jobs.c.agency_scope)).all() == [
                     ("importer.elearn", [])

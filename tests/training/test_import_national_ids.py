@@ -10,9 +10,9 @@ from datetime import date
 
 import httpx
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.directory.schemas import MAX_MATCHED_NATIONAL_IDS
 from services.training.domain.record_rows import check
 from services.training.models import LearningRecord, metadata
@@ -35,7 +35,7 @@ def _holders(ready):
 
 def _records(apps) -> dict[str, str]:
     with apps["training"].state.engine.connect() as conn:
-        rows = conn.execute(select(LearningRecord.external_id, LearningRecord.person_id))
+        rows = conn.execute(select(col(LearningRecord.external_id), col(LearningRecord.person_id)))
         return {external_id: person_id for external_id, person_id in rows}
 
 

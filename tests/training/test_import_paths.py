@@ -117,7 +117,7 @@ def test_lines_are_the_same_however_the_body_is_cut(pieces, cuts) -> None:
 
 
 def mask_of(apps, external_id: str) -> int:
-    records = LearningRecord.__table__
+    records = LearningRecord.__table__  # type: ignore[attr-defined]
     with apps["training"].state.engine.connect() as conn:
         return int(
             conn.execute(

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
-from services.directory import national_id
+from services.directory.domain import national_id
 from services.training.models import ImportJob, LearningRecord, LearningRecordHistory
 from tests.training.conftest import EMPLOYEE, HR_A01, HR_B, NATIONAL
 from tests.training.test_imports import HEADER, NATIONAL_HEADER, post, row
@@ -47,19 +48,19 @@ def agencies(call, ready):
 def _record(apps: Any, external_id: str) -> dict[str, Any]:
     with apps["training"].state.engine.connect() as conn:
         found = conn.execute(
-            select(LearningRecord.__table__).where(LearningRecord.external_id == external_id)
+            select(LearningRecord.__table__).where(col(LearningRecord.external_id) == external_id)  # type: ignore[attr-defined]
         )
         return dict(found.mappings().one())
 
 
 def _records(apps: Any) -> set[str]:
     with apps["training"].state.engine.connect() as conn:
-        return set(conn.execute(select(LearningRecord.external_id)).scalars())
+        return set(conn.execute(select(col(LearningRecord.external_id))).scalars())
 
 
 def _history_rows(apps: Any) -> int:
     with apps["training"].state.engine.connect() as conn:
-        return len(conn.execute(select(LearningRecordHistory.id)).all())
+        return len(conn.execute(select(col(LearningRecordHistory.id))).all())
 
 
 def _errors(job: dict[str, Any]) -> set[tuple[int, str, str, str]]:
@@ -196,8 +197,8 @@ def test_a_job_without_a_recorded_scope_is_read_by_its_account_only(call, apps, 
     # As jobs started before their scope was recorded are.
     with apps["training"].state.engine.begin() as conn:
         conn.execute(
-            ImportJob.__table__.update()
-            .where(ImportJob.__table__.c.id == job["id"])
+            ImportJob.__table__.update()  # type: ignore[attr-defined]
+            .where(ImportJob.__table__.c.id == job["id"])  # type: ignore[attr-defined]
             .values(agency_scope=[])
         )
     assert _reads(call, job["id"], IMPORTER_A) == (200, 200)

@@ -126,7 +126,7 @@ def test_changed_row_updates_with_history(call, apps, ready):
     job = post(call, HEADER + row("E1", hours="3")).json()
     assert (job["inserted"], job["updated"]) == (0, 1)
     with apps["training"].state.engine.connect() as conn:
-        hist = conn.execute(select(LearningRecordHistory.__table__)).mappings().all()
+        hist = conn.execute(select(LearningRecordHistory.__table__)).mappings().all()  # type: ignore[attr-defined]
     assert len(hist) == 1
     assert hist[0]["action"] == "reimported"
     assert hist[0]["before"]["hours"] == "2.00"
@@ -208,7 +208,7 @@ def test_running_job_is_not_resumed_twice(call, apps, ready):
     key = {"Idempotency-Key": "concurrent-0001"}
     post(call, HEADER + row("E1"), headers=key)
     with apps["training"].state.engine.begin() as conn:
-        conn.execute(ImportJob.__table__.update().values(status="running"))
+        conn.execute(ImportJob.__table__.update().values(status="running"))  # type: ignore[attr-defined]
     assert post(call, HEADER + row("E1"), headers=key).status_code == 409
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -44,7 +45,7 @@ def test_only_the_two_ai_levels_count_as_ai() -> None:
 
 def test_topics_are_strings_with_chinese_labels() -> None:
     assert Topic("ai_basic") is Topic.AI_BASIC
-    assert Topic.ENVIRONMENTAL_EDUCATION == "environmental_education"
+    assert Topic.ENVIRONMENTAL_EDUCATION.value == "environmental_education"
     assert all(t.label_zh for t in Topic)
     assert "性騷擾" in Topic.SEXUAL_HARASSMENT_PREVENTION.label_zh
 
@@ -334,7 +335,11 @@ def test_override_either_raises_or_is_refused(total: Decimal, env: Decimal, ai: 
     ("build", "error", "field"),
     [
         (lambda: RequirementPolicy(2026, "v", (), total_hours=D(-1)), ValueError, "total_hours"),
-        (lambda: RequirementPolicy(2026, "v", (), total_hours=20.0), TypeError, "total_hours"),
+        (
+            lambda: RequirementPolicy(2026, "v", (), total_hours=cast(Any, 20.0)),
+            TypeError,
+            "total_hours",
+        ),
         (
             lambda: RequirementPolicy(2026, "v", (), ai_minimum_hours=D("NaN")),
             ValueError,

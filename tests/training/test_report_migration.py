@@ -32,10 +32,10 @@ def test_existing_records_get_their_course_topics_and_hundredths(tmp_path):
         now = datetime.now(UTC)
         try:
             with engine.begin() as conn:
-                conn.execute(insert(Category.__table__), [{"code": "C01", "name": "x"}])
+                conn.execute(insert(Category.__table__), [{"code": "C01", "name": "x"}])  # type: ignore[attr-defined]
                 for ext, topics in COURSE_TOPICS.items():
                     conn.execute(
-                        insert(Course.__table__),
+                        insert(Course.__table__),  # type: ignore[attr-defined]
                         {
                             "source": "elearn",
                             "external_id": ext,
@@ -46,7 +46,9 @@ def test_existing_records_get_their_course_topics_and_hundredths(tmp_path):
                             "created_at": now,
                         },
                     )
-                ids = dict(conn.execute(text("SELECT external_id, id FROM courses")).all())
+                ids: dict[str, int] = dict(
+                    conn.execute(text("SELECT external_id, id FROM courses")).all()
+                )
                 # Written as the previous revision's table stands: no new columns.
                 for n, (ext, hours) in enumerate(
                     zip(COURSE_TOPICS, ("1.15", "0.29", "3", "12.34", "0.01"), strict=True)
@@ -75,8 +77,8 @@ def test_existing_records_get_their_course_topics_and_hundredths(tmp_path):
             engine.dispose()
             upgrade("training", url)
             engine = make_engine(url)
-            records = LearningRecord.__table__
-            courses = Course.__table__
+            records = LearningRecord.__table__  # type: ignore[attr-defined]
+            courses = Course.__table__  # type: ignore[attr-defined]
             with engine.connect() as conn:
                 got = conn.execute(
                     select(courses.c.topics, records.c.topic_mask, records.c.hours_centi)

@@ -115,7 +115,7 @@ def test_xlsx_holds_the_json_numbers(call, data):
         assert row["ai_completion_rate"] == pytest.approx(
             float(unit["tally"]["ai_completion_rate"])
         )
-    assert len(book["units"]._charts) == 1
+    assert len(book["units"]._charts) == 1  # type: ignore[attr-defined]
     shortfalls = list(book["shortfalls"].iter_rows(values_only=True))[1:]
     assert [(r[0], r[3]) for r in shortfalls] == [
         (s["person_id"], float(s["hours_short"])) for s in report["shortfalls"]

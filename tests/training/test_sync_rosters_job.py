@@ -13,16 +13,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from gateway.app import create_app
 from gateway.issuer import issue_token
 from gateway.keys import generate
 from gateway.settings import GatewaySettings
 from renshi.jobs import registry, schedules
+from services.common import job_runs
 from services.common.errors import Forbidden
 from services.common.internal_auth import InternalTokenVerifier
-from services.common.service_identity import MissingClientSecret
+from services.common.service_identity import MissingClientSecret, ServiceIdentityError
+from services.common.timeutil import today_taipei
 from services.directory.demo import SERVICE_ACCOUNTS, seed_demo
 from services.directory.models import AccountRole, Person, personal_data_reads
 from services.training import jobs
@@ -75,7 +77,11 @@ class House:
 
     def directory_in_service(self) -> dict[str, tuple[str, str]]:
         with Session(self.directory_engine) as session:
-            rows = session.execute(select(Person).where(Person.status == "active")).scalars().all()
+            rows = (
+                session.execute(select(Person).where(col(Person.status) == "active"))
+                .scalars()
+                .all()
+            )
             return {
                 p.id: (p.agency_code, "" if p.unit_id is None else str(p.unit_id)) for p in rows
             }
@@ -217,7 +223,7 @@ def test_a_failing_agency_is_reported_and_the_others_are_synced(house):
         p: v for p, v in house.directory_in_service().items() if v[0] != "A03"
     }
     with Session(house.training_engine) as session:
-        assert session.execute(select(JobRun.status)).scalars().all() == ["failed"]
+        assert session.execute(select(col(JobRun.status))).scalars().all() == ["failed"]
     # Once the directory serves it again, the next run completes.
     house.directory.failing.clear()
     assert house.run()["failed"] == {}
@@ -247,20 +253,20 @@ def test_a_wrong_secret_is_a_clear_error(house):
         gateway_url="http://gateway.test",
         client_secret=SECRETS["certs"],
     )
-    with pytest.raises(jobs.ServiceIdentityError, match="refused the client credentials"):
+    with pytest.raises(ServiceIdentityError, match="refused the client credentials"):
         house.run(settings=other)
     with Session(house.training_engine) as session:
         # Refused at sign-in, before the run is claimed: no run at all.
-        assert session.execute(select(JobRun.status)).scalars().all() == []
+        assert session.execute(select(col(JobRun.status))).scalars().all() == []
 
 
 def test_a_run_in_progress_elsewhere_is_not_doubled(house):
-    with jobs.job_runs.claim(
+    with job_runs.claim(
         house.training_engine,
         jobs.JOB_RUNS,
         jobs.NAMESPACE,
         "sync-rosters",
-        jobs.today_taipei(),
+        today_taipei(),
         force=True,
     ) as held:
         assert held.acquired

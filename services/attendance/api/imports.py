@@ -1,43 +1,127 @@
-"""Shared plumbing of the import routes: reading the body. Tallying the rows
-is the import use cases' (`service/tally.py`)."""
+"""What the three import routes share, on the kernel's import pipeline: the
+request read into a job and run, the answer (`ImportResult`, the POST's shape
+kept, with the job's id and status), and the job read back with its errors.
+
+A job is read by the account that started it, or by an importer whose agencies
+cover all of the job's; anyone else finds no such job (a 403 would tell which
+ids exist), and neither does a read under another import's path."""
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from services.attendance.imports import FileError, ImportFormat, format_of
-from services.common.errors import Problem
+from services.attendance.models import ImportJob
+from services.attendance.schemas import ImportResult, ImportRowError, ImportRowWarning
+from services.attendance.store import imports
+from services.attendance.store.imports import TABLES
+from services.common.errors import Conflict, NotFound
+from services.common.importing.http import (
+    IMPORT_BODY as IMPORT_BODY,
+)
+from services.common.importing.http import (
+    ImportFormat,
+    ImportStart,
+    errors_csv,
+    format_of,
+    run_import,
+)
+from services.common.importing.runner import ImportKind
+from services.common.principal import Principal
+from services.common.transactions import batch_transaction
 
-MAX_IMPORT_BYTES = 32 * 1024 * 1024
-
-IMPORT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
-        },
-    }
-}
+# Row errors an answer lists; every one is in the job's errors.csv.
+MAX_REPORTED_ERRORS = 1000
 
 
-async def read_import(
-    request: Request, explicit: ImportFormat | None
-) -> tuple[bytes, ImportFormat]:
-    try:
-        fmt = format_of(request.headers.get("content-type"), explicit)
-    except FileError as exc:
-        raise Problem(
-            str(exc), status=415, slug="unsupported-media-type", title="Unsupported media type"
-        ) from None
-    body = await request.body()
-    if len(body) > MAX_IMPORT_BYTES:
-        raise Problem(
-            "import file too large",
-            status=413,
-            slug="payload-too-large",
-            title="Request body too large",
-        )
-    return body, fmt
+def result(session: Session, job: ImportJob) -> ImportResult:
+    assert job.id is not None
+    errors = TABLES.first_errors(session, job.id, MAX_REPORTED_ERRORS)
+    return ImportResult(
+        job_id=job.id,
+        status=job.status,
+        rows=job.rows_read,
+        created=job.inserted,
+        updated=job.updated,
+        unchanged=job.unchanged,
+        failed=job.failed,
+        dry_run=job.dry_run,
+        errors=[
+            ImportRowError(row=e.row, field=e.field, reason=e.reason, code=e.code) for e in errors
+        ],
+        warnings=[ImportRowWarning.model_validate(w) for w in job.warnings],
+    )
+
+
+def _fresh_result(engine: Engine, job_id: int) -> ImportResult:
+    with Session(engine) as session:
+        job = TABLES.get(session, job_id)
+        assert job is not None
+        return result(session, job)
+
+
+def _check_record_source(engine: Engine, source: str, key: str, record_source: str) -> None:
+    with Session(engine) as session:
+        job = TABLES.by_key(session, source, key)
+    if job is not None and job.record_source not in (None, record_source):
+        raise Conflict("this idempotency key was used with another source")
+
+
+def _file_record_source(engine: Engine, job: ImportJob, record_source: str) -> None:
+    assert job.id is not None
+    if job.record_source is None:
+        with batch_transaction(engine) as session:
+            imports.set_record_source(session, job.id, record_source)
+
+
+async def start_import(
+    request: Request,
+    principal: Principal,
+    *,
+    source: str,
+    explicit_format: ImportFormat | None,
+    dry_run: bool,
+    key: str | None,
+    make_kind: Callable[[ImportJob], ImportKind[Any]],
+    required: tuple[Any, ...] = (),
+    batch_size: int,
+    record_source: str | None = None,
+) -> ImportResult:
+    """Open (or resume) the job of `source`, run the body through it, answer it."""
+    engine: Engine = request.app.state.engine
+    fmt = format_of(request.headers.get("content-type"), explicit_format)
+    if key is not None and record_source is not None:
+        await run_in_threadpool(_check_record_source, engine, source, key, record_source)
+
+    def kind_for(job: ImportJob) -> ImportKind[Any]:
+        if record_source is not None:
+            _file_record_source(engine, job, record_source)
+        return make_kind(job)
+
+    start = ImportStart(source, fmt, dry_run, key, principal.sub, frozenset(principal.agency_scope))
+    job, _ = await run_import(
+        request, TABLES, start, kind_for, required=required, batch_size=batch_size
+    )
+    assert job.id is not None
+    return await run_in_threadpool(_fresh_result, engine, job.id)
+
+
+def read_job(session: Session, who: Principal, source: str, job_id: int) -> ImportJob:
+    job = TABLES.get(session, job_id)
+    if (
+        job is None
+        or job.source != source
+        or not (job.created_by == who.sub or set(job.agency_scope) <= set(who.agency_scope))
+    ):
+        raise NotFound("no such import")
+    return job
+
+
+def job_errors(session: Session, who: Principal, source: str, job_id: int) -> StreamingResponse:
+    return errors_csv(session, TABLES, read_job(session, who, source, job_id))

@@ -5,8 +5,8 @@ checked against the work-hour limits, decided by the unit supervisor."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import (
     OvertimeApprover,
@@ -16,9 +16,9 @@ from services.attendance.api.deps import (
     RecordsWriter,
     WriteSessionDep,
 )
-from services.attendance.api.imports import IMPORT_BODY, read_import
+from services.attendance.api.imports import IMPORT_BODY, job_errors, read_job, result, start_import
 from services.attendance.api.responses import ALREADY_DECIDED
-from services.attendance.imports import ImportFormat
+from services.attendance.models import ImportJob
 from services.attendance.schemas import (
     AttendanceRecordIn,
     AttendanceRecordOut,
@@ -29,15 +29,34 @@ from services.attendance.schemas import (
     OvertimeOut,
     RuleWarning,
 )
-from services.attendance.service import clocked_days, overtime_requests
-from services.attendance.service.overtime_import import import_overtime as run_overtime_import
+from services.attendance.service import (
+    clocked_days,
+    overtime_import,
+    overtime_requests,
+    record_import,
+)
+from services.attendance.service.overtime_import import OvertimeImport
 from services.attendance.service.overtime_requests import OvertimeView
-from services.attendance.service.record_import import import_attendance
+from services.attendance.service.record_import import AttendanceImport
 from services.common.db import SessionDep
 from services.common.ids import Id
+from services.common.importing.http import (
+    ERRORS_CSV_RESPONSES,
+    IDEMPOTENCY_KEY_PATTERN,
+    ImportFormat,
+)
 from services.common.pagination import Page, PageDep
 
 router = APIRouter(tags=["records"])
+
+RecordSource = Annotated[
+    str, Query(min_length=1, max_length=64, description="What the rows are filed under")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
+]
+DryRun = Annotated[bool, Query(description="Check and count; write nothing")]
 
 
 def _overtime_out(view: OvertimeView) -> OvertimeOut:
@@ -73,16 +92,52 @@ def create_attendance_record(
 )
 async def import_attendance_records(
     request: Request,
-    session: SessionDep,
     principal: RecordsImporter,
-    source: Annotated[str, Query(min_length=1, max_length=64)],
+    source: RecordSource,
     format: Annotated[ImportFormat | None, Query()] = None,
-    dry_run: bool = False,
+    dry_run: DryRun = False,
+    idempotency_key: IdempotencyKey = None,
 ) -> ImportResult:
-    body, fmt = await read_import(request, format)
-    return await run_in_threadpool(
-        import_attendance, session, principal, body, fmt, source, dry_run
+    def make_kind(job: ImportJob) -> AttendanceImport:
+        assert job.id is not None
+        return AttendanceImport(
+            job.id, scope=principal.agency_scope, record_source=source, dry_run=dry_run
+        )
+
+    return await start_import(
+        request,
+        principal,
+        source=record_import.SOURCE,
+        explicit_format=format,
+        dry_run=dry_run,
+        key=idempotency_key,
+        make_kind=make_kind,
+        batch_size=record_import.BATCH_SIZE,
+        record_source=source,
     )
+
+
+@router.get(
+    "/attendance-records/imports/{job_id}",
+    summary="A clocked-day import: status, counts, the first errors and the warnings",
+    response_model=ImportResult,
+)
+def get_attendance_import(
+    job_id: Id, session: SessionDep, principal: RecordsImporter
+) -> ImportResult:
+    return result(session, read_job(session, principal, record_import.SOURCE, job_id))
+
+
+@router.get(
+    "/attendance-records/imports/{job_id}/errors.csv",
+    summary="Every row error of a clocked-day import, as CSV",
+    response_class=StreamingResponse,
+    responses=ERRORS_CSV_RESPONSES,
+)
+def get_attendance_import_errors(
+    job_id: Id, session: SessionDep, principal: RecordsImporter
+) -> StreamingResponse:
+    return job_errors(session, principal, record_import.SOURCE, job_id)
 
 
 # -------------------------------------------------------------- overtime
@@ -108,16 +163,52 @@ def create_overtime(
 )
 async def import_overtime(
     request: Request,
-    session: SessionDep,
     principal: RecordsImporter,
-    source: Annotated[str, Query(min_length=1, max_length=64)],
+    source: RecordSource,
     format: Annotated[ImportFormat | None, Query()] = None,
-    dry_run: bool = False,
+    dry_run: DryRun = False,
+    idempotency_key: IdempotencyKey = None,
 ) -> ImportResult:
-    body, fmt = await read_import(request, format)
-    return await run_in_threadpool(
-        run_overtime_import, session, principal, body, fmt, source, dry_run
+    def make_kind(job: ImportJob) -> OvertimeImport:
+        assert job.id is not None
+        return OvertimeImport(
+            job.id, scope=principal.agency_scope, record_source=source, dry_run=dry_run
+        )
+
+    return await start_import(
+        request,
+        principal,
+        source=overtime_import.SOURCE,
+        explicit_format=format,
+        dry_run=dry_run,
+        key=idempotency_key,
+        make_kind=make_kind,
+        batch_size=overtime_import.BATCH_SIZE,
+        record_source=source,
     )
+
+
+@router.get(
+    "/overtime/imports/{job_id}",
+    summary="An overtime import: status, counts and the first errors",
+    response_model=ImportResult,
+)
+def get_overtime_import(
+    job_id: Id, session: SessionDep, principal: RecordsImporter
+) -> ImportResult:
+    return result(session, read_job(session, principal, overtime_import.SOURCE, job_id))
+
+
+@router.get(
+    "/overtime/imports/{job_id}/errors.csv",
+    summary="Every row error of an overtime import, as CSV",
+    response_class=StreamingResponse,
+    responses=ERRORS_CSV_RESPONSES,
+)
+def get_overtime_import_errors(
+    job_id: Id, session: SessionDep, principal: RecordsImporter
+) -> StreamingResponse:
+    return job_errors(session, principal, overtime_import.SOURCE, job_id)
 
 
 @router.get(

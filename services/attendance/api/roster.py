@@ -6,16 +6,22 @@ per-person call to another service."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import RecordsReader, RosterImporter
-from services.attendance.api.imports import IMPORT_BODY, read_import
-from services.attendance.imports import ImportFormat
+from services.attendance.api.imports import IMPORT_BODY, job_errors, read_job, result, start_import
+from services.attendance.models import ImportJob
 from services.attendance.schemas import ImportResult, RosterPersonOut
-from services.attendance.service import roster
-from services.attendance.service.roster_import import import_roster as run_roster_import
+from services.attendance.service import roster, roster_import
+from services.attendance.service.roster_import import RosterImport
 from services.common.db import SessionDep, WriteSessionDep
+from services.common.ids import Id
+from services.common.importing.http import (
+    ERRORS_CSV_RESPONSES,
+    IDEMPOTENCY_KEY_PATTERN,
+    ImportFormat,
+)
 
 router = APIRouter(prefix="/roster", tags=["roster"])
 
@@ -28,13 +34,48 @@ router = APIRouter(prefix="/roster", tags=["roster"])
 )
 async def import_roster(
     request: Request,
-    session: SessionDep,
     principal: RosterImporter,
     format: Annotated[ImportFormat | None, Query()] = None,
-    dry_run: bool = False,
+    dry_run: Annotated[bool, Query(description="Check and count; write nothing")] = False,
+    idempotency_key: Annotated[
+        str | None,
+        Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
+    ] = None,
 ) -> ImportResult:
-    body, fmt = await read_import(request, format)
-    return await run_in_threadpool(run_roster_import, session, principal, body, fmt, dry_run)
+    def make_kind(job: ImportJob) -> RosterImport:
+        return RosterImport(scope=principal.agency_scope, actor=principal.sub, dry_run=dry_run)
+
+    return await start_import(
+        request,
+        principal,
+        source=roster_import.SOURCE,
+        explicit_format=format,
+        dry_run=dry_run,
+        key=idempotency_key,
+        make_kind=make_kind,
+        batch_size=roster_import.BATCH_SIZE,
+    )
+
+
+@router.get(
+    "/imports/{job_id}",
+    summary="A roster import: status, counts and the first errors",
+    response_model=ImportResult,
+)
+def get_roster_import(job_id: Id, session: SessionDep, principal: RosterImporter) -> ImportResult:
+    return result(session, read_job(session, principal, roster_import.SOURCE, job_id))
+
+
+@router.get(
+    "/imports/{job_id}/errors.csv",
+    summary="Every row error of a roster import, as CSV",
+    response_class=StreamingResponse,
+    responses=ERRORS_CSV_RESPONSES,
+)
+def get_roster_import_errors(
+    job_id: Id, session: SessionDep, principal: RosterImporter
+) -> StreamingResponse:
+    return job_errors(session, principal, roster_import.SOURCE, job_id)
 
 
 @router.get(

@@ -161,13 +161,20 @@ def refuse_leave(
 
 
 def cancel_leave(
-    session: Session, person: RosterPerson, request: LeaveRequest, today: date
+    session: Session,
+    person: RosterPerson,
+    request: LeaveRequest,
+    today: date,
+    by: str | None = None,
 ) -> tuple[Taken, ...]:
-    """Cancel and give the minutes back; returns what the request had taken."""
+    """Cancel and give the minutes back; returns what the request had taken. The
+    cancellation is the request's last decision: `decided_by`/`decided_on` say
+    who cancelled it and when (the holder, or an HR officer), never a null
+    beside a date."""
     if request.status not in ("pending", "approved"):
         raise Conflict(f"the request is already {request.status}")
     took = _restore(session, person, request, today)
-    _decide(request, "cancelled", None, today)
+    _decide(request, "cancelled", by or request.requested_by, today)
     leave_store.save(session, request)
     return took
 

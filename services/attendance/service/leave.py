@@ -15,6 +15,7 @@ from services.attendance.access import (
     COMP_REQUEST,
     RECORDS_READ,
     decider,
+    not_own,
     person_in_reach,
     reach,
 )
@@ -99,6 +100,7 @@ def read(session: Session, principal: Principal, request_id: int) -> Leave:
 def approve(session: Session, principal: Principal, request_id: int) -> Leave:
     """The named supervisor approves; the minutes were taken at the request."""
     request, person = _in_reach(session, request_id, principal, COMP_APPROVE, False)
+    not_own(principal, person)
     comptime.approve_leave(session, request, decider(principal, person, "leave"), today_taipei())
     return _read(session, [request])[0]
 
@@ -107,6 +109,7 @@ def refuse(
     session: Session, principal: Principal, request_id: int, *, reason: str, note: str
 ) -> Leave:
     request, person = _in_reach(session, request_id, principal, COMP_APPROVE, False)
+    not_own(principal, person)
     taken = comptime.refuse_leave(
         session,
         person,
@@ -121,4 +124,7 @@ def refuse(
 
 def cancel(session: Session, principal: Principal, request_id: int) -> Leave:
     request, person = _in_reach(session, request_id, principal, COMP_REQUEST, True)
-    return Leave(request, comptime.cancel_leave(session, person, request, today_taipei()))
+    return Leave(
+        request,
+        comptime.cancel_leave(session, person, request, today_taipei(), by=principal.sub),
+    )

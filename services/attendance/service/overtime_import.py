@@ -1,33 +1,44 @@
-"""Importing overtime in bulk: each row checked against the work-hour limits
-like one recorded by hand, a refused row failing alone (its own savepoint)."""
+"""Importing overtime in bulk on the kernel's import pipeline: each row checked
+against the work-hour limits like one recorded by hand, a refused row failing
+alone (its own savepoint). Batches, resume and dry run as the record imports
+(`record_import`); a batch sees the overtime of the batches committed before it,
+so the limits add up across the file, except in a dry run (its batches are
+rolled back), where they add up within a batch only."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from services.attendance.imports import ImportFormat, ParsedRow
 from services.attendance.models import RosterPerson
-from services.attendance.schemas import ImportResult, OvertimeImportRow
+from services.attendance.schemas import OvertimeImportRow
 from services.attendance.service import overtime
-from services.attendance.service.record_import import run_import
-from services.attendance.service.tally import Tally
+from services.attendance.service.record_import import Checked, RecordImport, problem_code
 from services.attendance.store import records
 from services.attendance.store.locking import lock_person
 from services.common.errors import Problem
-from services.common.principal import Principal
+from services.common.importing.rows import RowError
+from services.common.importing.runner import BatchResult
+
+BATCH_SIZE = 500
+SOURCE = "overtime"
 
 
-def import_overtime(
-    session: Session,
-    principal: Principal,
-    body: bytes,
-    fmt: ImportFormat,
-    source: str,
-    dry_run: bool,
-) -> ImportResult:
+class OvertimeImport(RecordImport[OvertimeImportRow]):
     """Overtime records, idempotent by (source, source_id)."""
 
-    def write(parsed: ParsedRow[OvertimeImportRow], person: RosterPerson, tally: Tally) -> bool:
+    model = OvertimeImportRow
+
+    def already_imported(self, session: Session, row: OvertimeImportRow) -> bool:
+        return records.overtime_by_source(session, self.record_source, row.source_id) is not None
+
+    def import_row(
+        self,
+        session: Session,
+        parsed: Checked[OvertimeImportRow],
+        person: RosterPerson,
+        result: BatchResult,
+        warnings: list[dict[str, object]],
+    ) -> bool:
         row = parsed.data
         lock_person(session, person.person_id)
         try:
@@ -46,24 +57,16 @@ def import_overtime(
                         assigned_by=row.assigned_by,
                         reason=row.reason,
                         compensation=row.compensation,
-                        source=source,
+                        source=self.record_source,
                         source_id=row.source_id,
                     ),
                 )
         except Problem as exc:
             limit = exc.extra.get("limit")
             where = f"limit:{limit}" if limit else (exc.errors[0].field if exc.errors else "")
-            tally.fail(parsed.row, where, exc.detail or exc.title)
+            code = f"limit:{limit}" if limit else problem_code(exc)
+            result.errors.append(
+                RowError(parsed.row, where or "line", exc.detail or exc.title, code)
+            )
             return False
         return True
-
-    return run_import(
-        session,
-        principal,
-        body,
-        fmt,
-        OvertimeImportRow,
-        dry_run,
-        lambda row: records.overtime_by_source(session, source, row.source_id) is not None,
-        write,
-    )

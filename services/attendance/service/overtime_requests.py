@@ -12,6 +12,7 @@ from services.attendance.access import (
     OVERTIME_REQUEST,
     RECORDS_READ,
     decider,
+    not_own,
     person_in_reach,
     reach,
 )
@@ -134,6 +135,7 @@ def approve(
 ) -> OvertimeView:
     """The named supervisor approves; comp-time overtime earns its grant."""
     row, person = _in_reach(session, overtime_id, principal, OVERTIME_APPROVE, False)
+    not_own(principal, person)
     by = decider(principal, person, "overtime or leave")
     overtime.approve(session, row, person, by, note)
     return _view(session, row)
@@ -143,6 +145,7 @@ def reject(
     session: Session, principal: Principal, overtime_id: int, note: str | None
 ) -> OvertimeView:
     row, person = _in_reach(session, overtime_id, principal, OVERTIME_APPROVE, False)
+    not_own(principal, person)
     by = decider(principal, person, "overtime or leave")
     overtime.reject(session, row, by, note)
     return _view(session, row)

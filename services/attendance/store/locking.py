@@ -16,23 +16,13 @@ from sqlmodel import Session, col
 
 from services.attendance.models import ComptimeAnchor
 from services.common.timeutil import now_utc
+from services.common.transactions import begin_immediate
+
+__all__ = ["begin_immediate", "dialect_of", "lock_person"]
 
 
 def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
-
-
-def begin_immediate(session: Session) -> None:
-    """Open the session's transaction as BEGIN IMMEDIATE on SQLite (a no-op on
-    PostgreSQL). Must run before the session's first statement."""
-    if dialect_of(session) != "sqlite":
-        return
-    if session.in_transaction():
-        connection = session.connection()
-        if connection.get_execution_options().get("sqlite_begin") != "IMMEDIATE":
-            raise RuntimeError("begin_immediate called after the transaction started")
-        return
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def lock_person(session: Session, person_id: str) -> None:

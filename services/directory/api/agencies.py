@@ -11,6 +11,7 @@ from services.common.errors import CONFLICT_RESPONSES, FieldError, Invalid, NotF
 from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.reach import outside
+from services.directory.access import reach
 from services.directory.api.deps import (
     AGENCIES_READ,
     UNITS_WRITE,
@@ -30,7 +31,6 @@ from services.directory.schemas import (
     UnitCreate,
     UnitOut,
 )
-from services.directory.scope import reach
 from services.directory.store import agencies as store
 
 router = APIRouter(tags=["agencies"], dependencies=[WRITES_OPEN_IMMEDIATE])

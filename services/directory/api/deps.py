@@ -9,24 +9,25 @@ from fastapi import Depends, Request
 from services.common.db import SessionDep
 from services.common.permissions import require
 from services.common.principal import Principal
-from services.directory.service.transactions import begin_immediate
+from services.common.transactions import begin_immediate
+from services.directory import access
 from services.directory.settings import DirectorySettings
 
-AGENCIES_READ = "directory:agencies:read"
-AGENCIES_WRITE = "directory:agencies:write"
-UNITS_WRITE = "directory:units:write"
-PERSONS_READ = "directory:persons:read"
-PERSONS_WRITE = "directory:persons:write"
-PERSONS_IMPORT = "directory:persons:import"
-PERSONS_MATCH = "directory:persons:match"
-# Who works where (personnel id and unit of persons in service), nothing else:
-# what a roster copied into another service needs.
-PERSONS_ROSTER = "directory:persons:roster"
-ACCOUNTS_READ = "directory:accounts:read"
-ACCOUNTS_WRITE = "directory:accounts:write"
-PRINCIPALS_RESOLVE = "directory:principals:resolve"
-REVIEWS_READ = "directory:reviews:read"
-REVIEWS_WRITE = "directory:reviews:write"
+# The permission names are declared in access.py, beside the reach they
+# narrow; here each becomes its routes' dependency. Routers import both from here.
+AGENCIES_READ = access.AGENCIES_READ
+AGENCIES_WRITE = access.AGENCIES_WRITE
+UNITS_WRITE = access.UNITS_WRITE
+PERSONS_READ = access.PERSONS_READ
+PERSONS_WRITE = access.PERSONS_WRITE
+PERSONS_IMPORT = access.PERSONS_IMPORT
+PERSONS_MATCH = access.PERSONS_MATCH
+PERSONS_ROSTER = access.PERSONS_ROSTER
+ACCOUNTS_READ = access.ACCOUNTS_READ
+ACCOUNTS_WRITE = access.ACCOUNTS_WRITE
+PRINCIPALS_RESOLVE = access.PRINCIPALS_RESOLVE
+REVIEWS_READ = access.REVIEWS_READ
+REVIEWS_WRITE = access.REVIEWS_WRITE
 
 AgenciesReader = Annotated[Principal, Depends(require(AGENCIES_READ, "agency"))]
 AgenciesWriter = Annotated[Principal, Depends(require(AGENCIES_WRITE))]

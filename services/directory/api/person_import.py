@@ -21,11 +21,11 @@ from services.common.importing.http import (
 )
 from services.common.importing.jobs_store import JobTables
 from services.common.principal import Principal
+from services.directory.access import agency_scope_reach
 from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
 from services.directory.domain.person_rows import COLUMNS
 from services.directory.models import PersonImportError, PersonImportJob
 from services.directory.schemas import ImportReport, ImportRowError
-from services.directory.scope import agency_scope_reach
 from services.directory.service import person_import
 from services.directory.service.person_import import SOURCE, PersonImport
 

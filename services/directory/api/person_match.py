@@ -18,16 +18,16 @@ from fastapi import APIRouter
 from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES
-from services.directory import national_id
+from services.directory.access import reach
 from services.directory.api.deps import (
     PERSONS_MATCH,
     WRITES_OPEN_IMMEDIATE,
     PersonsMatcher,
     SettingsDep,
 )
+from services.directory.domain import national_id
 from services.directory.models import Person, personal_data_reads
 from services.directory.schemas import PersonMatch, PersonMatchReport, PersonMatchRequest
-from services.directory.scope import reach
 from services.directory.store import persons as store
 
 router = APIRouter(tags=["persons"], include_in_schema=False, dependencies=[WRITES_OPEN_IMMEDIATE])

@@ -20,7 +20,7 @@ from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.reach import check_agency, outside
 from services.common.timeutil import now_utc, today_taipei
-from services.directory import national_id
+from services.directory.access import reach
 from services.directory.api.deps import (
     OPEN_FOR_WRITING,
     PERSONS_READ,
@@ -32,8 +32,9 @@ from services.directory.api.deps import (
     RosterReader,
     SettingsDep,
 )
+from services.directory.domain import national_id
+from services.directory.domain.review_rules import GONE
 from services.directory.models import Person, personal_data_reads
-from services.directory.review_rules import GONE
 from services.directory.schemas import (
     AgencyCode,
     PersonCreate,
@@ -43,7 +44,6 @@ from services.directory.schemas import (
     PersonUpdate,
     RosterEntry,
 )
-from services.directory.scope import reach
 from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import persons as store

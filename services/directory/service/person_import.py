@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from services.common.importing.rows import RowError
 from services.common.importing.runner import BatchResult, ImportKind
+from services.directory.access import Reach
 from services.directory.domain.person_rows import COLUMNS, REQUIRED_COLUMNS, PersonRow, check_person
 from services.directory.models import PersonImportJob
-from services.directory.scope import Reach
-from services.directory.store.person_batches import PersonBatches, Tally
+from services.directory.store.person_batches import PersonBatches
 
 # Rows per transaction: a batch's persons are locked while it is planned and
 # written, so it stays small enough not to hold other writers up.
@@ -36,13 +36,11 @@ class PersonImport(ImportKind[PersonRow]):
         return check_person(row, values)
 
     def apply_batch(self, session: Session, rows: list[PersonRow]) -> BatchResult:
-        self.batches.tally = Tally()
-        self.batches.apply(session, rows)
-        tally = self.batches.tally
-        if tally.accounts_disabled:
+        result, disabled = self.batches.apply(session, rows)
+        if disabled:
             session.execute(
                 update(JOBS)
                 .where(JOBS.c.id == self.job_id)
-                .values(accounts_disabled=JOBS.c.accounts_disabled + tally.accounts_disabled)
+                .values(accounts_disabled=JOBS.c.accounts_disabled + disabled)
             )
-        return BatchResult(tally.created, tally.updated, tally.unchanged, tally.errors)
+        return result

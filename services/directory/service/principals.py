@@ -16,11 +16,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from services.common.errors import NotFound, Unauthorized
-from services.directory import client_secrets
+from services.common.transactions import begin_immediate, write_after_reading
+from services.directory.domain import client_secrets
 from services.directory.models import Account
 from services.directory.roles import NON_HUMAN_KINDS
 from services.directory.schemas import ResolvedPrincipal
-from services.directory.service.transactions import begin_immediate, write_after_reading
 from services.directory.store import accounts as account_store
 from services.directory.store import principals as store
 

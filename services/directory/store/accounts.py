@@ -11,9 +11,9 @@ from sqlmodel import Session, col
 
 from services.common.errors import Conflict
 from services.common.pagination import PageParams, paginate
-from services.directory.account_rules import SYSTEM_ADMIN_ROLE
+from services.directory.domain.account_rules import SYSTEM_ADMIN_ROLE
+from services.directory.domain.review_rules import GONE
 from services.directory.models import Account, AccountRole, ClientSecret, Person, Role
-from services.directory.review_rules import GONE
 from services.directory.roles import NON_HUMAN_KINDS
 
 # Shown to account administrators, who read no personnel records: it says the
@@ -119,6 +119,13 @@ def get_secret(session: Session, account: str, secret_id: int) -> ClientSecret |
     row = session.get(ClientSecret, secret_id)
     if row is None or row.account != account:
         return None
+    return row
+
+
+def revoke_secret(session: Session, row: ClientSecret, now: datetime) -> ClientSecret:
+    row.revoked_at = now
+    session.add(row)
+    session.flush()
     return row
 
 

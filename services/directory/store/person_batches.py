@@ -15,15 +15,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from services.common.importing.rows import RowError
+from services.common.importing.runner import BatchResult
 from services.common.timeutil import now_utc, today_taipei
-from services.directory import national_id
+from services.directory.access import Reach
+from services.directory.domain import national_id
 from services.directory.domain.person_rows import PersonRow
+from services.directory.domain.review_rules import GONE
 from services.directory.models import Agency, Person
-from services.directory.review_rules import GONE
-from services.directory.scope import Reach
 from services.directory.store.accounts import active_human_accounts_of, disable_holders_who_left
 from services.directory.store.agencies import units_by_code
 
+CONFLICTING = "conflicting concurrent change; import again"
 # Columns compared to decide created / updated / unchanged.
 COMPARED = (
     "name",
@@ -37,20 +39,6 @@ COMPARED = (
     "email",
     "phone",
 )
-
-
-@dataclass
-class Tally:
-    """One batch's counts and errors (the job keeps the running totals)."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    accounts_disabled: int = 0
-
-    def fail(self, errors: list[RowError]) -> None:
-        self.errors.extend(errors)
 
 
 @dataclass
@@ -74,43 +62,42 @@ class PersonBatches:
         self.key = key
         self.source = f"import:{actor}"[:100]
         self.dry_run = dry_run
-        self.tally = Tally()
         self._seen_ids: dict[str, int] = {}
         self._seen_hashes: dict[str, tuple[str, int]] = {}
         self._agencies: dict[str, bool] = {}
         self._units: dict[str, dict[str, int]] = {}
 
-    def apply(self, session: Session, rows: list[PersonRow]) -> None:
-        """The batch written in the caller's transaction (opened for writing); a
+    def apply(self, session: Session, rows: list[PersonRow]) -> tuple[BatchResult, int]:
+        """The batch's counts and errors, and how many accounts it disabled: the
+        batch written in the caller's transaction (opened for writing); a
         clash with a concurrent writer is retried once against fresh state, in a
         savepoint, then its rows are reported."""
+        result = BatchResult()
         for attempt in (1, 2):
             try:
                 with session.begin_nested():
                     plan = self._run(session, rows)
             except IntegrityError:
                 if attempt == 2:
-                    for row in rows:
-                        self.tally.fail(
-                            [
-                                RowError(
-                                    row.row,
-                                    "line",
-                                    "conflicting concurrent change; import again",
-                                    "conflict",
-                                )
-                            ]
+                    result.errors.extend(
+                        RowError(
+                            row.row,
+                            "line",
+                            "conflicting concurrent change; import again",
+                            "conflict",
                         )
+                        for row in rows
+                    )
                 continue
             self._seen_ids.update(plan.seen_ids)
             self._seen_hashes.update(plan.seen_hashes)
-            self.tally.created += len(plan.inserts)
-            self.tally.updated += len(plan.updates)
-            self.tally.unchanged += plan.unchanged
-            self.tally.accounts_disabled += plan.accounts_disabled
+            result.inserted = len(plan.inserts)
+            result.updated = len(plan.updates)
+            result.unchanged = plan.unchanged
             for failure in plan.failures:
-                self.tally.fail(failure)
-            return
+                result.errors.extend(failure)
+            return result, plan.accounts_disabled
+        return result, 0
 
     def _run(self, session: Session, rows: list[PersonRow]) -> _Plan:
         plan = self._plan(session, rows)

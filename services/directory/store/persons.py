@@ -20,6 +20,13 @@ def get_person(session: Session, person_id: str) -> Person | None:
     return session.get(Person, person_id)
 
 
+def unit_of(session: Session, person_id: str) -> int | None:
+    """The unit a person works in (None when the person or the unit is missing)."""
+    return session.execute(
+        select(col(Person.unit_id)).where(col(Person.id) == person_id)
+    ).scalar_one_or_none()
+
+
 def list_persons(
     session: Session,
     visible: ColumnElement[bool],

@@ -11,8 +11,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from services.directory.domain.review_rules import last_use_by_role
 from services.directory.models import Account, AccountRole, Person, RoleUsage
-from services.directory.review_rules import last_use_by_role
 from services.directory.schemas import ResolvedPrincipal
 from services.directory.store.accounts import roles_of
 from services.directory.store.agencies import subtree_codes

@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from services.common.errors import Conflict
 from services.common.pagination import PageParams, paginate
+from services.directory.domain.review_rules import AccountFacts, RoleGrant
 from services.directory.models import (
     Account,
     AccountReviewCampaign,
@@ -19,7 +20,6 @@ from services.directory.models import (
     Person,
     RoleUsage,
 )
-from services.directory.review_rules import AccountFacts, RoleGrant
 from services.directory.store.accounts import roles_of
 
 
@@ -177,6 +177,16 @@ def record_decision(
         return False
     session.refresh(item)
     return True
+
+
+def record_roles_removed(
+    session: Session, item: AccountReviewItem, roles: list[str]
+) -> AccountReviewItem:
+    """Note on the item the roles a revocation took away."""
+    item.roles_removed = roles
+    session.add(item)
+    session.flush()
+    return item
 
 
 def close_campaign(

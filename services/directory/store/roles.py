@@ -25,6 +25,10 @@ def load_roles(session: Session, names: Iterable[str] | None = None) -> dict[str
     return {r.name: StoredRole(r.name, r.account_kind, frozenset(perms[r.name])) for r in roles}
 
 
+def descriptions(session: Session) -> dict[str, str]:
+    return {r.name: r.description for r in session.exec(select(Role))}
+
+
 def sync_catalogue(session: Session) -> None:
     """Make the stored roles match the catalogue: add what is missing, drop
     permissions the catalogue no longer grants, bring descriptions up to date.

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.common.db import SessionDep
+from services.common.db import SessionDep, WriteSessionDep
 from services.common.ids import Id
 from services.common.pagination import Page, PageDep
 from services.speakers.access import LecturerWriter, Searcher
@@ -32,9 +32,12 @@ def create_lecturer(body: LecturerCreate, session: SessionDep, who: LecturerWrit
     return _out(lecturers.add(session, who, body))
 
 
+# Reads by a searcher write their personal-data read rows, so they take the
+# write session (the engine's writer gate, BEGIN IMMEDIATE on SQLite): a read
+# transaction upgraded to write would fail at once beside another commit.
 @router.get("", summary="List lecturers", response_model=Page[LecturerOut])
 def list_lecturers(
-    session: SessionDep,
+    session: WriteSessionDep,
     who: Searcher,
     page: PageDep,
     name: Annotated[str | None, Query(max_length=100)] = None,
@@ -44,5 +47,5 @@ def list_lecturers(
 
 
 @router.get("/{lecturer_id}", summary="One lecturer", response_model=LecturerOut)
-def get_lecturer(lecturer_id: Id, session: SessionDep, who: Searcher) -> LecturerOut:
+def get_lecturer(lecturer_id: Id, session: WriteSessionDep, who: Searcher) -> LecturerOut:
     return _out(lecturers.read(session, who, lecturer_id))

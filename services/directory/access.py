@@ -3,8 +3,11 @@
 Which scopes a principal holds, and whether a refusal is 403 or 404, is the
 kernel's (`services.common.reach`). Here `…:agency` reaches the agencies in
 scope; `…:unit` the unit of the principal's own person record; `…:self` the
-principal's own person record. Routers check objects with `Reach.covers` and
+principal's own person record. Use cases check objects with `Reach.covers` and
 filter lists with `Reach.clause`.
+
+Not in `domain/`: a reach is turned into SQL clauses here, and finding the
+principal's own unit takes a look-up (`store.persons.unit_of`).
 """
 
 from __future__ import annotations
@@ -13,11 +16,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, true
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from services.common.principal import Principal
 from services.common.reach import Scopes, scopes
-from services.directory.models import Person
+from services.directory.store import persons as person_store
+
+# The permission families of the directory's routes: declared on the routes
+# (`api/deps.py`) and used here and in the use cases to compute reach.
+AGENCIES_READ = "directory:agencies:read"
+AGENCIES_WRITE = "directory:agencies:write"
+UNITS_WRITE = "directory:units:write"
+PERSONS_READ = "directory:persons:read"
+PERSONS_WRITE = "directory:persons:write"
+PERSONS_IMPORT = "directory:persons:import"
+PERSONS_MATCH = "directory:persons:match"
+# Who works where (personnel id and unit of persons in service), nothing else:
+# what a roster copied into another service needs.
+PERSONS_ROSTER = "directory:persons:roster"
+ACCOUNTS_READ = "directory:accounts:read"
+ACCOUNTS_WRITE = "directory:accounts:write"
+PRINCIPALS_RESOLVE = "directory:principals:resolve"
+REVIEWS_READ = "directory:reviews:read"
+REVIEWS_WRITE = "directory:reviews:write"
 
 
 @dataclass(frozen=True)
@@ -71,7 +92,7 @@ def reach(session: Session, principal: Principal, permission: str) -> Reach:
     held = scopes(principal, permission)
     units: frozenset[int] = frozenset()
     if held.unit_of is not None:
-        own_unit = session.exec(select(Person.unit_id).where(Person.id == held.unit_of)).first()
+        own_unit = person_store.unit_of(session, held.unit_of)
         if own_unit is not None:
             units = frozenset({own_unit})
     return Reach(scopes=held, units=units)
