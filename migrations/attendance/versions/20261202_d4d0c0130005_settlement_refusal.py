@@ -1,7 +1,7 @@
 """settlements: the business-necessity refusal each settlement rests on
 
 Revision ID: d4d0c0130005
-Revises: d4d0c00a0004
+Revises: d4d0c00a0005
 Create Date: 2026-12-02
 
 The settlement queue shows, per entry, the comp-leave refusal that made the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d4d0c0130005"
-down_revision: str | None = "d4d0c00a0004"
+down_revision: str | None = "d4d0c00a0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
