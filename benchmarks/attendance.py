@@ -138,7 +138,7 @@ def bench_warnings(url: str) -> None:
         )
     engine.dispose()
     settings = AttendanceSettings(database_url=url, environment="test")
-    elapsed, summary = timed("job", lambda: monthly_warnings(settings=settings, today=TODAY))
+    elapsed, summary = timed("job", lambda: monthly_warnings(settings=settings, as_of=TODAY))
     print(f"  grants expiring: {count}; job summary: {summary}")
     print(f"  job / baseline: {elapsed / baseline:.1f}x  (target: job ≤ 60 s at full size)")
 

@@ -32,6 +32,9 @@ def cli_env(monkeypatch, service_urls):
     return service_urls["attendance"]
 
 
+JOB_RUNS = JobRun.__table__  # type: ignore[attr-defined]
+
+
 def _run(capsys, *args: str) -> tuple[int, dict | None, str]:
     code = main(["jobs", "run", *args])
     out, err = capsys.readouterr()
@@ -150,10 +153,7 @@ def test_expiry_catches_up_on_three_missed_days(api, actors, roster, cli_env, ca
     try:
         with engine.connect() as conn:
             runs = {
-                r.day: r
-                for r in conn.execute(
-                    select(JobRun.__table__).where(JobRun.__table__.c.job == "expire")
-                )  # type: ignore[attr-defined]
+                r.day: r for r in conn.execute(select(JOB_RUNS).where(JOB_RUNS.c.job == "expire"))
             }
     finally:
         engine.dispose()
