@@ -15,25 +15,13 @@ one row per call with the counts and the stated purpose.
 
 from fastapi import APIRouter
 
-from services.common.audit import record_personal_data_read
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES
-from services.directory.access import reach
-from services.directory.api.deps import (
-    PERSONS_MATCH,
-    WRITES_OPEN_IMMEDIATE,
-    PersonsMatcher,
-    SettingsDep,
-)
-from services.directory.domain import national_id
-from services.directory.models import Person, personal_data_reads
-from services.directory.schemas import PersonMatch, PersonMatchReport, PersonMatchRequest
-from services.directory.store import persons as store
+from services.directory.api.deps import WRITES_OPEN_IMMEDIATE, PersonsMatcher, SettingsDep
+from services.directory.schemas import PersonMatchReport, PersonMatchRequest
+from services.directory.service import person_match
 
 router = APIRouter(tags=["persons"], include_in_schema=False, dependencies=[WRITES_OPEN_IMMEDIATE])
-RESOURCE = "directory:persons:match"
-# The read log's subject column names one person; a match reads many, unnamed.
-BATCH_SUBJECT = "*"
 
 
 @router.post(
@@ -48,35 +36,7 @@ def match_persons(
     settings: SettingsDep,
     body: PersonMatchRequest,
 ) -> PersonMatchReport:
-    key = settings.national_id_key
-    results: list[PersonMatch] = []
-    wanted: dict[int, str] = {}  # index -> keyed hash
-    for index, raw in enumerate(body.national_ids):
-        try:
-            number = national_id.validate(raw)
-        except national_id.InvalidNationalId as exc:
-            # The reason names the rule broken, never the number.
-            results.append(PersonMatch(index=index, status="invalid", reason=str(exc)))
-            continue
-        wanted[index] = national_id.keyed_hash(number, key)
-        results.append(PersonMatch(index=index, status="not_found"))
-    # `require` admits the unscoped permission or `…:agency` only: no unit or self.
-    visible = reach(session, principal, PERSONS_MATCH).clause(agency=Person.agency_code)
-    holders = store.holders_of_hashes(session, wanted.values(), visible)
-    found = 0
-    for index, digest in wanted.items():
-        person_id = holders.get(digest)
-        if person_id is not None:
-            results[index] = PersonMatch(index=index, status="found", person_id=person_id)
-            found += 1
-    invalid = len(body.national_ids) - len(wanted)
-    record_personal_data_read(
-        session,
-        personal_data_reads,
-        principal,
-        [BATCH_SUBJECT],
-        RESOURCE,
-        f"person_id;count={len(body.national_ids)};found={found};invalid={invalid}"
-        f";purpose={body.purpose}",
+    results = person_match.match(
+        session, principal, body.national_ids, body.purpose, settings.national_id_key
     )
     return PersonMatchReport(results=results)

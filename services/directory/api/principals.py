@@ -5,8 +5,8 @@ from fastapi import APIRouter
 
 from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES
-from services.common.timeutil import now_utc, today_taipei
-from services.directory.api.deps import PRINCIPALS_RESOLVE, PrincipalResolver
+from services.common.timeutil import now_utc
+from services.directory.api.deps import PrincipalResolver
 from services.directory.schemas import (
     ClientCredentials,
     ResolvedPrincipal,
@@ -58,13 +58,8 @@ def record_usage(
     per allowed account × family × day. Each use is credited to the account's
     roles that grant the family; an account the directory does not know is
     ignored. A day after today (a clock ahead) counts as today."""
-    today = today_taipei()
-    # The caller talks to the directory itself, never through its own routes: its
-    # reporting is its use of the role that lets it resolve principals.
     unknown, recorded = use_case.record_usage(
-        session,
-        ((e.account, e.permission, min(e.used_on, today)) for e in body.entries),
-        reporter=(gateway.sub, PRINCIPALS_RESOLVE, today),
+        session, gateway.sub, ((e.account, e.permission, e.used_on) for e in body.entries)
     )
     return UsageRecorded(
         entries=len(body.entries), unknown_accounts=unknown, roles_recorded=recorded

@@ -16,7 +16,9 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from services.common.errors import NotFound, Unauthorized
+from services.common.timeutil import today_taipei
 from services.common.transactions import begin_immediate, write_after_reading
+from services.directory.access import PRINCIPALS_RESOLVE
 from services.directory.domain import client_secrets
 from services.directory.models import Account
 from services.directory.roles import NON_HUMAN_KINDS
@@ -63,11 +65,18 @@ def resolve_client_credentials(
 
 
 def record_usage(
-    session: Session, uses: Iterable[tuple[str, str, date]], reporter: tuple[str, str, date]
+    session: Session, reporter: str, uses: Iterable[tuple[str, str, date]]
 ) -> tuple[int, int]:
-    """Credit the gateway's batch of uses, and the reporter's own use of the role
-    that lets it report. A write from its first statement: opened as one."""
+    """Credit the gateway's batch of (account, permission family, Taipei day) to
+    the accounts' roles that grant each family, and the reporter's own use of the
+    role that lets it report: it talks to the directory itself, never through
+    its own routes. A day after today (a clock ahead) counts as today; an
+    account the directory does not know is ignored. A write from its first
+    statement: opened as one. Returns (unknown accounts, roles recorded)."""
+    today = today_taipei()
     begin_immediate(session)
-    unknown, recorded = store.record_usage(session, uses)
-    store.record_usage(session, [reporter])
+    unknown, recorded = store.record_usage(
+        session, ((account, family, min(day, today)) for account, family, day in uses)
+    )
+    store.record_usage(session, [(reporter, PRINCIPALS_RESOLVE, today)])
     return unknown, recorded

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -47,6 +47,14 @@ def list_persons(
     if q:
         stmt = stmt.where(func.lower(col(Person.name)).contains(q.lower(), autoescape=True))
     return paginate(session, stmt, col(Person.id), params)
+
+
+def agency_roster(
+    session: Session, agency: str, params: PageParams
+) -> tuple[list[Person], str | None]:
+    """One page of the agency's persons in service, the whole agency's: the
+    caller's reach over the agency is checked before."""
+    return list_persons(session, true(), params, agency=agency, status="active")
 
 
 def reference_errors(
