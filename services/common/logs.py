@@ -72,3 +72,17 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    # Start-up noise nobody acts on: Alembic announces each plugin it loads (seven
+    # lines per process), and uvicorn's "waiting for"/"complete" pair repeats
+    # what its "running on" line says. Warnings and errors still come through.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    server = logging.getLogger("uvicorn.error")
+    if _quiet_start not in server.filters:
+        server.addFilter(_quiet_start)
+
+
+_START_NOISE = ("Waiting for application startup.", "Application startup complete.")
+
+
+def _quiet_start(record: logging.LogRecord) -> bool:
+    return record.getMessage() not in _START_NOISE

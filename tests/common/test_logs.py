@@ -38,3 +38,26 @@ def test_json_formatter_redacts_message_and_extras():
     assert payload["service"] == "training"
     assert "A123456789" not in json.dumps(payload)
     assert "a@b.tw" not in payload["note"]
+
+
+def test_start_up_keeps_to_what_a_person_reads(capsys):
+    import logging
+
+    from services.common.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("demo")
+        logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.x")
+        uvicorn = logging.getLogger("uvicorn.error")
+        uvicorn.info("Waiting for application startup.")
+        uvicorn.info("Application startup complete.")
+        uvicorn.info("Uvicorn running on http://127.0.0.1:8001")
+        logging.getLogger("alembic.runtime.migration").warning("something to act on")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "setup plugin" not in err and "startup" not in err.lower()
+    assert "Uvicorn running on" in err and "something to act on" in err
