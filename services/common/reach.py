@@ -79,6 +79,16 @@ def scopes(principal: Principal, family: str) -> Scopes:
     )
 
 
+# An agency created or moved under the caller's a moment ago is not in the token
+# yet: the gateway resolves account scopes from the directory and keeps them for
+# its account cache time. Said here, so that the refusal is known to be passing.
+AGENCY_OUTSIDE = (
+    "no such agency within your scope (an agency added or moved in the directory "
+    "in the last minute reaches your scope once the gateway's account cache "
+    "renews it: GATEWAY_PRINCIPAL_TTL_SECONDS, 30 s by default)"
+)
+
+
 def outside(held: Scopes, detail: str) -> Problem:
     """The refusal for an object outside `held`, by the rule above; `detail`
     is the not-found message, the same as for a missing object."""
@@ -93,4 +103,4 @@ def check_agency(principal: Principal, family: str, agency_code: str) -> None:
     outside it."""
     held = scopes(principal, family).agency_wide()
     if not held.covers_agency(agency_code):
-        raise outside(held, "no such agency within your scope")
+        raise outside(held, AGENCY_OUTSIDE)

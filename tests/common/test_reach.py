@@ -62,3 +62,9 @@ def test_agency_level_acts(permissions: tuple[str, ...], agency: str, refusal: t
     else:
         with pytest.raises(refusal):
             check_agency(principal, FAMILY, agency)
+
+
+def test_an_agency_outside_the_scope_says_the_refusal_may_be_passing() -> None:
+    with pytest.raises(NotFound) as refused:
+        check_agency(who(f"{FAMILY}:agency"), FAMILY, "B01")
+    assert "GATEWAY_PRINCIPAL_TTL_SECONDS" in str(refused.value.detail)
