@@ -72,6 +72,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+        # Whatever configured them before (uvicorn's own dictConfig disables or
+        # levels loggers), they now log through the root at its level.
+        lg.disabled = False
+        lg.setLevel(logging.NOTSET)
     # Start-up noise nobody acts on: Alembic announces each plugin it loads (seven
     # lines per process), and uvicorn's "waiting for"/"complete" pair repeats
     # what its "running on" line says. Warnings and errors still come through.
