@@ -145,7 +145,11 @@ class AuditWriter:
 
 # Served to anyone without a decision: liveness, readiness, the issuer's public
 # keys and the API documents. Only their refusals (a 4xx) are decisions.
-OPEN_PATHS = frozenset({"/healthz", "/readyz", "/.well-known/jwks.json", "/openapi.json", "/docs"})
+OPEN_PATHS = frozenset(
+    {"/healthz", "/readyz", "/.well-known/jwks.json", "/openapi.json", "/docs", "/redoc"}
+)
+# The documentation pages' scripts, style sheet and icon.
+OPEN_PREFIXES = ("/docs/assets/",)
 
 
 class DecisionAuditMiddleware:
@@ -186,7 +190,8 @@ class DecisionAuditMiddleware:
         noted: dict[str, Any] = state.get(AUDIT_STATE_KEY) or {}
         if noted.get("recorded"):
             return
-        if scope["path"] in OPEN_PATHS and not 400 <= status < 500:
+        path = scope["path"]
+        if (path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)) and not 400 <= status < 500:
             return
         writer = self.writer()
         if writer is None:  # not started, or stopped: no request is served then

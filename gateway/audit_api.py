@@ -20,6 +20,7 @@ from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.source_ip import CLIENT_IP_KEY
 from services.common.errors import PROBLEM_RESPONSES, Forbidden, Problem, Unauthorized
 from services.common.pagination import Page, PageDep, paginate
+from services.common.permissions import PERMISSION_KEY
 from services.common.request_context import current_request_id
 from services.common.timeutil import now_utc
 
@@ -47,6 +48,7 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
         "/audit/decisions",
         response_model=Page[Decision],
         summary="Gateway decisions, for the security auditor",
+        openapi_extra={PERMISSION_KEY: PERMISSION},
     )
     async def list_decisions(
         request: Request,

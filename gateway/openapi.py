@@ -15,6 +15,26 @@ from services.common.errors import PROBLEM_MEDIA_TYPE
 from services.common.permissions import PERMISSION_KEY
 
 _REF = "#/components/schemas/"
+PROBLEM_SCHEMA = f"{_REF}ProblemDetails"
+TOKEN_URL = "/oauth/token"  # noqa: S105 - a path, not a secret
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from /oauth/token (or the sign-in of a person).",
+    },
+    "oauth2": {
+        "type": "oauth2",
+        "description": "Client credentials of a machine or service account.",
+        "flows": {"clientCredentials": {"tokenUrl": TOKEN_URL, "scopes": {}}},
+    },
+}
+# Either scheme gives the same bearer token.
+TOKEN_REQUIRED: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"oauth2": []}]
+# The gateway's own operations the rate limiter counts (per client address);
+# every forwarded operation is counted too (per address and per principal).
+RATE_LIMITED_OWN = frozenset({("post", TOKEN_URL)})
 SNAPSHOT_DIR = Path(__file__).parent / "service_documents"
 METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 
@@ -103,7 +123,50 @@ def merge(gateway_document: dict[str, Any], documents: dict[str, dict[str, Any]]
             if isinstance(op, dict):
                 _problem_only(op.get("responses", {}))
     merged["tags"] = tags
+    _declare_security_and_limits(merged)
     return merged
+
+
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+TOO_MANY_REQUESTS = _problem(
+    "Rate limit exceeded; retry after the given number of seconds",
+    {
+        "Retry-After": {
+            "description": "Seconds until the limit resets",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+)
+PAYLOAD_TOO_LARGE = _problem("Request body too large")
+
+
+def _declare_security_and_limits(merged: dict[str, Any]) -> None:
+    """The token schemes; on each operation whether it needs a token (it does
+    exactly when it declares a permission), and the refusals the gateway adds in
+    front of it: 429 from the rate limiter, 413 for a forwarded body too large."""
+    components = merged.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update(copy.deepcopy(SECURITY_SCHEMES))
+    for path, item in merged.get("paths", {}).items():
+        forwarded = path.startswith("/api/")
+        for method, op in item.items():
+            if method not in METHODS or not isinstance(op, dict):
+                continue
+            needs_token = isinstance(op.get(PERMISSION_KEY), str)
+            op["security"] = copy.deepcopy(TOKEN_REQUIRED) if needs_token else []
+            responses = op.setdefault("responses", {})
+            if forwarded or (method, path) in RATE_LIMITED_OWN:
+                responses.setdefault("429", copy.deepcopy(TOO_MANY_REQUESTS))
+            if forwarded and "requestBody" in op:
+                responses.setdefault("413", copy.deepcopy(PAYLOAD_TOO_LARGE))
 
 
 def public_operations(document: dict[str, Any]) -> set[tuple[str, str]]:

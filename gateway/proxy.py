@@ -92,8 +92,14 @@ def _check_declared_length(request: Request, limit: int) -> bool:
     return chunked or (declared is not None and declared != "0")
 
 
+# Stamped by the server that sends the response: the gateway's own server adds
+# its `date` (and no `server`); the upstream's would make them twice.
+_SERVER_STAMPED = frozenset({"date", "server"})
+_NOT_COPIED = _HOP_BY_HOP | _SERVER_STAMPED
+
+
 def _response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    return [(k, v) for k, v in raw if k.decode("latin-1").lower() not in _HOP_BY_HOP]
+    return [(k, v) for k, v in raw if k.decode("latin-1").lower() not in _NOT_COPIED]
 
 
 class Forwarder(Protocol):

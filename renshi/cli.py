@@ -55,6 +55,10 @@ SERVER_OPTIONS: dict[str, Any] = {
     "proxy_headers": False,
     "timeout_graceful_shutdown": 5,
     "http": PROTOCOL,
+    # One `date` (this server's) and no `server` on every response; the
+    # gateway drops the upstream's own when it forwards one.
+    "server_header": False,
+    "date_header": True,
 }
 
 

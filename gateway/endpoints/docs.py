@@ -1,15 +1,38 @@
-"""The merged OpenAPI document of every public operation, and its Swagger UI."""
+"""The merged OpenAPI document of every public operation, and its Swagger UI and
+ReDoc pages.
+
+Both pages load their scripts, style sheet and icon from the gateway itself
+(`/docs/assets/...`, the files packaged by `fastapi-offline`): nothing is fetched
+from a CDN, so the pages work on a closed network."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import APIRouter
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from gateway import openapi
+from services.common.errors import NotFound
+
+ASSETS_PATH = "/docs/assets"
+_ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
+# name → media type; only these files are served.
+_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+    "favicon.png": "image/png",
+}
+TITLE = "renshi API"
+# Swagger UI keeps what was entered under Authorize across reloads; client
+# credentials are sent to /oauth/token (HTTP Basic, as Swagger UI does).
+SWAGGER_UI_PARAMETERS: dict[str, Any] = {"persistAuthorization": True}
+SWAGGER_UI_OAUTH: dict[str, Any] = {"appName": TITLE, "scopeSeparator": " "}
 
 
 def docs_router(own_document: Callable[[], dict[str, Any]]) -> APIRouter:
@@ -26,6 +49,36 @@ def docs_router(own_document: Callable[[], dict[str, Any]]) -> APIRouter:
 
     @router.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="renshi API")
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=TITLE,
+            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_PATH}/favicon.png",
+            oauth2_redirect_url=None,
+            init_oauth=SWAGGER_UI_OAUTH,
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+
+    @router.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=TITLE,
+            redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
+            redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    @router.get(ASSETS_PATH + "/{name}", include_in_schema=False)
+    async def asset(name: str) -> FileResponse:
+        media_type = _ASSETS.get(name)
+        if media_type is None:
+            raise NotFound(f"no documentation asset {name}")
+        return FileResponse(
+            _ASSET_DIR / name,
+            media_type=media_type,
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     return router

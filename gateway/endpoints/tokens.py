@@ -4,6 +4,8 @@ caller's behalf)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from collections.abc import Callable
 from typing import Annotated
@@ -37,6 +39,28 @@ class TokenResponse(BaseModel):
     expires_in: int
 
 
+def _client_credentials(
+    request: Request, client_id: str | None, client_secret: str | None
+) -> tuple[str, str]:
+    if client_id is not None and client_secret is not None:
+        return client_id, client_secret
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic" and encoded:
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        basic_id, colon, basic_secret = decoded.partition(":")
+        if colon and 0 < len(basic_id) <= 64 and 0 < len(basic_secret) <= 256:
+            return basic_id, basic_secret
+    raise Unauthorized(
+        "client authentication failed",
+        slug="invalid-client",
+        extra={"error": "invalid_client"},
+        headers={"WWW-Authenticate": 'Basic realm="renshi"'},
+    )
+
+
 def token_router(
     settings: GatewaySettings,
     keyring: Keyring,
@@ -57,9 +81,11 @@ def token_router(
     async def oauth_token(
         request: Request,
         grant_type: Annotated[str, Form()],
-        client_id: Annotated[str, Form(max_length=64)],
-        client_secret: Annotated[str, Form(max_length=256)],
+        client_id: Annotated[str | None, Form(max_length=64)] = None,
+        client_secret: Annotated[str | None, Form(max_length=256)] = None,
     ) -> TokenResponse:
+        """The client authenticates in the form (`client_id`, `client_secret`) or
+        by HTTP Basic (RFC 6749 §2.3.1), as Swagger UI's Authorize does."""
         await rate_limits.check_ip(str(request.scope.get("state", {}).get(CLIENT_IP_KEY, "")))
         if grant_type != "client_credentials":
             raise Problem(
@@ -67,6 +93,7 @@ def token_router(
                 slug="unsupported-grant-type",
                 extra={"error": "unsupported_grant_type"},
             )
+        client_id, client_secret = _client_credentials(request, client_id, client_secret)
         account = await runtime().resolver.client_credentials(client_id, client_secret)
         # Machine accounts and renshi's own service accounts; never a person's.
         if account is None or account.kind == "human" or not account.usable:

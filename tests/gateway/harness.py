@@ -114,6 +114,9 @@ def fake_directory(
     return app
 
 
+UPSTREAM_DATE = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+
 def recording_upstream(
     recorder: Recorder, service: str, verifier: InternalTokenVerifier
 ) -> FastAPI:
@@ -134,7 +137,11 @@ def recording_upstream(
                 "principal": principal,
             }
         )
-        return {"ok": True, "service": service}
+        # As a service behind uvicorn answers: its server stamps a date.
+        return JSONResponse(
+            {"ok": True, "service": service},
+            headers={"date": UPSTREAM_DATE, "server": "uvicorn"},
+        )
 
     return app
 

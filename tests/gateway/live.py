@@ -21,10 +21,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Any, *, lifespan: Literal["auto", "on", "off"] = "on") -> Iterator[str]:
-    """Serve `app` until the block ends; yields its base URL."""
+def serve(
+    app: Any, *, lifespan: Literal["auto", "on", "off"] = "on", **options: Any
+) -> Iterator[str]:
+    """Serve `app` until the block ends (`options`: uvicorn's); yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, port=port, log_level="warning", lifespan=lifespan)
+    config = uvicorn.Config(app, port=port, log_level="warning", lifespan=lifespan, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -51,7 +51,7 @@ CASES: list[tuple[str, str, dict[str, Any], int]] = [
     ("GET", AUDIT, {}, 401),
     ("GET", "/api/training/nothing", {}, 404),
     # Token endpoints.
-    ("POST", "/oauth/token", {"data": {"grant_type": "password"}}, 422),
+    ("POST", "/oauth/token", {"data": {"client_id": "x"}}, 422),
     (
         "POST",
         "/oauth/token",
@@ -88,7 +88,7 @@ def test_each_refusal_has_one_audit_row(gw, method, path, kwargs, status):
 
 
 def test_the_route_is_named_when_the_gateway_knows_it(gw):
-    rid, _ = _request(gw, "POST", "/oauth/token", data={"grant_type": "password"})
+    rid, _ = _request(gw, "POST", "/oauth/token", data={"client_id": "x"})
     assert _one_row(gw, rid, 422)["route"] == "/oauth/token"
     rid, _ = _request(gw, "GET", "//api/training/audit/personal-data-reads")
     assert _one_row(gw, rid, 404)["route"] is None

@@ -76,3 +76,82 @@ def test_probes_are_not_public_operations(document):
         for _m, p, _o in _operations(document)
         if p.startswith("/api/")
     )
+
+
+OPEN_OPERATIONS = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/.well-known/jwks.json"),
+    ("POST", "/oauth/token"),
+}
+
+
+def test_the_token_schemes_are_declared(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["bearerAuth"]["description"],
+    }
+    flows = schemes["oauth2"]["flows"]
+    assert schemes["oauth2"]["type"] == "oauth2"
+    assert flows == {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {}}}
+
+
+def test_every_operation_says_whether_it_needs_a_token(document):
+    schemes = set(document["components"]["securitySchemes"])
+    for method, path, op in _operations(document):
+        assert "security" in op, f"{method} {path} has no security"
+        if (method, path) in OPEN_OPERATIONS:
+            assert op["security"] == [], f"{method} {path} is open"
+        else:
+            assert op["security"], f"{method} {path} needs a token"
+            assert {name for req in op["security"] for name in req} <= schemes
+            assert op.get("x-renshi-permission"), f"{method} {path} declares no permission"
+
+
+def test_operations_needing_a_token_are_exactly_those_with_a_permission(document):
+    for method, path, op in _operations(document):
+        assert bool(op["security"]) == ("x-renshi-permission" in op), f"{method} {path}"
+
+
+def _is_problem(response):
+    content = response["content"]
+    assert list(content) == ["application/problem+json"]
+    assert content["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/ProblemDetails"
+    }
+    return True
+
+
+def test_every_rate_limited_operation_declares_429_with_retry_after(document):
+    limited = [
+        (m, p, op)
+        for m, p, op in _operations(document)
+        if p.startswith("/api/") or (m, p) == ("POST", "/oauth/token")
+    ]
+    assert len(limited) > len(GATEWAY_OWN)
+    for method, path, op in limited:
+        response = op["responses"].get("429")
+        assert response, f"{method} {path} lacks 429"
+        assert _is_problem(response)
+        assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+def test_the_rate_limiter_spares_the_probes_keys_and_audit_query(document):
+    for method, path, op in _operations(document):
+        if not path.startswith("/api/") and (method, path) != ("POST", "/oauth/token"):
+            assert "429" not in op["responses"], f"{method} {path}"
+
+
+def test_every_forwarded_operation_with_a_body_declares_413(document):
+    with_body = [
+        (m, p, op) for m, p, op in _operations(document) if "requestBody" in op and p[:5] == "/api/"
+    ]
+    assert with_body
+    for method, path, op in with_body:
+        assert _is_problem(op["responses"]["413"]), f"{method} {path}"
+    for method, path, op in _operations(document):
+        if "requestBody" not in op:
+            assert "413" not in op["responses"], f"{method} {path}"
