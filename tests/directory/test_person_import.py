@@ -320,3 +320,10 @@ def test_a_job_is_read_by_its_importer_only(api, demo):
     other = {**IMPORTER, "sub": "importer.other", "agency_scope": ["A02"]}
     assert api.get(f"/persons/imports/{job['job_id']}", as_=other).status_code == 404
     assert api.get(f"/persons/imports/{job['job_id']}", as_=HR_A01).status_code == 403
+
+
+def test_a_job_kept_for_no_agency_is_its_starters_alone(api, demo):
+    lonely = {**IMPORTER, "sub": "importer.lonely", "agency_scope": []}
+    job = _import(api, b"id,name,agency_code\nZ1,x,A01\n", as_=lonely).json()
+    assert api.get(f"/persons/imports/{job['job_id']}", as_=lonely).status_code == 200
+    assert api.get(f"/persons/imports/{job['job_id']}", as_=IMPORTER).status_code == 404

@@ -32,6 +32,7 @@ from services.common.importing.http import (
     format_of,
     run_import,
 )
+from services.common.importing.jobs_store import readable_by
 from services.common.importing.runner import ImportKind
 from services.common.principal import Principal
 from services.common.transactions import batch_transaction
@@ -114,11 +115,7 @@ async def start_import(
 
 def read_job(session: Session, who: Principal, source: str, job_id: int) -> ImportJob:
     job = TABLES.get(session, job_id)
-    if (
-        job is None
-        or job.source != source
-        or not (job.created_by == who.sub or set(job.agency_scope) <= set(who.agency_scope))
-    ):
+    if job is None or job.source != source or not readable_by(job, who.sub, who.agency_scope):
         raise NotFound("no such import")
     return job
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -14,6 +14,15 @@ from services.common.importing.rows import RowError
 
 J = TypeVar("J", bound=StoredImportJob)
 E = TypeVar("E", bound=StoredImportError)
+
+
+def readable_by(job: StoredImportJob, actor: str, agencies: Iterable[str]) -> bool:
+    """Who may read a job and its errors: the account that started it, or an
+    importer whose agencies cover all of the job's. A job kept no agencies for
+    is its starter's alone (an empty scope would otherwise be covered by anyone)."""
+    if job.created_by == actor:
+        return True
+    return bool(job.agency_scope) and set(job.agency_scope) <= set(agencies)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from services.common.importing.http import (
     errors_csv,
     run_import,
 )
-from services.common.importing.jobs_store import JobTables
+from services.common.importing.jobs_store import JobTables, readable_by
 from services.common.principal import Principal
 from services.directory.access import agency_scope_reach
 from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
@@ -82,9 +82,7 @@ def _read_job(session: Session, who: Principal, job_id: int) -> PersonImportJob:
     job = TABLES.get(session, job_id)
     # The starting account, or an importer whose agencies cover all of the job's;
     # anyone else finds no such job (a 403 would tell which ids exist).
-    if job is None or not (
-        job.created_by == who.sub or set(job.agency_scope) <= set(who.agency_scope)
-    ):
+    if job is None or not readable_by(job, who.sub, who.agency_scope):
         raise NotFound("no such import")
     return job
 
