@@ -8,7 +8,6 @@ records for the principal's person, and the scopes become WHERE clauses.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -17,6 +16,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, true
 from sqlmodel import Session
 
 from services.common.errors import Forbidden
+from services.common.importing.jobs_store import readable_by
+from services.common.importing.model import StoredImportJob
 from services.common.permissions import require, require_qualified
 from services.common.principal import Principal
 from services.common.reach import Scopes, outside, scopes
@@ -54,18 +55,13 @@ def import_scope(principal: Principal) -> frozenset[str]:
     return frozenset(principal.agency_scope)
 
 
-def may_read_import(
-    principal: Principal, source: str, created_by: str, job_scope: Sequence[str]
-) -> bool:
-    """An import job (its counts and row errors) is read by the account that
-    started it while it holds the platform's grant, and by another importer of
-    that platform whose agencies include all of the job's. A job with no
-    agencies recorded (started before they were, or by an account without any) is
-    its account's alone: an empty scope must not count as covered by everyone."""
-    if not principal.has(f"{IMPORTS}:{source}"):
+def may_read_import(principal: Principal, job: StoredImportJob) -> bool:
+    """An import job (its counts and row errors) is read while the caller holds
+    the platform's grant, by whom the kernel's rule allows (`readable_by`: its
+    starter, or an importer covering all of its agencies)."""
+    if not principal.has(f"{IMPORTS}:{job.source}"):
         return False
-    covered = bool(job_scope) and set(job_scope) <= set(principal.agency_scope)
-    return principal.sub == created_by or covered
+    return readable_by(job, principal.sub, principal.agency_scope)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def _read_job(session: Session, who: Principal, job_id: int) -> ImportJob:
     job = TABLES.get(session, job_id)
     # A job the caller may not read is as missing as one that never was: a 403
     # would tell another agency's importer which job ids exist.
-    if job is None or not may_read_import(who, job.source, job.created_by, job.agency_scope):
+    if job is None or not may_read_import(who, job):
         raise NotFound("no such import")
     return job
 
