@@ -61,6 +61,12 @@ class GatewayApp:
         await self._app(scope, receive, send)
 
 
+GATEWAY_TAG = (
+    "The gateway's own operations: tokens, signing keys, its probes and its audit of "
+    "decisions. Every other operation is a service's, forwarded under /api/<service>."
+)
+
+
 def create_app(
     settings: GatewaySettings | None = None,
     *,
@@ -106,6 +112,7 @@ def _api(lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]]) -> Fa
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=lambda route: f"gateway_{route.name}",
+        openapi_tags=[{"name": "gateway", "description": GATEWAY_TAG}],
     )
 
 

@@ -94,12 +94,47 @@ def _problem_only(responses: dict[str, Any]) -> None:
             content.pop("application/json", None)
 
 
+WHO = "**Who may call it:**"
+
+
+def _describe_own(path: str, method: str, op: dict[str, Any]) -> None:
+    """The gateway's own operations say who may call them and what they change,
+    as the services' do (theirs is written by `stamp_permissions`)."""
+    own = (op.get("description") or "").strip()
+    if WHO in own:
+        return
+    family = op.get(PERMISSION_KEY)
+    who = f"holders of `{family}`." if isinstance(family, str) else "anyone; no token is needed."
+    if method in {"get", "head"}:
+        changes = "nothing; it only reads."
+    else:
+        changes = f"{op.get('summary') or path}."
+    op["description"] = "\n\n".join(
+        [*([own] if own else []), f"{WHO} {who}", f"**What it changes:** {changes}"]
+    )
+
+
+def _declared_tags(document: dict[str, Any]) -> dict[str, str]:
+    return {tag["name"]: tag.get("description", "") for tag in document.get("tags", [])}
+
+
 def merge(gateway_document: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The gateway's own operations and every service's public ones, under
+    `/api/<service>`. Tags become `<service>: <tag>`, each declared with the
+    service's description of it and grouped by service (`x-tagGroups`, which
+    ReDoc shows as sections); a schema name two services both use is prefixed
+    with the service, in its title too (generators name models by title)."""
     merged = copy.deepcopy(gateway_document)
     merged["openapi"] = "3.1.0"
+    for own_path, own_item in merged.get("paths", {}).items():
+        for method, op in own_item.items():
+            if method in METHODS:
+                _describe_own(own_path, method, op)
     schemas: dict[str, Any] = merged.setdefault("components", {}).setdefault("schemas", {})
     paths: dict[str, Any] = merged.setdefault("paths", {})
-    tags: list[dict[str, Any]] = list(merged.get("tags", []))
+    own_tags = _declared_tags(merged)
+    tags: list[dict[str, Any]] = [{"name": n, "description": d} for n, d in own_tags.items()]
+    groups: list[dict[str, Any]] = [{"name": "gateway", "tags": list(own_tags)}] if tags else []
     for service, document in documents.items():
         renames: dict[str, str] = {}
         own = document.get("components", {}).get("schemas", {})
@@ -108,21 +143,30 @@ def merge(gateway_document: dict[str, Any], documents: dict[str, dict[str, Any]]
                 renames[name] = f"{service.capitalize()}{name}"
         own = _rename_refs(own, renames)
         for name, schema in own.items():
+            if name in renames:
+                schema = {**schema, "title": renames[name]}
             schemas[renames.get(name, name)] = schema
         renamed = _rename_refs(copy.deepcopy(document), renames)
+        used: list[str] = []
         for path, operations in _public_operations_of(renamed).items():
             for op in operations.values():
                 op["tags"] = [f"{service}: {tag}" for tag in op.get("tags", [])] or [service]
+                used.extend(tag for tag in op["tags"] if tag not in used)
                 _problem_only(op.get("responses", {}))
             paths[f"/api/{service}{path}"] = operations
-        tags.append(
-            {"name": service, "description": document.get("info", {}).get("description", "")}
-        )
+        described = {f"{service}: {name}": text for name, text in _declared_tags(document).items()}
+        # In the service's declared order; one it forgot to describe still shows.
+        ordered = [name for name in described if name in used]
+        ordered += [name for name in used if name not in described]
+        tags.extend({"name": name, "description": described.get(name, "")} for name in ordered)
+        title = document.get("info", {}).get("title", service).removeprefix("renshi ")
+        groups.append({"name": f"{service}: {title}", "tags": ordered})
     for item in paths.values():
         for op in item.values():
             if isinstance(op, dict):
                 _problem_only(op.get("responses", {}))
     merged["tags"] = tags
+    merged["x-tagGroups"] = groups
     _declare_security_and_limits(merged)
     return merged
 
@@ -147,12 +191,19 @@ TOO_MANY_REQUESTS = _problem(
     },
 )
 PAYLOAD_TOO_LARGE = _problem("Request body too large")
+UNSUPPORTED_MEDIA_TYPE = _problem(
+    "Body not in a media type (or charset) the operation reads; JSON must be UTF-8"
+)
+SERVICE_UNAVAILABLE = _problem("The service behind the gateway is unreachable; retry later")
+GATEWAY_TIMEOUT = _problem("The service behind the gateway did not answer in time")
 
 
 def _declare_security_and_limits(merged: dict[str, Any]) -> None:
     """The token schemes; on each operation whether it needs a token (it does
-    exactly when it declares a permission), and the refusals the gateway adds in
-    front of it: 429 from the rate limiter, 413 for a forwarded body too large."""
+    exactly when it declares a permission), and the refusals that can come in
+    front of it: 429 from the rate limiter, 413 for a forwarded body too large,
+    415 for a body of the wrong type or charset, 503/504 when the service is
+    down or slow."""
     components = merged.setdefault("components", {})
     components.setdefault("securitySchemes", {}).update(copy.deepcopy(SECURITY_SCHEMES))
     for path, item in merged.get("paths", {}).items():
@@ -167,6 +218,10 @@ def _declare_security_and_limits(merged: dict[str, Any]) -> None:
                 responses.setdefault("429", copy.deepcopy(TOO_MANY_REQUESTS))
             if forwarded and "requestBody" in op:
                 responses.setdefault("413", copy.deepcopy(PAYLOAD_TOO_LARGE))
+                responses.setdefault("415", copy.deepcopy(UNSUPPORTED_MEDIA_TYPE))
+            if forwarded:
+                responses.setdefault("503", copy.deepcopy(SERVICE_UNAVAILABLE))
+                responses.setdefault("504", copy.deepcopy(GATEWAY_TIMEOUT))
 
 
 def public_operations(document: dict[str, Any]) -> set[tuple[str, str]]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.attendance.domain.worktime import Regime, Violation
 from services.common.bounds_dates import BoundedAwareDatetime, BoundedDate, BoundedMonth
+from services.common.decimals import Decimal2
 
 PersonId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 AgencyCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -45,7 +46,7 @@ class RosterRow(_Strict):
     supervisor_id: PersonId | None = None
     regime: Regime = Regime.REGULAR
     status: PersonStatus = "active"
-    hourly_rate: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] = Decimal(0)
+    hourly_rate: Annotated[Decimal2, Field(ge=0, max_digits=10, decimal_places=2)] = Decimal(0)
     email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
     cycle_anchor: Day | None = None
 
@@ -57,7 +58,7 @@ class RosterPersonOut(BaseModel):
     supervisor_id: str | None
     regime: str
     status: str
-    hourly_rate: Decimal
+    hourly_rate: Decimal2
     cycle_anchor: date | None
     updated_at: datetime
 
@@ -348,8 +349,8 @@ class SettlementOut(BaseModel):
     minutes: int
     outcome: str
     reason: str
-    hourly_rate: Decimal
-    amount: Decimal
+    hourly_rate: Decimal2
+    amount: Decimal2
     expired_on: date
 
 
@@ -385,8 +386,8 @@ class BalanceRow(BaseModel):
     person_id: str
     balance_minutes: int
     expiring_by_month: dict[str, int]
-    hourly_rate: Decimal
-    exposure: Decimal = Field(description="Balance valued at the hourly rate (NT$), for budgeting")
+    hourly_rate: Decimal2
+    exposure: Decimal2 = Field(description="Balance valued at the hourly rate (NT$), for budgeting")
 
 
 class BalanceReport(BaseModel):

@@ -25,9 +25,16 @@ DEFAULT_PAGE_SIZE = 50
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
-        default=None, description="Pass as `cursor` to get the next page; absent on the last page"
+        default=None, description="Pass as `cursor` to get the next page; null on the last page"
     )
     limit: int
+
+
+def whole_page(items: Sequence[T]) -> Page[T]:
+    """A list short by its nature (the role catalogue, one record's history, a
+    year's policy rows): all of it on one page, in the envelope every list uses,
+    so that a client reads every list the same way."""
+    return Page[T](items=list(items), next_cursor=None, limit=len(items))
 
 
 def encode_cursor(key: Sequence[Any]) -> str:

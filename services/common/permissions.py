@@ -27,6 +27,15 @@ from services.common.principal import Principal
 
 PERMISSION_KEY = "x-renshi-permission"
 _ATTRIBUTE = "renshi_permission"
+_WHO = "renshi_who_may_call"
+_OWN_DESCRIPTION = "renshi_own_description"
+# What a scope narrows a grant to, in the words of an operation's description.
+SCOPE_REACH = {
+    "self": "the caller's own records",
+    "unit": "the units the caller supervises",
+    "agency": "the caller's agencies (and their subordinates where the account covers them)",
+}
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 Check = Callable[[Principal], Principal]
 
@@ -36,10 +45,19 @@ def with_scopes(family: str, *scopes: str) -> tuple[str, ...]:
     return (family, *(f"{family}:{scope}" for scope in scopes))
 
 
-def _declared(check: Check, family: str, name: str) -> Check:
+def _declared(check: Check, family: str, name: str, who: str) -> Check:
     check.__name__ = name
     setattr(check, _ATTRIBUTE, family)
+    setattr(check, _WHO, who)
     return check
+
+
+def who_may_call(family: str, *scopes: str) -> str:
+    """The sentence an operation's description gives for `require(family, *scopes)`."""
+    if not scopes:
+        return f"holders of `{family}`, for every object of its kind."
+    narrowed = "; ".join(f"`{family}:{scope}` reaches {SCOPE_REACH[scope]}" for scope in scopes)
+    return f"holders of `{family}` reach every object of its kind; {narrowed}."
 
 
 def require(family: str, *scopes: str) -> Check:
@@ -52,7 +70,9 @@ def require(family: str, *scopes: str) -> Check:
             raise Forbidden(f"requires permission {' or '.join(accepted)}")
         return principal
 
-    return _declared(check, family, "require_" + family.replace(":", "_"))
+    return _declared(
+        check, family, "require_" + family.replace(":", "_"), who_may_call(family, *scopes)
+    )
 
 
 def require_qualified(family: str, qualifier: str) -> Check:
@@ -66,7 +86,11 @@ def require_qualified(family: str, qualifier: str) -> Check:
             raise Forbidden(f"requires permission {family}:<{qualifier}>")
         return principal
 
-    return _declared(check, family, "require_" + family.replace(":", "_") + "_any")
+    who = (
+        f"holders of `{family}:<{qualifier}>`, a grant bound to one {qualifier}; "
+        f"the operation reaches only what that {qualifier} names."
+    )
+    return _declared(check, family, "require_" + family.replace(":", "_") + "_any", who)
 
 
 def _calls(dependant: Dependant) -> Iterator[Any]:
@@ -84,11 +108,36 @@ def declared_permission(route: APIRoute) -> str | None:
     return next(iter(families), None)
 
 
+def _who(route: APIRoute) -> str:
+    sentences = {w for w in (getattr(c, _WHO, None) for c in _calls(route.dependant)) if w}
+    return next(iter(sentences), "")
+
+
+def describe(route: APIRoute) -> str:
+    """An operation's description: its own words (the endpoint's docstring),
+    then who may call it and what it changes, so that no operation of the
+    published document leaves a client guessing either."""
+    # Kept on the route: an app built twice from one router must not describe twice.
+    if not hasattr(route, _OWN_DESCRIPTION):
+        setattr(route, _OWN_DESCRIPTION, (route.description or "").strip())
+    own: str = getattr(route, _OWN_DESCRIPTION)
+    if (route.methods or set()) <= READ_METHODS:
+        changes = "nothing; it only reads."
+    else:
+        changes = route.summary or own.split("\n\n", 1)[0] or route.name
+        changes = changes if changes.endswith(".") else changes + "."
+    parts = [own] if own else []
+    parts.append(f"**Who may call it:** {_who(route)}")
+    parts.append(f"**What it changes:** {changes}")
+    return "\n\n".join(parts)
+
+
 def stamp_permissions(router: APIRouter) -> None:
-    """Write each route's declared family into its OpenAPI operation, before
-    the router is included (the app copies routes as it includes them). A
-    public route without a declaration refuses to build: the gateway would
-    deny it, so it is a mistake, not a choice."""
+    """Write each route's declared family into its OpenAPI operation, and who may
+    call it and what it changes into its description, before the router is
+    included (the app copies routes as it includes them). A public route without
+    a declaration refuses to build: the gateway would deny it, so it is a
+    mistake, not a choice."""
     for route in router.routes:
         if not isinstance(route, APIRoute):
             continue
@@ -99,3 +148,5 @@ def stamp_permissions(router: APIRouter) -> None:
                 raise ValueError(f"{methods} {route.path}: no permission declared")
             continue
         route.openapi_extra = {**(route.openapi_extra or {}), PERMISSION_KEY: family}
+        if route.include_in_schema:
+            route.description = describe(route)

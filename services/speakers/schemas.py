@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.common.decimals import Decimal2
 from services.common.ids import Id
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -45,7 +45,7 @@ class EngagementCreate(Strict):
     lecturer_id: Id
     agency_code: AgencyCode
     held_on: date
-    hours: Decimal = Field(gt=0, le=24, max_digits=7, decimal_places=2)
+    hours: Decimal2 = Field(gt=0, le=24, max_digits=7, decimal_places=2)
     topic: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
@@ -56,7 +56,7 @@ class EngagementOut(BaseModel):
     lecturer_id: int
     agency_code: str
     held_on: date
-    hours: Decimal
+    hours: Decimal2
     topic: str
     recorded_by: str
     recorded_at: datetime

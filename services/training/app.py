@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
 from services.training.api import (
+    TAGS,
     catalogue,
     classes,
     imports,
@@ -34,6 +35,7 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
             personal_data_reads_router("training", personal_data_reads),
         ],
         title="renshi Training records",
+        tags=TAGS,
         description=(
             "Learning hours, yearly compliance with the AI-literacy minimum, agency "
             "completion rates."

@@ -177,7 +177,7 @@ def test_secrets_are_shown_once_and_stored_hashed(api, demo, db):
     response = api.post("/accounts/importer.elearn/secrets", as_=ADMIN, json={})
     assert response.status_code == 201, response.text
     created = response.json()
-    listed = api.get("/accounts/importer.elearn/secrets", as_=ADMIN).json()
+    listed = api.get("/accounts/importer.elearn/secrets", as_=ADMIN).json()["items"]
     assert [s["id"] for s in listed][-1] == created["id"]
     assert all("secret" not in s for s in listed)
     row = db.get(ClientSecret, created["id"])
@@ -222,7 +222,9 @@ def test_an_unknown_role_is_refused_naming_the_valid_ones(api, demo):
     error = response.json()["errors"][0]
     assert (error["field"], error["code"]) == ("body.roles", "unknown_role")
     human_roles = {
-        r["name"] for r in api.get("/roles", as_=ADMIN).json() if r["account_kind"] == "human"
+        r["name"]
+        for r in api.get("/roles", as_=ADMIN).json()["items"]
+        if r["account_kind"] == "human"
     }
     assert "employee" in human_roles and "importer_elearn" not in human_roles
     listed = set(error["reason"].split(": ", 1)[1].split(", "))
@@ -230,7 +232,7 @@ def test_an_unknown_role_is_refused_naming_the_valid_ones(api, demo):
 
 
 def test_roles_list_every_role_with_its_permissions(api, demo):
-    roles = {r["name"]: r for r in api.get("/roles", as_=AUDITOR).json()}
+    roles = {r["name"]: r for r in api.get("/roles", as_=AUDITOR).json()["items"]}
     assert roles["employee"]["account_kind"] == "human"
     assert "training:imports:elearn" in roles["importer_elearn"]["permissions"]
     assert roles["importer_elearn"]["account_kind"] == "machine"

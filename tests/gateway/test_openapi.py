@@ -155,3 +155,46 @@ def test_every_forwarded_operation_with_a_body_declares_413(document):
     for method, path, op in _operations(document):
         if "requestBody" not in op:
             assert "413" not in op["responses"], f"{method} {path}"
+
+
+def test_every_used_tag_is_declared_with_a_description_and_grouped_once(document):
+    declared = {tag["name"]: tag.get("description", "") for tag in document["tags"]}
+    used = {tag for _m, _p, op in _operations(document) for tag in op["tags"]}
+    assert used == set(declared), "declared tags and used tags differ"
+    assert all(text.strip() for text in declared.values()), "a tag without a description"
+    grouped = [tag for group in document["x-tagGroups"] for tag in group["tags"]]
+    assert sorted(grouped) == sorted(declared), "every tag in exactly one group"
+
+
+def test_tags_are_grouped_by_service(document):
+    for group in document["x-tagGroups"]:
+        service = group["name"].split(":")[0]
+        assert all(tag.split(":")[0] == service for tag in group["tags"]), group
+
+
+def test_every_operation_says_who_may_call_it_and_what_it_changes(document):
+    for method, path, op in _operations(document):
+        text = op.get("description") or ""
+        assert "**Who may call it:**" in text, f"{method} {path}"
+        assert "**What it changes:**" in text, f"{method} {path}"
+        family = op.get("x-renshi-permission")
+        if family:
+            assert f"`{family}" in text, f"{method} {path} does not name {family}"
+        else:
+            assert "no token is needed" in text, f"{method} {path}"
+        if method == "GET":
+            assert "nothing; it only reads" in text, f"{method} {path}"
+
+
+def test_every_forwarded_operation_declares_503_and_504(document):
+    for method, path, op in _operations(document):
+        if path.startswith("/api/"):
+            for status in ("503", "504"):
+                content = op["responses"][status]["content"]
+                assert "application/problem+json" in content, f"{method} {path} {status}"
+
+
+def test_schema_titles_are_unique_so_generated_models_are_too(document):
+    titles = [s.get("title", n) for n, s in document["components"]["schemas"].items()]
+    duplicates = {t for t in titles if titles.count(t) > 1}
+    assert not duplicates

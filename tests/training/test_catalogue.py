@@ -11,7 +11,7 @@ from tests.training.conftest import EMPLOYEE, NOBODY, TRAINER
 def test_category_put_creates_then_renames(call):
     assert call("PUT", "/categories/C01", TRAINER, json={"name": "a"}).status_code == 201
     assert call("PUT", "/categories/C01", TRAINER, json={"name": "b"}).status_code == 200
-    assert call("GET", "/categories", EMPLOYEE).json() == [{"code": "C01", "name": "b"}]
+    assert call("GET", "/categories", EMPLOYEE).json()["items"] == [{"code": "C01", "name": "b"}]
 
 
 def test_course_round_trip_and_filters(call):

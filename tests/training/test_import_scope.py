@@ -80,7 +80,7 @@ def test_another_agencys_importer_cannot_take_over_a_record(call, apps, agencies
     mine = call("GET", record, HR_A01)
     assert mine.status_code == 200
     assert (mine.json()["person_id"], mine.json()["hours"]) == ("P001", "2.00")
-    assert call("GET", f"{record}/history", HR_A01).json() == []
+    assert call("GET", f"{record}/history", HR_A01).json()["items"] == []
     assert call("GET", record, HR_B).status_code == 404
     assert call("GET", f"{record}/history", HR_B).status_code == 404
     listed = call("GET", "/records", HR_B).json()["items"]
@@ -125,7 +125,7 @@ def test_records_move_between_persons_within_the_scope_only(call, apps, agencies
     assert (job["updated"], job["errors"]) == (1, [])
     moved = _record(apps, "E1")
     assert (moved["person_id"], moved["agency_code"]) == ("P002", "A01")
-    history = call("GET", f"/records/{moved['id']}/history", HR_A01).json()
+    history = call("GET", f"/records/{moved['id']}/history", HR_A01).json()["items"]
     assert [(h["before"]["person_id"], h["after"]["person_id"]) for h in history] == [
         ("P001", "P002")
     ]

@@ -23,7 +23,7 @@ NATIONAL_2027 = {
 
 
 def test_builtin_rows_are_listed(call):
-    rows = call("GET", "/policies/national", EMPLOYEE).json()
+    rows = call("GET", "/policies/national", EMPLOYEE).json()["items"]
     assert [r["year"] for r in rows] == [2017, 2024, 2025, 2026]
     assert all(r["builtin"] for r in rows)
     got = call("GET", "/policies/national/2030", EMPLOYEE).json()
@@ -88,7 +88,7 @@ def test_agency_override_tightens_and_is_refused_when_looser(call):
     assert effective["cutoff"] == "2026-11-30" and effective["cutoff_roc"] == "115/11/30"
     assert "information_security" in [r["code"] for r in effective["requirements"]]
     assert effective["version"] == "national-2026+A01:a01-v1"
-    listed = call("GET", "/policies/agencies/A01/overrides", EMPLOYEE).json()
+    listed = call("GET", "/policies/agencies/A01/overrides", EMPLOYEE).json()["items"]
     assert [o["from_year"] for o in listed] == [2026]
 
     looser = {"version": "a01-v2", "total_hours": "10"}

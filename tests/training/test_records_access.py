@@ -80,7 +80,7 @@ def test_correction_and_withdrawal_keep_history(call, data):
     assert (fixed.json()["hours"], fixed.json()["version"]) in [("2.50", 2), ("2.5", 2)]
     gone = call("POST", f"/records/{record}/withdrawal", HR_A01, json={"reason": "duplicate"})
     assert gone.json()["withdrawn"] is True
-    history = call("GET", f"/records/{record}/history", HR_A01).json()
+    history = call("GET", f"/records/{record}/history", HR_A01).json()["items"]
     assert [(h["action"], h["actor"], h["reason"]) for h in history] == [
         ("corrected", "hr.a01", "platform rounded down"),
         ("withdrawn", "hr.a01", "duplicate"),

@@ -19,3 +19,16 @@ ROUTERS: tuple[APIRouter, ...] = (
     reviews,
     principals,
 )
+
+
+# Each tag's description, in the order the published document lists them.
+TAGS: dict[str, str] = {
+    "agencies": "Agencies (機關) and their units: codes, types, the parent of each agency.",
+    "persons": (
+        "Civil servants (公務人員): opaque ids, agency and unit, masked national IDs, imports."
+    ),
+    "accounts": "Accounts, their roles and client secrets: who may sign in and do what.",
+    "account-reviews": (
+        "Periodic account reviews (帳號審查): keep or revoke each account of an agency."
+    ),
+}

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
 from services.common.ids import Id
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, whole_page
 from services.directory.api.deps import WRITES_OPEN_IMMEDIATE, AccountsReader, AccountsWriter
 from services.directory.models import ClientSecret
 from services.directory.schemas import (
@@ -32,10 +32,10 @@ router = APIRouter(tags=["accounts"], dependencies=[WRITES_OPEN_IMMEDIATE])
 @router.get(
     "/roles",
     summary="Every role an account may be given, with its permissions",
-    response_model=list[RoleOut],
+    response_model=Page[RoleOut],
 )
-def list_roles(session: SessionDep, who: AccountsReader) -> list[RoleOut]:
-    return accounts.role_catalogue(session)
+def list_roles(session: SessionDep, who: AccountsReader) -> Page[RoleOut]:
+    return whole_page(accounts.role_catalogue(session))
 
 
 # Refused by an account rule: one's own account, the last system administrator.
@@ -127,12 +127,12 @@ def enable_account(session: SessionDep, principal: AccountsWriter, name: str) ->
 @router.get(
     "/accounts/{name}/secrets",
     summary="Client secrets of a machine account (no values)",
-    response_model=list[ClientSecretOut],
+    response_model=Page[ClientSecretOut],
 )
 def list_client_secrets(
     session: SessionDep, principal: AccountsReader, name: str
-) -> list[ClientSecretOut]:
-    return [_secret_out(s) for s in accounts.list_secrets(session, principal, name)]
+) -> Page[ClientSecretOut]:
+    return whole_page([_secret_out(s) for s in accounts.list_secrets(session, principal, name)])
 
 
 @router.post(

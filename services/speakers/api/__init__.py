@@ -1,1 +1,7 @@
 """Routers of the speakers service: HTTP in, schemas out; the work is in `service/`."""
+
+# Each tag's description, in the order the published document lists them.
+TAGS: dict[str, str] = {
+    "lecturers": "Lecturers (講座) of the shared directory.",
+    "engagements": "Engagement records (洽聘紀錄): who taught which class, when, for how long.",
+}

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES
 from services.common.ids import Id
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, whole_page
 from services.training.access import ClassWriter, RecordReader
 from services.training.domain.topics import Topic
 from services.training.models import Course
@@ -33,9 +33,11 @@ def course_out(course: Course) -> CourseOut:
     )
 
 
-@router.get("/categories", summary="Portal course categories", response_model=list[CategoryOut])
-def list_categories(session: SessionDep, _who: RecordReader) -> list[CategoryOut]:
-    return [CategoryOut(code=c.code, name=c.name) for c in catalogue.categories(session)]
+@router.get("/categories", summary="Portal course categories", response_model=Page[CategoryOut])
+def list_categories(session: SessionDep, _who: RecordReader) -> Page[CategoryOut]:
+    return whole_page(
+        [CategoryOut(code=c.code, name=c.name) for c in catalogue.categories(session)]
+    )
 
 
 @router.put(

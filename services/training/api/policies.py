@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from services.common.db import SessionDep
 from services.common.errors import CONFLICT_RESPONSES
+from services.common.pagination import Page, whole_page
 from services.common.timeutil import format_roc
 from services.training.access import RecordReader, RecordWriter
 from services.training.domain.policy import TopicRequirement
@@ -76,10 +77,10 @@ def _override_out(view: OverrideView) -> AgencyOverrideOut:
 @router.get(
     "/national",
     summary="National requirement rows, by year",
-    response_model=list[NationalPolicyOut],
+    response_model=Page[NationalPolicyOut],
 )
-def list_national(session: SessionDep, _who: RecordReader) -> list[NationalPolicyOut]:
-    return [_national_out(view) for view in policies.national(session)]
+def list_national(session: SessionDep, _who: RecordReader) -> Page[NationalPolicyOut]:
+    return whole_page([_national_out(view) for view in policies.national(session)])
 
 
 @router.get(
@@ -115,12 +116,12 @@ def delete_national(year: YearPath, session: SessionDep, who: RecordWriter) -> R
 @router.get(
     "/agencies/{agency_code}/overrides",
     summary="An agency's overrides",
-    response_model=list[AgencyOverrideOut],
+    response_model=Page[AgencyOverrideOut],
 )
 def list_overrides(
     agency_code: Annotated[AgencyCode, Path()], session: SessionDep, _who: RecordReader
-) -> list[AgencyOverrideOut]:
-    return [_override_out(view) for view in policies.overrides(session, agency_code)]
+) -> Page[AgencyOverrideOut]:
+    return whole_page([_override_out(view) for view in policies.overrides(session, agency_code)])
 
 
 @router.put(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from services.common.db import SessionDep, WriteSessionDep
 from services.common.ids import Id
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, whole_page
 from services.common.timeutil import format_roc
 from services.training.access import RecordReader, RecordWriter
 from services.training.models import Course, LearningRecord
@@ -71,23 +71,25 @@ def get_record(record_id: Id, session: WriteSessionDep, who: RecordReader) -> Re
 @router.get(
     "/{record_id}/history",
     summary="Every change to a record: who, when, why",
-    response_model=list[HistoryOut],
+    response_model=Page[HistoryOut],
 )
 def get_record_history(
     record_id: Id, session: WriteSessionDep, who: RecordReader
-) -> list[HistoryOut]:
-    return [
-        HistoryOut(
-            version=h.version,
-            action=h.action,
-            at=h.at,
-            actor=h.actor,
-            reason=h.reason,
-            before=h.before,
-            after=h.after,
-        )
-        for h in records.history(session, who, record_id)
-    ]
+) -> Page[HistoryOut]:
+    return whole_page(
+        [
+            HistoryOut(
+                version=h.version,
+                action=h.action,
+                at=h.at,
+                actor=h.actor,
+                reason=h.reason,
+                before=h.before,
+                after=h.after,
+            )
+            for h in records.history(session, who, record_id)
+        ]
+    )
 
 
 @router.post(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from services.common.decimals import Decimal2
 from services.common.ids import Id
 from services.training.domain.topics import Topic
 from services.training.schemas.common import AgencyCode, Code, PositiveHours, Source, Strict
@@ -41,7 +41,7 @@ class CourseOut(BaseModel):
     title: str
     category_code: str
     topics: list[Topic]
-    hours: Decimal | None
+    hours: Decimal2 | None
     is_digital: bool
 
 
@@ -69,7 +69,7 @@ class SessionLecturerOut(BaseModel):
 class SessionOut(BaseModel):
     number: int
     held_on: date
-    hours: Decimal
+    hours: Decimal2
     topic: str
     lecturers: list[SessionLecturerOut]
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from services.common.decimals import Decimal2
 from services.training.domain.topics import Topic
 from services.training.schemas.common import Code, Hours, Strict
 
@@ -25,7 +26,7 @@ class TopicRequirementIn(Strict):
 class TopicRequirementOut(BaseModel):
     code: str
     topics: list[Topic]
-    minimum_hours: Decimal
+    minimum_hours: Decimal2
     label_zh: str
     excluding: list[Topic]
 
@@ -44,10 +45,10 @@ class NationalPolicyOut(BaseModel):
     year: int
     version: str
     builtin: bool = Field(description="True for the rows shipped with renshi, not stored")
-    total_hours: Decimal
-    ai_minimum_hours: Decimal
-    ai_target_basic_hours: Decimal
-    ai_target_advanced_hours: Decimal
+    total_hours: Decimal2
+    ai_minimum_hours: Decimal2
+    ai_target_basic_hours: Decimal2
+    ai_target_advanced_hours: Decimal2
     cutoff: date | None
     topic_requirements: list[TopicRequirementOut]
     updated_by: str | None = None
@@ -70,11 +71,11 @@ class AgencyOverrideOut(BaseModel):
     agency_code: str
     from_year: int
     version: str
-    total_hours: Decimal | None
-    ai_minimum_hours: Decimal | None
-    ai_target_basic_hours: Decimal | None
-    ai_target_advanced_hours: Decimal | None
-    topic_minimums: dict[str, Decimal]
+    total_hours: Decimal2 | None
+    ai_minimum_hours: Decimal2 | None
+    ai_target_basic_hours: Decimal2 | None
+    ai_target_advanced_hours: Decimal2 | None
+    topic_minimums: dict[str, Decimal2]
     extra_requirements: list[TopicRequirementOut]
     cutoff_month: int | None
     cutoff_day: int | None
@@ -86,10 +87,10 @@ class EffectivePolicyOut(BaseModel):
     year: int
     agency_code: str
     version: str
-    total_hours: Decimal
-    ai_minimum_hours: Decimal
-    ai_target_basic_hours: Decimal
-    ai_target_advanced_hours: Decimal
+    total_hours: Decimal2
+    ai_minimum_hours: Decimal2
+    ai_target_basic_hours: Decimal2
+    ai_target_advanced_hours: Decimal2
     cutoff: date
     cutoff_roc: str
     requirements: list[TopicRequirementOut] = Field(

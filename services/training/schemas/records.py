@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.common.decimals import Decimal2
 from services.common.ids import Id
 from services.training.domain.topics import Topic
 from services.training.schemas.common import PositiveHours, Reason, Strict
@@ -25,7 +25,7 @@ class RecordOut(BaseModel):
     category_code: str
     topics: list[Topic]
     is_digital: bool
-    hours: Decimal
+    hours: Decimal2
     completed_on: date
     completed_on_roc: str = Field(description="The same day in ROC form, e.g. 115/03/02")
     completed_at: datetime | None
@@ -62,11 +62,11 @@ class RequirementOut(BaseModel):
     code: str
     kind: str
     label_zh: str
-    required: Decimal
-    completed: Decimal
-    missing: Decimal
+    required: Decimal2
+    completed: Decimal2
+    missing: Decimal2
     met: bool
-    projected: Decimal
+    projected: Decimal2
     on_track: bool
 
 
@@ -83,8 +83,8 @@ class EvaluationOut(BaseModel):
     ai_target_met: bool
     projected_compliant: bool
     projected_ai_target_met: bool
-    counted_hours: Decimal
+    counted_hours: Decimal2
     counted_records: int
-    digital_hours: Decimal
-    after_cutoff_hours: Decimal
+    digital_hours: Decimal2
+    after_cutoff_hours: Decimal2
     requirements: list[RequirementOut]

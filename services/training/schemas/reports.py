@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from services.common.decimals import Decimal2, Decimal4
 from services.training.schemas.records import EvaluationOut, RecordOut
 
 
@@ -14,15 +14,15 @@ class RequirementRateOut(BaseModel):
     code: str
     applies_to: int
     met_count: int
-    share: Decimal
+    share: Decimal4
 
 
 class TallyOut(BaseModel):
     headcount: int
     compliant_count: int
-    compliant_share: Decimal
+    compliant_share: Decimal4
     ai_target_met_count: int
-    ai_completion_rate: Decimal = Field(
+    ai_completion_rate: Decimal4 = Field(
         description="AI知能課程學習時數達成率 (3 basic + 3 advanced)"
     )
     requirements: list[RequirementRateOut]
@@ -30,14 +30,14 @@ class TallyOut(BaseModel):
 
 class GapOut(BaseModel):
     code: str
-    missing: Decimal
+    missing: Decimal2
 
 
 class ShortfallOut(BaseModel):
     person_id: str
     agency_code: str
     unit_id: str
-    hours_short: Decimal = Field(description="The largest single gap: at least this many hours")
+    hours_short: Decimal2 = Field(description="The largest single gap: at least this many hours")
     gaps: list[GapOut]
 
 
