@@ -16,6 +16,10 @@ from services.attendance.api.deps import (
     RecordsWriter,
     WriteSessionDep,
 )
+from services.attendance.api.import_columns import (
+    ATTENDANCE_IMPORT_DESCRIPTION,
+    OVERTIME_IMPORT_DESCRIPTION,
+)
 from services.attendance.api.imports import IMPORT_BODY, job_errors, read_job, result, start_import
 from services.attendance.api.responses import ALREADY_DECIDED
 from services.attendance.models import ImportJob
@@ -88,6 +92,7 @@ def create_attendance_record(
     "/attendance-records/import",
     summary="Import clocked days (CSV or JSON lines), idempotent by (source, source_id)",
     response_model=ImportResult,
+    description=ATTENDANCE_IMPORT_DESCRIPTION,
     openapi_extra=IMPORT_BODY,
 )
 async def import_attendance_records(
@@ -159,6 +164,7 @@ def create_overtime(
     "/overtime/import",
     summary="Import overtime (CSV or JSON lines), idempotent by (source, source_id)",
     response_model=ImportResult,
+    description=OVERTIME_IMPORT_DESCRIPTION,
     openapi_extra=IMPORT_BODY,
 )
 async def import_overtime(

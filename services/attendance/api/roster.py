@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import RecordsReader, RosterImporter
+from services.attendance.api.import_columns import ROSTER_IMPORT_DESCRIPTION
 from services.attendance.api.imports import IMPORT_BODY, job_errors, read_job, result, start_import
 from services.attendance.models import ImportJob
 from services.attendance.schemas import ImportResult, RosterPersonOut
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/roster", tags=["roster"])
     "/import",
     summary="Import roster rows (CSV or JSON lines), idempotent by person id",
     response_model=ImportResult,
+    description=ROSTER_IMPORT_DESCRIPTION,
     openapi_extra=IMPORT_BODY,
 )
 async def import_roster(

@@ -44,12 +44,14 @@ IMPORT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": (
-            "CSV with a header line, or JSON Lines (one object per line). UTF-8 with or "
-            "without BOM; declare `charset=big5` for Big5."
+            "The file, streamed: CSV with a header line, or JSON Lines (one object per "
+            "line). UTF-8 with or without BOM; declare `charset=big5` for Big5. Its "
+            "columns are in the operation's description."
         ),
+        # Binary: the bytes go as they are (a generator's client sends a file).
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }

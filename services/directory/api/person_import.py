@@ -12,9 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from services.common.db import SessionDep
 from services.common.errors import NotFound
 from services.common.ids import Id
+from services.common.importing.columns import columns_of, describe_import
 from services.common.importing.http import (
     ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
+    IMPORT_BODY,
     ImportStart,
     errors_csv,
     run_import,
@@ -23,7 +25,7 @@ from services.common.importing.jobs_store import JobTables, readable_by
 from services.common.principal import Principal
 from services.directory.access import agency_scope_reach
 from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
-from services.directory.domain.person_rows import COLUMNS
+from services.directory.domain.person_rows import ImportRow
 from services.directory.models import PersonImportError, PersonImportJob
 from services.directory.schemas import ImportReport, ImportRowError
 from services.directory.service import person_import
@@ -33,20 +35,30 @@ router = APIRouter(tags=["persons"])
 TABLES = JobTables(PersonImportJob, PersonImportError)
 REPORTED_ERRORS = 1000
 
-IMPORT_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": (
-            "CSV with a header line, or JSON Lines (one object per line). Columns: "
-            + ", ".join(COLUMNS)
-            + ". UTF-8 with or without BOM; declare `charset=big5` for Big5."
-        ),
-        "content": {
-            "text/csv": {"schema": {"type": "string", "format": "binary"}},
-            "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
+PERSON_COLUMNS = columns_of(
+    ImportRow,
+    {
+        "id": "P0012345",
+        "name": "王小明",
+        "agency_code": "A01",
+        "unit_code": "HR",
+        "national_id": "A123456789",
+        "email": "wang@example.gov.tw",
+        "phone": "02-2345-6789",
+        "status": "active",
+        "status_changed_on": "115/03/02",
+        "supervisor_id": "P0010001",
+    },
+    formats={
+        "national_id": "national ID (身分證字號 or 居留證號): kept only as a keyed hash and masked",
+        "status_changed_on": "ISO date (YYYY-MM-DD) or ROC date (115/03/02)",
+    },
+)
+IMPORT_DESCRIPTION = describe_import(
+    "One row per person, created or updated by personnel id (`id`). A column the "
+    "file leaves out stays as stored; an empty cell clears an optional field.",
+    PERSON_COLUMNS,
+)
 
 
 def _report(session: Session, job: PersonImportJob) -> ImportReport:
@@ -91,6 +103,7 @@ def _read_job(session: Session, who: Principal, job_id: int) -> PersonImportJob:
     "/persons/import",
     summary="Create or update persons from a file (idempotent by personnel id)",
     response_model=ImportReport,
+    description=IMPORT_DESCRIPTION,
     openapi_extra=IMPORT_BODY,
 )
 async def import_persons(

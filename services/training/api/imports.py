@@ -15,6 +15,7 @@ from services.common.ids import Id
 from services.common.importing.http import (
     ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
+    IMPORT_BODY,
     ImportStart,
     errors_csv,
     fresh_job_out,
@@ -30,6 +31,7 @@ from services.training.access import (
     import_scope,
     may_read_import,
 )
+from services.training.api.import_columns import RECORD_IMPORT_DESCRIPTION
 from services.training.clients import Peers, peer_clients
 from services.training.models import ImportJob
 from services.training.schemas.common import Source
@@ -67,15 +69,8 @@ def _read_job(session: Session, who: Principal, job_id: int) -> ImportJob:
         415: _problem(415, "A charset other than UTF-8 or Big5"),
         503: _problem(503, "The directory was needed to match a person and is unavailable"),
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                "application/x-ndjson": {"schema": {"type": "string"}},
-            },
-        }
-    },
+    description=RECORD_IMPORT_DESCRIPTION,
+    openapi_extra=IMPORT_BODY,
 )
 async def create_import(
     request: Request,
