@@ -112,9 +112,10 @@ def grant(
     be granted (the grantee, the end date), with the quota's breach listed too
     when the places are also all taken; 409 when only the places are. Both
     refusals give `quota` and `in_use`."""
-    agency = _agency(session, principal, code)
-    # Immediate on SQLite (the request opened it so), the row's lock on PostgreSQL.
+    # Immediate on SQLite before the first read (a request opens it so), and
+    # the places row's lock on PostgreSQL.
     begin_immediate(session)
+    agency = _agency(session, principal, code)
     store.lock_places(session, agency.code, now)
     grantee = _grantee(session, account_name, today)
     account = account_store.get_account(session, account_name)
@@ -196,12 +197,12 @@ def revoke(
 ) -> SearchGrant:
     """End an active grant now: its place is free for the next grant at once,
     and the grantee's next principal resolution no longer carries the search."""
+    begin_immediate(session)
     row = read_grant(session, principal, code, grant_id)
     if row.revoked_at is not None:
         raise Conflict("this search grant is already revoked", slug="search-grant-revoked")
     if row.ends_on < today:
         raise Conflict("this search grant has already expired", slug="search-grant-expired")
-    begin_immediate(session)
     store.lock_places(session, row.agency_code, now)
     if not store.revoke(session, row, principal.sub, reason, now):
         raise Conflict("this search grant is already revoked", slug="search-grant-revoked")
