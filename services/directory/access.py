@@ -39,6 +39,10 @@ ACCOUNTS_WRITE = "directory:accounts:write"
 PRINCIPALS_RESOLVE = "directory:principals:resolve"
 REVIEWS_READ = "directory:reviews:read"
 REVIEWS_WRITE = "directory:reviews:write"
+# A training officer's: authorising persons of their agency to search the
+# lecturer directory. Named for what it lets the grantee do in speakers, but
+# granted, listed and revoked here, where accounts and their permissions live.
+SEARCH_GRANTS = "speakers:searchers:grant"
 
 
 @dataclass(frozen=True)

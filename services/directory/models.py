@@ -223,6 +223,64 @@ class AccountReviewItem(DirectoryTable, table=True):
     decided_by: str | None = Field(default=None, max_length=64)
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     roles_removed: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The lecturer-search grant the account held when listed (id, ends_on,
+    # granted_by, granted_at), or None: a delegated permission is reviewed
+    # beside the roles.
+    search_grant: dict[str, object] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+
+
+class SearchGrantQuota(DirectoryTable, table=True):
+    """How many non-training persons an agency of this type may authorise to
+    search the lecturer directory at once (授權查詢人員名額): data, not code."""
+
+    __tablename__ = "search_grant_quotas"
+    __table_args__ = (
+        one_of("agency_type", AGENCY_TYPES),
+        CheckConstraint("quota >= 0", name="quota_not_negative"),
+    )
+
+    agency_type: str = Field(primary_key=True, max_length=32)
+    quota: int
+
+
+class SearchGrantPlaces(DirectoryTable, table=True):
+    """One row per agency that has granted lecturer search: the row every grant
+    of the agency locks first, so that two grants at once count one after the
+    other and never pass the quota together."""
+
+    __tablename__ = "search_grant_places"
+
+    agency_code: str = Field(foreign_key="agencies.code", primary_key=True, max_length=16)
+    changed_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
+class SearchGrant(DirectoryTable, table=True):
+    """Lecturer-search access a training officer gave a person of their agency
+    (授權查詢人員), until `ends_on` (a Taipei day, inclusive) or its revocation."""
+
+    __tablename__ = "search_grants"
+    __table_args__ = (
+        CheckConstraint(
+            "(revoked_at IS NULL AND revoked_by IS NULL AND revoked_reason IS NULL)"
+            " OR (revoked_at IS NOT NULL AND revoked_by IS NOT NULL"
+            " AND revoked_reason IS NOT NULL)",
+            name="revoked_with_reason",
+        ),
+        Index("ix_search_grants_agency_ends_on", "agency_code", "ends_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_code: str = Field(foreign_key="agencies.code", max_length=16)
+    grantee_account: str = Field(foreign_key="accounts.name", index=True, max_length=64)
+    grantee_person_id: str = Field(foreign_key="persons.id", max_length=64)
+    granted_by: str = Field(max_length=64)
+    granted_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    ends_on: date
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    revoked_by: str | None = Field(default=None, max_length=64)
+    revoked_reason: str | None = Field(default=None, max_length=500)
 
 
 personal_data_reads = personal_data_reads_table(metadata)

@@ -142,15 +142,13 @@ CATALOGUE: tuple[RoleSpec, ...] = (
             # any one agency's objects, so the grant carries no scope.
             "speakers:lecturers:write",
             "speakers:search",
+            # Authorising persons of the agency to search (授權查詢人員): a
+            # search grant in the directory, within the agency type's quota,
+            # gives them `speakers:search`; no role does (revision a1d0c0000014
+            # retired the hand-given lecturer_searcher role).
             "speakers:searchers:grant:agency",
             "speakers:engagements:write:agency",
         ),
-    ),
-    RoleSpec(
-        "lecturer_searcher",
-        "human",
-        "授權查詢人員: may search the lecturer directory",
-        ("speakers:search",),
     ),
     RoleSpec(
         "lecturer",

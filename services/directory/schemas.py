@@ -464,6 +464,15 @@ class ReviewCampaignCreate(Strict):
     )
 
 
+class ReviewedSearchGrant(BaseModel):
+    """A delegated lecturer-search grant, as an account review lists it."""
+
+    id: int
+    ends_on: date = Field(description="Last Taipei day of the grant (inclusive)")
+    granted_by: str = Field(description="The training officer's account")
+    granted_at: datetime
+
+
 class ReviewItemOut(BaseModel):
     account: str
     kind: AccountKind
@@ -478,6 +487,10 @@ class ReviewItemOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     roles_removed: list[str]
+    search_grant: ReviewedSearchGrant | None = Field(
+        default=None,
+        description="The lecturer-search grant the account held when listed, if any",
+    )
 
 
 class ReviewCampaignSummary(BaseModel):
@@ -504,3 +517,50 @@ class ReviewDecision(Strict):
     remove_roles: bool = Field(
         default=False, description="With revoke: also take away every role the account holds"
     )
+
+
+# --- delegated lecturer search ----------------------------------------------
+
+SearchGrantStatus = Literal["active", "expired", "revoked"]
+
+
+class SearchGrantCreate(Strict):
+    account: AccountName = Field(description="The grantee's own human account")
+    ends_on: FlexibleDate = Field(
+        description="Last Taipei day the grant gives search (inclusive): today at the "
+        "earliest, the same day a year on at the latest; ISO or ROC (115/03/31)"
+    )
+
+
+class SearchGrantRevoke(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class SearchGrantOut(BaseModel):
+    id: int
+    agency_code: str
+    account: str = Field(description="The grantee's account")
+    person_id: str = Field(description="The grantee's personnel id")
+    granted_by: str
+    granted_at: datetime
+    ends_on: date = Field(description="Last Taipei day of the grant (inclusive)")
+    status: SearchGrantStatus = Field(
+        description="active until the end of ends_on in Taipei; expired after; revoked "
+        "when a training officer (or an account review) ended it"
+    )
+    revoked_at: datetime | None
+    revoked_by: str | None
+    revoked_reason: str | None
+
+
+class SearchGrantPage(BaseModel):
+    """The list envelope, with the agency's places now."""
+
+    items: list[SearchGrantOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; absent on the last page"
+    )
+    limit: int
+    quota: int = Field(description="Search places of the agency (by its type)")
+    in_use: int = Field(description="Active grants now; training officers take none")
+    free: int = Field(description="Places left for new grants")

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from services.directory.roles import catalogue_by_name
 from services.directory.store.roles import sync_catalogue
+from services.directory.store.search_grants import sync_policy_quotas
 
 ALL_AGENCIES = ["A01", "A02", "A03", "T01"]
 
@@ -139,10 +140,11 @@ def engine(apps):
 
 @pytest.fixture
 def db(engine) -> Iterator[Session]:
-    # The suite empties every table between tests, the seeded roles included:
-    # put the catalogue back first.
+    # The suite empties every table between tests, the seeded roles and search
+    # quotas included: put them back first.
     with Session(engine, expire_on_commit=False) as session:
         sync_catalogue(session)
+        sync_policy_quotas(session)
         session.commit()
         yield session
 

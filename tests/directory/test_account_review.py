@@ -196,11 +196,11 @@ def test_a_role_granted_recently_is_not_unused(api, scene, db):
     # PUT keeps the roles the account already holds (and their grant day), and
     # grants the new one today.
     response = api.put(
-        "/accounts/hr.a01/roles", as_=ADMIN, json={"roles": ["hr_officer", "lecturer_searcher"]}
+        "/accounts/hr.a01/roles", as_=ADMIN, json={"roles": ["hr_officer", "unit_supervisor"]}
     )
     assert response.status_code == 200, response.text
     unused = _unused(api.get(REPORT, as_=REVIEWER).json())
-    assert unused["hr_officer"] == ["hr.a01"] and "lecturer_searcher" not in unused
+    assert unused["hr_officer"] == ["hr.a01"] and "unit_supervisor" not in unused
     # Taken away and granted again: a new grant, with no record of use.
     api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": []})
     api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["employee"]})

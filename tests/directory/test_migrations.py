@@ -28,6 +28,9 @@ TABLES = {
     "personal_data_reads",
     "import_jobs",
     "import_errors",
+    "search_grant_quotas",
+    "search_grant_places",
+    "search_grants",
 }
 
 

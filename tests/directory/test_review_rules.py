@@ -182,12 +182,13 @@ def test_roles_granting_a_family_scoped_or_not():
     held = {
         "employee": ("training:records:read:self",),
         "hr_officer": ("training:records:read:agency", "training:records:write:agency"),
-        "lecturer_searcher": ("speakers:search",),
+        "lecturer": ("speakers:profile:read:self",),
         "importer_elearn": ("training:imports:elearn",),
     }
     assert roles_granting("training:records:read", held) == ["employee", "hr_officer"]
     assert roles_granting("training:records:write", held) == ["hr_officer"]
-    assert roles_granting("speakers:search", held) == ["lecturer_searcher"]
+    assert roles_granting("speakers:profile", held) == ["lecturer"]
+    assert roles_granting("speakers:search", held) == []
     assert roles_granting("training:imports", held) == ["importer_elearn"]
     assert roles_granting("training:records", held) == ["employee", "hr_officer"]
     assert roles_granting("training:record", held) == []

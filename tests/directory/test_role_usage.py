@@ -171,7 +171,7 @@ def test_roles_are_dated_when_granted_and_keep_their_date(api, demo, db):
     db.commit()
     assert _report(api, ("emp.a01", "training:records:read", _day(150))).status_code == 200
     response = api.put(
-        "/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["employee", "lecturer_searcher"]}
+        "/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["employee", "lecturer"]}
     )
     assert response.status_code == 200, response.text
     grants = {
@@ -181,10 +181,10 @@ def test_roles_are_dated_when_granted_and_keep_their_date(api, demo, db):
         ).scalars()
     }
     db.rollback()
-    assert grants == {"employee": old, "lecturer_searcher": TODAY}
+    assert grants == {"employee": old, "lecturer": TODAY}
     assert _usage(db) == {("emp.a01", "employee"): _day(150)}
     # Taken away: its record of use goes with the grant.
-    api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["lecturer_searcher"]})
+    api.put("/accounts/emp.a01/roles", as_=ADMIN, json={"roles": ["lecturer"]})
     assert _usage(db) == {}
 
 

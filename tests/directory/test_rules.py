@@ -26,7 +26,6 @@ def test_catalogue_has_the_roles_of_the_domain():
         "unit_supervisor",
         "hr_officer",
         "training_officer",
-        "lecturer_searcher",
         "lecturer",
         "security_auditor",
         "system_admin",

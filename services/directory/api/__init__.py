@@ -9,6 +9,7 @@ from services.directory.api.person_match import router as person_match
 from services.directory.api.persons import router as persons
 from services.directory.api.principals import router as principals
 from services.directory.api.reviews import router as reviews
+from services.directory.api.search_grants import router as search_grants
 
 ROUTERS: tuple[APIRouter, ...] = (
     agencies,
@@ -17,6 +18,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     person_match,
     accounts,
     reviews,
+    search_grants,
     principals,
 )
 

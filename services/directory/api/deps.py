@@ -28,6 +28,7 @@ ACCOUNTS_WRITE = access.ACCOUNTS_WRITE
 PRINCIPALS_RESOLVE = access.PRINCIPALS_RESOLVE
 REVIEWS_READ = access.REVIEWS_READ
 REVIEWS_WRITE = access.REVIEWS_WRITE
+SEARCH_GRANTS = access.SEARCH_GRANTS
 
 AgenciesReader = Annotated[Principal, Depends(require(AGENCIES_READ, "agency"))]
 AgenciesWriter = Annotated[Principal, Depends(require(AGENCIES_WRITE))]
@@ -42,6 +43,7 @@ AccountsWriter = Annotated[Principal, Depends(require(ACCOUNTS_WRITE, "agency"))
 PrincipalResolver = Annotated[Principal, Depends(require(PRINCIPALS_RESOLVE))]
 ReviewsReader = Annotated[Principal, Depends(require(REVIEWS_READ, "agency"))]
 ReviewsWriter = Annotated[Principal, Depends(require(REVIEWS_WRITE, "agency"))]
+SearchGrantor = Annotated[Principal, Depends(require(SEARCH_GRANTS, "agency"))]
 
 
 def _settings(request: Request) -> DirectorySettings:

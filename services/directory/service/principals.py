@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from services.common.errors import NotFound, Unauthorized
-from services.common.timeutil import today_taipei
+from services.common.timeutil import taipei_date, today_taipei
 from services.common.transactions import begin_immediate, write_after_reading
 from services.directory.access import PRINCIPALS_RESOLVE
 from services.directory.domain import client_secrets
@@ -37,7 +37,7 @@ def resolve_principal(session: Session, name: str, now: datetime) -> ResolvedPri
     account = account_store.get_account(session, name)
     if account is None:
         raise NotFound("account not registered")
-    resolved = store.resolve(session, account)
+    resolved = store.resolve(session, account, taipei_date(now))
     if account.status == "active":
         _record_use(session, account, now)
     return resolved
@@ -59,7 +59,7 @@ def resolve_client_credentials(
         raise Unauthorized(
             "invalid client credentials", slug="invalid-client", title="Invalid client"
         )
-    resolved = store.resolve(session, account)
+    resolved = store.resolve(session, account, taipei_date(now))
     _record_use(session, account, now)
     return resolved
 

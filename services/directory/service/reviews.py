@@ -40,13 +40,16 @@ from services.directory.models import (
     Account,
     AccountReviewCampaign,
     AccountReviewItem,
+    SearchGrant,
     personal_data_reads,
 )
 from services.directory.schemas import ReviewDecision
 from services.directory.service import accounts as account_use_cases
+from services.directory.service import search_grants
 from services.directory.store import accounts as account_store
 from services.directory.store import agencies as agency_store
 from services.directory.store import reviews as store
+from services.directory.store import search_grants as grant_store
 
 # Whether someone is still in service is a fact about them: reading it is audited.
 RESOURCE = "directory:account-reviews"
@@ -116,6 +119,18 @@ def _audit(session: Session, principal: Principal, flagged: list[tuple[str, list
     )
 
 
+def _grant_listed(grant: SearchGrant | None) -> dict[str, object] | None:
+    """The delegated search an account holds, as its review item records it."""
+    if grant is None:
+        return None
+    return {
+        "id": grant.id,
+        "ends_on": grant.ends_on.isoformat(),
+        "granted_by": grant.granted_by,
+        "granted_at": grant.granted_at.isoformat(),
+    }
+
+
 def report(
     session: Session, principal: Principal, code: str, days: int, include_subordinates: bool
 ) -> Report:
@@ -167,7 +182,11 @@ def open_campaign(
     now = now_utc()
     items: list[AccountReviewItem] = []
     flagged: list[tuple[str, list[str]]] = []
-    for account, facts in store.accounts_in(session, agencies):
+    examined = store.accounts_in(session, agencies)
+    grants = grant_store.active_grants_of(
+        session, [account.name for account, _ in examined], taipei_date(now)
+    )
+    for account, facts in examined:
         found: list[str] = list(findings(facts, now, days))
         flagged.append((account.person_id, found))
         items.append(
@@ -181,6 +200,7 @@ def open_campaign(
                 roles=list(facts.roles),
                 last_used_at=account.last_used_at,
                 findings=found,
+                search_grant=_grant_listed(grants.get(account.name)),
             )
         )
     campaign = AccountReviewCampaign(
@@ -272,6 +292,15 @@ def decide(
             held = account_store.roles_of(session, [item.account]).get(item.account, [])
             account_store.replace_roles(session, item.account, [])
             store.record_roles_removed(session, item, sorted(held))
+            # A delegated search goes with the roles: it is a permission too.
+            search_grants.end_grants_of(
+                session,
+                item.account,
+                principal.sub,
+                f"revoked in account review {campaign_id}",
+                today=taipei_date(now),
+                now=now,
+            )
     return item
 
 

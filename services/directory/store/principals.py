@@ -12,21 +12,29 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from services.directory.domain.review_rules import last_use_by_role
+from services.directory.domain.search_grants import SEARCH_PERMISSION
 from services.directory.models import Account, AccountRole, Person, RoleUsage
 from services.directory.schemas import ResolvedPrincipal
 from services.directory.store.accounts import roles_of
 from services.directory.store.agencies import subtree_codes
 from services.directory.store.roles import load_roles
+from services.directory.store.search_grants import active_grant_of
 
 # last_used_at is for account reviews ("is this account still used?"), where a
 # minute's precision is plenty; writing it on every request would not be.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def resolve(session: Session, account: Account) -> ResolvedPrincipal:
+def resolve(session: Session, account: Account, today: date) -> ResolvedPrincipal:
+    """The principal as of the Taipei day `today`: its roles' permissions, and
+    `speakers:search` while the account holds an active lecturer-search grant
+    (exactly as a role would give it, so the gateway needs no special case)."""
     roles = roles_of(session, [account.name]).get(account.name, [])
     stored = load_roles(session, roles)
-    permissions = sorted({p for name in roles if name in stored for p in stored[name].permissions})
+    held = {p for name in roles if name in stored for p in stored[name].permissions}
+    if account.kind == "human" and active_grant_of(session, account.name, today) is not None:
+        held.add(SEARCH_PERMISSION)
+    permissions = sorted(held)
     if account.include_subordinates:
         scope = subtree_codes(session, account.agency_code)
     else:
