@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.speakers.models import Notice, SearchAudit
 from tests.speakers.conftest import (
@@ -129,7 +129,7 @@ def test_searches_are_audited_without_contact_data(call, apps):
     found = call("GET", "/search", SEARCHER, params={"name": "林資"})
     assert found.json()["items"][0]["email"] == EMAIL
     with Session(apps["speakers"].state.engine) as session:
-        rows = session.scalars(select(SearchAudit).order_by(SearchAudit.id)).all()
+        rows = session.scalars(select(SearchAudit).order_by(col(SearchAudit.id))).all()
     assert [(r.searcher, r.criteria, r.result_count) for r in rows] == [
         ("searcher.a01", {"name": "林", "expertise": "ＡＩ"}, 0),
         ("searcher.a01", {"name": "林資"}, 1),
