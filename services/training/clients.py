@@ -50,6 +50,9 @@ class EngagementRequest(BaseModel):
     held_on: date
     hours: Decimal
     topic: str = ""
+    # The lecturer directory searches engagement records by these names.
+    class_name: str = ""
+    course_name: str = ""
 
 
 class Engagement(BaseModel):

@@ -4,4 +4,7 @@
 TAGS: dict[str, str] = {
     "lecturers": "Lecturers (講座) of the shared directory.",
     "engagements": "Engagement records (洽聘紀錄): who taught which class, when, for how long.",
+    "search": "Chinese substring search of lecturers; each field shown as its consent allows.",
+    "messages": "Contact without disclosure: a message relayed to a lecturer who hides the e-mail.",
+    "me": "A lecturer's own profile, disclosure consent, engagement records and messages.",
 }

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
-from services.common.db import SessionDep
+from services.common.db import SessionDep, WriteSessionDep
 from services.common.ids import Id
 from services.speakers.access import EngagementWriter, Searcher
 from services.speakers.models import Engagement
@@ -24,7 +24,7 @@ def _out(engagement: Engagement) -> EngagementOut:
     responses={200: {"model": EngagementOut, "description": "Already recorded"}},
 )
 def record_engagement(
-    body: EngagementCreate, session: SessionDep, who: EngagementWriter, response: Response
+    body: EngagementCreate, session: WriteSessionDep, who: EngagementWriter, response: Response
 ) -> EngagementOut:
     engagement, created = engagements.record(session, who, body)
     if not created:
@@ -33,8 +33,8 @@ def record_engagement(
 
 
 @router.get("/{engagement_id}", summary="One engagement", response_model=EngagementOut)
-def get_engagement(engagement_id: Id, session: SessionDep, _who: Searcher) -> EngagementOut:
-    return _out(engagements.read(session, engagement_id))
+def get_engagement(engagement_id: Id, session: SessionDep, who: Searcher) -> EngagementOut:
+    return _out(engagements.read_for(session, who, engagement_id))
 
 
 @router.delete(
@@ -42,6 +42,8 @@ def get_engagement(engagement_id: Id, session: SessionDep, _who: Searcher) -> En
     summary="Withdraw an engagement (e.g. the class was not saved)",
     status_code=status.HTTP_204_NO_CONTENT,
 )
-def delete_engagement(engagement_id: Id, session: SessionDep, who: EngagementWriter) -> Response:
+def delete_engagement(
+    engagement_id: Id, session: WriteSessionDep, who: EngagementWriter
+) -> Response:
     engagements.withdraw(session, who, engagement_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

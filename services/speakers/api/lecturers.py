@@ -1,4 +1,4 @@
-"""Lecturers (講座): the minimal directory the training service validates against."""
+"""Lecturers (講座): the directory training officers keep and training validates against."""
 
 # No `from __future__ import annotations`: FastAPI resolves the annotated
 # dependencies at import time.
@@ -12,10 +12,12 @@ from services.common.ids import Id
 from services.common.pagination import Page, PageDep
 from services.speakers.access import LecturerWriter, Searcher
 from services.speakers.models import Lecturer
-from services.speakers.schemas import LecturerCreate, LecturerOut
+from services.speakers.schemas import CategoryOut, LecturerCreate, LecturerOut, LecturerUpdate
 from services.speakers.service import lecturers
+from services.speakers.store import categories
 
 router = APIRouter(prefix="/lecturers", tags=["lecturers"])
+categories_router = APIRouter(prefix="/course-categories", tags=["lecturers"])
 
 
 def _out(lecturer: Lecturer) -> LecturerOut:
@@ -28,8 +30,21 @@ def _out(lecturer: Lecturer) -> LecturerOut:
     response_model=LecturerOut,
     status_code=status.HTTP_201_CREATED,
 )
-def create_lecturer(body: LecturerCreate, session: SessionDep, who: LecturerWriter) -> LecturerOut:
+def create_lecturer(
+    body: LecturerCreate, session: WriteSessionDep, who: LecturerWriter
+) -> LecturerOut:
     return _out(lecturers.add(session, who, body))
+
+
+@router.patch(
+    "/{lecturer_id}",
+    summary="Correct a lecturer's record (the consent stays the lecturer's)",
+    response_model=LecturerOut,
+)
+def update_lecturer(
+    lecturer_id: Id, body: LecturerUpdate, session: WriteSessionDep, _who: LecturerWriter
+) -> LecturerOut:
+    return _out(lecturers.update(session, lecturer_id, body))
 
 
 # Reads by a searcher write their personal-data read rows, so they take the
@@ -49,3 +64,12 @@ def list_lecturers(
 @router.get("/{lecturer_id}", summary="One lecturer", response_model=LecturerOut)
 def get_lecturer(lecturer_id: Id, session: WriteSessionDep, who: Searcher) -> LecturerOut:
     return _out(lecturers.read(session, who, lecturer_id))
+
+
+@categories_router.get(
+    "",
+    summary="The lifelong-learning-portal course categories (終身學習入口網站課程類別)",
+    response_model=list[CategoryOut],
+)
+def list_categories(session: SessionDep, _who: Searcher) -> list[CategoryOut]:
+    return [CategoryOut(code=c.code, name=c.name) for c in categories.active(session)]

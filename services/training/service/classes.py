@@ -97,6 +97,8 @@ def _write_sessions(
                         held_on=item.held_on,
                         hours=item.hours,
                         topic=item.topic or training_class.title,
+                        class_name=training_class.title,
+                        course_name=item.topic or training_class.title,
                     )
                 )
                 recorded.append(engagement.id)
