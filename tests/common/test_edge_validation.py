@@ -215,12 +215,14 @@ def test_a_cursor_key_of_the_wrong_type_is_422_naming_the_cursor(
         if statuses == [404, 404]:
             continue  # the path names an object that does not exist here
         both_tried += 1
-        if statuses != [200, 422]:
+        # A list keyed by more than one value (the lecturer search: score, day, id)
+        # owns neither one-key form: both are refused, each naming the cursor.
+        if statuses not in ([200, 422], [422, 422]):
             failures.append(f"{method} {path}: answered {statuses}")
             continue
-        refused = next(r for r in answers.values() if r.status_code == 422)
-        why = _names(refused, "query.cursor")
-        if why:
-            failures.append(f"{method} {path}: {why}")
+        for refused in (r for r in answers.values() if r.status_code == 422):
+            why = _names(refused, "query.cursor")
+            if why:
+                failures.append(f"{method} {path}: {why}")
     assert both_tried
     assert not failures, "\n".join(failures)

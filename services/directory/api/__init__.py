@@ -33,4 +33,8 @@ TAGS: dict[str, str] = {
     "account-reviews": (
         "Periodic account reviews (帳號審查): keep or revoke each account of an agency."
     ),
+    "search-grants": (
+        "Delegated lecturer search (授權查詢人員): training officers grant staff search "
+        "access within their agency's quota."
+    ),
 }

@@ -104,8 +104,9 @@ def _shown(lecturer: Lecturer, field: str, who: Audience) -> bool:
 
 
 def run(session: Session, who: Principal, query: Query) -> tuple[list[SearchResult], str | None]:
-    criteria = criteria_of(query.terms)
+    # The cursor first: a forged one is refused for what it is, whatever else is missing.
     after = _after(query.cursor)
+    criteria = criteria_of(query.terms)
     role = audience(who)
     limit = min(query.limit, MAX_PAGE)
     hits = search(session, criteria, [d.value for d in levels_for(role)], limit + 1, after)
