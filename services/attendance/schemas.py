@@ -373,6 +373,13 @@ class PersonMinutes(BaseModel):
     minutes: int
 
 
+class PersonOvertime(BaseModel):
+    person_id: str
+    minutes: int
+    over_60h: bool = Field(description="Over the month's 60 h limit")
+    care_45h: bool = Field(description="At or above 45 h: on the care list")
+
+
 class MonthlyOvertimeReport(BaseModel):
     agency_code: str
     month: str
@@ -380,6 +387,11 @@ class MonthlyOvertimeReport(BaseModel):
     total_minutes: int
     over_limit: list[PersonMinutes] = Field(description="Over 60 h in the month")
     needs_care: list[PersonMinutes] = Field(description="At or above 45 h: proactive care")
+    rows: list[PersonOvertime] = Field(
+        default_factory=list,
+        description="Everyone with overtime in the month, most hours first: the rows "
+        "of the CSV and XLSX files",
+    )
 
 
 class BalanceRow(BaseModel):

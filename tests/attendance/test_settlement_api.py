@@ -100,7 +100,9 @@ def test_settlement_queue_exports_as_csv(api, actors, roster, job_settings):
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("id,person_id,grant_id,expired_on,hours,outcome")
+    assert lines[0].startswith("id,person_id,grant_id,expired_on,expired_on_roc,hours,outcome")
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="settlements-A01-as-of-')
     assert lines[0].endswith(",amount_ntd,rule,leave_request_id")
     assert ",E1," in lines[1] and ",pay," in lines[1] and ",200,paid," in lines[1]
     assert lines[1].rsplit(",", 1)[1].isdigit()  # the refusal it rests on

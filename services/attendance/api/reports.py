@@ -1,14 +1,19 @@
 """Monitoring: the monthly overtime report, the balance and expiry report,
-cases to report to the competent authority, and the settlement queue."""
+cases to report to the competent authority, and the settlement queue.
+
+Each report is JSON at its path and a CSV and an XLSX file at the same path with
+`.csv` / `.xlsx` (services/common/downloads.py); the three share one dependency
+that checks the permission, reads the filters and builds the report."""
 
 # No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import Response
 
+from services.attendance import exports
 from services.attendance.api.deps import ReportsReader, SettlementReader
-from services.attendance.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from services.attendance.schemas import (
     AuthorityReportOut,
     BalanceReport,
@@ -16,123 +21,200 @@ from services.attendance.schemas import (
     Month,
     MonthlyOvertimeReport,
     PersonMinutes,
+    PersonOvertime,
     SettlementEntry,
     SettlementRule,
 )
 from services.attendance.service import reports
 from services.common.db import SessionDep
+from services.common.downloads import (
+    CSV_MEDIA_TYPE,
+    JSON_MEDIA_TYPE,
+    NOT_ACCEPTABLE_RESPONSE,
+    XLSX_MEDIA_TYPE,
+    accepts,
+    attachment,
+    choose,
+    file_responses,
+    format_description,
+)
 from services.common.pagination import Page, PageDep
+from services.common.timeutil import today_taipei
+from services.common.workbooks import to_csv
 
 router = APIRouter(tags=["reports"])
 
-Format = Literal["json", "csv", "xlsx"]
-FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "JSON, or a CSV / XLSX file when `format` asks for one",
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
+OFFERED = (JSON_MEDIA_TYPE, CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE)
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
-def _file(content: bytes, media_type: str, name: str) -> Response:
-    return Response(
-        content,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+def _format(paths: str) -> Any:
+    return Query(alias="format", deprecated=True, description=format_description(paths))
 
 
-def _hours(minutes: int) -> float:
-    return round(minutes / 60, 2)
+# ------------------------------------------------------------ monthly overtime
 
 
-@router.get(
-    "/reports/monthly-overtime",
-    summary="Monthly overtime per agency: staff over 60 h and the ≥ 45 h care list",
-    response_model=MonthlyOvertimeReport,
-    responses=FILE_RESPONSES,
-)
-def monthly_overtime_report(
+def monthly_overtime(
     agency_code: Annotated[str, Query(max_length=16)],
     month: Month,
     session: SessionDep,
     principal: ReportsReader,
-    format: Format = "json",
-) -> Any:
+) -> MonthlyOvertimeReport:
+    """The report every representation renders: the filters and the permission
+    are declared here once."""
     monthly = reports.monthly_overtime(session, principal, agency_code, month)
     minutes, watch = monthly.minutes, monthly.watch
-    report = MonthlyOvertimeReport(
+    over, care = set(watch.over_limit), set(watch.needs_care)
+    ranked = sorted(minutes.items(), key=lambda item: (-item[1], item[0]))
+    return MonthlyOvertimeReport(
         agency_code=agency_code,
         month=month,
         people=len(minutes),
         total_minutes=sum(minutes.values()),
         over_limit=[PersonMinutes(person_id=p, minutes=minutes[p]) for p in watch.over_limit],
         needs_care=[PersonMinutes(person_id=p, minutes=minutes[p]) for p in watch.needs_care],
+        rows=[
+            PersonOvertime(person_id=p, minutes=m, over_60h=p in over, care_45h=p in care)
+            for p, m in ranked
+        ],
     )
-    if format == "json":
-        return report
-    over = set(watch.over_limit)
-    care = set(watch.needs_care)
-    ranked = sorted(minutes.items(), key=lambda item: (-item[1], item[0]))
-    header = ["person_id", "overtime_hours", "over_60h", "care_45h"]
-    rows = [[p, _hours(m), p in over, p in care] for p, m in ranked]
-    name = f"overtime-{agency_code}-{month}"
-    if format == "csv":
-        return _file(to_csv(header, rows), CSV_MEDIA_TYPE, f"{name}.csv")
-    return _file(
-        to_xlsx(f"{month}", header, rows, chart_title=f"Overtime {month}", value_columns=[1]),
-        XLSX_MEDIA_TYPE,
-        f"{name}.xlsx",
-    )
+
+
+OvertimeDep = Annotated[MonthlyOvertimeReport, Depends(monthly_overtime)]
+
+
+def _overtime_name(report: MonthlyOvertimeReport, ext: str) -> str:
+    return f"overtime-{report.agency_code}-{report.month}.{ext}"
+
+
+def _overtime_file(report: MonthlyOvertimeReport, media_type: str) -> Response:
+    if media_type == CSV_MEDIA_TYPE:
+        content = to_csv(exports.overtime_table(report))
+        return attachment(content, media_type, _overtime_name(report, "csv"))
+    content = exports.overtime_xlsx(report)
+    return attachment(content, media_type, _overtime_name(report, "xlsx"))
 
 
 @router.get(
-    "/reports/comp-balances",
-    summary="Comp-time balances and what expires in each coming month, for budget planning",
-    response_model=BalanceReport,
-    responses=FILE_RESPONSES,
+    "/reports/monthly-overtime",
+    summary="Monthly overtime per agency: staff over 60 h and the ≥ 45 h care list",
+    description="The files are `…/monthly-overtime.csv` and `…/monthly-overtime.xlsx`. "
+    "For older callers this path still answers CSV or XLSX for the deprecated "
+    "`format`, or for an `Accept` that prefers `text/csv` or the XLSX type; an "
+    "`Accept` allowing none of the three is 406.",
+    response_model=MonthlyOvertimeReport,
+    responses=NOT_ACCEPTABLE_RESPONSE,
 )
-def comp_balance_report(
+def monthly_overtime_report(
+    report: OvertimeDep,
+    accept: AcceptHeader = None,
+    file_format: Annotated[
+        Literal["json", "csv", "xlsx"] | None, _format("`.csv`, `.xlsx`")
+    ] = None,
+) -> Any:
+    chosen = choose(file_format, accept, OFFERED)
+    return report if chosen == JSON_MEDIA_TYPE else _overtime_file(report, chosen)
+
+
+@router.get(
+    "/reports/monthly-overtime.csv",
+    summary="The monthly overtime report as CSV: one row per person with overtime",
+    description="Columns: person_id, minutes, hours, over_60h, care_45h; UTF-8 with a "
+    "BOM. The file is named `overtime-<agency>-<YYYY-MM>.csv`.",
+    response_class=Response,
+    responses=file_responses(CSV_MEDIA_TYPE, "The report's rows as CSV"),
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+)
+def monthly_overtime_csv(report: OvertimeDep) -> Response:
+    return _overtime_file(report, CSV_MEDIA_TYPE)
+
+
+@router.get(
+    "/reports/monthly-overtime.xlsx",
+    summary="The monthly overtime report as a workbook, with a chart of the hours",
+    description="The CSV's table with bilingual headers, and a bar chart on a sheet "
+    "of its own. The file is named `overtime-<agency>-<YYYY-MM>.xlsx`.",
+    response_class=Response,
+    responses=file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
+    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+)
+def monthly_overtime_xlsx(report: OvertimeDep) -> Response:
+    return _overtime_file(report, XLSX_MEDIA_TYPE)
+
+
+# -------------------------------------------------------------- comp balances
+
+
+def comp_balances(
     agency_code: Annotated[str, Query(max_length=16)],
     session: SessionDep,
     principal: ReportsReader,
     as_of: Day | None = None,
     months: Annotated[int, Query(ge=1, le=24)] = 12,
-    format: Format = "json",
+) -> BalanceReport:
+    """The report every representation renders (filters and permission once)."""
+    return reports.comp_balances(session, principal, agency_code, as_of, months)
+
+
+BalancesDep = Annotated[BalanceReport, Depends(comp_balances)]
+
+
+def _balance_file(report: BalanceReport, media_type: str) -> Response:
+    name = f"comp-balances-{report.agency_code}-as-of-{report.as_of.isoformat()}"
+    if media_type == CSV_MEDIA_TYPE:
+        content = to_csv(exports.balance_table(report))
+        return attachment(content, media_type, f"{name}.csv")
+    return attachment(exports.balance_xlsx(report), media_type, f"{name}.xlsx")
+
+
+@router.get(
+    "/reports/comp-balances",
+    summary="Comp-time balances and what expires in each coming month, for budget planning",
+    description="The files are `…/comp-balances.csv` and `…/comp-balances.xlsx`. "
+    "For older callers this path still answers CSV or XLSX for the deprecated "
+    "`format`, or for an `Accept` that prefers them; an `Accept` allowing none "
+    "of the three is 406.",
+    response_model=BalanceReport,
+    responses=NOT_ACCEPTABLE_RESPONSE,
+)
+def comp_balance_report(
+    report: BalancesDep,
+    accept: AcceptHeader = None,
+    file_format: Annotated[
+        Literal["json", "csv", "xlsx"] | None, _format("`.csv`, `.xlsx`")
+    ] = None,
 ) -> Any:
-    report = reports.comp_balances(session, principal, agency_code, as_of, months)
-    day, labels, rows = report.as_of, report.months, report.rows
-    if format == "json":
-        return report
-    name = f"comp-balances-{agency_code}-{day.isoformat()}"
-    if format == "csv":
-        header = ["person_id", "balance_hours", *labels, "exposure_ntd"]
-        table = [
-            [
-                r.person_id,
-                _hours(r.balance_minutes),
-                *(_hours(r.expiring_by_month.get(m, 0)) for m in labels),
-                r.exposure,
-            ]
-            for r in rows
-        ]
-        return _file(to_csv(header, table), CSV_MEDIA_TYPE, f"{name}.csv")
-    # The workbook charts hours expiring per month across the agency.
-    totals = [[m, _hours(sum(r.expiring_by_month.get(m, 0) for r in rows))] for m in labels]
-    return _file(
-        to_xlsx(
-            "expiring",
-            ["month", "expiring_hours"],
-            totals,
-            chart_title="Comp time expiring per month",
-            value_columns=[1],
-        ),
-        XLSX_MEDIA_TYPE,
-        f"{name}.xlsx",
-    )
+    chosen = choose(file_format, accept, OFFERED)
+    return report if chosen == JSON_MEDIA_TYPE else _balance_file(report, chosen)
+
+
+@router.get(
+    "/reports/comp-balances.csv",
+    summary="Comp-time balances as CSV: one row per person",
+    description="Columns: person_id, balance_minutes, balance_hours, "
+    "expiring_hours_<YYYY-MM> for each month asked, hourly_rate, exposure_ntd; UTF-8 "
+    "with a BOM. The file is named `comp-balances-<agency>-as-of-<day>.csv`.",
+    response_class=Response,
+    responses=file_responses(CSV_MEDIA_TYPE, "The report's rows as CSV"),
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+)
+def comp_balance_csv(report: BalancesDep) -> Response:
+    return _balance_file(report, CSV_MEDIA_TYPE)
+
+
+@router.get(
+    "/reports/comp-balances.xlsx",
+    summary="Comp-time balances as a workbook, with a chart of what expires per month",
+    description="The CSV's table with bilingual headers and a total row, and the "
+    "hours expiring per month charted on a sheet of its own. The file is named "
+    "`comp-balances-<agency>-as-of-<day>.xlsx`.",
+    response_class=Response,
+    responses=file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
+    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+)
+def comp_balance_xlsx(report: BalancesDep) -> Response:
+    return _balance_file(report, XLSX_MEDIA_TYPE)
 
 
 @router.get(
@@ -187,10 +269,13 @@ def list_settlements(
 @router.get(
     "/settlements/export",
     summary="The settlement queue as CSV, for the payroll or commendation process",
+    description="The whole queue, oldest first. Columns: id, person_id, grant_id, "
+    "expired_on, expired_on_roc, hours, outcome, reason, hourly_rate, amount_ntd, rule, "
+    "leave_request_id; UTF-8 with a BOM. The file is named "
+    "`settlements-<agency>-as-of-<day>.csv`.",
     response_class=Response,
-    responses={
-        200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
-    },
+    responses=file_responses(CSV_MEDIA_TYPE, "The settlement queue as CSV"),
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
 )
 def export_settlements(
     agency_code: Annotated[str, Query(max_length=16)],
@@ -198,33 +283,6 @@ def export_settlements(
     principal: SettlementReader,
 ) -> Response:
     queue = reports.settlement_queue(session, principal, agency_code)
-    header = [
-        "id",
-        "person_id",
-        "grant_id",
-        "expired_on",
-        "hours",
-        "outcome",
-        "reason",
-        "hourly_rate",
-        "amount_ntd",
-        "rule",
-        "leave_request_id",
-    ]
-    rows = [
-        [
-            s.id,
-            s.person_id,
-            s.grant_id,
-            s.expired_on.isoformat(),
-            _hours(s.minutes),
-            s.outcome,
-            s.reason,
-            s.hourly_rate,
-            s.amount,
-            reports.settlement_rule(s.reason),
-            s.leave_request_id or "",
-        ]
-        for s in queue
-    ]
-    return _file(to_csv(header, rows), CSV_MEDIA_TYPE, f"settlements-{agency_code}.csv")
+    content = to_csv(exports.settlement_table(queue, reports.settlement_rule))
+    name = f"settlements-{agency_code}-as-of-{today_taipei().isoformat()}.csv"
+    return attachment(content, CSV_MEDIA_TYPE, name)
