@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI
 
+from services.certs.api import ROUTERS, TAGS
 from services.certs.models import personal_data_reads
 from services.certs.settings import CertsSettings
 from services.common.app import build_service_app
@@ -12,7 +13,11 @@ def create_app(settings: CertsSettings | None = None) -> FastAPI:
     settings = settings or CertsSettings()
     return build_service_app(
         settings,
-        [personal_data_reads_router("certs", personal_data_reads)],
+        [*ROUTERS, personal_data_reads_router("certs", personal_data_reads)],
         title="renshi AI certificates and talent",
-        description="AI certificate catalogue, verified certificates, AI talent roles and search.",
+        tags=TAGS,
+        description=(
+            "The AI certificate catalogue, persons' certificates with their verification "
+            "workflow and evidence, and warnings before certificates lapse."
+        ),
     )

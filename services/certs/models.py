@@ -1,16 +1,194 @@
-"""Tables of the certs database, on a metadata no other service shares."""
+"""Tables of the certs database, on a metadata no other service shares.
 
-from sqlmodel import SQLModel
+The catalogue is versioned: an entry (`catalogue_entries`) keeps its code, and
+each change of what it says is a new `catalogue_versions` row; a certificate
+points at the version it was registered against, which is never rewritten.
+Certificates are never deleted or overwritten: a decision is a state change
+with its event (`certificate_events`), a renewal a new row linked to the old.
+"""
 
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from services.certs.domain.catalogue import Kind, Sector
+from services.certs.domain.workflow import State
 from services.common.audit import personal_data_reads_table
+from services.common.columns import one_of, utc_column
 from services.common.db import new_registry
+from services.common.importing.model import StoredImportError, StoredImportJob
+from services.common.notices import StoredNotice
+from services.common.timeutil import now_utc
 
 _registry = new_registry()
 metadata = _registry.metadata
 
+KINDS = tuple(k.value for k in Kind)
+SECTORS = tuple(s.value for s in Sector)
+STATES = tuple(s.value for s in State)
+SOURCES = ("submitted", "imported")
+# The lead-time row every agency without one of its own uses.
+DEFAULT_AGENCY = "*"
+
 
 class CertsTable(SQLModel, registry=_registry):
     """Base class of every certs table."""
+
+
+class CatalogueEntry(CertsTable, table=True):
+    """A recognised certificate, by a code that stays while its versions change."""
+
+    __tablename__ = "catalogue_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=64)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    # Set when a catalogue officer retires the entry: no new registration or
+    # verification against any of its versions.
+    retired_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    retired_by: str | None = Field(default=None, max_length=128)
+
+
+class CatalogueVersion(CertsTable, table=True):
+    """What an entry says from one change to the next. The latest version of an
+    entry is its current one; older ones are superseded but kept, since
+    certificates point at them."""
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "version"),
+        one_of("kind", KINDS),
+        one_of("sector", SECTORS),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="catalogue_entries.id", index=True)
+    version: int
+    name: str = Field(max_length=200)
+    issuer: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    level: str = Field(max_length=64)
+    # The talent roles the certificate supports (TalentRole values, sorted).
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # None: the certificate does not lapse, or its issuer publishes no validity
+    # (validity_note says which).
+    validity_months: int | None = Field(default=None)
+    validity_note: str | None = Field(default=None, max_length=300)
+    sector: str = Field(max_length=16)
+    # None: announced but not recognised yet (a planned certificate).
+    recognised_from: date | None = Field(default=None)
+    recognised_until: date | None = Field(default=None)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    superseded_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Certificate(CertsTable, table=True):
+    """One certificate of one person against one catalogue version."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (
+        one_of("state", STATES),
+        one_of("source", SOURCES),
+        # Issuer and number name one certificate (imports are idempotent by them);
+        # a rejected row frees them for a corrected submission.
+        Index(
+            "uq_certificates_issuer_number_live",
+            "issuer",
+            "certificate_number",
+            unique=True,
+            sqlite_where=text("state != 'rejected'"),
+            postgresql_where=text("state != 'rejected'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    # The holder's agency when registered: whose HR officers verify it.
+    agency_code: str = Field(index=True, max_length=16)
+    catalogue_version_id: int = Field(foreign_key="catalogue_versions.id", index=True)
+    issuer: str = Field(max_length=200)
+    certificate_number: str = Field(max_length=100)
+    obtained_on: date
+    expires_on: date | None = Field(default=None, index=True)
+    state: str = Field(max_length=16, index=True)
+    source: str = Field(max_length=16)
+    previous_id: int | None = Field(default=None, foreign_key="certificates.id", index=True)
+    registered_by: str = Field(max_length=128)
+    registered_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    decided_by: str | None = Field(default=None, max_length=128)
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reason: str | None = Field(default=None, max_length=500)
+    # The evidence file, stored content-addressed under CERTS_STORAGE_DIR.
+    evidence_sha256: str | None = Field(default=None, max_length=64)
+    evidence_media_type: str | None = Field(default=None, max_length=32)
+    evidence_bytes: int | None = Field(default=None)
+
+
+class CertificateEvent(CertsTable, table=True):
+    """One transition of a certificate: who, when, from which state, why."""
+
+    __tablename__ = "certificate_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="certificates.id", index=True)
+    from_state: str | None = Field(default=None, max_length=16)
+    to_state: str = Field(max_length=16)
+    actor: str = Field(max_length=128)
+    at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class WarningLeadTimes(CertsTable, table=True):
+    """How many days before expiry an agency's holders are warned; the row of
+    agency `*` is the default."""
+
+    __tablename__ = "warning_lead_times"
+
+    agency_code: str = Field(primary_key=True, max_length=16)
+    lead_days: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
+class Notice(CertsTable, StoredNotice, table=True):
+    """An expiry warning to a holder, read at `/me/notices` and delivered by the
+    kernel's notice delivery."""
+
+    __tablename__ = "notices"
+
+    agency_code: str = Field(max_length=16)
+    certificate_id: int = Field(foreign_key="certificates.id", index=True)
+
+
+class JobRun(CertsTable, table=True):
+    """One row per job per Taipei day: the claim that makes one replica run it."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    day: date
+    status: str = Field(max_length=16)
+    started_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class ImportJob(CertsTable, StoredImportJob, table=True):
+    """A certificate import (`services.common.importing`); `source` is "certificates"."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+
+class ImportRowError(CertsTable, StoredImportError, table=True):
+    __tablename__ = "import_errors"
+
+    job_id: int = Field(foreign_key="import_jobs.id", index=True)
 
 
 personal_data_reads = personal_data_reads_table(metadata)

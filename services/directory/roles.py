@@ -87,7 +87,9 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         (
             "directory:persons:read:self",
             "training:records:read:self",
+            "certs:catalogue:read",
             "certs:certificates:read:self",
+            "certs:certificates:submit:self",
             "attendance:records:read:self",
             "attendance:overtime:request:self",
             "attendance:comp:request:self",
@@ -116,8 +118,11 @@ CATALOGUE: tuple[RoleSpec, ...] = (
             "directory:persons:write:agency",
             "training:records:read:agency",
             "training:records:write:agency",
+            "certs:catalogue:read",
             "certs:certificates:read:agency",
             "certs:certificates:write:agency",
+            "certs:warnings:read:agency",
+            "certs:warnings:write:agency",
             "attendance:records:read:agency",
             "attendance:records:write:agency",
             "attendance:overtime:request:agency",
@@ -158,6 +163,14 @@ CATALOGUE: tuple[RoleSpec, ...] = (
             "speakers:profile:read:self",
             "speakers:profile:write:self",
         ),
+    ),
+    # Keeps the catalogue of recognised certificates (a central office's task):
+    # reads no one's certificates.
+    RoleSpec(
+        "certs_catalogue_officer",
+        "human",
+        "證照目錄管理: the catalogue of recognised AI certificates",
+        ("certs:catalogue:read", "certs:catalogue:write"),
     ),
     RoleSpec(
         "security_auditor",
@@ -204,6 +217,14 @@ CATALOGUE: tuple[RoleSpec, ...] = (
             "attendance:roster:import",
             "attendance:records:import",
         ),
+    ),
+    # Certificates in bulk (an issuer's or a platform's list), registered as
+    # submitted within the account's agency scope for HR officers to verify.
+    RoleSpec(
+        "certs_importer",
+        "machine",
+        "Batch importer of certificates",
+        ("certs:catalogue:read", "certs:certificates:import"),
     ),
     # Learning records are imported per platform: one role per source.
     importer_role("elearn"),

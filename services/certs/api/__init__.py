@@ -1,0 +1,28 @@
+"""Routers of the certs service: HTTP in, schemas out; the work is in `service/`."""
+
+from fastapi import APIRouter
+
+from services.certs.api.catalogue import router as catalogue
+from services.certs.api.certificates import router as certificates
+from services.certs.api.evidence import router as evidence
+from services.certs.api.imports import router as imports
+from services.certs.api.notices import router as notices
+from services.certs.api.warnings import router as warnings
+
+ROUTERS: tuple[APIRouter, ...] = (catalogue, certificates, evidence, imports, warnings, notices)
+
+# Each tag's description, in the order the published document lists them.
+TAGS: dict[str, str] = {
+    "catalogue": (
+        "The recognised AI certificates (issuer, kind, level, talent roles, validity), "
+        "kept by catalogue officers; every change is a new version."
+    ),
+    "certificates": (
+        "Persons' certificates: submitted by the holder, verified or rejected by an HR "
+        "officer of the holder's agency, renewed as a new linked row."
+    ),
+    "evidence": "The scanned certificate: PDF, PNG or JPEG, stored by its SHA-256.",
+    "imports": "Certificates imported in bulk, idempotent by issuer and certificate number.",
+    "warnings": "How many days before a certificate lapses its holder is warned, per agency.",
+    "notices": "Warnings to a holder: a certificate about to lapse, or lapsed.",
+}

@@ -1,0 +1,1 @@
+"""Pure rules of the certificate registry: no HTTP, no database, no framework."""

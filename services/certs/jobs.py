@@ -1,0 +1,94 @@
+"""Scheduled jobs of the certs service (`renshi jobs run certs.<name>`, run on
+`SCHEDULE` by `renshi jobs schedule`).
+
+Each job reads `CertsSettings()` for its database, takes the day's claim so
+that one replica runs it (`store.job_runs`), and is idempotent: a second run
+on the same day is skipped, and even a forced rerun stores and sends nothing
+again (notices have dedupe keys). Jobs act as the service's own account
+(`svc.certs`, services.common.service_identity): it is the actor recorded on
+the events of certificates the expiry job marks expired. `as_of` (default
+today in Taipei) runs a job for any Taipei day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from services.certs.service import notices, warnings
+from services.certs.settings import CertsSettings
+from services.certs.store import job_runs
+from services.common.db import make_engine
+from services.common.service_identity import service_account
+from services.common.timeutil import today_taipei
+from services.common.transactions import batch_transaction
+
+Body = Callable[[Engine, CertsSettings, date], dict[str, Any]]
+
+
+def _run(
+    name: str, body: Body, settings: CertsSettings | None, as_of: date | None, force: bool
+) -> dict[str, Any]:
+    settings = settings or CertsSettings()
+    day = as_of or today_taipei()
+    engine = make_engine(settings.database_url)
+    try:
+        with job_runs.claim(engine, name, day, force=force) as claim:
+            if not claim.acquired:
+                return {"job": name, "day": day.isoformat(), "skipped": claim.reason}
+            claim.summary = {"job": name, "day": day.isoformat(), **body(engine, settings, day)}
+            return claim.summary
+    finally:
+        engine.dispose()
+
+
+def _delivery(engine: Engine, settings: CertsSettings) -> dict[str, int]:
+    delivered = notices.deliver(engine, settings)
+    return {
+        "webhook": delivered.webhook,
+        "email": delivered.email,
+        "delivery_failures": delivered.failed,
+    }
+
+
+def _expiry(engine: Engine, settings: CertsSettings, day: date) -> dict[str, Any]:
+    actor = service_account(settings.service_name)
+    with batch_transaction(engine, write_lock=True) as session:
+        lapsed = warnings.expire_and_tell(session, day, actor)
+        warned = warnings.lead_time_warnings(session, day)
+    return {**lapsed, **warned, **_delivery(engine, settings)}
+
+
+def _deliver(engine: Engine, settings: CertsSettings, _day: date) -> dict[str, Any]:
+    return _delivery(engine, settings)
+
+
+def expiry(
+    *, settings: CertsSettings | None = None, as_of: date | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Mark lapsed certificates expired and warn holders at their agency's lead times."""
+    return _run("expiry", _expiry, settings, as_of, force)
+
+
+def deliver_notices(
+    *, settings: CertsSettings | None = None, as_of: date | None = None, force: bool = False
+) -> dict[str, Any]:
+    """Retry expiry warnings a webhook or mail server did not accept earlier."""
+    return _run("deliver-notices", _deliver, settings, as_of, force=True)
+
+
+JOBS: dict[str, Callable[..., dict[str, Any]]] = {
+    "expiry": expiry,
+    "deliver-notices": deliver_notices,
+}
+
+# Cron expressions in Asia/Taipei time (the CronJobs in deploy/k8s/ use the
+# same): expiry just after the day turns in Taipei, so a certificate lapses on
+# its exact day; failed deliveries are retried often.
+SCHEDULE: dict[str, str] = {
+    "expiry": "20 0 * * *",
+    "deliver-notices": "*/5 * * * *",
+}

@@ -1,0 +1,1 @@
+"""Use cases of the certs service: transactions, decisions, jobs' work."""

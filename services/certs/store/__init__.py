@@ -1,0 +1,1 @@
+"""Queries of the certs database, one module per aggregate; they never commit."""
