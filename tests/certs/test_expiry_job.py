@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from renshi.jobs import registry
-from services.certs.jobs import SCHEDULE, expiry
+from services.certs.jobs import SCHEDULE, deliver_notices, expiry
 from services.certs.models import Notice
 from tests.certs.conftest import (
     HOLDER,
@@ -200,3 +200,17 @@ def test_the_cli_runs_the_job_for_a_day(call, settings, tmp_path: Path) -> None:
     summary = json.loads(done.stdout)
     assert (summary["job"], summary["day"], summary["expired"]) == ("expiry", "2025-02-28", 1)
     assert _state(call, certificate["id"]) == "expired"
+
+
+def test_a_refused_delivery_is_retried_by_deliver_notices(call, settings) -> None:
+    verified(call, obtained_on="2024-03-01", validity_months=12)
+    with webhook_receiver() as hook:
+        delivering = settings.model_copy(update={"notice_webhook_url": hook.url})
+        hook.status = 503
+        first = expiry(settings=delivering, as_of=date(2025, 2, 25))
+        assert (first["warnings"], first["webhook"], first["delivery_failures"]) == (1, 0, 1)
+        hook.status = 204
+        retried = deliver_notices(settings=delivering)
+        assert (retried["webhook"], retried["delivery_failures"]) == (1, 0)
+        assert deliver_notices(settings=delivering)["webhook"] == 0
+        assert [p["kind"] for p in hook.received] == ["certificate_expiring"]

@@ -318,9 +318,3 @@ def expire_lapsed(session: Session, today: date, actor: str) -> int:
         count += 1
     session.flush()
     return count
-
-
-def require_found(certificate: Certificate | None) -> Certificate:
-    if certificate is None:
-        raise NotFound(access.NOT_FOUND)
-    return certificate
