@@ -30,6 +30,8 @@ SERVICE_OPERATIONS: dict[str, frozenset[tuple[str, str]]] = {
             ("GET", "/api/directory/agencies/{code}/roster"),
         }
     ),
+    # The certs nightly pull: every person's AI hours changed since its last run.
+    "certs": frozenset({("GET", "/api/training/ai-hours")}),
 }
 
 

@@ -156,15 +156,20 @@ def _loc_to_field(loc: Sequence[int | str]) -> str:
 
 def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     out = []
+    seen: set[tuple[str, str, str]] = set()
     for err in exc.errors():
         # Never echo the rejected value: it may be a national ID or a phone number.
-        out.append(
-            FieldError(
-                field=_loc_to_field(err.get("loc", ())),
-                reason=str(err.get("msg", "")),
-                code=str(err.get("type", "invalid")),
-            )
+        error = FieldError(
+            field=_loc_to_field(err.get("loc", ())),
+            reason=str(err.get("msg", "")),
+            code=str(err.get("type", "invalid")),
         )
+        # A dependency that two others share (an operation's query, read before
+        # the caller is checked) reports its errors once per use: say each once.
+        key = (error.field, error.reason, error.code)
+        if key not in seen:
+            seen.add(key)
+            out.append(error)
     return out
 
 

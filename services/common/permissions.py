@@ -14,16 +14,18 @@ The same declaration does three things:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from services.common.errors import Forbidden
 from services.common.internal_auth import PrincipalDep
 from services.common.principal import Principal
+from services.common.service_identity import service_account
 
 PERMISSION_KEY = "x-renshi-permission"
 _ATTRIBUTE = "renshi_permission"
@@ -91,6 +93,60 @@ def require_qualified(family: str, qualifier: str) -> Check:
         f"the operation reaches only what that {qualifier} names."
     )
     return _declared(check, family, "require_" + family.replace(":", "_") + "_any", who)
+
+
+def require_service(family: str, service: str, *, after: Callable[..., Any] | None = None) -> Check:
+    """Dependency: the caller is the service `service` itself (its account
+    `svc.<service>`, kind service) and holds `family`. For feeds one service
+    pulls from another: no person's account, no machine account and no other
+    service's account is served, whatever its roles grant.
+
+    `after`, a dependency reading the operation's input, is resolved first; when
+    the input is invalid the check does not run, so bad input is a 422 naming the
+    field for whoever sends it, as on operations whose callers hold the grant."""
+    account = service_account(service)
+
+    def verify(principal: Principal) -> Principal:
+        if not principal.has(family):
+            raise Forbidden(f"requires permission {family}")
+        if principal.kind != "service" or principal.sub != account:
+            raise Forbidden(f"only the {service} service's own account {account} may call this")
+        return principal
+
+    check: Check
+    if after is None:
+
+        def check_plain(principal: PrincipalDep) -> Principal:
+            return verify(principal)
+
+        check = check_plain
+    else:
+
+        def check_after(principal: Principal, _input: Any) -> Principal:
+            return verify(principal)
+
+        # Spelled out: this module's annotations are strings, which FastAPI would
+        # look up among its globals, where `after` is not.
+        check_after.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(
+                    "principal", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=PrincipalDep
+                ),
+                inspect.Parameter(
+                    "_input",
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    annotation=Annotated[Any, Depends(after)],
+                ),
+            ],
+            return_annotation=Principal,
+        )
+        check = cast(Check, check_after)
+
+    who = (
+        f"the {service} service's own account `{account}` holding `{family}`; "
+        "no other account, whatever its roles."
+    )
+    return _declared(check, family, "require_" + family.replace(":", "_") + "_service", who)
 
 
 def _calls(dependant: Dependant) -> Iterator[Any]:

@@ -95,7 +95,10 @@ SERVICE_ACCOUNTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("service_training",),
         "The training service's own jobs: the nightly roster sync from the directory",
     ),
-    "certs": ((), "The certs service's own jobs (none calls another service yet)"),
+    "certs": (
+        ("service_certs",),
+        "The certs service's own jobs: the nightly pull of AI hours from training",
+    ),
     "attendance": ((), "The attendance service's own jobs (none calls another service yet)"),
     "speakers": ((), "The speakers service's own jobs (none calls another service yet)"),
 }

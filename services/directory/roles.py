@@ -247,6 +247,16 @@ CATALOGUE: tuple[RoleSpec, ...] = (
         "The training service's jobs: every agency's roster from the directory",
         ("directory:agencies:read", "directory:persons:roster"),
     ),
+    # The certs service's jobs (account svc.certs): the nightly pull of every
+    # person's AI hours changed since its last run. Training serves the feed to
+    # this account alone (it checks the account as well as the permission), and
+    # the gateway's peer policy bounds the account to that one operation.
+    RoleSpec(
+        f"{SERVICE_ROLE_PREFIX}certs",
+        "service",
+        "The certs service's jobs: every person's AI hours from training",
+        ("training:ai_hours:read",),
+    ),
 )
 
 

@@ -8,6 +8,7 @@ records for the principal's person, and the scopes become WHERE clauses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from sqlmodel import Session
 from services.common.errors import Forbidden
 from services.common.importing.jobs_store import readable_by
 from services.common.importing.model import StoredImportJob
-from services.common.permissions import require, require_qualified
+from services.common.permissions import require, require_qualified, require_service
 from services.common.principal import Principal
 from services.common.reach import Scopes, outside, scopes
 from services.common.reach import check_agency as check_agency
@@ -28,11 +29,19 @@ RECORDS_READ = "training:records:read"
 RECORDS_WRITE = "training:records:write"
 CLASSES_WRITE = "training:classes:write"
 IMPORTS = "training:imports"
+AI_HOURS_READ = "training:ai_hours:read"
 
 
 RecordReader = Annotated[Principal, Depends(require(RECORDS_READ, "self", "unit", "agency"))]
 RecordWriter = Annotated[Principal, Depends(require(RECORDS_WRITE, "agency"))]
 ClassWriter = Annotated[Principal, Depends(require(CLASSES_WRITE, "agency"))]
+
+
+def ai_hours_reader(after: Callable[..., Any]) -> Any:
+    """The AI-hours feed is the certs service's alone (its nightly pull as
+    svc.certs): every person of every agency, so no person's account and no
+    other service. `after` reads the feed's query, checked first."""
+    return Annotated[Principal, Depends(require_service(AI_HOURS_READ, "certs", after=after))]
 
 
 # An importer's grant names its platform (`training:imports:elearn`); the

@@ -6,6 +6,7 @@ from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
 from services.training.api import (
     TAGS,
+    ai_hours,
     catalogue,
     classes,
     imports,
@@ -32,6 +33,7 @@ def create_app(settings: TrainingSettings | None = None) -> FastAPI:
             policies.router,
             reports.router,
             roster.router,
+            ai_hours.router,
             personal_data_reads_router("training", personal_data_reads),
         ],
         title="renshi Training records",

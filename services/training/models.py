@@ -183,6 +183,28 @@ class LearningRecordHistory(TrainingTable, table=True):
     after: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
+class AiHours(TrainingTable, table=True):
+    """Each person's AI hours (AI知能) of a year, kept up to date by every write of
+    learning records, with the moment they last changed: what the certs service
+    pulls each night (`GET /ai-hours?changed_since=`), so that it never asks per
+    person. Derivable from learning_records at any time (`store.ai_hours.refresh`)."""
+
+    __tablename__ = "ai_hours"
+    __table_args__ = (
+        # The feed's order and its keyset cursor; also max(changed_at) for the
+        # next change's stamp.
+        Index("ix_ai_hours_changed", "changed_at", "person_id", "year"),
+    )
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # Hundredths of an hour, as learning_records.hours_centi: a record tagged
+    # both levels counts as advanced only, so basic + advanced is the AI total.
+    basic_centi: int
+    advanced_centi: int
+    changed_at: datetime = Field(sa_column=utc_column())
+
+
 # --- requirement policies ----------------------------------------------------------
 
 

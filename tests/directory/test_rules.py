@@ -32,6 +32,7 @@ def test_catalogue_has_the_roles_of_the_domain():
         "importer",
         "service",
         "service_training",
+        "service_certs",
         "account_reviewer",
         "importer_elearn",
     }

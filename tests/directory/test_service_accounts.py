@@ -42,9 +42,10 @@ def test_the_demo_gives_each_service_an_account_of_its_own(services_demo, db, ap
         assert account is not None, service
         assert (account.kind, account.person_id, account.status) == ("service", "P0001", "active")
         assert account.allowed_networks == ["127.0.0.1/32", "::1/128"] and account.purpose
-        # Only training's jobs call another service: only its account holds a role.
+        # Only the jobs of training (the roster sync) and certs (the AI-hours
+        # pull) call another service: only their accounts hold a role.
         assert _roles(db, f"svc.{service}") == (
-            ["service_training"] if service == "training" else []
+            [f"service_{service}"] if service in ("training", "certs") else []
         )
     assert db.get(Account, "gateway").kind == "service"
     db.rollback()
@@ -68,11 +69,11 @@ def test_the_demo_gives_each_service_an_account_of_its_own(services_demo, db, ap
 
 
 def test_a_demo_directory_seeded_before_gets_the_missing_accounts_only(demo, db):
-    db.delete(db.get(Account, "svc.certs"))
+    db.delete(db.get(Account, "svc.speakers"))
     db.commit()
     created = seed_demo(db, service_secrets=SECRETS)
     db.commit()
-    assert created == ["certs"]
+    assert created == ["speakers"]
     assert seed_demo(db, service_secrets=SECRETS) == []
 
 

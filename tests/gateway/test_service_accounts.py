@@ -110,3 +110,24 @@ def test_the_peer_policy_names_real_operations_of_peers_it_may_call():
     assert not service_may_call("svc.training", "GET", "/api/directory/persons")
     assert not service_may_call("training", "GET", "/api/directory/agencies")
     assert not service_may_call("svc.", "GET", "/api/directory/agencies")
+
+
+AI_HOURS = "/api/training/ai-hours"
+
+
+def test_the_ai_hours_feed_is_for_the_certs_account_alone(gw):
+    _service(gw, "svc.certs", roles=["service_certs"], permissions=["training:ai_hours:read"])
+    token = _token(gw, "svc.certs").json()["access_token"]
+    before = gw.recorder.count
+    assert gw.client.get(AI_HOURS, headers=bearer(token)).status_code == 200
+    assert gw.recorder.count == before + 1
+    assert gw.recorder.requests[-1]["principal"].sub == "svc.certs"
+    # Another service holding the permission: the peer policy holds it back.
+    _service(gw, "svc.training", permissions=["training:ai_hours:read"])
+    other = _token(gw, "svc.training").json()["access_token"]
+    refused = gw.client.get(AI_HOURS, headers=bearer(other))
+    assert refused.status_code == 403 and "peer policy" in refused.json()["detail"]
+    # A person: no human role grants it.
+    human = gw.client.get(AI_HOURS, headers=bearer(gw.token("alice")))
+    assert human.status_code == 403 and "training:ai_hours:read" in human.json()["detail"]
+    assert gw.recorder.count == before + 1

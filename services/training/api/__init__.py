@@ -12,4 +12,8 @@ TAGS: dict[str, str] = {
         "Agency and authority completion rates (AI 知能課程學習時數達成率), as JSON or files."
     ),
     "roster": "Each agency's staff list, as the directory has it: whom the reports count.",
+    "ai-hours": (
+        "Each person's AI hours per year, changed since a moment: the certs service's "
+        "nightly pull, for its own account only."
+    ),
 }

@@ -31,9 +31,10 @@ from services.common.importing.rows import RowError
 from services.common.importing.runner import BatchResult, ImportKind
 from services.common.timeutil import now_utc
 from services.training.clients import DirectoryClient, NationalIdMatch
+from services.training.domain.ai_hours import AI_BITS
 from services.training.domain.record_rows import REQUIRED, ParsedRow, check, digest
 from services.training.domain.topics import topic_mask
-from services.training.store import catalogue, records, roster
+from services.training.store import ai_hours, catalogue, records, roster
 
 # Rows per transaction: each batch is committed together with the job's progress.
 # Larger batches spread each batch's lookups and commit over more rows; two are
@@ -364,7 +365,10 @@ def apply_batch(
     result.updated = len(changes)
     if not ctx.dry_run:
         records.insert_many(session, new_rows)
-        records.apply_reimports(session, changes, ctx.actor, f"import #{ctx.job_id}")
+        touched = records.apply_reimports(session, changes, ctx.actor, f"import #{ctx.job_id}")
+        # Last, as it takes the AI-hours feed's lock until the batch commits.
+        touched.update((r[2], r[10]) for r in new_rows if r[6] & AI_BITS)
+        ai_hours.refresh(session, touched)
     return result
 
 

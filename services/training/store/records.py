@@ -27,6 +27,7 @@ from services.common.pagination import PageParams, paginate
 from services.common.timeutil import now_utc
 from services.training.domain.topics import topic_mask
 from services.training.models import Course, LearningRecord, LearningRecordHistory, RosterPerson
+from services.training.store import ai_hours
 from services.training.store.catalogue import decode_topics
 from services.training.store.keys import key_rows
 
@@ -212,11 +213,13 @@ def after_bulk_write(engine: Engine, written: int) -> None:
 
 def apply_reimports(
     session: Session, changes: Sequence[tuple[Existing, dict[str, Any]]], actor: str, reason: str
-) -> None:
+) -> set[tuple[str, int]]:
     """A changed row from the platform: the record takes the new values, the history
-    keeps the old ones."""
+    keeps the old ones. Returns the (person, year) pairs the records left and
+    joined, whose AI hours may have moved (`ai_hours.refresh`)."""
+    touched: set[tuple[str, int]] = set()
     if not changes:
-        return
+        return touched
     at = now_utc()
     before = states(session, [old.id for old, _new in changes])
     history = []
@@ -234,6 +237,9 @@ def apply_reimports(
             "completed_at": new["completed_at"].isoformat() if new["completed_at"] else None,
             "withdrawn": before[old.id]["withdrawn"],
         }
+        was = before[old.id]
+        touched.add((was["person_id"], date.fromisoformat(was["completed_on"]).year))
+        touched.add((new["person_id"], new["year"]))
         history.append(
             {
                 "record_id": old.id,
@@ -247,6 +253,7 @@ def apply_reimports(
             }
         )
     session.execute(insert(HISTORY), history)
+    return touched
 
 
 # --- reports ---------------------------------------------------------------------------
@@ -438,8 +445,10 @@ def change(
     course_id: int | None = None,
     withdraw: bool = False,
 ) -> LearningRecord:
-    """A correction or a withdrawal: the record changes, the history keeps both states."""
+    """A correction or a withdrawal: the record changes, the history keeps both
+    states, and the AI hours of the person's year (before and after) follow."""
     before = snapshot(record)
+    was = (record.person_id, record.year)
     if hours is not None:
         record.hours = hours
     if completed_on is not None:
@@ -470,4 +479,5 @@ def change(
         )
     )
     session.flush()
+    ai_hours.refresh(session, {was, (record.person_id, record.year)})
     return record

@@ -1,0 +1,94 @@
+"""The AI-hours feed: the certs service's nightly pull of who changed since when."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from services.common.db import WriteSessionDep
+from services.common.pagination import MAX_CURSOR_LENGTH
+from services.training.access import ai_hours_reader
+from services.training.domain.ai_hours import hours
+from services.training.schemas.ai_hours import AiHoursOut, AiHoursPage
+from services.training.service import ai_hours
+from services.training.service.ai_hours import Position
+
+router = APIRouter(tags=["ai-hours"])
+
+# Larger pages than other lists: one caller, a few narrow columns, 300,000 persons.
+MAX_FEED_PAGE = 5000
+DEFAULT_FEED_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    changed_since: datetime | None
+    position: Position | None
+    limit: int
+
+
+def feed_query(
+    changed_since: Annotated[
+        AwareDatetime | None,
+        Query(description="Only figures changed after this moment (RFC 3339, with an offset)"),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_FEED_PAGE, description="Items per page")
+    ] = DEFAULT_FEED_PAGE,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="From `next_cursor`")
+    ] = None,
+) -> FeedQuery:
+    # A dependency of its own, resolved before the caller is checked: bad input is
+    # a 422 for what it is, whoever sends it.
+    position = None if cursor is None else ai_hours.parse_cursor(cursor)
+    return FeedQuery(changed_since, position, limit)
+
+
+AiHoursReader = ai_hours_reader(feed_query)
+
+
+@router.get(
+    "/ai-hours",
+    summary="AI hours per person and year, changed since a moment",
+    description=(
+        "Every person's AI hours (AI知能) of each year whose figures changed after "
+        "`changed_since` (all of them without it), in the order they changed, for the "
+        "certs service's nightly pull. The first page fixes `until`, the latest change "
+        "the pull covers; follow `next_cursor` to the end, then pass `until` as the "
+        "next pull's `changed_since`. Hours follow the compliance rules: records not "
+        "withdrawn, tagged AI, by Taipei year, a record tagged both levels counted once "
+        "as advanced; no agency cut-off. Each person listed is logged as read."
+    ),
+    response_model=AiHoursPage,
+)
+def feed(
+    query: Annotated[FeedQuery, Depends(feed_query)],
+    session: WriteSessionDep,
+    principal: AiHoursReader,  # type: ignore[valid-type]
+) -> AiHoursPage:
+    page = ai_hours.pull(
+        session,
+        principal,
+        changed_since=query.changed_since,
+        position=query.position,
+        limit=query.limit,
+    )
+    return AiHoursPage(
+        items=[
+            AiHoursOut(
+                person_id=e.person_id,
+                year=e.year,
+                ai_hours=hours(e.basic_centi + e.advanced_centi),
+                ai_basic_hours=hours(e.basic_centi),
+                ai_advanced_hours=hours(e.advanced_centi),
+                changed_at=e.changed_at,
+            )
+            for e in page.entries
+        ],
+        next_cursor=page.next_cursor,
+        limit=query.limit,
+        until=page.until,
+    )
