@@ -226,7 +226,7 @@ def test_procfile_runs_the_scheduler():
     assert "scheduler: renshi jobs schedule" in lines
 
 
-@pytest.mark.parametrize("service", ["attendance", "training"])
+@pytest.mark.parametrize("service", ["attendance", "training", "speakers"])
 def test_kubernetes_cronjobs_match_the_schedule(service):
     import importlib
 
