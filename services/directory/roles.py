@@ -228,6 +228,15 @@ CATALOGUE: tuple[RoleSpec, ...] = (
     ),
     # Learning records are imported per platform: one role per source.
     importer_role("elearn"),
+    # The academy's lecturer database (公務人力發展學院) feeding the shared
+    # lecturer directory: lecturers and engagement records in bulk. Unscoped
+    # like the directory itself, which is no one agency's; nothing else.
+    RoleSpec(
+        "lecturer_importer",
+        "machine",
+        "Batch importer of lecturers and engagement records into the lecturer directory",
+        ("speakers:import",),
+    ),
     RoleSpec(
         "service",
         "service",

@@ -21,12 +21,15 @@ SEARCH = "speakers:search"
 ENGAGEMENTS_WRITE = "speakers:engagements:write"
 PROFILE_READ = "speakers:profile:read"
 PROFILE_WRITE = "speakers:profile:write"
+# The academy's importer account: lecturers and engagement records in bulk.
+IMPORT = "speakers:import"
 
 LecturerWriter = Annotated[Principal, Depends(require(LECTURERS_WRITE, "agency"))]
 Searcher = Annotated[Principal, Depends(require(SEARCH))]
 EngagementWriter = Annotated[Principal, Depends(require(ENGAGEMENTS_WRITE, "agency"))]
 ProfileReader = Annotated[Principal, Depends(require(PROFILE_READ, "self"))]
 ProfileWriter = Annotated[Principal, Depends(require(PROFILE_WRITE, "self"))]
+Importer = Annotated[Principal, Depends(require(IMPORT))]
 
 
 def check_engagement_agency(principal: Principal, agency_code: str) -> None:

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from services.common.app import build_service_app
 from services.common.audit_api import personal_data_reads_router
-from services.speakers.api import TAGS, engagements, lecturers, me, messages, search
+from services.speakers.api import TAGS, engagements, imports, lecturers, me, messages, search
 from services.speakers.models import personal_data_reads
 from services.speakers.settings import SpeakersSettings
 
@@ -19,6 +19,7 @@ def create_app(settings: SpeakersSettings | None = None) -> FastAPI:
             messages.router,
             engagements.router,
             search.router,
+            imports.router,
             me.router,
             personal_data_reads_router("speakers", personal_data_reads),
         ],

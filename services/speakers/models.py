@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 from services.common.audit import personal_data_reads_table
 from services.common.columns import one_of, utc_column, utc_now_field
 from services.common.db import new_registry
+from services.common.importing.model import StoredImportError, StoredImportJob
 from services.common.notices import StoredNotice
 from services.speakers.domain.consent import ConsentField, Disclosure
 
@@ -158,13 +159,22 @@ class SearchGram(SpeakersTable, table=True):
 
 class SearchLink(SpeakersTable, table=True):
     """Which lecturer holds which value; for class and course names only the
-    engagements the lecturer has not hidden count."""
+    engagements the lecturer has not hidden count.
+
+    `engaged_on` is the lecturer's `last_engaged_on` (NEVER when none), copied
+    onto every link of the lecturer: the ranking's second key, so that the
+    links of one value are read best first from their index and a search stops
+    once its page is full, without joining every matching lecturer."""
 
     __tablename__ = "search_links"
-    __table_args__ = (PrimaryKeyConstraint("value_id", "lecturer_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("value_id", "lecturer_id"),
+        Index("ix_search_links_value_id_engaged_on", "value_id", "engaged_on", "lecturer_id"),
+    )
 
     value_id: int = Field(foreign_key="search_values.id")
     lecturer_id: int = Field(foreign_key="lecturers.id", index=True)
+    engaged_on: date = Field(default=date(1, 1, 1))
 
 
 class SearchAudit(SpeakersTable, table=True):
@@ -208,6 +218,21 @@ class Notice(SpeakersTable, StoredNotice, table=True):
     __tablename__ = "notices"
 
     lecturer_id: int = Field(foreign_key="lecturers.id", index=True)
+
+
+class ImportJob(SpeakersTable, StoredImportJob, table=True):
+    """A lecturer or engagement import (`services.common.importing`); `source`
+    is `lecturers:<source>` or `engagements:<source>`, the source being the
+    database the rows come from (the academy's, `academy`)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+
+class ImportRowError(SpeakersTable, StoredImportError, table=True):
+    __tablename__ = "import_errors"
+
+    job_id: int = Field(foreign_key="import_jobs.id", index=True)
 
 
 personal_data_reads = personal_data_reads_table(metadata)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from services.common.decimals import Decimal2
 from services.common.ids import Id
+from services.common.timeutil import parse_any_date
 from services.speakers.domain.consent import Disclosure
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -255,3 +256,66 @@ class MessageOut(BaseModel):
     body: str
     reply_to: str
     sent_at: datetime
+
+
+# ------------------------------------------------------------------ imports
+
+SourceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+ImportSource = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,20}$")]
+
+
+def _items(value: object) -> object:
+    """A list cell: items separated by `;` (or the full-width `；`), blanks dropped."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.replace("；", ";").split(";") if item.strip()]
+    return value
+
+
+def _any_date(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return parse_any_date(value)
+        except ValueError:
+            raise ValueError("expected a date such as 2026-01-02 or 115/01/02") from None
+    return value
+
+
+ImportedExpertise = Annotated[Expertise, BeforeValidator(_items), Field(max_length=20)]
+ImportedCategories = Annotated[CategoryCodes, BeforeValidator(_items), Field(max_length=20)]
+ImportDate = Annotated[date, BeforeValidator(_any_date)]
+
+
+class LecturerImportRow(Strict):
+    """One lecturer of a source's export, keyed by the source's own number."""
+
+    source_id: SourceId
+    name: Name
+    organisation: Organisation = ""
+    agency_code: OptionalAgencyCode = ""
+    title: Title = ""
+    expertise: ImportedExpertise = Field(default_factory=list)
+    category_codes: ImportedCategories = Field(default_factory=list)
+    biography: Biography = ""
+    email: Email = ""
+    phone: Phone = ""
+    person_id: PersonId | None = None
+    active: bool = True
+
+
+class EngagementImportRow(Strict):
+    """One engagement record of a source's export; its lecturer named by the
+    source's lecturer number, imported before (or earlier in the same file)."""
+
+    lecturer_source_id: SourceId
+    class_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+    ]
+    course_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+    ]
+    held_on: ImportDate
+    hosting_agency: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    hours: Decimal2 = Field(gt=0, le=24, max_digits=7, decimal_places=2)
+    agency_code: OptionalAgencyCode = ""

@@ -226,7 +226,7 @@ def test_procfile_runs_the_scheduler():
     assert "scheduler: renshi jobs schedule" in lines
 
 
-@pytest.mark.parametrize("service", ["attendance", "training", "certs"])
+@pytest.mark.parametrize("service", ["attendance", "training", "certs", "speakers"])
 def test_kubernetes_cronjobs_match_the_schedule(service):
     import importlib
 

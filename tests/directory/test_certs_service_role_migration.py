@@ -10,7 +10,7 @@ from services.common.db import make_engine
 from services.common.migrate import downgrade, upgrade
 from tests.databases import fresh_database
 
-BEFORE = "a1d0c0000014"
+BEFORE = "a1d0c0000016"
 ACCOUNTS = (
     "INSERT INTO agencies (code, name, type, created_at, updated_at)"
     " VALUES ('A01', 'x', 'competent_authority', :t, :t)",

@@ -64,7 +64,7 @@ def call(client: Callable[[str], Any], internal_token: Callable[..., str]) -> Ca
     """call(method, path, principal, **request kwargs) on the speakers service."""
 
     def run(method: str, path: str, principal: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        headers = {}
+        headers = dict(kwargs.pop("headers", {}))
         if principal is not None:
             headers["Authorization"] = f"Bearer {internal_token('speakers', **principal)}"
         return client("speakers").request(method, path, headers=headers, **kwargs)

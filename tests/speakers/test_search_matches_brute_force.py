@@ -193,6 +193,55 @@ def test_index_finds_what_brute_force_finds(engine, everyone, asked, audience):
             session.rollback()
 
 
+@pytest.mark.parametrize(
+    ("first_read", "per_value_reads"),
+    [(1, 200), (1, 0)],
+    ids=["one-lecturer-reads-per-value", "one-lecturer-reads-over-all-values"],
+)
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    everyone=st.lists(people, min_size=1, max_size=8),
+    field=st.sampled_from(FIELDS),
+    term=st.text(alphabet=ALPHABET, min_size=1, max_size=3),
+    audience=st.sampled_from(list(Audience)),
+)
+def test_one_criterion_read_in_small_steps_finds_what_brute_force_finds(
+    engine, monkeypatch, first_read, per_value_reads, everyone, field, term, audience
+):
+    """The early-stopping read of one criterion, forced to read one lecturer at
+    a time (each further read four times more), through each value's own links
+    or through one range over all of them: every step's continuation, and every
+    lecturer passed over (records not disclosed, a better value elsewhere),
+    still gives the brute force's list, also page by page."""
+    from services.speakers.store import search as search_store
+
+    monkeypatch.setattr(search_store, "FIRST_READ", first_read)
+    monkeypatch.setattr(search_store, "PER_VALUE_READS", per_value_reads)
+    if not fold(term):
+        return
+    wanted = [Criterion(field, fold(term))]
+    levels = [d.value for d in levels_for(audience)]
+    with Session(engine) as session:
+        try:
+            stored = _store(session, everyone)
+            expected = brute_force(stored, wanted, audience)
+            hits = search(session, wanted, levels, 1000, None)
+            assert [(h.lecturer_id, h.score) for h in hits] == expected
+            walked, after = [], None
+            while True:
+                page = search(session, wanted, levels, 1, after)
+                walked += [h.lecturer_id for h in page]
+                if not page:
+                    break
+                after = After(page[-1].score, page[-1].engaged, page[-1].lecturer_id)
+            assert walked == [i for i, _ in expected]
+        finally:
+            session.rollback()
+
+
 def test_a_term_spanning_two_fields_or_two_values_does_not_match(engine):
     person = Person(
         name="王資",

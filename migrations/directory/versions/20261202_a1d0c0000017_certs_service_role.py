@@ -1,7 +1,7 @@
 """the certs service's jobs get their role: every person's AI hours from training
 
 Revision ID: a1d0c0000017
-Revises: a1d0c0000014
+Revises: a1d0c0000016
 Create Date: 2026-12-02
 
 Role `service_certs` (kind service) with `training:ai_hours:read`, for the
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a1d0c0000017"
-down_revision: str | None = "a1d0c0000014"
+down_revision: str | None = "a1d0c0000016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,11 +9,13 @@ not hidden give it class and course names."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from services.speakers.domain.text import fold, index_grams
@@ -29,6 +31,8 @@ from services.speakers.models import (
 
 # Rows per INSERT: inside both databases' bound-parameter limits.
 CHUNK = 500
+# A link's day for a lecturer never engaged: before every real day.
+NEVER = date(1, 1, 1)
 
 FieldValue = tuple[str, str]
 Rows = list[dict[str, Any]]
@@ -86,8 +90,12 @@ def _existing(session: Session, pairs: set[FieldValue]) -> dict[FieldValue, int]
     ordered = sorted(pairs)
     for start in range(0, len(ordered), CHUNK // 2):
         part = ordered[start : start + CHUNK // 2]
+        # FOR KEY SHARE on PostgreSQL (SQLite has one writer at a time): a
+        # value another transaction is removing is waited for, then not found,
+        # and added again, rather than linked as it disappears.
         rows = session.execute(
-            select(col(SearchValue.id), col(SearchValue.field), col(SearchValue.norm)).where(
+            select(col(SearchValue.id), col(SearchValue.field), col(SearchValue.norm))
+            .where(
                 or_(
                     *(
                         and_(col(SearchValue.field) == f, col(SearchValue.norm) == n)
@@ -95,16 +103,23 @@ def _existing(session: Session, pairs: set[FieldValue]) -> dict[FieldValue, int]
                     )
                 )
             )
+            .with_for_update(read=True, key_share=True)
         )
         found.update({(field, norm): vid for vid, field, norm in rows})
     return found
 
 
 def reindex(session: Session, lecturer_id: int) -> None:
-    """Bring one lecturer's index rows and latest engagement day up to date."""
+    """Bring one lecturer's index rows and latest engagement day up to date; a
+    value the lecturer held and no one holds any more leaves the index."""
     lecturer = session.get(Lecturer, lecturer_id)
     if lecturer is None:
         return
+    held = set(
+        session.scalars(
+            select(col(SearchLink.value_id)).where(col(SearchLink.lecturer_id) == lecturer_id)
+        )
+    )
     session.execute(delete(SearchLink).where(col(SearchLink.lecturer_id) == lecturer_id))
     visible = session.execute(
         select(
@@ -113,20 +128,53 @@ def reindex(session: Session, lecturer_id: int) -> None:
     ).all()
     lecturer.last_engaged_on = max((row.held_on for row in visible), default=None)
     session.add(lecturer)
-    if not lecturer.active:
-        session.flush()
-        return
-    categories = session.scalars(
-        select(col(CourseCategory.name))
-        .join(LecturerCategory, col(LecturerCategory.category_id) == col(CourseCategory.id))
-        .where(col(LecturerCategory.lecturer_id) == lecturer_id)
-    ).all()
-    pairs = lecturer_values(lecturer, categories, [(r.class_name, r.course_name) for r in visible])
-    ids = ensure_values(session, pairs)
-    links = [{"value_id": ids[pair], "lecturer_id": lecturer_id} for pair in sorted(pairs)]
-    for chunk in _chunks(links):
-        session.execute(insert(SearchLink), chunk)
+    kept: set[int] = set()
+    if lecturer.active:
+        categories = session.scalars(
+            select(col(CourseCategory.name))
+            .join(LecturerCategory, col(LecturerCategory.category_id) == col(CourseCategory.id))
+            .where(col(LecturerCategory.lecturer_id) == lecturer_id)
+        ).all()
+        pairs = lecturer_values(
+            lecturer, categories, [(r.class_name, r.course_name) for r in visible]
+        )
+        ids = ensure_values(session, pairs)
+        engaged = lecturer.last_engaged_on or NEVER
+        kept = {ids[pair] for pair in pairs}
+        links = [
+            {"value_id": value_id, "lecturer_id": lecturer_id, "engaged_on": engaged}
+            for value_id in sorted(kept)
+        ]
+        for chunk in _chunks(links):
+            session.execute(insert(SearchLink), chunk)
     session.flush()
+    drop_unheld(session, held - kept)
+
+
+def drop_unheld(session: Session, value_ids: Iterable[int]) -> None:
+    """Remove those of `value_ids` that no lecturer holds, with their grams.
+
+    A concurrent writer may link one of them meanwhile (it found the value
+    before this transaction removed it): on PostgreSQL the removal then fails
+    its foreign key, the savepoint undoes it, and the value stays, held."""
+    wanted = sorted(set(value_ids))
+    if not wanted:
+        return
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        unheld = ~exists().where(col(SearchLink.value_id) == col(SearchValue.id))
+        try:
+            with session.begin_nested():
+                gone = list(
+                    session.scalars(
+                        select(col(SearchValue.id)).where(col(SearchValue.id).in_(part), unheld)
+                    )
+                )
+                if gone:
+                    session.execute(delete(SearchGram).where(col(SearchGram.value_id).in_(gone)))
+                    session.execute(delete(SearchValue).where(col(SearchValue.id).in_(gone)))
+        except IntegrityError:
+            continue
 
 
 def rebuild_all(session: Session) -> int:
@@ -164,8 +212,19 @@ def rebuild_all(session: Session) -> int:
         for (f, n), i in ids.items()
         for g in sorted(index_grams(n))
     ]
+    latest: dict[int, date] = {}
+    for lecturer_id, held_on in session.execute(
+        select(col(Engagement.lecturer_id), func.max(col(Engagement.held_on)))
+        .where(col(Engagement.hidden).is_(False))
+        .group_by(col(Engagement.lecturer_id))
+    ):
+        latest[lecturer_id] = _day(held_on)
     links = [
-        {"value_id": ids[pair], "lecturer_id": lecturer_id}
+        {
+            "value_id": ids[pair],
+            "lecturer_id": lecturer_id,
+            "engaged_on": latest.get(lecturer_id, NEVER),
+        }
         for lecturer_id, pairs in by_lecturer.items()
         for pair in pairs
     ]
@@ -173,12 +232,12 @@ def rebuild_all(session: Session) -> int:
         for chunk in _chunks(rows):
             session.execute(insert(table), chunk)
     _fix_value_sequence(session)
-    latest = (
+    last_day = (
         select(func.max(col(Engagement.held_on)))
         .where(col(Engagement.lecturer_id) == col(Lecturer.id), col(Engagement.hidden).is_(False))
         .scalar_subquery()
     )
-    session.execute(update(Lecturer).values(last_engaged_on=latest))
+    session.execute(update(Lecturer).values(last_engaged_on=last_day))
     session.flush()
     return len(links)
 
@@ -194,3 +253,8 @@ def _fix_value_sequence(session: Session) -> None:
                 )
             )
         )
+
+
+def _day(value: Any) -> date:
+    # SQLite may hand an aggregate's date back as text.
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
