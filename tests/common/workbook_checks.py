@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import datetime
 from typing import Any
 
@@ -107,3 +108,21 @@ def check_sheet_holds_csv(sheet: Worksheet, records: list[dict[str, str]]) -> No
             else:
                 assert isinstance(value, int | float) and not isinstance(value, bool), where
                 assert value == float(text), where
+
+
+def check_chart_sheets_drawn(content: bytes) -> int:
+    """Each chart sheet's chart has a size: one written 0 × 0 prints blank in
+    LibreOffice (Excel stretches it). Returns the number of chart sheets."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = [n for n in archive.namelist() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)]
+        anchors = [
+            m
+            for name in names
+            for m in re.finditer(
+                r'<absoluteAnchor><pos x="0" y="0" ?/><ext cx="(\d+)" cy="(\d+)"',
+                archive.read(name).decode("utf-8"),
+            )
+        ]
+    for anchor in anchors:
+        assert int(anchor.group(1)) > 0 and int(anchor.group(2)) > 0, anchor.group(0)
+    return len(anchors)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.common.workbook_checks import (
     chart_sheets,
+    check_chart_sheets_drawn,
     check_id_column,
     check_number_column,
     check_sheet_holds_csv,
@@ -163,6 +164,7 @@ def test_the_agency_workbook_holds_both_tables_a_summary_and_a_chart(call, agenc
     assert summary["ai_completion_rate"] == pytest.approx(0.5)
     assert summary["shortfall_count"] == len(agency["shortfalls"])
     assert len(chart_sheets(book)) == 1
+    assert check_chart_sheets_drawn(response.content) == 1
 
 
 def test_the_person_csvs_are_the_requirements_and_the_records(call, person):
