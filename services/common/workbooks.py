@@ -30,10 +30,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, cast
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart
+from openpyxl.drawing.spreadsheet_drawing import AbsoluteAnchor
+from openpyxl.drawing.xdr import XDRPositiveSize2D
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.header_footer import HeaderFooterItem
@@ -209,10 +211,23 @@ def key_values(sheet: Worksheet, pairs: Sequence[tuple[Column, Cell]], *, title:
     sheet.column_dimensions["B"].width = min(_MAX_WIDTH, max(_MIN_WIDTH, widest + 2))
 
 
+# A4 landscape less the margins, in EMU: the size a chart sheet's chart is drawn at.
+_EMU_PER_CM = 360_000
+_CHART_WIDTH_EMU, _CHART_HEIGHT_EMU = 26 * _EMU_PER_CM, 16 * _EMU_PER_CM
+
+
 def chart_sheet(book: Workbook, name: str, chart: BarChart, *, title: str) -> None:
-    """The chart on a sheet of its own, which prints as one landscape page."""
+    """The chart on a sheet of its own, which prints as one landscape page.
+
+    openpyxl anchors a chart sheet's chart with a size of 0 × 0: Excel stretches
+    it over the sheet, but LibreOffice draws it at the size written, which
+    printed a blank page (benchmarks/render_workbooks.py). The size written is
+    the printable area of the page."""
     sheet = book.create_chartsheet(name)
     sheet.add_chart(chart)
+    # openpyxl types the anchor as a cell reference; a chart sheet's is absolute.
+    anchor = cast(AbsoluteAnchor, chart.anchor)
+    anchor.ext = XDRPositiveSize2D(cx=_CHART_WIDTH_EMU, cy=_CHART_HEIGHT_EMU)
     sheet.pageSetup = PrintPageSetup(paperSize=A4, orientation="landscape")
     _header_footer(sheet.oddHeader, sheet.oddFooter, title)
 

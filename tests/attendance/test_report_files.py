@@ -11,6 +11,7 @@ import pytest
 from tests.attendance.builders import ROSTER, approved_grant, import_roster, jsonl
 from tests.common.workbook_checks import (
     chart_sheets,
+    check_chart_sheets_drawn,
     check_id_column,
     check_number_column,
     check_table_sheet,
@@ -111,6 +112,7 @@ def test_overtime_workbook_is_typed_fitted_and_printable(api, actors, month):
     assert column_values(sheet, cols["over_60h"], 2) == [True, False]
     assert "民國114/03" in page_header(sheet)
     assert len(chart_sheets(book)) == 1
+    assert check_chart_sheets_drawn(response.content) == 1
 
 
 def test_balance_workbook_holds_what_its_csv_holds(api, actors, balances):
@@ -148,6 +150,7 @@ def test_balance_workbook_holds_what_its_csv_holds(api, actors, balances):
     assert sheet.cell(row=total, column=1).value == "合計 total"
     assert sheet.cell(row=total, column=cols["balance_minutes"]).value == 210
     assert len(chart_sheets(book)) == 1
+    assert check_chart_sheets_drawn(xlsx.content) == 1
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+from datetime import datetime
 from typing import Any
 
 from openpyxl import load_workbook
@@ -85,3 +87,42 @@ def page_header(sheet: Worksheet) -> str:
     header = sheet.oddHeader
     assert header is not None and header.center is not None
     return header.center.text or ""
+
+
+def check_sheet_holds_csv(sheet: Worksheet, records: list[dict[str, str]]) -> None:
+    """Every cell of the CSV is on the sheet, under the same field, as the same
+    value: text as text, numbers as numbers, booleans and days as themselves."""
+    keys = [str(c.value).split("\n")[-1] for c in sheet[1]]
+    for offset, record in enumerate(records, start=2):
+        for key, text in record.items():
+            value = sheet.cell(row=offset, column=keys.index(key) + 1).value
+            where = (offset, key, value, text)
+            if text == "":
+                assert value is None, where
+            elif text in ("true", "false"):
+                assert value is (text == "true"), where
+            elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                assert isinstance(value, datetime) and value.date().isoformat() == text, where
+            elif isinstance(value, str):
+                assert value == text, where
+            else:
+                assert isinstance(value, int | float) and not isinstance(value, bool), where
+                assert value == float(text), where
+
+
+def check_chart_sheets_drawn(content: bytes) -> int:
+    """Each chart sheet's chart has a size: one written 0 × 0 prints blank in
+    LibreOffice (Excel stretches it). Returns the number of chart sheets."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = [n for n in archive.namelist() if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)]
+        anchors = [
+            m
+            for name in names
+            for m in re.finditer(
+                r'<absoluteAnchor><pos x="0" y="0" ?/><ext cx="(\d+)" cy="(\d+)"',
+                archive.read(name).decode("utf-8"),
+            )
+        ]
+    for anchor in anchors:
+        assert int(anchor.group(1)) > 0 and int(anchor.group(2)) > 0, anchor.group(0)
+    return len(anchors)

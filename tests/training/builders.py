@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.training.conftest import TRAINER
+from tests.training.conftest import HR_A01, TRAINER
 
 LECTURER_WRITER = {"sub": "dgpa", "permissions": ["speakers:lecturers:write"]}
 
@@ -61,3 +61,46 @@ def import_rows(call, *rows: tuple[str, str, str, str, str, str]) -> dict:
     job = response.json()
     assert job["errors"] == [], job["errors"]
     return job
+
+
+def report_data(call, wiring):
+    """Five persons in A01, its subordinate A0101 and B01: two compliant with the
+    AI target met, one with the AI minimum only, one with no record at all."""
+    wiring.persons.update(
+        {
+            "P001": ("A01", 11),
+            "P002": ("A01", 11),
+            "P003": ("A01", 12),
+            "P004": ("A0101", 21),
+            "P009": ("B01", 90),
+        }
+    )
+    wiring.subtrees.update({"A01": ["A01", "A0101"]})
+    full = [
+        ("ai_basic", "3"),
+        ("ai_advanced", "3"),
+        ("environmental_education", "4"),
+        ("major_policy", "1"),
+        ("democratic_values", "3"),
+        ("gender_mainstreaming", "1"),
+        ("sexual_harassment_prevention", "1"),
+        ("", "4"),
+    ]
+    rows = []
+    for person in ("P001", "P004"):  # fully compliant, AI target met
+        rows += [
+            (f"{person}-{i}", person, f"C-{topic or 'general'}", topic, hours, "2026-05-01")
+            for i, (topic, hours) in enumerate(full)
+        ]
+    rows.append(("P002-1", "P002", "C-ai_basic", "ai_basic", "3", "2026-05-01"))  # AI min only
+    rows.append(("P009-1", "P009", "C-ai_basic", "ai_basic", "3", "2026-05-01"))
+    import_rows(call, *rows)
+    # P003 has no records: the staff list puts them in the headcount all the same.
+    staff = {
+        "persons": [
+            {"person_id": p, "unit_id": u}
+            for p, u in (("P001", "11"), ("P002", "11"), ("P003", "12"))
+        ]
+    }
+    assert call("PUT", "/roster/agencies/A01", HR_A01, json=staff).status_code == 200
+    return wiring

@@ -1,27 +1,48 @@
-"""Compliance reports: one person, or an agency rolled up over its subordinates;
-JSON, CSV or XLSX."""
+"""Compliance reports: one person, or an agency rolled up over its subordinates.
+
+Each report is JSON at its path, and files at paths of their own
+(services/common/downloads.py): the agency's `…/report.csv` (compliance per unit),
+`…/shortfalls.csv` and `…/report.xlsx` (both tables, a summary and a chart); the
+person's `…/report.csv` (requirements), `…/records.csv` and `…/report.xlsx`. A
+report's filters and permission are declared once, in the dependency all its
+representations share."""
+
+# No `from __future__ import annotations`: FastAPI resolves annotations at import.
 
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import Response
 from pydantic_core import to_json
 from sqlmodel import Session
 
 from services.common.db import WriteSessionDep
+from services.common.downloads import (
+    CSV_MEDIA_TYPE,
+    JSON_MEDIA_TYPE,
+    NOT_ACCEPTABLE_RESPONSE,
+    XLSX_MEDIA_TYPE,
+    accepts,
+    attachment,
+    choose,
+    file_responses,
+    format_description,
+)
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
 from services.common.principal import Principal
 from services.common.timeutil import format_roc, today_taipei
+from services.common.workbooks import to_csv
+from services.training import exports
 from services.training.access import RecordReader
 from services.training.api.persons import evaluation_out
 from services.training.api.records import record_out
 from services.training.clients import Peers, peer_clients
 from services.training.domain.rollup import Tally, split_unit
-from services.training.exports import XLSX_MEDIA_TYPE, agency_csv, agency_xlsx, person_csv
 from services.training.schemas.common import AgencyCode, PersonId
 from services.training.schemas.reports import AgencyReportOut, PersonReportOut
 from services.training.service import compliance, reports
@@ -30,16 +51,16 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 PeersDep = Annotated[Peers, Depends(peer_clients)]
 Year = Annotated[int, Query(ge=1912, le=9999)]
 AsOf = Annotated[date | None, Query(description="Taipei day to report as of; today")]
-Format = Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")]
-DOWNLOADS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {
-            "text/csv": {"schema": {"type": "string"}},
-            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-        }
-    },
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
+FileFormat = Literal["json", "csv", "xlsx"]
+OFFERED = (JSON_MEDIA_TYPE, CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE)
+DIRECTORY_DOWN: dict[int | str, dict[str, Any]] = {
     503: {**PROBLEM_RESPONSES[500], "description": "The directory is needed for subordinates"},
 }
+
+
+def _format(paths: str) -> Any:
+    return Query(alias="format", deprecated=True, description=format_description(paths))
 
 
 @contextmanager
@@ -114,43 +135,147 @@ def report_out(code: str, report: compliance.AgencyReport) -> AgencyReportOut:
     return AgencyReportOut.model_validate(report_json(code, report))
 
 
-@router.get(
-    "/agencies/{agency_code}",
-    summary="An agency's compliance, rolled up over its subordinates",
-    response_model=AgencyReportOut,
-    responses={**DOWNLOADS, **CONFLICT_RESPONSES},
-)
-def get_agency_report(
+# ------------------------------------------------------------- agency report
+
+
+@dataclass(frozen=True)
+class AgencyAsked:
+    code: str
+    year: int
+    day: date
+    subordinates: bool
+
+
+def agency_asked(
     agency_code: Annotated[AgencyCode, Path()],
-    session: WriteSessionDep,
-    who: RecordReader,
-    peers: PeersDep,
     year: Year,
     as_of: AsOf = None,
     subordinates: Annotated[bool, Query(description="Include subordinate agencies")] = True,
-    file_format: Format = "json",
+) -> AgencyAsked:
+    """The agency report's filters, declared once for its every representation."""
+    return AgencyAsked(agency_code, year, as_of or today_taipei(), subordinates)
+
+
+AgencyAskedDep = Annotated[AgencyAsked, Depends(agency_asked)]
+
+
+def agency_report_out(
+    asked: AgencyAskedDep, session: WriteSessionDep, who: RecordReader, peers: PeersDep
+) -> AgencyReportOut:
+    """The agency report the files render (checked, audited and computed once)."""
+    report = reports.agency_report(
+        session, who, peers, asked.code, asked.year, asked.day, asked.subordinates
+    )
+    return report_out(asked.code, report)
+
+
+AgencyReportDep = Annotated[AgencyReportOut, Depends(agency_report_out)]
+
+
+def _agency_file(report: AgencyReportOut, media_type: str) -> Response:
+    if media_type == CSV_MEDIA_TYPE:
+        name = exports.agency_file_name(report, "compliance", "csv")
+        return attachment(to_csv(exports.compliance_table(report)), media_type, name)
+    name = exports.agency_file_name(report, "compliance", "xlsx")
+    return attachment(exports.agency_xlsx(report), media_type, name)
+
+
+@router.get(
+    "/agencies/{agency_code}",
+    summary="An agency's compliance, rolled up over its subordinates",
+    description="The files are `…/report.csv`, `…/shortfalls.csv` and `…/report.xlsx`. "
+    "For older callers this path still answers the compliance CSV or the workbook for "
+    "the deprecated `format`, or for an `Accept` that prefers `text/csv` or the XLSX "
+    "type; an `Accept` allowing none of the three is 406.",
+    response_model=AgencyReportOut,
+    responses={**NOT_ACCEPTABLE_RESPONSE, **DIRECTORY_DOWN, **CONFLICT_RESPONSES},
+)
+def get_agency_report(
+    asked: AgencyAskedDep,
+    session: WriteSessionDep,
+    who: RecordReader,
+    peers: PeersDep,
+    accept: AcceptHeader = None,
+    file_format: Annotated[FileFormat | None, _format("`…/report.csv`, `…/report.xlsx`")] = None,
 ) -> Any:
-    day = as_of or today_taipei()
-    if file_format == "json":
+    chosen = choose(file_format, accept, OFFERED)
+    if chosen == JSON_MEDIA_TYPE:
         with _collector_paused():
             body = _report_body(
-                session, who, peers, agency_code, year, day, subordinates=subordinates
+                session,
+                who,
+                peers,
+                asked.code,
+                asked.year,
+                asked.day,
+                subordinates=asked.subordinates,
             )
-        return Response(body, media_type="application/json")
-    report = reports.agency_report(session, who, peers, agency_code, year, day, subordinates)
-    out = report_out(agency_code, report)
-    name = f"training-{agency_code}-{year}"
-    if file_format == "csv":
-        return Response(
-            agency_csv(out),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    return Response(
-        agency_xlsx(out),
-        media_type=XLSX_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+        return Response(body, media_type=JSON_MEDIA_TYPE)
+    return _agency_file(agency_report_out(asked, session, who, peers), chosen)
+
+
+AGENCY_NAME = "`training-<kind>-<agency>-<year>-as-of-<day>.<ext>`"
+
+
+@router.get(
+    "/agencies/{agency_code}/report.csv",
+    summary="An agency's compliance as CSV: the agency, then one row per unit",
+    description="Columns: level (`agency` for the agency with the subordinates "
+    "counted, `unit` for each unit), agency_code, unit_id, headcount, compliant_count, "
+    "compliant_share, ai_target_met_count, ai_completion_rate, and share_<code> for "
+    "each requirement; shares as the JSON writes them (0.7500). UTF-8 with a BOM. The "
+    f"year and the as-of day are in the file name, {AGENCY_NAME} (kind `compliance`).",
+    response_class=Response,
+    responses={
+        **file_responses(CSV_MEDIA_TYPE, "The compliance table as CSV"),
+        **DIRECTORY_DOWN,
+        **CONFLICT_RESPONSES,
+    },
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+)
+def get_agency_report_csv(report: AgencyReportDep) -> Response:
+    return _agency_file(report, CSV_MEDIA_TYPE)
+
+
+@router.get(
+    "/agencies/{agency_code}/shortfalls.csv",
+    summary="Who in the agency is short of a requirement, and by how many hours, as CSV",
+    description="One row per person short. Columns: person_id, agency_code, unit_id, "
+    "hours_short (the largest single gap), and missing_<code> for each requirement "
+    "anyone is short of (0 where the person met it). UTF-8 with a BOM. The file is "
+    f"named {AGENCY_NAME} (kind `shortfalls`).",
+    response_class=Response,
+    responses={
+        **file_responses(CSV_MEDIA_TYPE, "The shortfalls as CSV"),
+        **DIRECTORY_DOWN,
+        **CONFLICT_RESPONSES,
+    },
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+)
+def get_agency_shortfalls_csv(report: AgencyReportDep) -> Response:
+    content = to_csv(exports.shortfall_table(report))
+    name = exports.agency_file_name(report, "shortfalls", "csv")
+    return attachment(content, CSV_MEDIA_TYPE, name)
+
+
+@router.get(
+    "/agencies/{agency_code}/report.xlsx",
+    summary="An agency's compliance as a workbook, with the shortfalls and a chart",
+    description="Sheets: the compliance table and the shortfall table as in their "
+    "CSVs, with bilingual headers; a summary (agency, year and ROC year, as-of day "
+    "ISO and ROC, the totals); the compliant share and AI completion rate per unit "
+    f"charted on a sheet of its own. The file is named {AGENCY_NAME} (kind "
+    "`compliance`).",
+    response_class=Response,
+    responses={
+        **file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
+        **DIRECTORY_DOWN,
+        **CONFLICT_RESPONSES,
+    },
+    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+)
+def get_agency_report_xlsx(report: AgencyReportDep) -> Response:
+    return _agency_file(report, XLSX_MEDIA_TYPE)
 
 
 def _report_body(
@@ -169,32 +294,114 @@ def _report_body(
     return to_json(report_json(code, report))
 
 
-@router.get(
-    "/persons/{person_id}",
-    summary="A person's year: evaluation and the records behind it",
-    response_model=PersonReportOut,
-    responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-        **CONFLICT_RESPONSES,
-    },
-)
-def get_person_report(
+# ------------------------------------------------------------- person report
+
+
+def person_report_out(
     person_id: Annotated[PersonId, Path()],
     session: WriteSessionDep,
     who: RecordReader,
     year: Year,
     as_of: AsOf = None,
-    file_format: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
-) -> Any:
+) -> PersonReportOut:
+    """The person report every representation renders: filters and permission once."""
     report = reports.person_report(session, who, person_id, year, as_of or today_taipei())
-    body = PersonReportOut(
+    return PersonReportOut(
         evaluation=evaluation_out(report.result),
         records=[record_out(r, c) for r, c in report.records],
     )
-    if file_format == "json":
-        return body
-    return Response(
-        person_csv(body),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="training-{person_id}-{year}.csv"'},
-    )
+
+
+PersonReportDep = Annotated[PersonReportOut, Depends(person_report_out)]
+
+
+def person_choice(
+    accept: AcceptHeader = None,
+    file_format: Annotated[
+        FileFormat | None, _format("`…/report.csv`, `…/records.csv`, `…/report.xlsx`")
+    ] = None,
+) -> str:
+    """The representation asked for, settled before the report is read (and its
+    read audited), so that a 406 reads nothing."""
+    return choose(file_format, accept, OFFERED)
+
+
+def _person_file(report: PersonReportOut, media_type: str) -> Response:
+    if media_type == CSV_MEDIA_TYPE:
+        name = exports.person_file_name(report, "requirements", "csv")
+        return attachment(to_csv(exports.requirement_table(report)), media_type, name)
+    name = exports.person_file_name(report, "report", "xlsx")
+    return attachment(exports.person_xlsx(report), media_type, name)
+
+
+PERSON_NAME = "`training-<kind>-<person>-<year>-as-of-<day>.<ext>`"
+
+
+@router.get(
+    "/persons/{person_id}",
+    summary="A person's year: evaluation and the records behind it",
+    description="The files are `…/report.csv` (the requirements), `…/records.csv` and "
+    "`…/report.xlsx`. For older callers this path still answers the requirements CSV "
+    "or the workbook for the deprecated `format`, or for an `Accept` that prefers them; "
+    "an `Accept` allowing none of the three is 406.",
+    response_model=PersonReportOut,
+    responses={**NOT_ACCEPTABLE_RESPONSE, **CONFLICT_RESPONSES},
+)
+def get_person_report(
+    chosen: Annotated[str, Depends(person_choice)], report: PersonReportDep
+) -> Any:
+    return report if chosen == JSON_MEDIA_TYPE else _person_file(report, chosen)
+
+
+@router.get(
+    "/persons/{person_id}/report.csv",
+    summary="A person's standing against each requirement, as CSV",
+    description="One row per requirement. Columns: code, kind, label_zh, required, "
+    "completed, missing, met, projected, on_track; UTF-8 with a BOM. The file is named "
+    f"{PERSON_NAME} (kind `requirements`).",
+    response_class=Response,
+    responses={
+        **file_responses(CSV_MEDIA_TYPE, "The requirements as CSV"),
+        **CONFLICT_RESPONSES,
+    },
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+)
+def get_person_report_csv(report: PersonReportDep) -> Response:
+    return _person_file(report, CSV_MEDIA_TYPE)
+
+
+@router.get(
+    "/persons/{person_id}/records.csv",
+    summary="A person's learning records of the year, as CSV",
+    description="One row per record, in the order completed. Columns: id, source, "
+    "external_id, agency_code, unit_id, course_id, course_title, category_code, topics "
+    "(joined by `;`), is_digital, hours, completed_on, completed_on_roc, withdrawn; "
+    f"UTF-8 with a BOM. The file is named {PERSON_NAME} (kind `records`).",
+    response_class=Response,
+    responses={
+        **file_responses(CSV_MEDIA_TYPE, "The records as CSV"),
+        **CONFLICT_RESPONSES,
+    },
+    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+)
+def get_person_records_csv(report: PersonReportDep) -> Response:
+    content = to_csv(exports.record_table(report))
+    name = exports.person_file_name(report, "records", "csv")
+    return attachment(content, CSV_MEDIA_TYPE, name)
+
+
+@router.get(
+    "/persons/{person_id}/report.xlsx",
+    summary="A person's year as a workbook: requirements, records and a summary",
+    description="Sheets: the requirements and the records as in their CSVs, with "
+    "bilingual headers, and a summary (year and ROC year, as-of and cut-off days ISO "
+    f"and ROC, the counted hours). The file is named {PERSON_NAME} (kind `report`).",
+    response_class=Response,
+    responses={
+        **file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
+        **CONFLICT_RESPONSES,
+    },
+    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+)
+def get_person_report_xlsx(report: PersonReportDep) -> Response:
+    return _person_file(report, XLSX_MEDIA_TYPE)
