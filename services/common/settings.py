@@ -54,11 +54,11 @@ class ServiceSettings(BaseSettings):
     # rows of a learning-record file. A body of unknown length runs in its request.
     import_async_bytes: int = Field(default=4 * 1024 * 1024, ge=0)
     # Where an import answered 202 keeps its body until its job ends (default
-    # var/<service>/import-spool); replicas sharing queued jobs share this folder.
+    # var/<service>/import-spool).
     import_spool_dir: Path | None = None
-    # Whether the app runs the import worker in its lifespan (off: `renshi worker`
-    # or another replica runs the queued jobs), and how often it looks for one
-    # that no local wake-up announced.
+    # Whether the app runs the import worker in its lifespan (off: its queued
+    # jobs wait for a re-post with their key), and how often it looks for one
+    # that no local wake-up announced (a lease run out).
     import_worker: bool = True
     import_worker_poll_seconds: float = Field(default=5.0, gt=0)
 
