@@ -56,9 +56,9 @@ class ServiceSettings(BaseSettings):
     # Where an import answered 202 keeps its body until its job ends (default
     # var/<service>/import-spool).
     import_spool_dir: Path | None = None
-    # Whether the app runs the import worker in its lifespan (off: its queued
-    # jobs wait for a re-post with their key), and how often it looks for one
-    # that no local wake-up announced (a lease run out).
+    # Whether the app runs the import worker in its lifespan (off: portable jobs
+    # wait for another replica or `renshi worker`, held ones for a re-post with
+    # their key), and how often it looks for one no local wake-up announced.
     import_worker: bool = True
     import_worker_poll_seconds: float = Field(default=5.0, gt=0)
 

@@ -5,8 +5,12 @@ the job run by the worker after the request, its result read back."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 
-from services.common.importing.queue import import_queue
+from renshi.cli import main
+from services.common.importing.queue import ImportQueue, import_queue
+from tests.attendance.builders import jsonl
 from tests.attendance.test_imports import OVERTIME_CSV_HEADER, _other_agency_importer
 
 ASYNC = {"Prefer": "respond-async"}
@@ -69,3 +73,52 @@ def test_a_roster_import_below_the_threshold_answers_in_its_request(api, actors)
         j["status"] for j in api.get("/roster/imports", headers=actors.importer).json()["items"]
     ]
     assert statuses == ["queued", "completed"]
+
+
+def _queue_roster(api, actors) -> int:
+    body = jsonl([{"person_id": "X1", "agency_code": "A01"}, {"person_id": "X2"}])
+    headers = {**actors.importer, "Content-Type": "application/x-ndjson", **ASYNC}
+    response = api.post("/roster/import", content=body, headers=headers)
+    assert response.status_code == 202, response.text
+    job_id: int = response.json()["id"]
+    return job_id
+
+
+def _roster_job(api, actors, job_id: int) -> dict:
+    response = api.get(f"/roster/imports/{job_id}", headers=actors.importer)
+    assert response.status_code == 200, response.text
+    job: dict = response.json()
+    return job
+
+
+def test_another_replica_runs_a_queued_roster_import(api, actors):
+    job_id = _queue_roster(api, actors)
+    app = api.app
+    settings = app.state.settings
+    replica = ImportQueue(
+        app.state.engine,
+        settings.import_spool_dir,
+        name="replica-2",
+        service="attendance",
+        settings=settings,
+    )
+    assert asyncio.run(replica.run_once()) == job_id
+    job = _roster_job(api, actors, job_id)
+    assert (job["status"], job["created"], job["failed"]) == ("completed", 1, 1)
+
+
+def test_renshi_worker_once_runs_the_queued_imports(api, actors, monkeypatch, capsys):
+    job_id = _queue_roster(api, actors)
+    settings = api.app.state.settings
+    monkeypatch.setenv("ATTENDANCE_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ATTENDANCE_IMPORT_SPOOL_DIR", str(settings.import_spool_dir))
+    monkeypatch.setenv("ATTENDANCE_ENVIRONMENT", "test")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        assert main(["worker", "attendance", "--once"]) == 0
+    finally:  # the command configures the process's logging as a worker's
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    assert json.loads(capsys.readouterr().out) == {"service": "attendance", "jobs_run": 1}
+    assert _roster_job(api, actors, job_id)["status"] == "completed"

@@ -18,7 +18,13 @@ import pytest
 from sqlalchemy import select, update
 
 from services.common.importing.progress import percent
-from services.common.importing.queue import HeldImport, ImportQueue, prefers_async
+from services.common.importing.queue import (
+    HeldImport,
+    ImportQueue,
+    PortableImport,
+    portable_import,
+    prefers_async,
+)
 from services.common.timeutil import now_utc
 from tests.common.conftest import Toy
 from tests.common.importing_toy import (
@@ -309,3 +315,61 @@ def test_a_running_job_is_claimed_again_only_once_its_lease_ran_out(toy: Toy) ->
     assert run_worker(toy) == job_id
     assert toy.job(job_id)["status"] == "completed"
     assert things(toy.engine) == {"k1": 1, "k2": 2}
+
+
+# --- portable imports: any replica's worker ------------------------------------------
+
+PORTABLE_SERVICE = "toy-replicas"
+
+
+def _portable(toy: Toy) -> None:
+    portable_import(
+        PORTABLE_SERVICE,
+        "toy",
+        PortableImport(
+            TABLES,
+            lambda job, _settings: ThingImport(toy.engine, toy.knobs, job.dry_run),
+            ThingImport.required,
+            ThingImport.known,
+            batch_size=2,
+        ),
+    )
+
+
+def test_a_portable_import_is_run_by_a_replica_that_never_saw_the_request(toy: Toy) -> None:
+    _portable(toy)
+    job_id = toy.post(body_of(3), headers=ASYNC).json()["id"]
+    # Another replica: its own queue, the same database and spool folder, no job held.
+    replica = ImportQueue(toy.engine, toy.queue.spool_dir, name="r2", service=PORTABLE_SERVICE)
+    assert replica.held_ids() == {}
+    assert asyncio.run(replica.run_once()) == job_id
+    assert toy.job(job_id)["status"] == "completed"
+    assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}
+    # The accepting process finds it ended and lets it go, running nothing.
+    assert toy.queue.held_ids() == {"toy_import_jobs": [job_id]}
+    assert run_worker(toy) is None
+    assert toy.queue.held_ids() == {}
+
+
+def test_two_replicas_never_claim_the_same_portable_job(toy: Toy) -> None:
+    _portable(toy)
+    ids = [toy.post(body_of(1), headers=ASYNC).json()["id"] for _ in range(6)]
+    replicas = [
+        ImportQueue(toy.engine, toy.queue.spool_dir, name=f"r{i}", service=PORTABLE_SERVICE)
+        for i in range(2)
+    ]
+    claimed: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def claim_all(i: int) -> None:
+        start.wait()
+        while (got := replicas[i].claim()) is not None:
+            claimed[i].append(got[1])
+
+    threads = [threading.Thread(target=claim_all, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(claimed[0] + claimed[1]) == ids
+    assert not set(claimed[0]) & set(claimed[1])

@@ -7,7 +7,7 @@ import asyncio
 
 from sqlmodel import Session, col, select
 
-from services.common.importing.queue import import_queue
+from services.common.importing.queue import ImportQueue, import_queue
 from services.directory.models import Person
 from tests.directory.conftest import IMPORTER
 
@@ -54,3 +54,23 @@ def test_a_small_person_import_without_prefer_answers_in_its_request(api, demo):
     )
     assert response.status_code == 200, response.text
     assert response.json()["created"] == 1
+
+
+def test_another_replica_runs_a_queued_person_import(api, apps, demo):
+    response = api.post(
+        "/persons/import",
+        as_=IMPORTER,
+        content=BODY.encode(),
+        headers={"Content-Type": "text/csv", "Prefer": "respond-async"},
+    )
+    assert response.status_code == 202, response.text
+    app = apps["directory"]
+    replica = ImportQueue(
+        app.state.engine,
+        app.state.settings.import_spool_dir,
+        name="replica-2",
+        service="directory",
+        settings=app.state.settings,
+    )
+    assert asyncio.run(replica.run_once()) == response.json()["id"]
+    assert stored(apps) == {"J001"}

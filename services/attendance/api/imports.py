@@ -38,6 +38,7 @@ from services.common.importing.http import (
 )
 from services.common.importing.jobs_store import readable_by
 from services.common.importing.progress import progress_of
+from services.common.importing.queue import PortableImport, portable_import
 from services.common.importing.runner import ImportKind
 from services.common.importing.schemas import ImportJobSummary
 from services.common.pagination import Page, PageParams
@@ -115,7 +116,11 @@ async def start_import(
             _file_record_source(engine, job, record_source)
         return make_kind(job)
 
-    start = ImportStart(source, fmt, dry_run, key, principal.sub, frozenset(principal.agency_scope))
+    # The record source goes on the job as it is created: a worker of another
+    # replica builds the job's import from the row (`portable`).
+    columns = {"record_source": record_source} if record_source is not None else {}
+    scope = frozenset(principal.agency_scope)
+    start = ImportStart(source, fmt, dry_run, key, principal.sub, scope, columns)
     outcome = await queue_or_run_import(
         request, TABLES, start, kind_for, required=required, batch_size=batch_size
     )
@@ -142,3 +147,18 @@ def job_page(
 ) -> Page[ImportJobSummary]:
     """The jobs of `source` the caller may read, newest first."""
     return job_list(session, TABLES, who, page, sources=(source,), status=status)
+
+
+def portable(source: str, build: Callable[[ImportJob], ImportKind[Any]], batch_size: int) -> None:
+    """Let any attendance worker run `source`'s queued jobs, its import built by
+    `build` from the job row alone."""
+    entry: PortableImport[Any, ImportJob, Any] = PortableImport(
+        TABLES, lambda job, _settings: build(job), batch_size=batch_size
+    )
+    portable_import("attendance", source, entry)
+
+
+def record_source_of(job: ImportJob) -> str:
+    if job.record_source is None:
+        raise Conflict("this import's record source is not known: re-post it with its source")
+    return job.record_source

@@ -25,7 +25,9 @@ from services.attendance.api.imports import (
     ASYNC_IMPORT_RESPONSES,
     job_errors,
     job_page,
+    portable,
     read_job,
+    record_source_of,
     result,
     start_import,
 )
@@ -71,6 +73,24 @@ IdempotencyKey = Annotated[
     Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
 ]
 DryRun = Annotated[bool, Query(description="Check and count; write nothing")]
+
+
+def _attendance_kind(job: ImportJob) -> AttendanceImport:
+    assert job.id is not None
+    return AttendanceImport(
+        job.id, scope=job.agency_scope, record_source=record_source_of(job), dry_run=job.dry_run
+    )
+
+
+def _overtime_kind(job: ImportJob) -> OvertimeImport:
+    assert job.id is not None
+    return OvertimeImport(
+        job.id, scope=job.agency_scope, record_source=record_source_of(job), dry_run=job.dry_run
+    )
+
+
+portable(record_import.SOURCE, _attendance_kind, record_import.BATCH_SIZE)
+portable(overtime_import.SOURCE, _overtime_kind, overtime_import.BATCH_SIZE)
 
 
 def _overtime_out(view: OvertimeView) -> OvertimeOut:

@@ -16,6 +16,7 @@ from services.attendance.api.imports import (
     ASYNC_IMPORT_RESPONSES,
     job_errors,
     job_page,
+    portable,
     read_job,
     result,
     start_import,
@@ -36,6 +37,13 @@ from services.common.importing.schemas import ImportJobSummary
 from services.common.pagination import Page, PageDep
 
 router = APIRouter(prefix="/roster", tags=["roster"])
+
+
+def _roster_kind(job: ImportJob) -> RosterImport:
+    return RosterImport(scope=job.agency_scope, actor=job.created_by, dry_run=job.dry_run)
+
+
+portable(roster_import.SOURCE, _roster_kind, roster_import.BATCH_SIZE)
 
 
 @router.post(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from fastapi import Request
@@ -157,6 +157,21 @@ class ImportStart:
     key: str | None
     actor: str
     scope: frozenset[str]
+    # Values of the service's own job columns, set when the job is created (what
+    # a portable import's kind is built from, besides the kernel's columns).
+    columns: Mapping[str, Any] = field(default_factory=dict)
+
+    def request(self, encoding: str) -> JobRequest:
+        return JobRequest(
+            self.source,
+            self.format,
+            encoding,
+            self.dry_run,
+            self.key,
+            self.actor,
+            self.scope,
+            self.columns,
+        )
 
 
 async def run_import(
@@ -177,9 +192,7 @@ async def run_import(
     counted = CountedBytes()
     blocks = line_blocks(counted.through(request.stream()))
     header, csv_rows, first = await read_header(blocks, start.format, encoding, required, known)
-    req = JobRequest(
-        start.source, start.format, encoding, start.dry_run, start.key, start.actor, start.scope
-    )
+    req = start.request(encoding)
     job, opened = await run_in_threadpool(open_job, engine, tables, req)
     if opened in (Opened.CREATED, Opened.RESUMED):
         await run_in_threadpool(note_size, engine, tables, job, declared_size(request))
@@ -233,9 +246,7 @@ async def queue_or_run_import(
     calling this instead of `run_import` and returning a Response as it is."""
     engine: Engine = request.app.state.engine
     encoding = codec_for(request.headers.get("content-type"))
-    req = JobRequest(
-        start.source, start.format, encoding, start.dry_run, start.key, start.actor, start.scope
-    )
+    req = start.request(encoding)
     named = await run_in_threadpool(existing_job, engine, tables, req)
     if named is not None and named.spooled:
         return accepted(request, named)

@@ -15,12 +15,15 @@ refreshed by every batch and by a heartbeat while a batch is long; a job whose
 lease ran out (its worker task died) is claimed again and resumes after its last
 committed batch, the runner skipping the lines it already wrote.
 
-What a worker cannot take from the database is how to build the job's import:
-each route builds it from its request (the caller's reach, a peer client on the
-caller's behalf), and that is no data to store. So the process that accepted a
-job holds its builder (`hold`), and claims only jobs it holds. If that process
-stops, its queued jobs wait: re-posting the file with the same Idempotency-Key
-takes the job on again, after the rows already committed.
+How a worker builds a job's import: an import whose kind is made from the job
+row alone (its account, agencies, dry run) and the service's settings is
+*portable* (`portable_import`, registered where the route is declared): any
+replica's worker, or `renshi worker <service>`, claims its jobs. An import built
+from its request (training's reaches the directory with the caller's token,
+which is no data to store) is held by the process that accepted the job
+(`hold`), which alone claims it; if that process stops, the job waits for the
+file to be re-posted with the same Idempotency-Key, which resumes it after the
+rows already committed.
 """
 
 from __future__ import annotations
@@ -106,6 +109,41 @@ class HeldImport(Generic[R, J, E]):
     batch_size: int
 
 
+@dataclass(frozen=True)
+class PortableImport(Generic[R, J, E]):
+    """An import whose kind any worker of the service can build: from the job and
+    the service's settings."""
+
+    tables: JobTables[J, E]
+    build: Callable[[J, Any], ImportKind[R]]
+    required: tuple[Any, ...] = ()
+    known: tuple[str, ...] | None = None
+    batch_size: int = 1000
+
+    def held(self, settings: Any) -> HeldImport[R, J, E]:
+        build = self.build
+        return HeldImport(
+            self.tables,
+            lambda job: build(job, settings),
+            self.required,
+            self.known,
+            self.batch_size,
+        )
+
+
+# service name -> source -> its portable import; filled as route modules load.
+_PORTABLE: dict[str, dict[str, PortableImport[Any, Any, Any]]] = {}
+
+
+def portable_import(service: str, source: str, portable: PortableImport[Any, Any, Any]) -> None:
+    """Declare that the `source` import of `service` may be run by any of its workers."""
+    _PORTABLE.setdefault(service, {})[source] = portable
+
+
+def portable_imports(service: str) -> dict[str, PortableImport[Any, Any, Any]]:
+    return dict(_PORTABLE.get(service, {}))
+
+
 def failure_reason(exc: BaseException) -> str:
     """What a failed job says: a problem's own words (they name fields and rules,
     never a value of the file), else that the error is in the log."""
@@ -128,9 +166,14 @@ class ImportQueue:
         *,
         name: str | None = None,
         lease_seconds: float = LEASE_SECONDS,
+        service: str | None = None,
+        settings: Any = None,
     ) -> None:
         self.engine = engine
         self.spool_dir = spool_dir
+        # Whose portable imports this queue's workers also run, built with these.
+        self.service = service
+        self.settings = settings
         self.name = name or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid4().hex[:8]}"
         self.lease_seconds = lease_seconds
         self._held: dict[tuple[str, int], HeldImport[Any, Any, Any]] = {}
@@ -180,42 +223,79 @@ class ImportQueue:
     # ------------------------------------------------------------ claim
 
     def claim(self) -> tuple[HeldImport[Any, Any, Any], int] | None:
-        """One held job, queued or with its lease run out, made this worker's; None
-        when there is none. Exactly one of several claimers wins each job."""
+        """A job, queued or with its lease run out, that this worker holds or whose
+        import is portable, made this worker's; None when there is none. Exactly
+        one of several claimers wins each job."""
         with self._lock:
-            by_table: dict[str, list[tuple[int, HeldImport[Any, Any, Any]]]] = {}
+            held_by_table: dict[str, dict[int, HeldImport[Any, Any, Any]]] = {}
+            tables_by_name: dict[str, JobTables[Any, Any]] = {}
             for (table, job_id), held in self._held.items():
-                by_table.setdefault(table, []).append((job_id, held))
-        for entries in by_table.values():
-            tables = entries[0][1].tables
-            helds = dict(entries)
-            jobs = tables.jobs
-            stale = now_utc() - timedelta(seconds=self.lease_seconds)
-            claimable = or_(
-                jobs.c.status == "queued",
-                and_(jobs.c.status == "running", jobs.c.heartbeat_at < stale),
-            )
-            with batch_transaction(self.engine, write_lock=True) as session:
-                stmt = (
-                    select(jobs.c.id)
-                    .where(jobs.c.id.in_(list(helds)), jobs.c.spooled.is_(True), claimable)
-                    .order_by(jobs.c.id)
-                    .limit(1)
-                )
-                if self.engine.dialect.name == "postgresql":
-                    stmt = stmt.with_for_update(skip_locked=True)
-                found: int | None = session.execute(stmt).scalar()
-                if found is None:
-                    continue
-                # The connection's answer (a cursor result) tells the rows it changed.
-                won = session.connection().execute(
-                    update(jobs)
-                    .where(jobs.c.id == found, claimable)
-                    .values(status="running", worker=self.name, heartbeat_at=now_utc())
-                )
-                if won.rowcount == 1:
-                    return helds[found], found
+                held_by_table.setdefault(table, {})[job_id] = held
+                tables_by_name[table] = held.tables
+        portable: dict[str, dict[str, PortableImport[Any, Any, Any]]] = {}
+        if self.service is not None:
+            for source, entry in portable_imports(self.service).items():
+                portable.setdefault(entry.tables.jobs.name, {})[source] = entry
+                tables_by_name.setdefault(entry.tables.jobs.name, entry.tables)
+        for name, tables in tables_by_name.items():
+            helds = held_by_table.get(name, {})
+            sources = portable.get(name, {})
+            found = self._claim_in(tables, list(helds), list(sources))
+            if found is None:
+                self._forget_ended(tables, list(helds))
+                continue
+            job_id, source = found
+            if job_id in helds:
+                return helds[job_id], job_id
+            return sources[source].held(self.settings), job_id
         return None
+
+    def _claim_in(
+        self, tables: JobTables[Any, Any], held: list[int], sources: list[str]
+    ) -> tuple[int, str] | None:
+        jobs = tables.jobs
+        stale = now_utc() - timedelta(seconds=self.lease_seconds)
+        claimable = or_(
+            jobs.c.status == "queued",
+            and_(jobs.c.status == "running", jobs.c.heartbeat_at < stale),
+        )
+        mine = or_(jobs.c.id.in_(held), jobs.c.source.in_(sources))
+        with batch_transaction(self.engine, write_lock=True) as session:
+            stmt = (
+                select(jobs.c.id, jobs.c.source)
+                .where(mine, jobs.c.spooled.is_(True), claimable)
+                .order_by(jobs.c.id)
+                .limit(1)
+            )
+            if self.engine.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            row = session.execute(stmt).first()
+            if row is None:
+                return None
+            # The connection's answer (a cursor result) tells the rows it changed.
+            won = session.connection().execute(
+                update(jobs)
+                .where(jobs.c.id == row.id, claimable)
+                .values(status="running", worker=self.name, heartbeat_at=now_utc())
+            )
+            return (int(row.id), str(row.source)) if won.rowcount == 1 else None
+
+    def _forget_ended(self, tables: JobTables[Any, Any], held: list[int]) -> None:
+        """Held jobs that ended elsewhere (a portable one another worker ran) are
+        no longer this process's to run."""
+        if not held:
+            return
+        jobs = tables.jobs
+        with Session(self.engine) as session:
+            ended = session.execute(
+                select(jobs.c.id).where(
+                    jobs.c.id.in_(held), jobs.c.status.in_(("completed", "failed"))
+                )
+            ).scalars()
+            gone = set(ended)
+        with self._lock:
+            for job_id in gone:
+                self._held.pop((tables.jobs.name, job_id), None)
 
     # ------------------------------------------------------------ run
 
@@ -338,7 +418,8 @@ def import_queue(app: FastAPI) -> ImportQueue:
     if queue is None:
         settings = getattr(app.state, "settings", None)
         spool_dir = getattr(settings, "import_spool_dir", None) or VAR_DIR / "import-spool"
-        queue = ImportQueue(app.state.engine, spool_dir)
+        service = getattr(settings, "service_name", None)
+        queue = ImportQueue(app.state.engine, spool_dir, service=service, settings=settings)
         app.state.import_queue = queue
     return queue
 
@@ -399,6 +480,7 @@ def open_queued_job(
             bytes_total=size,
             created_by=req.actor,
             agency_scope=sorted(req.scope),
+            **req.columns,
         )
         session.add(job)
         try:

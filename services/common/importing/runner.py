@@ -14,11 +14,11 @@ import asyncio
 import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -104,6 +104,8 @@ class JobRequest:
     key: str | None
     actor: str
     scope: frozenset[str]  # the actor's agencies, kept with the job (who may read it)
+    # Values of the service's own job columns, set when the job is created.
+    columns: Mapping[str, Any] = field(default_factory=dict)
 
 
 def check_same_request(job: StoredImportJob, req: JobRequest) -> None:
@@ -145,6 +147,7 @@ def open_job(
             status="running",
             created_by=req.actor,
             agency_scope=sorted(req.scope),
+            **req.columns,
         )
         session.add(job)
         try:

@@ -26,16 +26,18 @@ from services.common.importing.http import (
 )
 from services.common.importing.jobs_store import JobTables, readable_by
 from services.common.importing.progress import progress_of
+from services.common.importing.queue import PortableImport, portable_import
 from services.common.importing.schemas import ImportJobSummary
 from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
-from services.directory.access import agency_scope_reach
+from services.directory.access import agencies_reach
 from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
 from services.directory.domain.person_rows import ImportRow
 from services.directory.models import PersonImportError, PersonImportJob
 from services.directory.schemas import ImportReport, ImportRowError
 from services.directory.service import person_import
 from services.directory.service.person_import import SOURCE, PersonImport
+from services.directory.settings import DirectorySettings
 
 router = APIRouter(tags=["persons"])
 TABLES = JobTables(PersonImportJob, PersonImportError)
@@ -65,6 +67,24 @@ IMPORT_DESCRIPTION = describe_import(
     "file leaves out stays as stored; an empty cell clears an optional field.",
     PERSON_COLUMNS,
 )
+
+
+def _person_kind(job: PersonImportJob, settings: DirectorySettings) -> PersonImport:
+    """The import of a job, from the job and the settings alone: any worker runs it."""
+    assert job.id is not None
+    return PersonImport(
+        job.id,
+        reach=agencies_reach(job.agency_scope, PERSONS_IMPORT),
+        key=settings.national_id_key,
+        actor=job.created_by,
+        dry_run=job.dry_run,
+    )
+
+
+PERSONS = PortableImport(
+    TABLES, _person_kind, PersonImport.required, PersonImport.known, person_import.BATCH_SIZE
+)
+portable_import("directory", SOURCE, PERSONS)
 
 
 def _report(session: Session, job: PersonImportJob) -> ImportReport:
@@ -127,18 +147,10 @@ async def import_persons(
     ] = None,
 ) -> ImportReport | Response:
     engine: Engine = request.app.state.engine
-    reach = agency_scope_reach(principal, PERSONS_IMPORT)
     scope = frozenset(principal.agency_scope)
 
     def make_kind(job: PersonImportJob) -> PersonImport:
-        assert job.id is not None
-        return PersonImport(
-            job.id,
-            reach=reach,
-            key=settings.national_id_key,
-            actor=principal.sub,
-            dry_run=dry_run,
-        )
+        return _person_kind(job, settings)
 
     start = ImportStart(SOURCE, format, dry_run, idempotency_key, principal.sub, scope)
     outcome = await queue_or_run_import(
