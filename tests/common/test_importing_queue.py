@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -373,3 +374,73 @@ def test_two_replicas_never_claim_the_same_portable_job(toy: Toy) -> None:
         thread.join()
     assert sorted(claimed[0] + claimed[1]) == ids
     assert not set(claimed[0]) & set(claimed[1])
+
+
+# --- the lease and a stopping worker ------------------------------------------------
+
+
+def _heartbeat_of(toy: Toy, job_id: int) -> Any:
+    jobs = TABLES.jobs
+    with toy.engine.connect() as conn:
+        return conn.execute(select(jobs.c.heartbeat_at).where(jobs.c.id == job_id)).scalar_one()
+
+
+def test_the_heartbeat_keeps_the_lease_of_a_long_batch(toy: Toy) -> None:
+    """While one batch takes longer than the lease, the heartbeat renews it: no
+    other worker claims the job."""
+    toy.queue.lease_seconds = 0.2  # a beat every 0.05 s
+    job_id = toy.post(body_of(1), headers=ASYNC).json()["id"]
+    other = ImportQueue(toy.engine, toy.queue.spool_dir, name="other", lease_seconds=0.2)
+    other.hold(
+        HeldImport(TABLES, lambda job: ThingImport(toy.engine, toy.knobs, False), (), None, 10),
+        job_id,
+    )
+    claims: list[object] = []
+
+    def long_batch(rows: list[int]) -> None:
+        started = _heartbeat_of(toy, job_id)
+        deadline = time.monotonic() + 20
+        # Several beats: the lease outlived, and renewed each time.
+        while _heartbeat_of(toy, job_id) - started < timedelta(seconds=0.5):
+            assert time.monotonic() < deadline, "no heartbeat renewed the lease"
+            claims.append(other.claim())
+            time.sleep(0.01)
+
+    toy.knobs.during_batch = long_batch
+    assert run_worker(toy) == job_id
+    assert claims and all(c is None for c in claims)
+    assert toy.job(job_id)["status"] == "completed"
+
+
+def test_a_worker_stopped_mid_job_puts_it_back_and_it_resumes(toy: Toy) -> None:
+    toy.knobs.batch_size = 1
+    job_id = toy.post(body_of(3), headers=ASYNC).json()["id"]
+
+    async def stop_during_second_batch() -> None:
+        loop = asyncio.get_running_loop()
+        second = asyncio.Event()
+        release = threading.Event()
+
+        def look(rows: list[int]) -> None:
+            if rows == [2]:
+                loop.call_soon_threadsafe(second.set)
+                assert release.wait(20)
+
+        toy.knobs.during_batch = look
+        task = asyncio.create_task(toy.queue.run_once())
+        await asyncio.wait_for(second.wait(), 20)
+        task.cancel()
+        release.set()  # the batch in flight ends; the job stops after it
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(stop_during_second_batch())
+    stopped = toy.job(job_id)
+    assert (stopped["status"], stopped["committed_row"]) == ("queued", 2)
+    toy.knobs.during_batch = None
+    toy.knobs.applied.clear()
+    assert run_worker(toy) == job_id
+    # Rows 1 and 2 were committed before the stop: only row 3 is written now.
+    assert [rows for _, rows in toy.knobs.applied if rows] == [[3]]
+    assert toy.job(job_id)["status"] == "completed"
+    assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}

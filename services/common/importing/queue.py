@@ -317,6 +317,11 @@ class ImportQueue:
             with Session(self.engine, expire_on_commit=False) as session:
                 job = tables.get(session, job_id)
                 assert job is not None
+            if not path.exists():
+                raise Conflict(
+                    "the job's spooled body is not in this worker's spool folder: "
+                    "replicas that run one another's imports share one"
+                )
             counted = CountedBytes()
             blocks = line_blocks(counted.through(_file_chunks(path)))
             # Imported here: http imports this module for the routes' answers.
@@ -337,6 +342,12 @@ class ImportQueue:
                 bytes_read=counted.total,
             )
             await runner_module.run(job_runner, first, blocks)
+        except asyncio.CancelledError:
+            # The process is stopping: the job goes back to the queue, to resume
+            # after its committed batches (its body stays spooled). Not awaited:
+            # the task is being cancelled, and this is one short statement.
+            self._requeue(tables, job_id)
+            raise
         except Exception as exc:
             if not isinstance(exc, Problem):
                 # The exception's type only: its text may quote a row's values.
@@ -347,6 +358,15 @@ class ImportQueue:
         self._release(held, job_id)
         path.unlink(missing_ok=True)
         await run_in_threadpool(self._let_go, tables, job_id)
+
+    def _requeue(self, tables: JobTables[Any, Any], job_id: int) -> None:
+        jobs = tables.jobs
+        with batch_transaction(self.engine) as session:
+            session.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.worker == self.name)
+                .values(status="queued", worker=None)
+            )
 
     def _fail(self, tables: JobTables[Any, Any], job_id: int, reason: str) -> None:
         jobs = tables.jobs
