@@ -382,6 +382,45 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run a service's queued imports that any worker may run (its portable
+    ones), as a replica's lifespan worker does; `--once`: until none is left."""
+    import asyncio
+    import importlib
+
+    from services.common.db import make_engine
+    from services.common.importing.queue import ImportQueue, portable_imports
+    from services.common.logs import configure_logging
+
+    service = args.service
+    importlib.import_module(f"services.{service}.api")  # declares its portable imports
+    module = importlib.import_module(f"services.{service}.settings")
+    settings = getattr(module, f"{service.capitalize()}Settings")()
+    configure_logging(f"{service}-worker", settings.log_level)
+    if not portable_imports(service):
+        print(f"{service} has no import a separate worker can run", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    queue = ImportQueue(engine, settings.import_spool_dir, service=service, settings=settings)
+
+    async def drain() -> int:
+        ran = 0
+        while await queue.run_once() is not None:
+            ran += 1
+        return ran
+
+    try:
+        if args.once:
+            print(json.dumps({"service": service, "jobs_run": asyncio.run(drain())}))
+        else:
+            asyncio.run(queue.run_forever(settings.import_worker_poll_seconds))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _jobs_epilog() -> str:
     """The jobs and their schedules, for `renshi jobs --help`."""
     from renshi.jobs import describe, registry, schedules
@@ -473,6 +512,13 @@ def build_parser(jobs_epilog: str = "") -> argparse.ArgumentParser:
     actions.add_parser("list", help="list the jobs and their schedules")
     actions.add_parser("schedule", help="run each job when due, until stopped")
     jobs.set_defaults(func=cmd_jobs)
+
+    worker = sub.add_parser(
+        "worker", help="run a service's queued imports (those any replica may run)"
+    )
+    worker.add_argument("service", choices=SERVICES)
+    worker.add_argument("--once", action="store_true", help="run until none is queued, then stop")
+    worker.set_defaults(func=cmd_worker)
     return parser
 
 

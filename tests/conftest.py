@@ -51,11 +51,15 @@ def _settings_for(service: str, url: str, keys: KeyPair, **extra: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def service_apps(service_urls: dict[str, str], internal_keys: KeyPair) -> dict[str, FastAPI]:
+def service_apps(
+    service_urls: dict[str, str], internal_keys: KeyPair, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, FastAPI]:
     apps = {}
+    spool = tmp_path_factory.mktemp("import-spool")
     for svc, url in service_urls.items():
         module = importlib.import_module(f"services.{svc}.app")
-        apps[svc] = module.create_app(_settings_for(svc, url, internal_keys))
+        settings = _settings_for(svc, url, internal_keys, import_spool_dir=spool / svc)
+        apps[svc] = module.create_app(settings)
     return apps
 
 

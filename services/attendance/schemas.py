@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.attendance.domain.worktime import Regime, Violation
 from services.common.bounds_dates import BoundedAwareDatetime, BoundedDate, BoundedMonth
 from services.common.decimals import Decimal2
+from services.common.importing.schemas import ImportProgress
 
 PersonId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 AgencyCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -99,7 +100,9 @@ class ImportResult(BaseModel):
     and the rule warnings of the rows it kept."""
 
     job_id: int
-    status: str = Field(description="running, completed or interrupted (resume by re-posting)")
+    status: str = Field(
+        description="queued, running, completed, interrupted (resume by re-posting) or failed"
+    )
     rows: int
     created: int
     updated: int
@@ -110,6 +113,8 @@ class ImportResult(BaseModel):
     warnings: list[ImportRowWarning] = Field(
         default_factory=list, description="Rows kept that fall short of a work-hour rule"
     )
+    failure: str | None = Field(default=None, description="Why a failed job stopped")
+    progress: ImportProgress
 
 
 # ---------------------------------------------------------------- policy

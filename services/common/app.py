@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import text
 
 from services.common.db import make_engine
 from services.common.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
+from services.common.importing.queue import import_queue
 from services.common.internal_auth import InternalTokenVerifier, get_principal
 from services.common.json_body import Utf8JsonBodyMiddleware
 from services.common.migrate import current_revisions, head_revisions
@@ -60,8 +62,17 @@ def build_service_app(
     heads = head_revisions(service)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The worker running the imports this process answered 202 (see
+        # services.common.importing.queue); off, they wait for a re-post.
+        worker: asyncio.Task[None] | None = None
+        if settings.import_worker:
+            queue = import_queue(app)
+            worker = asyncio.create_task(queue.run_forever(settings.import_worker_poll_seconds))
         yield
+        if worker is not None:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
         engine.dispose()
 
     app = FastAPI(

@@ -49,6 +49,18 @@ class ServiceSettings(BaseSettings):
     # or the file holding it. Only a service whose jobs call another needs one.
     client_secret: SecretStr | None = None
     client_secret_file: Path | None = None
+    # An import whose Content-Length is above this many bytes answers 202 and runs
+    # as a job (as does any with `Prefer: respond-async`); 4 MiB is some 20,000
+    # rows of a learning-record file. A body of unknown length runs in its request.
+    import_async_bytes: int = Field(default=4 * 1024 * 1024, ge=0)
+    # Where an import answered 202 keeps its body until its job ends (default
+    # var/<service>/import-spool).
+    import_spool_dir: Path | None = None
+    # Whether the app runs the import worker in its lifespan (off: portable jobs
+    # wait for another replica or `renshi worker`, held ones for a re-post with
+    # their key), and how often it looks for one no local wake-up announced.
+    import_worker: bool = True
+    import_worker_poll_seconds: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:
@@ -56,6 +68,8 @@ class ServiceSettings(BaseSettings):
             if self.environment == "production":
                 raise ValueError("database_url is required in production")
             self.database_url = default_sqlite_url(self.service_name)
+        if self.import_spool_dir is None:
+            self.import_spool_dir = VAR_DIR / self.service_name / "import-spool"
         return self
 
     def secret_problems(self) -> list[str]:

@@ -12,6 +12,7 @@ principal's own unit takes a look-up (`store.persons.unit_of`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +107,11 @@ def agency_scope_reach(principal: Principal, family: str) -> Reach:
     """For permissions that carry no scope yet must stay within the caller's
     agencies, such as `directory:persons:import`: a batch importer of one
     agency never writes into another."""
-    held = Scopes(
-        family=family, agencies=frozenset(principal.agency_scope), held=frozenset({"agency"})
-    )
+    return agencies_reach(principal.agency_scope, family)
+
+
+def agencies_reach(agencies: Iterable[str], family: str) -> Reach:
+    """The reach of `agency_scope_reach` from the agencies alone (as an import job
+    keeps them, for a worker that runs it without the request)."""
+    held = Scopes(family=family, agencies=frozenset(agencies), held=frozenset({"agency"}))
     return Reach(scopes=held)

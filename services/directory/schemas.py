@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from services.common.ids import Id
+from services.common.importing.schemas import ImportProgress
 from services.common.timeutil import parse_any_date
 from services.directory.domain import national_id
 from services.directory.domain.networks import normalise_network
@@ -181,7 +182,9 @@ class ImportRowError(BaseModel):
 
 class ImportReport(BaseModel):
     job_id: int = Field(description="Read it again at /persons/imports/{job_id}")
-    status: str = Field(description="running, completed or interrupted (resume by re-posting)")
+    status: str = Field(
+        description="queued, running, completed, interrupted (resume by re-posting) or failed"
+    )
     format: Literal["csv", "jsonl"]
     dry_run: bool
     rows: int = Field(description="Data rows read (blank lines counted, as row numbers are)")
@@ -198,6 +201,8 @@ class ImportReport(BaseModel):
         description="Human accounts disabled because their holder is no longer in service "
         "(in a dry run: that would be)",
     )
+    failure: str | None = Field(default=None, description="Why a failed job stopped")
+    progress: ImportProgress
 
 
 # --- matching persons by national ID (service-only) ---------------------------

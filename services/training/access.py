@@ -56,6 +56,12 @@ def check_import_source(principal: Principal, source: str) -> None:
         raise Forbidden(f"this account may not import for source {source!r}")
 
 
+def import_sources(principal: Principal) -> tuple[str, ...]:
+    """The platforms whose import jobs the caller may list: those its grants name."""
+    prefix = f"{IMPORTS}:"
+    return tuple(sorted(p[len(prefix) :] for p in principal.permissions if p.startswith(prefix)))
+
+
 def import_scope(principal: Principal) -> frozenset[str]:
     """The agencies an importer writes for: its account's agency scope, as the
     gateway resolved it (the account's agency and, where granted, its

@@ -150,6 +150,9 @@ class DirectoryClient:
     def __init__(self, peer: PeerClient) -> None:
         self._peer = peer
 
+    def close(self) -> None:
+        self._peer.close()
+
     def person(self, person_id: str) -> DirectoryPerson | None:
         response = self._peer.request("GET", f"/persons/{person_id}")
         if response.status_code == 404:

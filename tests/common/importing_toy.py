@@ -1,11 +1,12 @@
 """A toy import on the kernel's pipeline: `things(key unique, value)` upserted from
 CSV or JSON Lines, on tables of a test-only registry.
 
-The route is what a service's import route does (`run_import`, then
-`fresh_job_out`); `Knobs` lets a test make a batch fail, have `prepare` refuse
+The route is what a service's import route does (`queue_or_run_import`, then
+`fresh_job_out` or the 202 as it is); `Knobs` lets a test make a batch fail, have `prepare` refuse
 keys (as a peer that knows no such person would), and see what each step got.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
@@ -24,16 +25,21 @@ from services.common.errors import NotFound, install_error_handlers
 from services.common.importing.http import (
     IDEMPOTENCY_KEY_PATTERN,
     ImportStart,
+    ImportStatus,
     errors_csv,
     format_of,
     fresh_job_out,
-    run_import,
+    job_list,
+    queue_or_run_import,
 )
 from services.common.importing.jobs_store import JobTables
 from services.common.importing.model import StoredImportError, StoredImportJob
+from services.common.importing.queue import ImportQueue
 from services.common.importing.rows import RowError, present, validated
 from services.common.importing.runner import BatchResult, ImportKind, Opened
-from services.common.importing.schemas import ImportJobOut
+from services.common.importing.schemas import ImportJobOut, ImportJobSummary
+from services.common.pagination import Page, PageDep
+from services.common.principal import Principal
 
 _registry = new_registry()
 metadata = _registry.metadata
@@ -88,6 +94,8 @@ class Knobs:
     fail_on_batch: int | None = None  # apply_batch's n-th call (of a job) raises
     refused: set[str] = field(default_factory=set)  # keys prepare refuses
     kinds_made: int = 0
+    # Called at each apply_batch with the batch's rows' numbers (a test looks in).
+    during_batch: Callable[[list[int]], None] | None = None
     # Per call: the connections the engine's pool had out, and the rows' numbers.
     prepared: list[tuple[int, list[int]]] = field(default_factory=list)
     applied: list[tuple[int, list[int]]] = field(default_factory=list)
@@ -119,6 +127,8 @@ class ThingImport(ImportKind[Checked]):
 
     def apply_batch(self, session: Session, rows: list[Checked]) -> BatchResult:
         self.calls += 1
+        if self.knobs.during_batch is not None:
+            self.knobs.during_batch([r.row for r in rows])
         if self.calls == self.knobs.fail_on_batch:
             raise RuntimeError("the store went away")
         result = BatchResult()
@@ -158,12 +168,14 @@ def connections_out(engine: Engine) -> int:
     return pool.checkedout()
 
 
-def make_app(engine: Engine, knobs: Knobs) -> FastAPI:
+def make_app(engine: Engine, knobs: Knobs, queue: ImportQueue | None = None) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
     app.state.engine = engine
+    if queue is not None:
+        app.state.import_queue = queue
 
-    @app.post("/things/imports", status_code=201)
+    @app.post("/things/imports", status_code=201, response_model=ImportJobOut)
     async def create_import(
         request: Request,
         response: Response,
@@ -171,7 +183,7 @@ def make_app(engine: Engine, knobs: Knobs) -> FastAPI:
         dry_run: bool = False,
         idempotency_key: Annotated[str | None, Header(pattern=IDEMPOTENCY_KEY_PATTERN)] = None,
         x_actor: Annotated[str, Header()] = ACTOR,
-    ) -> ImportJobOut:
+    ) -> ImportJobOut | Response:
         chosen = format_of(request.headers.get("content-type"), file_format)
         start = ImportStart(SOURCE, chosen, dry_run, idempotency_key, x_actor, frozenset({"A01"}))
 
@@ -179,7 +191,7 @@ def make_app(engine: Engine, knobs: Knobs) -> FastAPI:
             knobs.kinds_made += 1
             return ThingImport(engine, knobs, job.dry_run)
 
-        job, opened = await run_import(
+        outcome = await queue_or_run_import(
             request,
             TABLES,
             start,
@@ -188,10 +200,24 @@ def make_app(engine: Engine, knobs: Knobs) -> FastAPI:
             known=ThingImport.known,
             batch_size=knobs.batch_size,
         )
+        if isinstance(outcome, Response):
+            return outcome
+        job, opened = outcome
         assert job.id is not None
         if opened is not Opened.CREATED:
             response.status_code = 200
         return await run_in_threadpool(fresh_job_out, engine, TABLES, job.id)
+
+    @app.get("/things/imports")
+    def list_imports(
+        page: PageDep,
+        status: ImportStatus | None = None,
+        x_actor: Annotated[str, Header()] = ACTOR,
+        x_agencies: Annotated[str, Header()] = "A01",
+    ) -> Page[ImportJobSummary]:
+        who = Principal(sub=x_actor, kind="human", agency_scope=x_agencies.split(","))
+        with Session(engine) as session:
+            return job_list(session, TABLES, who, page, sources=(SOURCE,), status=status)
 
     @app.get("/things/imports/{job_id}")
     def get_import(job_id: int) -> ImportJobOut:

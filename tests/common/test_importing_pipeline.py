@@ -11,103 +11,26 @@ RENSHI_TEST_DATABASE says.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select, update
 
-from services.common.db import make_engine
 from services.common.timeutil import now_utc
+from tests.common.conftest import Toy
 from tests.common.importing_toy import (
     TABLES,
     UNLUCKY,
-    Knobs,
     ToyImportError,
-    ToyImportJob,
-    make_app,
-    metadata,
     things,
 )
-from tests.databases import fresh_database
 
 HEADER = "key,value\n"
 CSV = {"Content-Type": "text/csv; charset=utf-8"}
 JSONL = {"Content-Type": "application/x-ndjson"}
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    workdir: Path = tmp_path_factory.mktemp("importing")
-    with fresh_database("importing", workdir, migrate=False) as url:
-        engine = make_engine(url)
-        metadata.create_all(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-
-
-@dataclass
-class Toy:
-    client: TestClient
-    knobs: Knobs
-    engine: Engine
-
-    def post(self, body: bytes | str, *, headers=None, params=None) -> httpx.Response:
-        if isinstance(body, str):
-            body = body.encode()
-        response: httpx.Response = self.client.post(
-            "/things/imports", content=body, headers={**CSV, **(headers or {})}, params=params
-        )
-        return response
-
-    def post_pieces(self, pieces: list[bytes]) -> httpx.Response:
-        """The body in these pieces, each its own ASGI message (TestClient would
-        join them into one)."""
-
-        async def body() -> AsyncIterator[bytes]:
-            for piece in pieces:
-                yield piece
-
-        async def send() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.client.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://toy") as client:
-                return await client.post("/things/imports", content=body(), headers=CSV)
-
-        return asyncio.run(send())
-
-    def job(self, job_id: int) -> dict[str, Any]:
-        response = self.client.get(f"/things/imports/{job_id}")
-        assert response.status_code == 200, response.text
-        job: dict[str, Any] = response.json()
-        return job
-
-    def jobs(self) -> int:
-        with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(ToyImportJob)).scalar_one())
-
-
-@pytest.fixture
-def toy(engine: Engine) -> Iterator[Toy]:
-    knobs = Knobs()
-    yield Toy(TestClient(make_app(engine, knobs), raise_server_exceptions=False), knobs, engine)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 def errors_of(job: dict[str, Any]) -> list[tuple[int, str, str]]:

@@ -11,7 +11,7 @@ ids exist), and neither does a read under another import's path."""
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -23,17 +23,25 @@ from services.attendance.store import imports
 from services.attendance.store.imports import TABLES
 from services.common.errors import Conflict, NotFound
 from services.common.importing.http import (
-    IMPORT_BODY as IMPORT_BODY,
+    ASYNC_IMPORT_BODY as ASYNC_IMPORT_BODY,
+)
+from services.common.importing.http import (
+    ASYNC_IMPORT_RESPONSES as ASYNC_IMPORT_RESPONSES,
 )
 from services.common.importing.http import (
     ImportFormat,
     ImportStart,
     errors_csv,
     format_of,
-    run_import,
+    job_list,
+    queue_or_run_import,
 )
 from services.common.importing.jobs_store import readable_by
+from services.common.importing.progress import progress_of
+from services.common.importing.queue import PortableImport, portable_import
 from services.common.importing.runner import ImportKind
+from services.common.importing.schemas import ImportJobSummary
+from services.common.pagination import Page, PageParams
 from services.common.principal import Principal
 from services.common.transactions import batch_transaction
 
@@ -57,6 +65,8 @@ def result(session: Session, job: ImportJob) -> ImportResult:
             ImportRowError(row=e.row, field=e.field, reason=e.reason, code=e.code) for e in errors
         ],
         warnings=[ImportRowWarning.model_validate(w) for w in job.warnings],
+        failure=job.failure,
+        progress=progress_of(job),
     )
 
 
@@ -93,8 +103,9 @@ async def start_import(
     required: tuple[Any, ...] = (),
     batch_size: int,
     record_source: str | None = None,
-) -> ImportResult:
-    """Open (or resume) the job of `source`, run the body through it, answer it."""
+) -> ImportResult | Response:
+    """Open (or resume) the job of `source`, run the body through it, answer it;
+    or answer 202 with the job, which a worker runs (`queue_or_run_import`)."""
     engine: Engine = request.app.state.engine
     fmt = format_of(request.headers.get("content-type"), explicit_format)
     if key is not None and record_source is not None:
@@ -105,10 +116,17 @@ async def start_import(
             _file_record_source(engine, job, record_source)
         return make_kind(job)
 
-    start = ImportStart(source, fmt, dry_run, key, principal.sub, frozenset(principal.agency_scope))
-    job, _ = await run_import(
+    # The record source goes on the job as it is created: a worker of another
+    # replica builds the job's import from the row (`portable`).
+    columns = {"record_source": record_source} if record_source is not None else {}
+    scope = frozenset(principal.agency_scope)
+    start = ImportStart(source, fmt, dry_run, key, principal.sub, scope, columns)
+    outcome = await queue_or_run_import(
         request, TABLES, start, kind_for, required=required, batch_size=batch_size
     )
+    if isinstance(outcome, Response):
+        return outcome
+    job, _ = outcome
     assert job.id is not None
     return await run_in_threadpool(_fresh_result, engine, job.id)
 
@@ -122,3 +140,25 @@ def read_job(session: Session, who: Principal, source: str, job_id: int) -> Impo
 
 def job_errors(session: Session, who: Principal, source: str, job_id: int) -> StreamingResponse:
     return errors_csv(session, TABLES, read_job(session, who, source, job_id))
+
+
+def job_page(
+    session: Session, who: Principal, source: str, page: PageParams, status: str | None
+) -> Page[ImportJobSummary]:
+    """The jobs of `source` the caller may read, newest first."""
+    return job_list(session, TABLES, who, page, sources=(source,), status=status)
+
+
+def portable(source: str, build: Callable[[ImportJob], ImportKind[Any]], batch_size: int) -> None:
+    """Let any attendance worker run `source`'s queued jobs, its import built by
+    `build` from the job row alone."""
+    entry: PortableImport[Any, ImportJob, Any] = PortableImport(
+        TABLES, lambda job, _settings: build(job), batch_size=batch_size
+    )
+    portable_import("attendance", source, entry)
+
+
+def record_source_of(job: ImportJob) -> str:
+    if job.record_source is None:
+        raise Conflict("this import's record source is not known: re-post it with its source")
+    return job.record_source

@@ -5,7 +5,7 @@ checked against the work-hour limits, decided by the unit supervisor."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import (
@@ -20,7 +20,17 @@ from services.attendance.api.import_columns import (
     ATTENDANCE_IMPORT_DESCRIPTION,
     OVERTIME_IMPORT_DESCRIPTION,
 )
-from services.attendance.api.imports import IMPORT_BODY, job_errors, read_job, result, start_import
+from services.attendance.api.imports import (
+    ASYNC_IMPORT_BODY,
+    ASYNC_IMPORT_RESPONSES,
+    job_errors,
+    job_page,
+    portable,
+    read_job,
+    record_source_of,
+    result,
+    start_import,
+)
 from services.attendance.api.responses import ALREADY_DECIDED
 from services.attendance.models import ImportJob
 from services.attendance.schemas import (
@@ -48,7 +58,9 @@ from services.common.importing.http import (
     ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
     ImportFormat,
+    ImportStatus,
 )
+from services.common.importing.schemas import ImportJobSummary
 from services.common.pagination import Page, PageDep
 
 router = APIRouter(tags=["records"])
@@ -61,6 +73,24 @@ IdempotencyKey = Annotated[
     Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
 ]
 DryRun = Annotated[bool, Query(description="Check and count; write nothing")]
+
+
+def _attendance_kind(job: ImportJob) -> AttendanceImport:
+    assert job.id is not None
+    return AttendanceImport(
+        job.id, scope=job.agency_scope, record_source=record_source_of(job), dry_run=job.dry_run
+    )
+
+
+def _overtime_kind(job: ImportJob) -> OvertimeImport:
+    assert job.id is not None
+    return OvertimeImport(
+        job.id, scope=job.agency_scope, record_source=record_source_of(job), dry_run=job.dry_run
+    )
+
+
+portable(record_import.SOURCE, _attendance_kind, record_import.BATCH_SIZE)
+portable(overtime_import.SOURCE, _overtime_kind, overtime_import.BATCH_SIZE)
 
 
 def _overtime_out(view: OvertimeView) -> OvertimeOut:
@@ -93,7 +123,8 @@ def create_attendance_record(
     summary="Import clocked days (CSV or JSON lines), idempotent by (source, source_id)",
     response_model=ImportResult,
     description=ATTENDANCE_IMPORT_DESCRIPTION,
-    openapi_extra=IMPORT_BODY,
+    responses=ASYNC_IMPORT_RESPONSES,
+    openapi_extra=ASYNC_IMPORT_BODY,
 )
 async def import_attendance_records(
     request: Request,
@@ -102,7 +133,7 @@ async def import_attendance_records(
     format: Annotated[ImportFormat | None, Query()] = None,
     dry_run: DryRun = False,
     idempotency_key: IdempotencyKey = None,
-) -> ImportResult:
+) -> ImportResult | Response:
     def make_kind(job: ImportJob) -> AttendanceImport:
         assert job.id is not None
         return AttendanceImport(
@@ -120,6 +151,20 @@ async def import_attendance_records(
         batch_size=record_import.BATCH_SIZE,
         record_source=source,
     )
+
+
+@router.get(
+    "/attendance-records/imports",
+    summary="Clocked-day imports the caller may read (queued, running, finished)",
+    response_model=Page[ImportJobSummary],
+)
+def list_attendance_imports(
+    session: SessionDep,
+    principal: RecordsImporter,
+    page: PageDep,
+    status: ImportStatus | None = None,
+) -> Page[ImportJobSummary]:
+    return job_page(session, principal, record_import.SOURCE, page, status)
 
 
 @router.get(
@@ -165,7 +210,8 @@ def create_overtime(
     summary="Import overtime (CSV or JSON lines), idempotent by (source, source_id)",
     response_model=ImportResult,
     description=OVERTIME_IMPORT_DESCRIPTION,
-    openapi_extra=IMPORT_BODY,
+    responses=ASYNC_IMPORT_RESPONSES,
+    openapi_extra=ASYNC_IMPORT_BODY,
 )
 async def import_overtime(
     request: Request,
@@ -174,7 +220,7 @@ async def import_overtime(
     format: Annotated[ImportFormat | None, Query()] = None,
     dry_run: DryRun = False,
     idempotency_key: IdempotencyKey = None,
-) -> ImportResult:
+) -> ImportResult | Response:
     def make_kind(job: ImportJob) -> OvertimeImport:
         assert job.id is not None
         return OvertimeImport(
@@ -192,6 +238,20 @@ async def import_overtime(
         batch_size=overtime_import.BATCH_SIZE,
         record_source=source,
     )
+
+
+@router.get(
+    "/overtime/imports",
+    summary="Overtime imports the caller may read (queued, running, finished)",
+    response_model=Page[ImportJobSummary],
+)
+def list_overtime_imports(
+    session: SessionDep,
+    principal: RecordsImporter,
+    page: PageDep,
+    status: ImportStatus | None = None,
+) -> Page[ImportJobSummary]:
+    return job_page(session, principal, overtime_import.SOURCE, page, status)
 
 
 @router.get(

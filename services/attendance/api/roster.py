@@ -6,12 +6,21 @@ per-person call to another service."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import RecordsReader, RosterImporter
 from services.attendance.api.import_columns import ROSTER_IMPORT_DESCRIPTION
-from services.attendance.api.imports import IMPORT_BODY, job_errors, read_job, result, start_import
+from services.attendance.api.imports import (
+    ASYNC_IMPORT_BODY,
+    ASYNC_IMPORT_RESPONSES,
+    job_errors,
+    job_page,
+    portable,
+    read_job,
+    result,
+    start_import,
+)
 from services.attendance.models import ImportJob
 from services.attendance.schemas import ImportResult, RosterPersonOut
 from services.attendance.service import roster, roster_import
@@ -22,9 +31,19 @@ from services.common.importing.http import (
     ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
     ImportFormat,
+    ImportStatus,
 )
+from services.common.importing.schemas import ImportJobSummary
+from services.common.pagination import Page, PageDep
 
 router = APIRouter(prefix="/roster", tags=["roster"])
+
+
+def _roster_kind(job: ImportJob) -> RosterImport:
+    return RosterImport(scope=job.agency_scope, actor=job.created_by, dry_run=job.dry_run)
+
+
+portable(roster_import.SOURCE, _roster_kind, roster_import.BATCH_SIZE)
 
 
 @router.post(
@@ -32,7 +51,8 @@ router = APIRouter(prefix="/roster", tags=["roster"])
     summary="Import roster rows (CSV or JSON lines), idempotent by person id",
     response_model=ImportResult,
     description=ROSTER_IMPORT_DESCRIPTION,
-    openapi_extra=IMPORT_BODY,
+    responses=ASYNC_IMPORT_RESPONSES,
+    openapi_extra=ASYNC_IMPORT_BODY,
 )
 async def import_roster(
     request: Request,
@@ -43,7 +63,7 @@ async def import_roster(
         str | None,
         Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
     ] = None,
-) -> ImportResult:
+) -> ImportResult | Response:
     def make_kind(job: ImportJob) -> RosterImport:
         return RosterImport(scope=principal.agency_scope, actor=principal.sub, dry_run=dry_run)
 
@@ -57,6 +77,20 @@ async def import_roster(
         make_kind=make_kind,
         batch_size=roster_import.BATCH_SIZE,
     )
+
+
+@router.get(
+    "/imports",
+    summary="Roster imports the caller may read (queued, running, finished)",
+    response_model=Page[ImportJobSummary],
+)
+def list_roster_imports(
+    session: SessionDep,
+    principal: RosterImporter,
+    page: PageDep,
+    status: ImportStatus | None = None,
+) -> Page[ImportJobSummary]:
+    return job_page(session, principal, roster_import.SOURCE, page, status)
 
 
 @router.get(

@@ -17,5 +17,9 @@ kernel does the rest, the same way for every import:
   run, and `ImportKind.prepare` to resolve persons at peers before the batch's
   transaction opens;
 - `http`: what every import route does with the request: charset, header,
-  job, run, the error CSV.
+  job, run, the error CSV; `queue_or_run_import` for a route that may answer
+  202, and `job_list` for its list of jobs;
+- `queue`: an import answered 202: its body spooled, its job queued in the
+  service's database, claimed by one worker under a lease, run to the end;
+- `progress`: bytes read of the total, rows done and failed, a percentage.
 """

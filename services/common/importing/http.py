@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from fastapi import Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +22,22 @@ from services.common.importing.charsets import codec_for
 from services.common.importing.jobs_store import JobTables
 from services.common.importing.lines import RawLine, line_blocks
 from services.common.importing.model import StoredImportError, StoredImportJob
+from services.common.importing.progress import (
+    CountedBytes,
+    declared_size,
+    note_size,
+    progress_of,
+    summary_of,
+)
+from services.common.importing.queue import (
+    PREFER_ASYNC,
+    HeldImport,
+    existing_job,
+    import_queue,
+    open_queued_job,
+    prefers_async,
+    should_queue,
+)
 from services.common.importing.rows import CsvRows, HeaderError
 from services.common.importing.runner import (
     ImportKind,
@@ -30,7 +46,9 @@ from services.common.importing.runner import (
     Opened,
     open_job,
 )
-from services.common.importing.schemas import ImportJobOut, RowErrorOut
+from services.common.importing.schemas import ImportJobOut, ImportJobSummary, RowErrorOut
+from services.common.pagination import Page, PageParams
+from services.common.principal import Principal
 
 ImportFormat = Literal["csv", "jsonl"]
 R = TypeVar("R")
@@ -56,6 +74,43 @@ IMPORT_BODY: dict[str, Any] = {
     }
 }
 IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+# What an import route that may answer 202 adds to its operation
+# (`queue_or_run_import`): the Prefer header, and the 202 with its headers.
+ASYNC_IMPORT_BODY: dict[str, Any] = {
+    **IMPORT_BODY,
+    "parameters": [
+        {
+            "name": "Prefer",
+            "in": "header",
+            "required": False,
+            "description": (
+                "`respond-async`: answer 202 Accepted at once and run the import as a "
+                "job (a body above the service's `IMPORT_ASYNC_BYTES` always is)"
+            ),
+            "schema": {"type": "string", "examples": ["respond-async"]},
+        }
+    ],
+}
+ASYNC_IMPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": ImportJobSummary,
+        "description": (
+            "Accepted: the body is spooled and the import runs as a job; follow it at "
+            "`Location` (a re-post with the same Idempotency-Key answers the same job)"
+        ),
+        "headers": {
+            "Location": {
+                "description": "The job, relative to the request's URL (`imports/{id}`)",
+                "schema": {"type": "string"},
+            },
+            "Preference-Applied": {
+                "description": "`respond-async` when the request asked for it",
+                "schema": {"type": "string"},
+            },
+        },
+    }
+}
+ImportStatus = Literal["queued", "running", "completed", "interrupted", "failed"]
 
 
 def format_of(content_type: str | None, explicit: ImportFormat | None) -> ImportFormat:
@@ -102,6 +157,21 @@ class ImportStart:
     key: str | None
     actor: str
     scope: frozenset[str]
+    # Values of the service's own job columns, set when the job is created (what
+    # a portable import's kind is built from, besides the kernel's columns).
+    columns: Mapping[str, Any] = field(default_factory=dict)
+
+    def request(self, encoding: str) -> JobRequest:
+        return JobRequest(
+            self.source,
+            self.format,
+            encoding,
+            self.dry_run,
+            self.key,
+            self.actor,
+            self.scope,
+            self.columns,
+        )
 
 
 async def run_import(
@@ -119,22 +189,13 @@ async def run_import(
     and `known` are the CSV header's columns (see `rows.CsvRows`)."""
     engine: Engine = request.app.state.engine
     encoding = codec_for(request.headers.get("content-type"))
-    blocks = line_blocks(request.stream())
-    header: RawLine | None = None
-    csv_rows: CsvRows | None = None
-    first: list[RawLine] = []
-    if start.format == "csv":
-        first = await anext(blocks, [])
-        # Blank lines before the header are skipped, as a spreadsheet would.
-        while first and not first[0].data.strip() and not first[0].too_long:
-            first = first[1:] or await anext(blocks, [])
-        header, first = (first[0], first[1:]) if first else (None, [])
-        csv_rows = _csv_header(header, encoding, (required, known))
-    req = JobRequest(
-        start.source, start.format, encoding, start.dry_run, start.key, start.actor, start.scope
-    )
+    counted = CountedBytes()
+    blocks = line_blocks(counted.through(request.stream()))
+    header, csv_rows, first = await read_header(blocks, start.format, encoding, required, known)
+    req = start.request(encoding)
     job, opened = await run_in_threadpool(open_job, engine, tables, req)
-    if opened is not Opened.DONE:
+    if opened in (Opened.CREATED, Opened.RESUMED):
+        await run_in_threadpool(note_size, engine, tables, job, declared_size(request))
         kind = await run_in_threadpool(make_kind, job)
         job_runner = ImportRunner(
             engine,
@@ -144,9 +205,97 @@ async def run_import(
             csv_rows=csv_rows,
             header=header,
             batch_size=batch_size,
+            bytes_read=counted.total,
         )
         await runner_module.run(job_runner, first, blocks)
     return job, opened
+
+
+async def read_header(
+    blocks: AsyncIterator[list[RawLine]],
+    file_format: str,
+    encoding: str,
+    required: tuple[Any, ...],
+    known: tuple[str, ...] | None,
+) -> tuple[RawLine | None, CsvRows | None, list[RawLine]]:
+    """A CSV file's header line read and checked (422 when it is wrong), and the
+    lines that came with it; JSON Lines have no header."""
+    if file_format != "csv":
+        return None, None, []
+    first: list[RawLine] = await anext(blocks, [])
+    # Blank lines before the header are skipped, as a spreadsheet would.
+    while first and not first[0].data.strip() and not first[0].too_long:
+        first = first[1:] or await anext(blocks, [])
+    header, first = (first[0], first[1:]) if first else (None, [])
+    return header, _csv_header(header, encoding, (required, known)), first
+
+
+async def queue_or_run_import(
+    request: Request,
+    tables: JobTables[J, E],
+    start: ImportStart,
+    make_kind: Callable[[J], ImportKind[R]],
+    *,
+    required: tuple[Any, ...] = (),
+    known: tuple[str, ...] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[J, Opened] | Response:
+    """`run_import`, or `202 Accepted` with the job when the request asks for it
+    (`Prefer: respond-async`) or declares a body above the service's threshold,
+    or when its idempotency key names a job a worker runs. A route opts in by
+    calling this instead of `run_import` and returning a Response as it is."""
+    engine: Engine = request.app.state.engine
+    encoding = codec_for(request.headers.get("content-type"))
+    req = start.request(encoding)
+    named = await run_in_threadpool(existing_job, engine, tables, req)
+    if named is not None and named.spooled:
+        return accepted(request, named)
+    if not should_queue(request):
+        job, opened = await run_import(
+            request, tables, start, make_kind, required=required, known=known, batch_size=batch_size
+        )
+        return accepted(request, job) if opened is Opened.QUEUED else (job, opened)
+    if named is not None:
+        return accepted(request, named)  # completed in its request: the same job
+    queue = import_queue(request.app)
+    part, size = await queue.spool(request.stream())
+    try:
+        job, opened = await run_in_threadpool(open_queued_job, engine, tables, req, size)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    assert job.id is not None
+    if opened in (Opened.CREATED, Opened.RESUMED):
+        part.replace(queue.spool_path(tables, job.id))
+        queue.hold(HeldImport(tables, make_kind, required, known, batch_size), job.id)
+    else:
+        part.unlink(missing_ok=True)  # another request's job with this key: answer it
+    return accepted(request, job)
+
+
+def accepted(request: Request, job: StoredImportJob) -> JSONResponse:
+    """202 with the job and where to follow it."""
+    headers = {"Location": f"imports/{job.id}"}
+    if prefers_async(request):
+        headers["Preference-Applied"] = PREFER_ASYNC
+    body = summary_of(job).model_dump(mode="json")
+    return JSONResponse(body, status_code=202, headers=headers)
+
+
+def job_list(
+    session: Session,
+    tables: JobTables[J, E],
+    who: Principal,
+    page: PageParams,
+    *,
+    sources: tuple[str, ...],
+    status: str | None,
+) -> Page[ImportJobSummary]:
+    """The jobs of `sources` the caller may read, newest first."""
+    jobs, nxt = tables.readable_page(session, sources, status, who.sub, who.agency_scope, page)
+    return Page[ImportJobSummary](
+        items=[summary_of(j) for j in jobs], next_cursor=nxt, limit=page.limit
+    )
 
 
 def job_out(session: Session, tables: JobTables[J, E], job: J) -> ImportJobOut:
@@ -174,6 +323,8 @@ def job_out(session: Session, tables: JobTables[J, E], job: J) -> ImportJobOut:
             for e in errors[:SHOWN_ERRORS]
         ],
         errors_truncated=len(errors) > SHOWN_ERRORS,
+        failure=job.failure,
+        progress=progress_of(job),
     )
 
 

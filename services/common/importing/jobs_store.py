@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from services.common.importing.model import StoredImportError, StoredImportJob
 from services.common.importing.rows import RowError
+from services.common.pagination import PageParams, encode_cursor
 
 J = TypeVar("J", bound=StoredImportJob)
 E = TypeVar("E", bound=StoredImportError)
@@ -96,3 +97,37 @@ class JobTables(Generic[J, E]):
             if len(rows) < chunk:
                 return
             last = rows[-1].id or 0
+
+    def readable_page(
+        self,
+        session: Session,
+        sources: Sequence[str],
+        status: str | None,
+        actor: str,
+        agencies: Iterable[str],
+        params: PageParams,
+        chunk: int = 200,
+    ) -> tuple[list[J], str | None]:
+        """A page of the jobs of `sources` (newest first) the caller may read
+        (`readable_by`), and the next page's cursor. Who may read a job is a
+        subset test on a JSON list, which no index answers on both databases, so
+        jobs are read a chunk at a time and sieved; a service keeps few jobs."""
+        agencies = frozenset(agencies)
+        jobs = self.jobs
+        before = params.after(int)
+        kept: list[J] = []
+        while len(kept) <= params.limit:
+            stmt = select(self.job).where(col(self.job.source).in_(list(sources)))
+            if status is not None:
+                stmt = stmt.where(col(self.job.status) == status)
+            if before is not None:
+                stmt = stmt.where(jobs.c.id < before)
+            rows = list(session.scalars(stmt.order_by(jobs.c.id.desc()).limit(chunk)))
+            kept.extend(j for j in rows if readable_by(j, actor, agencies))
+            if len(rows) < chunk:
+                break
+            before = rows[-1].id
+        if len(kept) <= params.limit:
+            return kept, None
+        kept = kept[: params.limit]
+        return kept, encode_cursor([kept[-1].id])

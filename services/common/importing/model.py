@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, text
+from sqlalchemy import JSON, BigInteger, text
 from sqlmodel import Field, SQLModel
 
 from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
 
-JOB_STATUSES = ("running", "completed", "interrupted")
+# queued: spooled, waiting for a worker; failed: a queued job that stopped on an
+# error (its `failure` says which); interrupted: a request's job cut off, resumed
+# by re-posting the same file with the same idempotency key.
+JOB_STATUSES = ("queued", "running", "completed", "interrupted", "failed")
 
 
 class StoredImportJob(SQLModel):
@@ -35,7 +38,7 @@ class StoredImportJob(SQLModel):
     encoding: str = Field(max_length=16)  # the codec, e.g. utf-8 or cp950
     dry_run: bool = False
     idempotency_key: str | None = Field(default=None, max_length=128)
-    status: str = Field(max_length=16)  # running | completed | interrupted
+    status: str = Field(max_length=16)  # one of JOB_STATUSES
     created_by: str = Field(max_length=128)
     # The agencies the starting account imported for (sorted codes): who else
     # may read the job.
@@ -59,6 +62,19 @@ class StoredImportJob(SQLModel):
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    # A job run by a worker from the body spooled to a file (`queue`), not by the
+    # request that brought it.
+    spooled: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # The body's size when known (Content-Length, or the spooled file), and how
+    # much of it the rows committed so far came from.
+    bytes_total: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
+    bytes_read: int = Field(
+        default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": text("0")}
+    )
+    # The worker holding the job's lease (refreshed in heartbeat_at), and why a
+    # job failed, in words that name no value of the file.
+    worker: str | None = Field(default=None, max_length=64)
+    failure: str | None = Field(default=None, max_length=300)
 
 
 class StoredImportError(SQLModel):

@@ -14,11 +14,11 @@ import asyncio
 import hashlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -84,11 +84,15 @@ class ImportKind(ABC, Generic[R]):
     def after(self, written: int) -> None:
         """Once the job has completed: maintenance after `written` rows changed."""
 
+    def close(self) -> None:
+        """Once the job has ended, however: release what the kind holds (clients)."""
+
 
 class Opened(StrEnum):
     CREATED = "created"
     RESUMED = "resumed"
     DONE = "done"  # the same key already completed: nothing to do
+    QUEUED = "queued"  # the same key's job is queued or running at a worker: answer 202
 
 
 @dataclass(frozen=True)
@@ -100,10 +104,21 @@ class JobRequest:
     key: str | None
     actor: str
     scope: frozenset[str]  # the actor's agencies, kept with the job (who may read it)
+    # Values of the service's own job columns, set when the job is created.
+    columns: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_same_request(job: StoredImportJob, req: JobRequest) -> None:
+    """A re-post with a job's idempotency key must be the same account's, with the
+    same parameters."""
+    if job.created_by != req.actor:
+        raise Conflict("this idempotency key belongs to another account's import")
+    if (job.format, job.dry_run, job.encoding) != (req.format, req.dry_run, req.encoding):
+        raise Conflict("this idempotency key was used with other parameters")
 
 
 def open_job(
-    engine: Engine, tables: JobTables[J, E], req: JobRequest, lease_seconds: int = LEASE_SECONDS
+    engine: Engine, tables: JobTables[J, E], req: JobRequest, lease_seconds: float = LEASE_SECONDS
 ) -> tuple[J, Opened]:
     """A new job, or the interrupted one with the same idempotency key."""
     # BEGIN IMMEDIATE on SQLite, a row lock on PostgreSQL: two re-posts of one
@@ -111,12 +126,11 @@ def open_job(
     with batch_transaction(engine, write_lock=True) as session:
         job = tables.by_key(session, req.source, req.key, lock=True) if req.key else None
         if job is not None:
-            if job.created_by != req.actor:
-                raise Conflict("this idempotency key belongs to another account's import")
-            if (job.format, job.dry_run, job.encoding) != (req.format, req.dry_run, req.encoding):
-                raise Conflict("this idempotency key was used with other parameters")
+            check_same_request(job, req)
             if job.status == "completed":
                 return job, Opened.DONE
+            if job.spooled and job.status in ("queued", "running"):
+                return job, Opened.QUEUED
             stale = now_utc() - job.heartbeat_at > timedelta(seconds=lease_seconds)
             if job.status == "running" and not stale:
                 raise Conflict("this import is still running")
@@ -133,6 +147,7 @@ def open_job(
             status="running",
             created_by=req.actor,
             agency_scope=sorted(req.scope),
+            **req.columns,
         )
         session.add(job)
         try:
@@ -179,8 +194,11 @@ class ImportRunner(Generic[R, J, E]):
         csv_rows: CsvRows | None,
         header: RawLine | None,
         batch_size: int,
+        bytes_read: Callable[[], int] | None = None,
     ) -> None:
         assert job.id is not None
+        # How many bytes of the body the lines fed so far came from (None: not counted).
+        self._bytes_read = bytes_read
         self._engine = engine
         self._tables = tables
         self._job_id = job.id
@@ -286,6 +304,9 @@ class ImportRunner(Generic[R, J, E]):
         rows, errors = self._kind.prepare(batch.rows)
         errors = [*batch.errors, *errors]
         jobs = self._tables.jobs
+        read: dict[str, object] = {}
+        if self._bytes_read is not None:
+            read["bytes_read"] = self._bytes_read()
         with batch_transaction(self._engine, write_lock=self._kind.write_lock) as session:
             result = self._kind.apply_batch(session, rows)
             errors.extend(result.errors)
@@ -303,6 +324,7 @@ class ImportRunner(Generic[R, J, E]):
                     committed_digest=batch.digest,
                     rows_read=batch.last_row,
                     heartbeat_at=now_utc(),
+                    **read,
                 )
             )
         self._written += result.inserted + result.updated
@@ -313,8 +335,13 @@ class ImportRunner(Generic[R, J, E]):
             session.execute(update(jobs).where(jobs.c.id == self._job_id).values(**values))
 
     def complete(self) -> None:
-        """Mark the job completed, once its last batch is written."""
-        self._set(status="completed", finished_at=now_utc())
+        """Mark the job completed, once its last batch is written. The whole body has
+        been read: its size is known now, whether or not it was declared."""
+        done: dict[str, object] = {}
+        if self._bytes_read is not None:
+            size = self._bytes_read()
+            done = {"bytes_read": size, "bytes_total": size}
+        self._set(status="completed", finished_at=now_utc(), **done)
 
     def interrupt(self) -> None:
         self._set(status="interrupted")
@@ -326,6 +353,12 @@ class ImportRunner(Generic[R, J, E]):
             self._kind.after(self._written)
         except Exception:
             log.warning("maintenance after import #%s failed", self._job_id, exc_info=True)
+
+    def close(self) -> None:
+        try:
+            self._kind.close()
+        except Exception:
+            log.warning("closing import #%s failed", self._job_id, exc_info=True)
 
 
 async def run(
@@ -362,5 +395,7 @@ async def run(
             if not writing.cancelled():
                 writing.exception()
         await run_in_threadpool(runner.interrupt)
+        await run_in_threadpool(runner.close)
         raise
     await run_in_threadpool(runner.maintain)
+    await run_in_threadpool(runner.close)

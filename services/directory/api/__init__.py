@@ -11,10 +11,11 @@ from services.directory.api.principals import router as principals
 from services.directory.api.reviews import router as reviews
 from services.directory.api.search_grants import router as search_grants
 
+# The imports before the persons: `/persons/imports` is no `/persons/{person_id}`.
 ROUTERS: tuple[APIRouter, ...] = (
     agencies,
-    persons,
     person_import,
+    persons,
     person_match,
     accounts,
     reviews,

@@ -3,7 +3,7 @@ kernel's import pipeline; the job and its errors read back afterwards."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -14,22 +14,30 @@ from services.common.errors import NotFound
 from services.common.ids import Id
 from services.common.importing.columns import columns_of, describe_import
 from services.common.importing.http import (
+    ASYNC_IMPORT_BODY,
+    ASYNC_IMPORT_RESPONSES,
     ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
-    IMPORT_BODY,
     ImportStart,
+    ImportStatus,
     errors_csv,
-    run_import,
+    job_list,
+    queue_or_run_import,
 )
 from services.common.importing.jobs_store import JobTables, readable_by
+from services.common.importing.progress import progress_of
+from services.common.importing.queue import PortableImport, portable_import
+from services.common.importing.schemas import ImportJobSummary
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
-from services.directory.access import agency_scope_reach
+from services.directory.access import agencies_reach
 from services.directory.api.deps import PERSONS_IMPORT, PersonsImporter, SettingsDep
 from services.directory.domain.person_rows import ImportRow
 from services.directory.models import PersonImportError, PersonImportJob
 from services.directory.schemas import ImportReport, ImportRowError
 from services.directory.service import person_import
 from services.directory.service.person_import import SOURCE, PersonImport
+from services.directory.settings import DirectorySettings
 
 router = APIRouter(tags=["persons"])
 TABLES = JobTables(PersonImportJob, PersonImportError)
@@ -61,6 +69,24 @@ IMPORT_DESCRIPTION = describe_import(
 )
 
 
+def _person_kind(job: PersonImportJob, settings: DirectorySettings) -> PersonImport:
+    """The import of a job, from the job and the settings alone: any worker runs it."""
+    assert job.id is not None
+    return PersonImport(
+        job.id,
+        reach=agencies_reach(job.agency_scope, PERSONS_IMPORT),
+        key=settings.national_id_key,
+        actor=job.created_by,
+        dry_run=job.dry_run,
+    )
+
+
+PERSONS = PortableImport(
+    TABLES, _person_kind, PersonImport.required, PersonImport.known, person_import.BATCH_SIZE
+)
+portable_import("directory", SOURCE, PERSONS)
+
+
 def _report(session: Session, job: PersonImportJob) -> ImportReport:
     assert job.id is not None
     errors = TABLES.first_errors(session, job.id, REPORTED_ERRORS + 1)
@@ -80,6 +106,8 @@ def _report(session: Session, job: PersonImportJob) -> ImportReport:
         ],
         errors_truncated=len(errors) > REPORTED_ERRORS,
         accounts_disabled=job.accounts_disabled,
+        failure=job.failure,
+        progress=progress_of(job),
     )
 
 
@@ -104,7 +132,8 @@ def _read_job(session: Session, who: Principal, job_id: int) -> PersonImportJob:
     summary="Create or update persons from a file (idempotent by personnel id)",
     response_model=ImportReport,
     description=IMPORT_DESCRIPTION,
-    openapi_extra=IMPORT_BODY,
+    responses=ASYNC_IMPORT_RESPONSES,
+    openapi_extra=ASYNC_IMPORT_BODY,
 )
 async def import_persons(
     request: Request,
@@ -116,23 +145,15 @@ async def import_persons(
         str | None,
         Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
     ] = None,
-) -> ImportReport:
+) -> ImportReport | Response:
     engine: Engine = request.app.state.engine
-    reach = agency_scope_reach(principal, PERSONS_IMPORT)
     scope = frozenset(principal.agency_scope)
 
     def make_kind(job: PersonImportJob) -> PersonImport:
-        assert job.id is not None
-        return PersonImport(
-            job.id,
-            reach=reach,
-            key=settings.national_id_key,
-            actor=principal.sub,
-            dry_run=dry_run,
-        )
+        return _person_kind(job, settings)
 
     start = ImportStart(SOURCE, format, dry_run, idempotency_key, principal.sub, scope)
-    job, _ = await run_import(
+    outcome = await queue_or_run_import(
         request,
         TABLES,
         start,
@@ -141,8 +162,25 @@ async def import_persons(
         known=PersonImport.known,
         batch_size=person_import.BATCH_SIZE,
     )
+    if isinstance(outcome, Response):
+        return outcome  # 202: a worker runs the job
+    job, _ = outcome
     assert job.id is not None
     return await run_in_threadpool(_fresh_report, engine, job.id)
+
+
+@router.get(
+    "/persons/imports",
+    summary="Person imports the caller may read (queued, running, finished), newest first",
+    response_model=Page[ImportJobSummary],
+)
+def list_person_imports(
+    session: SessionDep,
+    who: PersonsImporter,
+    page: PageDep,
+    status: ImportStatus | None = None,
+) -> Page[ImportJobSummary]:
+    return job_list(session, TABLES, who, page, sources=(SOURCE,), status=status)
 
 
 @router.get(

@@ -13,22 +13,28 @@ from services.common.db import SessionDep
 from services.common.errors import PROBLEM_RESPONSES, NotFound
 from services.common.ids import Id
 from services.common.importing.http import (
+    ASYNC_IMPORT_BODY,
+    ASYNC_IMPORT_RESPONSES,
     ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
-    IMPORT_BODY,
     ImportStart,
+    ImportStatus,
     errors_csv,
     fresh_job_out,
+    job_list,
     job_out,
-    run_import,
+    queue_or_run_import,
 )
 from services.common.importing.runner import Opened
+from services.common.importing.schemas import ImportJobSummary
+from services.common.pagination import Page, PageDep
 from services.common.principal import Principal
 from services.common.timeutil import today_taipei
 from services.training.access import (
     Importer,
     check_import_source,
     import_scope,
+    import_sources,
     may_read_import,
 )
 from services.training.api.import_columns import RECORD_IMPORT_DESCRIPTION
@@ -68,9 +74,10 @@ def _read_job(session: Session, who: Principal, job_id: int) -> ImportJob:
         409: _problem(409, "The idempotency key is in use, or the file differs on resume"),
         415: _problem(415, "A charset other than UTF-8 or Big5"),
         503: _problem(503, "The directory was needed to match a person and is unavailable"),
+        **ASYNC_IMPORT_RESPONSES,
     },
     description=RECORD_IMPORT_DESCRIPTION,
-    openapi_extra=IMPORT_BODY,
+    openapi_extra=ASYNC_IMPORT_BODY,
 )
 async def create_import(
     request: Request,
@@ -84,7 +91,7 @@ async def create_import(
         str | None,
         Header(pattern=IDEMPOTENCY_KEY_PATTERN, description="Re-post with it to resume"),
     ] = None,
-) -> ImportJobOut:
+) -> ImportJobOut | Response:
     check_import_source(who, source)
     engine: Engine = request.app.state.engine
     scope = import_scope(who)
@@ -107,7 +114,7 @@ async def create_import(
         return RecordImport(ctx, today)
 
     start = ImportStart(source, file_format, dry_run, idempotency_key, who.sub, scope)
-    job, opened = await run_import(
+    outcome = await queue_or_run_import(
         request,
         TABLES,
         start,
@@ -116,13 +123,35 @@ async def create_import(
         known=RecordImport.known,
         batch_size=record_import.BATCH_SIZE,
     )
+    if isinstance(outcome, Response):
+        return outcome  # 202: a worker runs the job
+    job, opened = outcome
     assert job.id is not None
     if opened is not Opened.CREATED:
         response.status_code = 200
     return await run_in_threadpool(fresh_job_out, engine, TABLES, job.id)
 
 
-@router.get("/{job_id}", summary="An import job: status and counts", response_model=ImportJobOut)
+@router.get(
+    "",
+    summary="Import jobs the caller may read (queued, running, finished), newest first",
+    response_model=Page[ImportJobSummary],
+)
+def list_imports(
+    session: SessionDep,
+    who: Importer,
+    page: PageDep,
+    status: ImportStatus | None = None,
+) -> Page[ImportJobSummary]:
+    sources = import_sources(who)
+    return job_list(session, TABLES, who, page, sources=sources, status=status)
+
+
+@router.get(
+    "/{job_id}",
+    summary="An import job: status, counts and progress",
+    response_model=ImportJobOut,
+)
 def get_import(job_id: Id, session: SessionDep, who: Importer) -> ImportJobOut:
     return job_out(session, TABLES, _read_job(session, who, job_id))
 

@@ -399,3 +399,8 @@ class RecordImport(ImportKind[ParsedRow]):
     def after(self, written: int) -> None:
         if not self.ctx.dry_run and self.ctx.engine is not None:
             records.after_bulk_write(self.ctx.engine, written)
+
+    def close(self) -> None:
+        # A job run by a worker outlives its request's peers: its own client goes.
+        if self.ctx._directory is not None:
+            self.ctx._directory.close()
