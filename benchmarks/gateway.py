@@ -420,7 +420,7 @@ def main() -> int:
     )
     parser.add_argument("--duration", type=float, default=3, help="seconds per row")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--forwarder", choices=("aiohttp", "httpx"), default="aiohttp")
+    parser.add_argument("--forwarder", choices=("h1", "aiohttp", "httpx"), default="h1")
     parser.add_argument(
         "--workers", type=int, default=2, help="the several-workers row (0: leave it out)"
     )
