@@ -1,7 +1,8 @@
 """The upstream of the gateway benchmark: a FastAPI service that authenticates
-every request with the internal token, as renshi's services do, and answers
-the directory's account look-up and one list route (optionally spending
-`delay` ms in I/O)."""
+every request with the internal token, as renshi's services do (a request
+without one is a 401 problem, from the same error handlers), and answers the
+directory's account look-up and one list route (optionally spending `delay` ms
+in I/O)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.common.errors import install_error_handlers
 from services.common.internal_auth import InternalTokenVerifier, PrincipalDep
 
 ACCOUNT = {
@@ -22,12 +24,14 @@ ACCOUNT = {
     "agency_code": "A01",
     "agency_scope": ["A01"],
     "roles": ["security_auditor"],
-    "permissions": ["training:audit:read"],
+    # training's route on the FastAPI upstream, certs' on the fast one.
+    "permissions": ["training:audit:read", "certs:audit:read"],
     "allowed_networks": [],
     "person_status": "active",
 }
 
 app = FastAPI(openapi_url=None)
+install_error_handlers(app)
 _key = Path(os.environ["BENCH_INTERNAL_PUBLIC_KEY_FILE"]).read_text()
 # One verifier per audience the gateway addresses: directory for the account
 # look-up, training for the measured route.

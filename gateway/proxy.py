@@ -1,9 +1,10 @@
 """Forwarding to services: pooled keep-alive connections, bodies streamed both ways.
 
-Two interchangeable forwarders. aiohttp is the default because it measured
-fastest as a forwarding client on our 2-core machines (see benchmarks/gateway.py
-and the README); the httpx one serves tests, which plug an in-process transport
-into it, and deployments that prefer a single HTTP stack.
+What every forwarder shares (the body cap, the problems for a service that is
+down or slow, which answer headers are copied), and two general-purpose
+forwarders: aiohttp, selectable, and httpx, which serves tests that plug an
+in-process transport into it. The default is the gateway's own HTTP/1.1
+client, `gateway.h1_forwarder`, measured against both in benchmarks/gateway.py.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import httpx
 from gateway.accounts import AccountResolver
 from gateway.audit import AuditWriter
 from gateway.authn import Authenticator
+from gateway.h1_forwarder import H1Forwarder
 from gateway.proxy import AiohttpForwarder, Forwarder, HttpxForwarder
 from gateway.settings import GatewaySettings
 from gateway.usage import UsageRecorder
@@ -59,4 +60,6 @@ def make_forwarder(
 ) -> Forwarder:
     if settings.forwarder == "httpx":
         return HttpxForwarder(settings, transport)
-    return AiohttpForwarder(settings)
+    if settings.forwarder == "aiohttp":
+        return AiohttpForwarder(settings)
+    return H1Forwarder(settings)

@@ -1,5 +1,6 @@
-"""The production forwarder (aiohttp) against a real upstream server: bodies
-streamed and capped, timeouts and outages as problem+json."""
+"""The production forwarders (the gateway's own HTTP/1.1 client, the default,
+and aiohttp) against a real upstream server: bodies streamed and capped,
+timeouts and outages as problem+json."""
 
 from __future__ import annotations
 
@@ -51,19 +52,24 @@ def live_upstream() -> Iterator[tuple[str, dict]]:
     thread.join(timeout=5)
 
 
-def _gateway(tmp_path, upstream: str, **settings):
+@pytest.fixture(params=["h1", "aiohttp"])
+def forwarder(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _gateway(tmp_path, upstream: str, forwarder: str, **settings):
     urls = {s: f"http://{s}.internal" for s in ("directory", "certs", "attendance", "speakers")}
     urls["training"] = upstream
-    client, harness = build(tmp_path, forwarder="aiohttp", service_urls=urls, **settings)
+    client, harness = build(tmp_path, forwarder=forwarder, service_urls=urls, **settings)
     harness.accounts["alice"] = account(
         "alice", permissions=["training:imports:elearn", "training:audit:read"]
     )
     return client, harness
 
 
-def test_large_body_streams_through(tmp_path, live_upstream):
+def test_large_body_streams_through(tmp_path, live_upstream, forwarder):
     upstream, seen = live_upstream
-    client, harness = _gateway(tmp_path, upstream, max_body_bytes=5_000_000)
+    client, harness = _gateway(tmp_path, upstream, forwarder, max_body_bytes=5_000_000)
     body = b"x" * 3_000_000
     with client:
         response = client.post(
@@ -74,10 +80,10 @@ def test_large_body_streams_through(tmp_path, live_upstream):
     assert seen["bodies"][-1] == len(body)
 
 
-def test_declared_body_over_the_cap_is_413_before_forwarding(tmp_path, live_upstream):
+def test_declared_body_over_the_cap_is_413_before_forwarding(tmp_path, live_upstream, forwarder):
     upstream, seen = live_upstream
     before = len(seen["bodies"])
-    client, harness = _gateway(tmp_path, upstream, max_body_bytes=1_000)
+    client, harness = _gateway(tmp_path, upstream, forwarder, max_body_bytes=1_000)
     with client:
         response = client.post(
             IMPORT, content=b"x" * 2_000, headers={"Authorization": f"Bearer {harness.token()}"}
@@ -87,9 +93,9 @@ def test_declared_body_over_the_cap_is_413_before_forwarding(tmp_path, live_upst
     assert len(seen["bodies"]) == before
 
 
-def test_streamed_body_over_the_cap_is_413(tmp_path, live_upstream):
+def test_streamed_body_over_the_cap_is_413(tmp_path, live_upstream, forwarder):
     upstream, seen = live_upstream
-    client, harness = _gateway(tmp_path, upstream, max_body_bytes=1_000)
+    client, harness = _gateway(tmp_path, upstream, forwarder, max_body_bytes=1_000)
 
     def chunks():  # no Content-Length: the cap must hold while streaming
         for _ in range(10):
@@ -103,9 +109,9 @@ def test_streamed_body_over_the_cap_is_413(tmp_path, live_upstream):
     assert 5_000 not in seen["bodies"]
 
 
-def test_upstream_timeout_is_504(tmp_path, live_upstream):
+def test_upstream_timeout_is_504(tmp_path, live_upstream, forwarder):
     upstream, _ = live_upstream
-    client, harness = _gateway(tmp_path, upstream, upstream_read_timeout=0.2)
+    client, harness = _gateway(tmp_path, upstream, forwarder, upstream_read_timeout=0.2)
     with client:
         response = client.get(
             f"{AUDIT}?delay=2", headers={"Authorization": f"Bearer {harness.token()}"}
@@ -114,8 +120,8 @@ def test_upstream_timeout_is_504(tmp_path, live_upstream):
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_upstream_down_is_503(tmp_path):
-    client, harness = _gateway(tmp_path, f"http://127.0.0.1:{_free_port()}")
+def test_upstream_down_is_503(tmp_path, forwarder):
+    client, harness = _gateway(tmp_path, f"http://127.0.0.1:{_free_port()}", forwarder)
     with client:
         response = client.get(AUDIT, headers={"Authorization": f"Bearer {harness.token()}"})
     assert response.status_code == 503
