@@ -1,7 +1,7 @@
 """import jobs queued: a spooled body run by a worker, with its progress in bytes
 
 Revision ID: a1d0c0120015
-Revises: a1d0c0000014
+Revises: a1d0c0000017
 Create Date: 2026-12-02
 
 An import may answer 202 and run as a job from its spooled body
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a1d0c0120015"
-down_revision: str | None = "a1d0c0000014"
+down_revision: str | None = "a1d0c0000017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

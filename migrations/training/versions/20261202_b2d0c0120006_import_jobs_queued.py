@@ -1,7 +1,7 @@
 """import jobs queued: a spooled body run by a worker, with its progress in bytes
 
 Revision ID: b2d0c0120006
-Revises: b2d0c0000005
+Revises: b2d0c0000006
 Create Date: 2026-12-02
 
 An import may answer 202 and run as a job from its spooled body
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b2d0c0120006"
-down_revision: str | None = "b2d0c0000005"
+down_revision: str | None = "b2d0c0000006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
