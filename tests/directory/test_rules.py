@@ -34,6 +34,8 @@ def test_catalogue_has_the_roles_of_the_domain():
         "service_training",
         "account_reviewer",
         "importer_elearn",
+        "certs_catalogue_officer",
+        "certs_importer",
     }
 
 

@@ -34,7 +34,7 @@ from services.certs.schemas import (
 from services.certs.store import catalogue as catalogue_store
 from services.certs.store import certificates as store
 from services.common.audit import record_personal_data_read
-from services.common.errors import Conflict, FieldError, Invalid, NotFound
+from services.common.errors import Conflict, FieldError, Invalid
 from services.common.pagination import PageParams
 from services.common.principal import Principal
 from services.common.reach import scopes
