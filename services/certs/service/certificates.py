@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from services.certs import access
 from services.certs.domain import registration, workflow
-from services.certs.domain.expiry import expires_on
+from services.certs.domain.expiry import expires_on, is_lapsed
 from services.certs.domain.workflow import Action, State
 from services.certs.models import (
     CatalogueVersion,
@@ -38,9 +38,11 @@ from services.common.errors import Conflict, FieldError, Invalid
 from services.common.pagination import PageParams
 from services.common.principal import Principal
 from services.common.reach import scopes
+from services.common.service_identity import service_account
 from services.common.timeutil import now_utc, today_taipei
 
 RESOURCE = "certificate"
+LAPSED_REASON = "validity ended"
 
 
 def out(certificate: Certificate) -> CertificateOut:
@@ -261,6 +263,18 @@ def decide(
     certificate.reason = (reason or "").strip() or None
     session.add(certificate)
     store.add_event(session, certificate.id, state, target, who.sub, certificate.reason)
+    if target is State.VERIFIED and is_lapsed(certificate.expires_on, today_taipei()):
+        # A certificate verified for the record after its validity ended: it is
+        # expired at once, as the expiry job would have done, in its name.
+        certificate.state = State.EXPIRED.value
+        store.add_event(
+            session,
+            certificate.id,
+            State.VERIFIED,
+            State.EXPIRED,
+            service_account("certs"),
+            LAPSED_REASON,
+        )
     session.flush()
     return out(certificate)
 
