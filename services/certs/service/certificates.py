@@ -9,6 +9,7 @@ outside the caller's reach reads as one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -317,18 +318,21 @@ def page(
     return [out(r) for r in rows], cursor
 
 
-def expire_lapsed(session: Session, today: date, actor: str) -> int:
-    """Mark every verified certificate whose validity ended by `today` expired."""
-    count = 0
-    for certificate_id in store.lapsed_ids(session, today):
+def expire_lapsed(
+    session: Session, certificate_ids: Sequence[int], actor: str
+) -> list[Certificate]:
+    """Mark these lapsed certificates expired, each still verified (one decided
+    meanwhile is left as it is); returns those it expired."""
+    expired = []
+    for certificate_id in certificate_ids:
         certificate = store.get(session, certificate_id, for_update=True)
         if certificate is None or certificate.state != State.VERIFIED.value:
-            continue  # decided meanwhile
+            continue
         certificate.state = State.EXPIRED.value
         session.add(certificate)
         store.add_event(
-            session, certificate_id, State.VERIFIED, State.EXPIRED, actor, "validity ended"
+            session, certificate_id, State.VERIFIED, State.EXPIRED, actor, LAPSED_REASON
         )
-        count += 1
+        expired.append(certificate)
     session.flush()
-    return count
+    return expired
