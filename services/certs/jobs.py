@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from services.certs.service import notices, warnings
 from services.certs.settings import CertsSettings
@@ -25,6 +26,9 @@ from services.common.db import make_engine
 from services.common.service_identity import service_account
 from services.common.timeutil import today_taipei
 from services.common.transactions import batch_transaction
+
+# Certificates per transaction when marking lapsed ones expired.
+EXPIRY_BATCH = 500
 
 Body = Callable[[Engine, CertsSettings, date], dict[str, Any]]
 
@@ -56,10 +60,19 @@ def _delivery(engine: Engine, settings: CertsSettings) -> dict[str, int]:
 
 def _expiry(engine: Engine, settings: CertsSettings, day: date) -> dict[str, Any]:
     actor = service_account(settings.service_name)
+    with Session(engine) as session:
+        lapsed = warnings.lapsed_ids(session, day)
+    totals = {"expired": 0, "expiry_notices": 0}
+    for start in range(0, len(lapsed), EXPIRY_BATCH):
+        # One short transaction per batch: the write lock is held briefly.
+        with batch_transaction(engine, write_lock=True) as session:
+            done = warnings.expire_and_tell(
+                session, day, actor, lapsed[start : start + EXPIRY_BATCH]
+            )
+        totals = {key: totals[key] + done[key] for key in totals}
     with batch_transaction(engine, write_lock=True) as session:
-        lapsed = warnings.expire_and_tell(session, day, actor)
         warned = warnings.lead_time_warnings(session, day)
-    return {**lapsed, **warned, **_delivery(engine, settings)}
+    return {**totals, **warned, **_delivery(engine, settings)}
 
 
 def _deliver(engine: Engine, settings: CertsSettings, _day: date) -> dict[str, Any]:

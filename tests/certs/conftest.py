@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from services.certs.models import DEFAULT_AGENCY, WarningLeadTimes, metadata
+from services.certs.service import certificate_import
+from services.certs.service import certificates as certificates_service
 from services.certs.settings import CertsSettings
 
 CATALOGUER: dict[str, Any] = {
@@ -115,6 +117,19 @@ def certs_app(
         )
         session.commit()
     yield app
+
+
+@pytest.fixture
+def registered_on(monkeypatch: pytest.MonkeyPatch) -> Callable[[date], None]:
+    """registered_on(day): submissions and decisions see `day` as today in
+    Taipei, so a test can register certificates in the past and run the jobs
+    for the days after (the jobs take their day as `as_of`)."""
+
+    def set_day(day: date) -> None:
+        for module in (certificates_service, certificate_import):
+            monkeypatch.setattr(module, "today_taipei", lambda: day)
+
+    return set_day
 
 
 @pytest.fixture

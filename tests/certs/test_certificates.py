@@ -313,3 +313,22 @@ def test_lists_filter_within_reach(call) -> None:
     assert ids(HR_A01, person_id=HOLDER["person_id"]) == [mine["id"]]
     assert ids(HR_A01, agency_code="A02") == []
     assert len(ids(HR_A02)) == 1
+
+
+def test_a_certificate_verified_after_its_validity_ended_is_expired_at_once(call) -> None:
+    """Registered for the record (WebHR keeps past expertise too): verified by
+    the officer, then expired in the same step, both in its history."""
+    version_id = add_entry(call, validity_months=12)["current"]["id"]
+    old = submit(call, version_id, obtained_on="2021-02-28")
+    done = verify(call, old["id"])
+    assert (done["state"], done["expires_on"], done["decided_by"]) == (
+        "expired",
+        "2022-02-28",
+        HR_A01["sub"],
+    )
+    events = call("GET", f"/certificates/{old['id']}/events", HOLDER).json()["items"]
+    assert [(e["to_state"], e["actor"]) for e in events] == [
+        ("submitted", HOLDER["sub"]),
+        ("verified", HR_A01["sub"]),
+        ("expired", "svc.certs"),
+    ]

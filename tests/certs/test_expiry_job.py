@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -32,6 +33,13 @@ from tests.certs.conftest import (
 from tests.notice_stubs import webhook_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _registered_in_2024(registered_on) -> None:
+    """The certificates here are registered on 2024-03-02 and the job then run
+    for the days after, up to their lapse in 2025."""
+    registered_on(date(2024, 3, 2))
 
 
 def _state(call, certificate_id: int) -> str:
@@ -149,8 +157,9 @@ def test_an_agency_sets_its_own_lead_times(call, settings, certs_app) -> None:
     )
 
 
-def test_a_renewed_certificate_is_not_warned_about(call, settings) -> None:
+def test_a_renewed_certificate_is_not_warned_about(call, settings, registered_on) -> None:
     old = verified(call, obtained_on="2024-03-01", validity_months=12)
+    registered_on(date(2024, 12, 2))
     renewal = call(
         "POST",
         f"/certificates/{old['id']}/renewals",

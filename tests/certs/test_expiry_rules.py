@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.certs.domain.expiry import add_months, due_warning, expires_on, is_lapsed, valid_on
-from services.common.timeutil import taipei_date
+from services.common.timeutil import TAIPEI, taipei_date
 
 DAYS = st.dates(min_value=date(1912, 1, 1), max_value=date(2090, 12, 31))
 MONTHS = st.integers(min_value=1, max_value=600)
@@ -114,3 +114,21 @@ def test_over_the_days_before_expiry_each_lead_is_due_in_turn(
         if due is not None and (not seen or seen[-1] != due):
             seen.append(due)
     assert seen == sorted(set(leads), reverse=True)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    ),
+    DAYS.filter(lambda d: d.year >= 2000),
+    st.integers(min_value=1, max_value=120),
+)
+def test_lapsed_from_taipei_midnight_of_the_expiry_day(
+    moment: datetime, obtained: date, months: int
+) -> None:
+    """Whatever the instant, a certificate has lapsed exactly from 00:00 Taipei
+    time of its expiry day (16:00 UTC the day before)."""
+    lapses = expires_on(obtained, months)
+    assert lapses is not None
+    midnight = datetime(lapses.year, lapses.month, lapses.day, tzinfo=TAIPEI)
+    assert is_lapsed(lapses, taipei_date(moment)) == (moment >= midnight)

@@ -93,6 +93,25 @@ def test_a_re_import_changes_nothing_and_a_number_of_another_holder_is_refused(c
     assert len(call("GET", "/certificates", HR_A01).json()["items"]) == 2
 
 
+def test_roc_dates_are_read_as_personnel_offices_write_them(call) -> None:
+    add_entry(call)
+    job = _post(
+        call,
+        _rows(
+            "P-HOLDER,A01,aws-ai-practitioner,ROC-1,115/03/01",
+            "P-HOLDER,A01,aws-ai-practitioner,ROC-2,民國113年2月29日",
+            "P-HOLDER,A01,aws-ai-practitioner,ROC-3,115/02/29",  # no such day in 2026
+        ),
+    ).json()
+    assert (job["inserted"], job["failed"]) == (2, 1)
+    assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "obtained_on")]
+    listed = call("GET", "/certificates", HR_A01).json()["items"]
+    assert [(c["obtained_on"], c["expires_on"]) for c in listed] == [
+        ("2026-03-01", "2029-03-01"),
+        ("2024-02-29", "2027-02-28"),
+    ]
+
+
 def test_json_lines_too(call) -> None:
     add_entry(call)
     body = "\n".join(

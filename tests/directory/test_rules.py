@@ -35,6 +35,8 @@ def test_catalogue_has_the_roles_of_the_domain():
         "service_certs",
         "account_reviewer",
         "importer_elearn",
+        "certs_catalogue_officer",
+        "certs_importer",
     }
 
 

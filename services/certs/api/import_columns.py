@@ -19,5 +19,6 @@ CERTIFICATE_IMPORT_DESCRIPTION = describe_import(
             "certificate_number": "AWS-AIF-0001234",
             "obtained_on": "2026-08-14",
         },
+        formats={"obtained_on": "ISO date (YYYY-MM-DD) or ROC date (115/08/14)"},
     ),
 )

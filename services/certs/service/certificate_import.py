@@ -25,7 +25,7 @@ from services.certs.store import certificates as store
 from services.common.errors import Problem
 from services.common.importing.rows import RowError, present, validated
 from services.common.importing.runner import BatchResult, ImportKind
-from services.common.timeutil import today_taipei
+from services.common.timeutil import parse_any_date, today_taipei
 
 SOURCE = "certificates"
 BATCH_SIZE = 500
@@ -48,7 +48,19 @@ class CertificateImport(ImportKind[Checked]):
         self.dry_run = dry_run
 
     def check(self, row: int, values: dict[str, str]) -> Checked | list[RowError]:
-        checked = validated(CertificateImportRow, row, present(values))
+        cells = present(values)
+        day = cells.get("obtained_on")
+        if day is not None:
+            # Personnel offices write ROC dates (115/03/01); ISO passes as it is.
+            try:
+                cells["obtained_on"] = parse_any_date(day).isoformat()
+            except ValueError:
+                return [
+                    RowError(
+                        row, "obtained_on", "not an ISO or ROC date", "date_from_datetime_parsing"
+                    )
+                ]
+        checked = validated(CertificateImportRow, row, cells)
         return checked if isinstance(checked, list) else Checked(row=row, data=checked)
 
     def _one(self, session: Session, parsed: Checked, today: object) -> str | list[RowError]:

@@ -9,6 +9,7 @@ outside the caller's reach reads as one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from services.certs import access
 from services.certs.domain import registration, workflow
-from services.certs.domain.expiry import expires_on
+from services.certs.domain.expiry import expires_on, is_lapsed
 from services.certs.domain.workflow import Action, State
 from services.certs.models import (
     CatalogueVersion,
@@ -34,13 +35,15 @@ from services.certs.schemas import (
 from services.certs.store import catalogue as catalogue_store
 from services.certs.store import certificates as store
 from services.common.audit import record_personal_data_read
-from services.common.errors import Conflict, FieldError, Invalid, NotFound
+from services.common.errors import Conflict, FieldError, Invalid
 from services.common.pagination import PageParams
 from services.common.principal import Principal
 from services.common.reach import scopes
+from services.common.service_identity import service_account
 from services.common.timeutil import now_utc, today_taipei
 
 RESOURCE = "certificate"
+LAPSED_REASON = "validity ended"
 
 
 def out(certificate: Certificate) -> CertificateOut:
@@ -261,6 +264,18 @@ def decide(
     certificate.reason = (reason or "").strip() or None
     session.add(certificate)
     store.add_event(session, certificate.id, state, target, who.sub, certificate.reason)
+    if target is State.VERIFIED and is_lapsed(certificate.expires_on, today_taipei()):
+        # A certificate verified for the record after its validity ended: it is
+        # expired at once, as the expiry job would have done, in its name.
+        certificate.state = State.EXPIRED.value
+        store.add_event(
+            session,
+            certificate.id,
+            State.VERIFIED,
+            State.EXPIRED,
+            service_account("certs"),
+            LAPSED_REASON,
+        )
     session.flush()
     return out(certificate)
 
@@ -303,18 +318,21 @@ def page(
     return [out(r) for r in rows], cursor
 
 
-def expire_lapsed(session: Session, today: date, actor: str) -> int:
-    """Mark every verified certificate whose validity ended by `today` expired."""
-    count = 0
-    for certificate_id in store.lapsed_ids(session, today):
+def expire_lapsed(
+    session: Session, certificate_ids: Sequence[int], actor: str
+) -> list[Certificate]:
+    """Mark these lapsed certificates expired, each still verified (one decided
+    meanwhile is left as it is); returns those it expired."""
+    expired = []
+    for certificate_id in certificate_ids:
         certificate = store.get(session, certificate_id, for_update=True)
         if certificate is None or certificate.state != State.VERIFIED.value:
-            continue  # decided meanwhile
+            continue
         certificate.state = State.EXPIRED.value
         session.add(certificate)
         store.add_event(
-            session, certificate_id, State.VERIFIED, State.EXPIRED, actor, "validity ended"
+            session, certificate_id, State.VERIFIED, State.EXPIRED, actor, LAPSED_REASON
         )
-        count += 1
+        expired.append(certificate)
     session.flush()
-    return count
+    return expired

@@ -11,6 +11,7 @@ send three warnings at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -50,26 +51,30 @@ def _facts(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-def expire_and_tell(session: Session, today: date, actor: str) -> dict[str, int]:
-    """Mark lapsed certificates expired, with a notice to each holder."""
-    ids = store.lapsed_ids(session, today)
-    expired = expire_lapsed(session, today, actor)
-    notices = []
-    for certificate_id in ids:
-        certificate = store.get(session, certificate_id)
-        if certificate is None or certificate.state != "expired":
-            continue
-        notices.append(
-            _notice(
-                certificate,
-                "certificate_expired",
-                f"expired:{certificate_id}",
-                today,
-                f"Certificate {certificate.issuer} expired on {certificate.expires_on}",
-                _facts(certificate),
-            )
+def lapsed_ids(session: Session, today: date) -> list[int]:
+    return store.lapsed_ids(session, today)
+
+
+def expire_and_tell(
+    session: Session, today: date, actor: str, certificate_ids: Sequence[int]
+) -> dict[str, int]:
+    """Mark these lapsed certificates expired, with a notice to each holder."""
+    expired = expire_lapsed(session, certificate_ids, actor)
+    notices = [
+        _notice(
+            certificate,
+            "certificate_expired",
+            f"expired:{certificate.id}",
+            today,
+            f"Certificate {certificate.issuer} expired on {certificate.expires_on}",
+            _facts(certificate),
         )
-    return {"expired": expired, "expiry_notices": notices_store.add_new(session, Notice, notices)}
+        for certificate in expired
+    ]
+    return {
+        "expired": len(expired),
+        "expiry_notices": notices_store.add_new(session, Notice, notices),
+    }
 
 
 def lead_time_warnings(session: Session, today: date) -> dict[str, int]:
