@@ -107,10 +107,14 @@ def require_service(family: str, service: str, *, after: Callable[..., Any] | No
     account = service_account(service)
 
     def verify(principal: Principal) -> Principal:
+        # Every rule the caller breaks is named, not only the first.
+        broken = []
         if not principal.has(family):
-            raise Forbidden(f"requires permission {family}")
+            broken.append(f"requires permission {family}")
         if principal.kind != "service" or principal.sub != account:
-            raise Forbidden(f"only the {service} service's own account {account} may call this")
+            broken.append(f"only the {service} service's own account {account} may call this")
+        if broken:
+            raise Forbidden("; ".join(broken))
         return principal
 
     check: Check

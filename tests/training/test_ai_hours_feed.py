@@ -131,6 +131,14 @@ def test_only_the_certs_service_account_may_pull(call, people, principal):
     assert "P001" not in response.text
 
 
+def test_a_refusal_names_every_rule_broken(call):
+    both = feed(call, {"sub": "hr.a01", "kind": "human", "permissions": []}).json()["detail"]
+    assert "requires permission training:ai_hours:read" in both
+    assert "only the certs service's own account svc.certs may call this" in both
+    grant = feed(call, {"sub": "svc.certs", "kind": "service", "permissions": []}).json()
+    assert grant["detail"] == "requires permission training:ai_hours:read"
+
+
 def test_no_token_is_401(call):
     assert call("GET", "/ai-hours").status_code == 401
 

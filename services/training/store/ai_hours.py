@@ -14,10 +14,12 @@ from sqlmodel import Session
 from services.common.timeutil import now_utc
 from services.training.domain.ai_hours import ADVANCED_BIT, AI_BITS, next_stamp
 from services.training.models import AiHours, LearningRecord
+from services.training.store.keys import key_rows
 
 AI = AiHours.__table__  # type: ignore[attr-defined]
 RECORDS = LearningRecord.__table__  # type: ignore[attr-defined]
 _CHUNK = 400
+_PG_CHUNK = 50_000
 # pg_advisory_xact_lock key of the feed's stamps ("ai_hours" in ASCII): held from
 # the refresh to the commit, so that writers stamp and commit one after another.
 _LOCK_KEY = 0x61695F686F757273
@@ -46,6 +48,15 @@ def latest(session: Session) -> datetime | None:
     return found
 
 
+def _persons_clause(session: Session, column: Any, persons: Sequence[str]) -> Any:
+    """`column` among `persons`: on PostgreSQL one join key set for all of them
+    (`store.keys`), elsewhere an IN list (callers keep it to `_CHUNK`)."""
+    if session.connection().dialect.name == "postgresql":
+        keys = key_rows(persons)
+        return column.in_(select(keys.c.v))
+    return column.in_(persons)
+
+
 def _sums(session: Session, year: int, persons: Sequence[str]) -> dict[str, tuple[int, int]]:
     r = RECORDS.c
     advanced = r.topic_mask.op("&")(ADVANCED_BIT) != 0
@@ -57,7 +68,7 @@ def _sums(session: Session, year: int, persons: Sequence[str]) -> dict[str, tupl
         )
         .where(
             r.year == year,
-            r.person_id.in_(persons),
+            _persons_clause(session, r.person_id, persons),
             r.withdrawn == false(),
             r.topic_mask.op("&")(AI_BITS) != 0,
         )
@@ -69,7 +80,7 @@ def _sums(session: Session, year: int, persons: Sequence[str]) -> dict[str, tupl
 def _stored(session: Session, year: int, persons: Sequence[str]) -> dict[str, tuple[int, int]]:
     a = AI.c
     stmt = select(a.person_id, a.basic_centi, a.advanced_centi).where(
-        a.year == year, a.person_id.in_(persons)
+        a.year == year, _persons_clause(session, a.person_id, persons)
     )
     return {pid: (basic, adv) for pid, basic, adv in session.execute(stmt)}
 
@@ -92,10 +103,12 @@ def refresh(session: Session, keys: Iterable[Key]) -> int:
     _lock(session)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
+    # PostgreSQL takes a year's persons in one statement; SQLite in IN lists.
+    chunk_size = _PG_CHUNK if session.connection().dialect.name == "postgresql" else _CHUNK
     for year, persons in sorted(by_year.items()):
         ordered = sorted(persons)
-        for start in range(0, len(ordered), _CHUNK):
-            chunk = ordered[start : start + _CHUNK]
+        for start in range(0, len(ordered), chunk_size):
+            chunk = ordered[start : start + chunk_size]
             sums = _sums(session, year, chunk)
             stored = _stored(session, year, chunk)
             for person_id in chunk:
