@@ -97,14 +97,14 @@ def check_sheet_holds_csv(sheet: Worksheet, records: list[dict[str, str]]) -> No
         for key, text in record.items():
             value = sheet.cell(row=offset, column=keys.index(key) + 1).value
             where = (offset, key, value, text)
-            if text == "":
+            if isinstance(value, str):
+                assert value == text, where
+            elif text == "":
                 assert value is None, where
             elif text in ("true", "false"):
                 assert value is (text == "true"), where
             elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
                 assert isinstance(value, datetime) and value.date().isoformat() == text, where
-            elif isinstance(value, str):
-                assert value == text, where
             else:
                 assert isinstance(value, int | float) and not isinstance(value, bool), where
                 assert value == float(text), where
