@@ -208,13 +208,26 @@ def test_the_list_shows_only_the_callers_jobs_and_filters_by_status(toy: Toy) ->
     assert rest.json()["next_cursor"] is None
 
 
-def test_a_header_the_import_refuses_fails_the_job_with_its_reason(toy: Toy) -> None:
-    job_id = toy.post("key,colour\nk1,red\n", headers=ASYNC).json()["id"]
-    run_worker(toy)
+def test_a_header_the_import_refuses_is_422_at_once_and_queues_nothing(toy: Toy) -> None:
+    response = toy.post("key,colour\nk1,red\n", headers=ASYNC)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "body"
+    assert "value" in problem["detail"]  # the missing column is named
+    assert toy.jobs() == 0
+    assert list(toy.queue.spool_dir.iterdir()) == []
+
+
+def test_a_job_that_stops_on_a_problem_shows_failed_with_its_reason(toy: Toy) -> None:
+    toy.knobs.peer_down = True
+    job_id = toy.post(body_of(2), headers=ASYNC).json()["id"]
+    assert run_worker(toy) == job_id
     job = toy.job(job_id)
-    assert job["status"] == "failed"
-    assert "value" in job["failure"]  # the missing column is named
-    assert "red" not in job["failure"]
+    assert (job["status"], job["failure"]) == (
+        "failed",
+        "the peer that knows the keys is unavailable",
+    )
+    assert job["finished_at"] is not None
     assert things(toy.engine) == {}
     (listed_job,) = listed(toy, status="failed")
     assert listed_job["failure"] == job["failure"]

@@ -34,7 +34,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -426,7 +426,22 @@ class ImportQueue:
                 await asyncio.wait_for(self._wake.wait(), poll_seconds)
 
 
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+async def check_spooled_header(
+    path: Path,
+    encoding: str,
+    required: tuple[Any, ...],
+    known: tuple[str, ...] | None,
+) -> None:
+    """A spooled CSV's header checked before its job is queued: a file the import
+    cannot read is refused at once (422), as in its request, not failed later."""
+    from services.common.importing.http import read_header
+
+    # Closed once the header is read: the file is not held open until collected.
+    async with contextlib.aclosing(_file_chunks(path)) as chunks:
+        await read_header(line_blocks(chunks), "csv", encoding, required, known)
+
+
+async def _file_chunks(path: Path) -> AsyncGenerator[bytes, None]:
     async with await anyio.open_file(path, "rb") as body:
         while chunk := await body.read(CHUNK_BYTES):
             yield chunk
