@@ -457,3 +457,45 @@ def test_a_worker_stopped_mid_job_puts_it_back_and_it_resumes(toy: Toy) -> None:
     assert [rows for _, rows in toy.knobs.applied if rows] == [[3]]
     assert toy.job(job_id)["status"] == "completed"
     assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}
+
+
+def test_a_worker_whose_lease_was_taken_over_writes_nothing_more(toy: Toy) -> None:
+    """The lease is a fence: once another worker has claimed the job, the first
+    one's next batch is rolled back, and the job goes on from the last commit."""
+    toy.knobs.batch_size = 1
+    job_id = toy.post(body_of(3), headers=ASYNC).json()["id"]
+    held = HeldImport(
+        TABLES,
+        lambda job: ThingImport(toy.engine, toy.knobs, job.dry_run),
+        ThingImport.required,
+        ThingImport.known,
+        1,
+    )
+    other = ImportQueue(toy.engine, toy.queue.spool_dir, name="other")
+    other.hold(held, job_id)
+    jobs = TABLES.jobs
+
+    def make_stale() -> None:
+        old = now_utc() - timedelta(seconds=toy.queue.lease_seconds + 1)
+        with toy.engine.begin() as conn:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(heartbeat_at=old))
+
+    def take_over(rows: list[int]) -> None:
+        if rows == [2]:
+            make_stale()
+            assert other.claim() is not None
+
+    toy.knobs.during_batch = take_over
+    assert run_worker(toy) == job_id
+    job = toy.job(job_id)
+    assert (job["status"], job["committed_row"]) == ("running", 1)
+    assert things(toy.engine) == {"k1": 1}  # row 2's batch was rolled back
+    assert toy.queue.spool_path(TABLES, job_id).exists()  # the new worker reads it
+    with toy.engine.connect() as conn:
+        assert conn.execute(select(jobs.c.worker).where(jobs.c.id == job_id)).scalar() == "other"
+
+    toy.knobs.during_batch = None
+    make_stale()  # the new worker, too, stopped: a third run resumes
+    assert asyncio.run(other.run_once()) == job_id
+    assert toy.job(job_id)["status"] == "completed"
+    assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}
