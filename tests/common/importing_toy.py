@@ -21,7 +21,7 @@ from sqlmodel import Field, Session, SQLModel, col
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import new_registry
-from services.common.errors import NotFound, install_error_handlers
+from services.common.errors import NotFound, ServiceUnavailable, install_error_handlers
 from services.common.importing.http import (
     IDEMPOTENCY_KEY_PATTERN,
     ImportStart,
@@ -93,6 +93,7 @@ class Knobs:
     batch_size: int = 1000
     fail_on_batch: int | None = None  # apply_batch's n-th call (of a job) raises
     refused: set[str] = field(default_factory=set)  # keys prepare refuses
+    peer_down: bool = False  # prepare answers as a peer that cannot be reached
     kinds_made: int = 0
     # Called at each apply_batch with the batch's rows' numbers (a test looks in).
     during_batch: Callable[[list[int]], None] | None = None
@@ -116,6 +117,8 @@ class ThingImport(ImportKind[Checked]):
         return outcome if isinstance(outcome, list) else Checked(row, outcome)
 
     def prepare(self, rows: list[Checked]) -> tuple[list[Checked], list[RowError]]:
+        if self.knobs.peer_down:
+            raise ServiceUnavailable("the peer that knows the keys is unavailable")
         self.knobs.prepared.append((connections_out(self.engine), [r.row for r in rows]))
         kept = [r for r in rows if r.thing.key not in self.knobs.refused]
         errors = [

@@ -208,13 +208,26 @@ def test_the_list_shows_only_the_callers_jobs_and_filters_by_status(toy: Toy) ->
     assert rest.json()["next_cursor"] is None
 
 
-def test_a_header_the_import_refuses_fails_the_job_with_its_reason(toy: Toy) -> None:
-    job_id = toy.post("key,colour\nk1,red\n", headers=ASYNC).json()["id"]
-    run_worker(toy)
+def test_a_header_the_import_refuses_is_422_at_once_and_queues_nothing(toy: Toy) -> None:
+    response = toy.post("key,colour\nk1,red\n", headers=ASYNC)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["errors"][0]["field"] == "body"
+    assert "value" in problem["detail"]  # the missing column is named
+    assert toy.jobs() == 0
+    assert list(toy.queue.spool_dir.iterdir()) == []
+
+
+def test_a_job_that_stops_on_a_problem_shows_failed_with_its_reason(toy: Toy) -> None:
+    toy.knobs.peer_down = True
+    job_id = toy.post(body_of(2), headers=ASYNC).json()["id"]
+    assert run_worker(toy) == job_id
     job = toy.job(job_id)
-    assert job["status"] == "failed"
-    assert "value" in job["failure"]  # the missing column is named
-    assert "red" not in job["failure"]
+    assert (job["status"], job["failure"]) == (
+        "failed",
+        "the peer that knows the keys is unavailable",
+    )
+    assert job["finished_at"] is not None
     assert things(toy.engine) == {}
     (listed_job,) = listed(toy, status="failed")
     assert listed_job["failure"] == job["failure"]
@@ -442,5 +455,47 @@ def test_a_worker_stopped_mid_job_puts_it_back_and_it_resumes(toy: Toy) -> None:
     assert run_worker(toy) == job_id
     # Rows 1 and 2 were committed before the stop: only row 3 is written now.
     assert [rows for _, rows in toy.knobs.applied if rows] == [[3]]
+    assert toy.job(job_id)["status"] == "completed"
+    assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}
+
+
+def test_a_worker_whose_lease_was_taken_over_writes_nothing_more(toy: Toy) -> None:
+    """The lease is a fence: once another worker has claimed the job, the first
+    one's next batch is rolled back, and the job goes on from the last commit."""
+    toy.knobs.batch_size = 1
+    job_id = toy.post(body_of(3), headers=ASYNC).json()["id"]
+    held = HeldImport(
+        TABLES,
+        lambda job: ThingImport(toy.engine, toy.knobs, job.dry_run),
+        ThingImport.required,
+        ThingImport.known,
+        1,
+    )
+    other = ImportQueue(toy.engine, toy.queue.spool_dir, name="other")
+    other.hold(held, job_id)
+    jobs = TABLES.jobs
+
+    def make_stale() -> None:
+        old = now_utc() - timedelta(seconds=toy.queue.lease_seconds + 1)
+        with toy.engine.begin() as conn:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(heartbeat_at=old))
+
+    def take_over(rows: list[int]) -> None:
+        if rows == [2]:
+            make_stale()
+            assert other.claim() is not None
+
+    toy.knobs.during_batch = take_over
+    assert run_worker(toy) == job_id
+    job = toy.job(job_id)
+    assert (job["status"], job["committed_row"]) == ("running", 1)
+    assert things(toy.engine) == {"k1": 1}  # row 2's batch was rolled back
+    assert toy.queue.spool_path(TABLES, job_id).exists()  # the new worker reads it
+    with toy.engine.connect() as conn:
+        assert conn.execute(select(jobs.c.worker).where(jobs.c.id == job_id)).scalar() == "other"
+
+    toy.knobs.during_batch = None
+    make_stale()  # the new worker, too, stopped: a third run resumes
+    assert asyncio.run(other.run_once()) == job_id
     assert toy.job(job_id)["status"] == "completed"
     assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}

@@ -32,6 +32,7 @@ from services.common.importing.progress import (
 from services.common.importing.queue import (
     PREFER_ASYNC,
     HeldImport,
+    check_spooled_header,
     existing_job,
     import_queue,
     open_queued_job,
@@ -260,6 +261,8 @@ async def queue_or_run_import(
     queue = import_queue(request.app)
     part, size = await queue.spool(request.stream())
     try:
+        if start.format == "csv":
+            await check_spooled_header(part, encoding, required, known)
         job, opened = await run_in_threadpool(open_queued_job, engine, tables, req, size)
     except BaseException:
         part.unlink(missing_ok=True)

@@ -34,7 +34,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -60,6 +60,7 @@ from services.common.importing.runner import (
     ImportKind,
     ImportRunner,
     JobRequest,
+    LeaseLost,
     Opened,
     check_same_request,
 )
@@ -313,6 +314,7 @@ class ImportQueue:
         tables = held.tables
         path = self.spool_path(tables, job_id)
         beat = asyncio.ensure_future(self._heartbeat(tables, job_id))
+        taken_over = False
         try:
             with Session(self.engine, expire_on_commit=False) as session:
                 job = tables.get(session, job_id)
@@ -340,8 +342,13 @@ class ImportQueue:
                 header=header,
                 batch_size=held.batch_size,
                 bytes_read=counted.total,
+                worker=self.name,
             )
             await runner_module.run(job_runner, first, blocks)
+        except LeaseLost:
+            # Its new worker reads the spooled body: it stays.
+            log.warning("queued import #%s was taken over by another worker", job_id)
+            taken_over = True
         except asyncio.CancelledError:
             # The process is stopping: the job goes back to the queue, to resume
             # after its committed batches (its body stays spooled). Not awaited:
@@ -356,8 +363,9 @@ class ImportQueue:
         finally:
             beat.cancel()
         self._release(held, job_id)
-        path.unlink(missing_ok=True)
-        await run_in_threadpool(self._let_go, tables, job_id)
+        if not taken_over:
+            path.unlink(missing_ok=True)
+            await run_in_threadpool(self._let_go, tables, job_id)
 
     def _requeue(self, tables: JobTables[Any, Any], job_id: int) -> None:
         jobs = tables.jobs
@@ -373,7 +381,7 @@ class ImportQueue:
         with batch_transaction(self.engine) as session:
             session.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
+                .where(jobs.c.id == job_id, jobs.c.worker == self.name)
                 .values(status="failed", failure=reason, finished_at=now_utc())
             )
 
@@ -400,7 +408,12 @@ class ImportQueue:
 
         while True:
             await asyncio.sleep(self.lease_seconds / 4)
-            await run_in_threadpool(beat)
+            try:
+                await run_in_threadpool(beat)
+            except Exception:
+                # The next beat (or batch) tries again; a lease that runs out
+                # meanwhile lets another worker resume the job, which is safe.
+                log.warning("heartbeat of import #%s failed", job_id, exc_info=True)
 
     # ------------------------------------------------------------ the worker loop
 
@@ -426,7 +439,22 @@ class ImportQueue:
                 await asyncio.wait_for(self._wake.wait(), poll_seconds)
 
 
-async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+async def check_spooled_header(
+    path: Path,
+    encoding: str,
+    required: tuple[Any, ...],
+    known: tuple[str, ...] | None,
+) -> None:
+    """A spooled CSV's header checked before its job is queued: a file the import
+    cannot read is refused at once (422), as in its request, not failed later."""
+    from services.common.importing.http import read_header
+
+    # Closed once the header is read: the file is not held open until collected.
+    async with contextlib.aclosing(_file_chunks(path)) as chunks:
+        await read_header(line_blocks(chunks), "csv", encoding, required, known)
+
+
+async def _file_chunks(path: Path) -> AsyncGenerator[bytes, None]:
     async with await anyio.open_file(path, "rb") as body:
         while chunk := await body.read(CHUNK_BYTES):
             yield chunk

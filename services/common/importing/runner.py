@@ -88,6 +88,10 @@ class ImportKind(ABC, Generic[R]):
         """Once the job has ended, however: release what the kind holds (clients)."""
 
 
+class LeaseLost(Exception):
+    """A queued job's worker found the job taken over by another."""
+
+
 class Opened(StrEnum):
     CREATED = "created"
     RESUMED = "resumed"
@@ -195,8 +199,12 @@ class ImportRunner(Generic[R, J, E]):
         header: RawLine | None,
         batch_size: int,
         bytes_read: Callable[[], int] | None = None,
+        worker: str | None = None,
     ) -> None:
         assert job.id is not None
+        # The worker whose lease the job must still be under for each write (a
+        # queued job's); None for a job run by its request.
+        self._worker = worker
         # How many bytes of the body the lines fed so far came from (None: not counted).
         self._bytes_read = bytes_read
         self._engine = engine
@@ -312,9 +320,9 @@ class ImportRunner(Generic[R, J, E]):
             errors.extend(result.errors)
             errors.sort(key=lambda e: e.row)
             self._tables.add_errors(session, self._job_id, errors)
-            session.execute(
+            progressed = session.connection().execute(
                 update(jobs)
-                .where(jobs.c.id == self._job_id)
+                .where(self._this_job())
                 .values(
                     inserted=jobs.c.inserted + result.inserted,
                     updated=jobs.c.updated + result.updated,
@@ -327,12 +335,23 @@ class ImportRunner(Generic[R, J, E]):
                     **read,
                 )
             )
+            if progressed.rowcount != 1:
+                # Another worker took the job over (this one's lease ran out):
+                # the batch is rolled back, and that worker goes on from the
+                # last batch committed.
+                raise LeaseLost(f"import #{self._job_id} is now run by another worker")
         self._written += result.inserted + result.updated
+
+    def _this_job(self) -> Any:
+        jobs = self._tables.jobs
+        if self._worker is None:
+            return jobs.c.id == self._job_id
+        return (jobs.c.id == self._job_id) & (jobs.c.worker == self._worker)
 
     def _set(self, **values: object) -> None:
         jobs = self._tables.jobs
         with batch_transaction(self._engine) as session:
-            session.execute(update(jobs).where(jobs.c.id == self._job_id).values(**values))
+            session.execute(update(jobs).where(self._this_job()).values(**values))
 
     def complete(self) -> None:
         """Mark the job completed, once its last batch is written. The whole body has
