@@ -6,6 +6,7 @@ middleware in `gateway.middleware`, the forwarding of `/api/...` in
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -71,7 +72,9 @@ def create_app(
     settings: GatewaySettings | None = None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    freeze_after_start: bool = False,
 ) -> GatewayApp:
+    """`freeze_after_start`: for a served gateway (not for tests, which build many)."""
     settings = settings or GatewaySettings()
     keyring = load_keyring(settings)
     signer = InternalSigner(keyring.internal, settings.internal_issuer)
@@ -85,7 +88,9 @@ def create_app(
     audit_engine = make_engine(settings.database_url)
     slot = RuntimeSlot()
 
-    api = _api(_lifespan(settings, transport, keyring, signer, audit_engine, slot))
+    api = _api(
+        _lifespan(settings, transport, keyring, signer, audit_engine, slot, freeze_after_start)
+    )
     install_api_middleware(api)
     api.include_router(audit_router(slot.current, audit_engine))
     api.include_router(health_router(settings, slot.current, audit_database_check(audit_engine)))
@@ -123,6 +128,7 @@ def _lifespan(
     signer: InternalSigner,
     audit_engine: Engine,
     slot: RuntimeSlot,
+    freeze_after_start: bool,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Start-up makes the Runtime (clients, account resolver, authenticator, audit
     and usage writers) and fills `slot`; shutdown closes it."""
@@ -165,9 +171,30 @@ def _lifespan(
                 usage=usage,
             )
         )
+        if freeze_after_start:
+            settle_garbage_collector()
         yield
         await slot.release().aclose()
         # Release the audit database's pooled connections with the gateway.
         audit_engine.dispose()
 
     return lifespan
+
+
+def settle_garbage_collector() -> None:
+    """Move what start-up built (modules, the app, its routes and models) out of
+    the collector's sight, and collect the young generation less often.
+
+    A full collection scanned those hundreds of thousands of objects again and
+    again, stopping every request for tens of milliseconds: the p99 at
+    saturation. Requests leave little cyclic garbage, so fewer, cheaper
+    collections cost nothing in memory that matters."""
+    gc.collect()
+    gc.freeze()
+    _gen0, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, gen1, gen2)
+
+
+# Allocations (less deallocations) between two young-generation collections;
+# CPython's default is 700 (2000 from 3.13 on the incremental collector).
+GC_YOUNG_THRESHOLD = 20_000

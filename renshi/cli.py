@@ -67,9 +67,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from services.common.logs import configure_logging
 
+    workers = args.workers
+    if workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and args.name != "gateway":
+        # A service's writer gates and per-engine limits hold within one process.
+        print("--workers is for the gateway; a service runs as one process", file=sys.stderr)
+        return 2
     if args.name == "gateway":
-        configure_logging("gateway", GatewaySettings().log_level)
-        factory = "gateway.app:create_app"
+        settings = GatewaySettings()
+        configure_logging("gateway", settings.log_level)
+        # Each worker is a process of its own, spawned afresh: it builds its
+        # app (with its own audit writer and usage recorder) through this
+        # factory, which configures its logging first.
+        factory = "renshi.cli:served_gateway_app"
+        if workers > 1 and settings.rate_limit_storage.startswith(("memory", "async+memory")):
+            print(
+                f"note: rate limits are counted by each of the {workers} workers "
+                "(GATEWAY_RATE_LIMIT_STORAGE=memory://); use redis:// for one count",
+                file=sys.stderr,
+            )
     else:
         configure_logging(args.name, service_settings(args.name).log_level)
         factory = f"services.{args.name}.app:create_app"
@@ -78,9 +96,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host,
         port=args.port,
+        workers=workers if workers > 1 else None,
+        # The supervisor restarts a worker that does not answer its ping in
+        # time; a worker still importing on a busy machine is not a hung one.
+        timeout_worker_healthcheck=30,
         **SERVER_OPTIONS,
     )
     return 0
+
+
+def served_gateway_app() -> Any:
+    """The gateway as `renshi serve` runs it, in its one process or in each worker."""
+    from gateway.app import create_app
+    from services.common.logs import configure_logging
+
+    settings = GatewaySettings()
+    configure_logging("gateway", settings.log_level)
+    return create_app(settings, freeze_after_start=True)
 
 
 def _write_secret(path: Path, secret: str) -> None:
@@ -456,6 +488,12 @@ def build_parser(jobs_epilog: str = "") -> argparse.ArgumentParser:
     serve.add_argument("name", choices=("gateway", *SERVICES))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, required=True)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="gateway only: processes sharing the port, each with its own audit writer",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="run database migrations")

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 
 from renshi.cli import SERVER_OPTIONS
-from services.common.http_server import PROTOCOLS
+from services.common.http_server import PROTOCOLS, OneWriteTransport
 
 
 async def _no_content(scope: Any, receive: Any, send: Any) -> None:
@@ -91,3 +91,69 @@ def test_a_request_the_parser_refuses_is_a_problem(server, raw: bytes) -> None:
 def test_a_well_formed_request_still_reaches_the_app(server) -> None:
     status, _headers, _body = _exchange(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status == 204
+
+
+class _RecordingTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed, "written after close"
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def test_the_writes_of_one_turn_reach_the_socket_as_one() -> None:
+    async def go() -> list[list[bytes]]:
+        real = _RecordingTransport()
+        transport = OneWriteTransport(real)  # type: ignore[arg-type]
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        transport.write(b"")
+        transport.write(b"ok")
+        seen = [list(real.writes)]  # nothing sent within the turn
+        assert transport.get_write_buffer_size() == 40
+        await asyncio.sleep(0)
+        seen.append(list(real.writes))
+        transport.write(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        transport.close()  # what is pending goes out before the close
+        seen.append(list(real.writes))
+        assert real.closed
+        assert transport.get_extra_info("peername") == "info:peername"
+        return seen
+
+    before, after, closed = asyncio.run(go())
+    assert before == []
+    assert after == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"]
+    assert closed[-1] == b"HTTP/1.1 400 Bad Request\r\n\r\n"
+
+
+def test_nothing_is_written_to_a_connection_already_closing() -> None:
+    async def go() -> list[bytes]:
+        real = _RecordingTransport()
+        transport = OneWriteTransport(real)  # type: ignore[arg-type]
+        transport.write(b"late")
+        real.closed = True  # the peer went away within the turn
+        await asyncio.sleep(0)
+        return real.writes
+
+    assert asyncio.run(go()) == []
+
+
+def test_the_production_protocol_writes_through_one_write_transport() -> None:
+    protocol_class = PROTOCOLS.get("httptools")
+    if protocol_class is None:
+        pytest.fail("httptools is a dependency (uvicorn[standard]); the protocol must exist")
+    assert SERVER_OPTIONS["http"] is protocol_class
+    assert "connection_made" in vars(protocol_class)
