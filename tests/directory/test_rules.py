@@ -37,6 +37,7 @@ def test_catalogue_has_the_roles_of_the_domain():
         "importer_elearn",
         "certs_catalogue_officer",
         "certs_importer",
+        "lecturer_importer",
     }
 
 

@@ -87,7 +87,7 @@ async function importRecords(
     headers: { "Content-Type": "text/csv" },
   });
   step("start the import", started.data !== undefined, started.response.status);
-  let job: ImportJob = started.data;
+  let job = started.data as ImportJob;
   const deadline = Date.now() + FOLLOW_MS;
   while (!FINISHED.has(job.status)) {
     step("follow the import", Date.now() < deadline, `still ${job.status}`);
