@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.certs.domain.catalogue import Kind, Sector
+from services.certs.domain.talent import TalentRole
 from services.certs.domain.workflow import State
 from services.common.audit import personal_data_reads_table
 from services.common.columns import one_of, utc_column
@@ -28,6 +29,7 @@ KINDS = tuple(k.value for k in Kind)
 SECTORS = tuple(s.value for s in Sector)
 STATES = tuple(s.value for s in State)
 SOURCES = ("submitted", "imported")
+TALENT_ROLES = tuple(r.value for r in TalentRole)
 # The lead-time row every agency without one of its own uses.
 DEFAULT_AGENCY = "*"
 
@@ -176,6 +178,81 @@ class JobRun(CertsTable, table=True):
     started_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     summary: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+# --- AI talent: who holds which role, where they work, their AI hours ---------
+
+
+class TalentPerson(CertsTable, table=True):
+    """Where a person works, as the training roster last said (copied by the
+    nightly AI-hours pull): staffing search filters by agency and unit without
+    asking the directory per person."""
+
+    __tablename__ = "talent_persons"
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    agency_code: str = Field(max_length=16, index=True)
+    unit_id: str = Field(default="", max_length=32, index=True)
+    refreshed_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
+class PersonAiHours(CertsTable, table=True):
+    """A person's AI hours of one Taipei year, in hundredths of an hour, as the
+    training feed last gave them (`changed_at` is training's moment)."""
+
+    __tablename__ = "person_ai_hours"
+    __table_args__ = (Index("ix_person_ai_hours_year_hours", "year", "ai_centi"),)
+
+    person_id: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    ai_centi: int = Field(default=0)
+    basic_centi: int = Field(default=0)
+    advanced_centi: int = Field(default=0)
+    changed_at: datetime = Field(sa_column=utc_column())
+    pulled_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
+class TalentRoleAssignment(CertsTable, table=True):
+    """One AI-talent role of one person, assigned by duties: who assigned it,
+    when and why; ending it sets `ended_*` and never deletes the row, so the
+    history stays. At most one live row per person and role."""
+
+    __tablename__ = "talent_roles"
+    __table_args__ = (
+        one_of("role", TALENT_ROLES),
+        Index(
+            "uq_talent_roles_live",
+            "person_id",
+            "role",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_talent_roles_role_person", "role", "person_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: str = Field(index=True, max_length=64)
+    # The holder's agency when assigned: whose HR officers may change it.
+    agency_code: str = Field(index=True, max_length=16)
+    role: str = Field(max_length=16)
+    reason: str = Field(max_length=500)
+    assigned_by: str = Field(max_length=128)
+    assigned_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    ended_by: str | None = Field(default=None, max_length=128)
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    end_reason: str | None = Field(default=None, max_length=500)
+
+
+class FeedPosition(CertsTable, table=True):
+    """Where the last complete pull of a peer's feed ended: the next pull asks
+    for what changed after `changed_since`."""
+
+    __tablename__ = "feed_positions"
+
+    feed: str = Field(primary_key=True, max_length=32)
+    changed_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
 class ImportJob(CertsTable, StoredImportJob, table=True):
