@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_renshi_up import ROOT, _free_port_block, _token, _wait_ready
+from tests.e2e.test_renshi_up import READY_WITHIN, ROOT, _free_port_block, _token, _wait_ready
 
 SERVICES = ("directory", "training", "certs", "attendance", "speakers")
 
@@ -72,7 +72,7 @@ def test_a_killed_service_is_restarted_while_the_rest_keep_serving(tmp_path):
             start_new_session=True,
         )
     try:
-        _wait_ready(f"{base}/readyz", process, time.monotonic() + 90)
+        _wait_ready(f"{base}/readyz", process, time.monotonic() + READY_WITHIN)
         hr = {"Authorization": f"Bearer {_token(env, 'hr.a01')}"}
         processes = _processes(var)
         killed = processes["training"]["pid"]
