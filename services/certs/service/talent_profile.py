@@ -1,0 +1,117 @@
+"""A person's AI talent profile: the learning-path stage (entry → advanced →
+hands-on) by the rules written as data, and the readiness view, which asks
+training live for the person's AI hours of the year.
+
+Both count verified certificates valid on the day asked (default: today in
+Taipei). The stage reads the nightly pull's copy of the AI hours, so it answers
+without training; the readiness view asks training (a short timeout), and when
+training cannot answer it still gives the certificates and says so, with the
+stored copy when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlmodel import Session
+
+from services.certs import access
+from services.certs.domain.talent import STAGE_RULES, StageInput, learning_stage
+from services.certs.models import personal_data_reads
+from services.certs.service import talent_inputs
+from services.certs.service.talent_reach import reached_person
+from services.certs.talent_schemas import AiHoursFigures, ReadinessOut, StageOut
+from services.certs.training_client import TrainingClient, TrainingUnavailable
+from services.common.audit import record_personal_data_read
+from services.common.errors import Problem
+from services.common.principal import Principal
+
+
+def stage(session: Session, who: Principal, person_id: str, on: date) -> StageOut:
+    reached_person(session, who, access.TALENT_READ, person_id)
+    record_personal_data_read(session, personal_data_reads, who, [person_id], "talent-stage")
+    held = talent_inputs.held_certificates(session, person_id)
+    hours = talent_inputs.stored_hours(session, person_id, on.year)
+    roles = talent_inputs.live_roles(session, person_id)
+    # Advanced hours above the total cannot come from training's feed (basic +
+    # advanced is the total); min() keeps the rules' input check from tripping.
+    result = learning_stage(
+        StageInput(
+            ai_hours=hours.total,
+            ai_advanced_hours=min(hours.advanced, hours.total),
+            day=on,
+            certificates=tuple(h.rule for h in held),
+            roles=roles,
+        ),
+        STAGE_RULES,
+    )
+    valid = [h for h in held if h.rule.valid_on(on)]
+    counted = {id(c) for c in result.counted}
+    return StageOut(
+        person_id=person_id,
+        on=on,
+        year=on.year,
+        stage=result.stage.code,
+        stage_zh=result.stage.label_zh,
+        reason=result.reason,
+        rule=result.rule,
+        rules="default",
+        roles=sorted(roles),
+        ai_hours=hours.figures(),
+        ai_hours_pulled_at=hours.pulled_at,
+        counted=[talent_inputs.counted_out(h) for h in valid if id(h.rule) in counted],
+        valid_certificates=[talent_inputs.counted_out(h) for h in valid],
+    )
+
+
+def readiness(
+    session: Session,
+    who: Principal,
+    training: Callable[[], TrainingClient],
+    person_id: str,
+    on: date,
+) -> ReadinessOut:
+    agency = reached_person(session, who, access.TALENT_READ, person_id)
+    record_personal_data_read(session, personal_data_reads, who, [person_id], "talent-readiness")
+    held = talent_inputs.held_certificates(session, person_id)
+    certificates = [talent_inputs.counted_out(h) for h in held if h.rule.valid_on(on)]
+    common = {"person_id": person_id, "agency_code": agency, "on": on, "year": on.year}
+    try:
+        with training() as client:
+            live = client.person_ai_hours(person_id, on.year)
+    except (TrainingUnavailable, Problem) as exc:
+        # A refusal (a peer error) is as much "cannot be asked" as a timeout here:
+        # the certificate part stands on its own.
+        reason = exc.detail or "the training service cannot be reached"
+        stored = talent_inputs.stored_hours(session, person_id, on.year)
+        if stored.pulled_at is None:
+            return ReadinessOut(
+                **common,
+                certificates=certificates,
+                ai_hours=None,
+                ai_hours_source="unavailable",
+                ai_hours_pulled_at=None,
+                ai_hours_unavailable_reason=reason,
+            )
+        return ReadinessOut(
+            **common,
+            certificates=certificates,
+            ai_hours=stored.figures(),
+            ai_hours_source="stored",
+            ai_hours_pulled_at=stored.pulled_at,
+            ai_hours_unavailable_reason=reason,
+        )
+    return ReadinessOut(
+        **common,
+        certificates=certificates,
+        ai_hours=AiHoursFigures(
+            year=live.year,
+            ai_hours=live.ai_hours,
+            ai_basic_hours=live.ai_basic_hours,
+            ai_advanced_hours=live.ai_advanced_hours,
+        ),
+        ai_hours_source="training",
+        ai_hours_pulled_at=None,
+        ai_hours_unavailable_reason=None,
+    )
