@@ -24,7 +24,7 @@ from sqlmodel import Session
 from services.certs.service import ai_hours_pull, notices, warnings
 from services.certs.settings import CertsSettings
 from services.certs.store import job_runs
-from services.certs.training_client import TrainingClient
+from services.certs.training_client import PAGE_SIZE, TrainingClient
 from services.common.db import make_engine
 from services.common.service_identity import ServiceIdentity, service_account
 from services.common.timeutil import today_taipei
@@ -105,6 +105,7 @@ def pull_ai_hours(
     transport: httpx.BaseTransport | None = None,
     as_of: date | None = None,
     force: bool = True,
+    page_size: int = PAGE_SIZE,
 ) -> dict[str, Any]:
     """Pull training's AI hours changed since the last complete pull, as svc.certs.
 
@@ -128,7 +129,7 @@ def pull_ai_hours(
             claim.summary = {
                 "job": "pull-ai-hours",
                 "day": day.isoformat(),
-                **ai_hours_pull.pull(engine, training),
+                **ai_hours_pull.pull(engine, training, limit=page_size),
             }
             return claim.summary
     finally:
