@@ -8,16 +8,33 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from services.certs.domain.catalogue import Kind, TalentRole
 from services.certs.domain.promotion_points import ScoringItem
-from services.common.decimals import Decimal2
+from services.common.decimals import Decimal2, DecimalOnTheWire
 
 RequiredReason = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+def _hundredths(value: Decimal) -> Decimal:
+    # Written back as given to two places ("4" is "4.00"), as hours are elsewhere.
+    return value.quantize(Decimal("0.01"))
+
+
 # Points and hours a table may name: far above any published cap.
-Points = Annotated[Decimal, Field(ge=0, le=1000, max_digits=6, decimal_places=2)]
-Hours = Annotated[Decimal, Field(gt=0, le=10000, max_digits=7, decimal_places=2)]
+Points = Annotated[
+    Decimal,
+    Field(ge=0, le=1000, max_digits=6, decimal_places=2),
+    AfterValidator(_hundredths),
+    DecimalOnTheWire(2),
+]
+Hours = Annotated[
+    Decimal,
+    Field(gt=0, le=10000, max_digits=7, decimal_places=2),
+    AfterValidator(_hundredths),
+    DecimalOnTheWire(2),
+]
 
 
 class _Strict(BaseModel):

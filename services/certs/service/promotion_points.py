@@ -10,6 +10,7 @@ Q5), so an agency without one for the year is told to set it.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -43,6 +44,12 @@ from services.common.reach import check_agency
 from services.common.timeutil import now_utc
 
 RESOURCE = "promotion-points"
+HUNDREDTH = Decimal("0.01")
+
+
+def _q(value: Decimal) -> Decimal:
+    """Points as the API writes them: two places."""
+    return value.quantize(HUNDREDTH)
 
 
 def _missing(agency_code: str, year: int) -> NotFound:
@@ -192,7 +199,7 @@ def person_points(
         lines=[
             PointsLineOut(
                 item=line.item,
-                points=line.points,
+                points=_q(line.points),
                 reason=line.reason,
                 certificate_id=None if line.certificate is None else ids.get(id(line.certificate)),
             )
@@ -202,12 +209,12 @@ def person_points(
             ItemPointsOut(
                 item=i.item,
                 item_zh=i.item.label_zh,
-                earned=i.earned,
-                cap=i.cap,
-                awarded=i.awarded,
+                earned=_q(i.earned),
+                cap=_q(i.cap),
+                awarded=_q(i.awarded),
                 capped=i.capped,
             )
             for i in result.items
         ],
-        total=result.total,
+        total=_q(result.total),
     )
