@@ -187,12 +187,30 @@ class PointsTableIn(_Strict):
     caps: PointsCaps
 
 
+class CertificatePointsOut(BaseModel):
+    kind: Kind
+    level: LevelName
+    points: Decimal2
+    item: ScoringItem
+
+
+class HourBandOut(BaseModel):
+    min_hours: Decimal2
+    points: Decimal2
+    item: ScoringItem
+
+
+class PointsCapsOut(BaseModel):
+    professional_ability: Decimal2
+    training: Decimal2
+
+
 class PointsTableOut(BaseModel):
     agency_code: str
     year: int
-    certificates: list[CertificatePointsIn]
-    hour_bands: list[HourBandIn]
-    caps: PointsCaps
+    certificates: list[CertificatePointsOut]
+    hour_bands: list[HourBandOut]
+    caps: PointsCapsOut
     version: int = Field(description="How many times the table was set")
     updated_by: str
     updated_at: datetime

@@ -91,4 +91,3 @@ def test_a_missing_or_bad_year_is_named(call, seeded, params):
     response = call("GET", "/ai-hours/persons/P001", CERTS, params=params)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["query.year"]
-

@@ -29,10 +29,12 @@ from services.certs.service.talent_reach import reached_person
 from services.certs.store import points_tables as store
 from services.certs.talent_schemas import (
     CertificatePointsIn,
+    CertificatePointsOut,
     HourBandIn,
+    HourBandOut,
     ItemPointsOut,
     PersonPointsOut,
-    PointsCaps,
+    PointsCapsOut,
     PointsLineOut,
     PointsTableIn,
     PointsTableOut,
@@ -120,9 +122,9 @@ def _out(row: PromotionPointsTable) -> PointsTableOut:
     return PointsTableOut(
         agency_code=row.agency_code,
         year=row.year,
-        certificates=[CertificatePointsIn.model_validate(r) for r in row.certificates],
-        hour_bands=[HourBandIn.model_validate(b) for b in row.hour_bands],
-        caps=PointsCaps.model_validate(row.caps),
+        certificates=[CertificatePointsOut.model_validate(r) for r in row.certificates],
+        hour_bands=[HourBandOut.model_validate(b) for b in row.hour_bands],
+        caps=PointsCapsOut.model_validate(row.caps),
         version=row.version,
         updated_by=row.updated_by,
         updated_at=row.updated_at,
@@ -175,15 +177,10 @@ def person_points(
     if row is None:
         raise _missing(agency, year)
     record_personal_data_read(session, personal_data_reads, who, [person_id], RESOURCE)
-    stored = _out(row)
-    table = _domain_table(
-        agency,
-        year,
-        PointsTableIn(
-            certificates=stored.certificates, hour_bands=stored.hour_bands, caps=stored.caps
-        ),
-        row.version,
+    stored = PointsTableIn.model_validate(
+        {"certificates": row.certificates, "hour_bands": row.hour_bands, "caps": row.caps}
     )
+    table = _domain_table(agency, year, stored, row.version)
     held = talent_inputs.held_certificates(session, person_id)
     ids = {id(h.rule): h.row.id for h in held}
     hours = talent_inputs.stored_hours(session, person_id, year)
