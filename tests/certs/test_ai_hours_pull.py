@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from services.certs import jobs
 from services.certs.models import FeedPosition, JobRun, PersonAiHours, TalentPerson
@@ -132,11 +132,11 @@ def test_the_pull_stores_every_persons_hours_and_place_then_moves_on(
     with batch_transaction(training.state.engine) as session:
         session.execute(
             update(AiHours)
-            .where(AiHours.person_id == "P002", AiHours.year == 2026)
+            .where(col(AiHours.person_id) == "P002", col(AiHours.year) == 2026)
             .values(advanced_centi=900, changed_at=later)
         )
         session.execute(
-            update(RosterPerson).where(RosterPerson.person_id == "P002").values(unit_id="99")
+            update(RosterPerson).where(col(RosterPerson.person_id) == "P002").values(unit_id="99")
         )
     third = run(settings, feed_client())
     assert third["rows"] == 1
@@ -144,7 +144,7 @@ def test_the_pull_stores_every_persons_hours_and_place_then_moves_on(
     assert hours3[("P002", 2026)] == (1200, 300, 900) and places3["P002"] == ("A01", "99")
     assert position3 == later
     with Session(certs_app.state.engine) as session:
-        runs = session.scalars(select(JobRun).where(JobRun.job == "pull-ai-hours")).all()
+        runs = session.scalars(select(JobRun).where(col(JobRun.job) == "pull-ai-hours")).all()
     assert [r.status for r in runs] == ["done"]
 
 
@@ -159,7 +159,7 @@ def test_a_failure_part_way_keeps_the_old_position_and_loses_nothing(
     assert position is None
     assert len(hours) == 3  # the first page, stored again by the next run
     with Session(certs_app.state.engine) as session:
-        (failed,) = session.scalars(select(JobRun).where(JobRun.job == "pull-ai-hours")).all()
+        (failed,) = session.scalars(select(JobRun).where(col(JobRun.job) == "pull-ai-hours")).all()
     assert failed.status == "failed"
 
     summary = run(settings, feed_client())
@@ -178,13 +178,14 @@ def test_a_failure_on_a_later_night_keeps_that_nights_start(
         for n in range(PERSONS):
             session.execute(
                 update(AiHours)
-                .where(AiHours.person_id == f"P{n:03d}", AiHours.year == 2026)
+                .where(col(AiHours.person_id) == f"P{n:03d}", col(AiHours.year) == 2026)
                 .values(basic_centi=400, changed_at=AT + timedelta(hours=2, seconds=n))
             )
     with pytest.raises(TrainingUnavailable):
         run(settings, feed_client(FailsOnPage(client("training")._transport, fail_from=2)))
     assert stored(certs_app)[2] == before
     summary = run(settings, feed_client())
+    assert before is not None
     assert summary["changed_since"] == before.isoformat() and summary["rows"] == PERSONS
     hours, _, after = stored(certs_app)
     assert all(hours[(f"P{n:03d}", 2026)][1] == 400 for n in range(PERSONS))

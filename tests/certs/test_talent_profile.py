@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session
 
 from services.certs.api.deps import live_training
 from services.certs.models import PersonAiHours, TalentPerson
