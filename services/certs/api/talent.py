@@ -19,7 +19,7 @@ from services.certs.talent_schemas import (
     TalentRoleOut,
 )
 from services.common.bounds_dates import BoundedDate
-from services.common.db import WriteSessionDep
+from services.common.db import SessionDep, WriteSessionDep
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
 from services.common.ids import Id
 from services.common.pagination import Page, whole_page
@@ -112,6 +112,20 @@ def get_talent_stage(
     return talent_profile.stage(session, who, person_id, on or today_taipei())
 
 
+def readiness_hours(
+    person_id: PersonId,
+    session: SessionDep,
+    who: TalentReader,
+    training: LiveTrainingDep,
+    on: OnDay = None,
+) -> talent_profile.LiveHours:
+    """Training asked live, resolved before the view's write session: a slow
+    training holds no writer back."""
+    return talent_profile.ask_training(
+        session, who, training, person_id, (on or today_taipei()).year
+    )
+
+
 @router.get(
     "/{person_id}/readiness",
     summary="A person's AI readiness: valid certificates and AI hours asked live",
@@ -126,9 +140,9 @@ def get_talent_stage(
 )
 def get_readiness(
     person_id: PersonId,
+    live: Annotated[talent_profile.LiveHours, Depends(readiness_hours)],
     session: WriteSessionDep,
     who: TalentReader,
-    training: LiveTrainingDep,
     on: OnDay = None,
 ) -> ReadinessOut:
-    return talent_profile.readiness(session, who, training, person_id, on or today_taipei())
+    return talent_profile.readiness(session, who, live, person_id, on or today_taipei())

@@ -12,6 +12,7 @@ stored copy when there is one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
@@ -22,7 +23,7 @@ from services.certs.models import personal_data_reads
 from services.certs.service import talent_inputs
 from services.certs.service.talent_reach import reached_person
 from services.certs.talent_schemas import AiHoursFigures, ReadinessOut, StageOut
-from services.certs.training_client import TrainingClient, TrainingUnavailable
+from services.certs.training_client import TrainingClient
 from services.common.audit import record_personal_data_read
 from services.common.errors import Problem
 from services.common.principal import Principal
@@ -65,53 +66,75 @@ def stage(session: Session, who: Principal, person_id: str, on: date) -> StageOu
     )
 
 
-def readiness(
+@dataclass(frozen=True)
+class LiveHours:
+    """Training's live answer for one person's year, or why there is none."""
+
+    figures: AiHoursFigures | None
+    unavailable_reason: str | None
+
+
+def ask_training(
     session: Session,
     who: Principal,
     training: Callable[[], TrainingClient],
     person_id: str,
-    on: date,
-) -> ReadinessOut:
-    agency = reached_person(session, who, access.TALENT_READ, person_id)
-    record_personal_data_read(session, personal_data_reads, who, [person_id], "talent-readiness")
-    held = talent_inputs.held_certificates(session, person_id)
-    certificates = [talent_inputs.counted_out(h) for h in held if h.rule.valid_on(on)]
-    common = {"person_id": person_id, "agency_code": agency, "on": on, "year": on.year}
+    year: int,
+) -> LiveHours:
+    """Ask training for the person's AI hours of `year`, once the caller is known
+    to reach the person (training is never asked about anyone else). Runs on a
+    read session, before the readiness view takes its write session, so that no
+    writer waits behind a slow training."""
+    reached_person(session, who, access.TALENT_READ, person_id)
     try:
         with training() as client:
-            live = client.person_ai_hours(person_id, on.year)
-    except (TrainingUnavailable, Problem) as exc:
+            live = client.person_ai_hours(person_id, year)
+    except Problem as exc:
         # A refusal (a peer error) is as much "cannot be asked" as a timeout here:
         # the certificate part stands on its own.
-        reason = exc.detail or "the training service cannot be reached"
-        stored = talent_inputs.stored_hours(session, person_id, on.year)
-        if stored.pulled_at is None:
-            return ReadinessOut(
-                **common,
-                certificates=certificates,
-                ai_hours=None,
-                ai_hours_source="unavailable",
-                ai_hours_pulled_at=None,
-                ai_hours_unavailable_reason=reason,
-            )
-        return ReadinessOut(
-            **common,
-            certificates=certificates,
-            ai_hours=stored.figures(),
-            ai_hours_source="stored",
-            ai_hours_pulled_at=stored.pulled_at,
-            ai_hours_unavailable_reason=reason,
-        )
-    return ReadinessOut(
-        **common,
-        certificates=certificates,
-        ai_hours=AiHoursFigures(
+        return LiveHours(None, exc.detail or "the training service cannot be reached")
+    return LiveHours(
+        AiHoursFigures(
             year=live.year,
             ai_hours=live.ai_hours,
             ai_basic_hours=live.ai_basic_hours,
             ai_advanced_hours=live.ai_advanced_hours,
         ),
-        ai_hours_source="training",
-        ai_hours_pulled_at=None,
-        ai_hours_unavailable_reason=None,
+        None,
+    )
+
+
+def readiness(
+    session: Session, who: Principal, live: LiveHours, person_id: str, on: date
+) -> ReadinessOut:
+    """The certificates valid on `on` with training's live answer, else the
+    stored copy (saying so), else an explicit unavailable."""
+    agency = reached_person(session, who, access.TALENT_READ, person_id)
+    record_personal_data_read(session, personal_data_reads, who, [person_id], "talent-readiness")
+    held = talent_inputs.held_certificates(session, person_id)
+    certificates = [talent_inputs.counted_out(h) for h in held if h.rule.valid_on(on)]
+    if live.figures is not None:
+        return ReadinessOut(
+            person_id=person_id,
+            agency_code=agency,
+            on=on,
+            year=on.year,
+            certificates=certificates,
+            ai_hours=live.figures,
+            ai_hours_source="training",
+            ai_hours_pulled_at=None,
+            ai_hours_unavailable_reason=None,
+        )
+    stored = talent_inputs.stored_hours(session, person_id, on.year)
+    found = stored.pulled_at is not None
+    return ReadinessOut(
+        person_id=person_id,
+        agency_code=agency,
+        on=on,
+        year=on.year,
+        certificates=certificates,
+        ai_hours=stored.figures() if found else None,
+        ai_hours_source="stored" if found else "unavailable",
+        ai_hours_pulled_at=stored.pulled_at,
+        ai_hours_unavailable_reason=live.unavailable_reason,
     )
