@@ -35,12 +35,10 @@ def stage(session: Session, who: Principal, person_id: str, on: date) -> StageOu
     held = talent_inputs.held_certificates(session, person_id)
     hours = talent_inputs.stored_hours(session, person_id, on.year)
     roles = talent_inputs.live_roles(session, person_id)
-    # Advanced hours above the total cannot come from training's feed (basic +
-    # advanced is the total); min() keeps the rules' input check from tripping.
     result = learning_stage(
         StageInput(
             ai_hours=hours.total,
-            ai_advanced_hours=min(hours.advanced, hours.total),
+            ai_advanced_hours=hours.advanced,
             day=on,
             certificates=tuple(h.rule for h in held),
             roles=roles,
