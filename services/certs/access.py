@@ -45,8 +45,10 @@ WarningsReader = Annotated[Principal, Depends(require(WARNINGS_READ, "agency"))]
 WarningsWriter = Annotated[Principal, Depends(require(WARNINGS_WRITE, "agency"))]
 TalentReader = Annotated[Principal, Depends(require(TALENT_READ, "self", "agency"))]
 TalentWriter = Annotated[Principal, Depends(require(TALENT_WRITE, "agency"))]
-# An agency's points table is read by its HR officers (agency-wide talent reads).
-PointsReader = Annotated[Principal, Depends(require(TALENT_READ, "agency"))]
+# An agency's points table and stage rules are read by its HR officers
+# (agency-wide talent reads).
+AgencyTalentReader = Annotated[Principal, Depends(require(TALENT_READ, "agency"))]
+PointsReader = AgencyTalentReader
 PointsWriter = Annotated[Principal, Depends(require(POINTS_WRITE, "agency"))]
 
 NOT_FOUND = "no such certificate"

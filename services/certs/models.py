@@ -279,6 +279,23 @@ class PromotionPointsTable(CertsTable, table=True):
     updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
+class StageRuleTable(CertsTable, table=True):
+    """An agency's own learning-path stage rules, used instead of the default
+    `STAGE_RULES` for its persons: rows read top to bottom (see domain.talent)."""
+
+    __tablename__ = "talent_stage_rules"
+
+    agency_code: str = Field(primary_key=True, max_length=16)
+    # [{"stage", "reason", "min_ai_hours", "min_advanced_hours",
+    #   "certificate_kinds", "min_level", "roles"}], hours as decimal strings.
+    rules: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    version: int = Field(default=1)
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
 class ImportJob(CertsTable, StoredImportJob, table=True):
     """A certificate import (`services.common.importing`); `source` is "certificates"."""
 

@@ -118,7 +118,9 @@ class StageOut(BaseModel):
     stage_zh: str
     reason: str = Field(description="The reason of the rule row that gave the stage")
     rule: int = Field(description="Index of that row in the rules")
-    rules: Literal["default"] = Field(description="Which rule table: the default STAGE_RULES")
+    rules: Literal["default", "agency"] = Field(
+        description="Which rules: the default `STAGE_RULES`, or the agency's own"
+    )
     roles: list[TalentRole] = Field(description="The person's live roles, which rows may ask for")
     ai_hours: AiHoursFigures = Field(description="The stored copy of training's figures")
     ai_hours_pulled_at: datetime | None = Field(
@@ -243,3 +245,56 @@ class PersonPointsOut(BaseModel):
     lines: list[PointsLineOut]
     items: list[ItemPointsOut]
     total: Decimal2
+
+
+# --------------------------------------------------------------- stage rules
+
+MinHours = Annotated[
+    Decimal,
+    Field(ge=0, le=10000, max_digits=7, decimal_places=2),
+    AfterValidator(_hundredths),
+    DecimalOnTheWire(2),
+]
+
+
+class StageRuleIn(_Strict):
+    """One row: when every condition given holds, the person has reached `stage`."""
+
+    stage: Literal["entry", "advanced", "hands_on"]
+    reason: Annotated[str, Field(min_length=1, max_length=300)]
+    min_ai_hours: MinHours | None = Field(default=None, description="AI hours of the year")
+    min_advanced_hours: MinHours | None = Field(default=None, description="Of them advanced")
+    certificate_kinds: Annotated[list[Kind], Field(max_length=4)] = Field(
+        default_factory=list,
+        description="A valid certificate of one of these kinds at `min_level` or above",
+    )
+    min_level: LevelName = LevelName.BASIC
+    roles: Annotated[list[TalentRole], Field(max_length=4)] = Field(
+        default_factory=list, description="Only for persons holding one of these roles"
+    )
+
+
+class StageRulesIn(_Strict):
+    rules: Annotated[list[StageRuleIn], Field(min_length=1, max_length=20)] = Field(
+        description="Read top to bottom: from the highest stage down, the last row asking "
+        "for nothing"
+    )
+
+
+class StageRuleOut(BaseModel):
+    stage: Literal["entry", "advanced", "hands_on"]
+    reason: str
+    min_ai_hours: Decimal2 | None
+    min_advanced_hours: Decimal2 | None
+    certificate_kinds: list[Kind]
+    min_level: LevelName
+    roles: list[TalentRole]
+
+
+class StageRulesOut(BaseModel):
+    agency_code: str
+    default: bool = Field(description="True when the agency has none of its own")
+    rules: list[StageRuleOut]
+    version: int = Field(description="How many times the agency set them; 0 for the default")
+    updated_by: str | None
+    updated_at: datetime | None

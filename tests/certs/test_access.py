@@ -181,6 +181,20 @@ def _cases(ids: dict[str, int]) -> dict[tuple[str, str], tuple[Any, ...]]:
             404,
             200,
         ),
+        ("GET", "/agencies/{agency_code}/talent-stage-rules"): (
+            TALENT_HR_A01,
+            {},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("PUT", "/agencies/{agency_code}/talent-stage-rules"): (
+            TALENT_HR_A01,
+            {"json": {"rules": [{"stage": "entry", "reason": "everyone"}]}},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
         ("GET", "/agencies/{agency_code}/promotion-points/{year}"): (
             TALENT_HR_A01,
             {},

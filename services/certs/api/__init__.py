@@ -8,6 +8,7 @@ from services.certs.api.evidence import router as evidence
 from services.certs.api.imports import router as imports
 from services.certs.api.notices import router as notices
 from services.certs.api.promotion_points import router as promotion_points
+from services.certs.api.talent import agencies as talent_agencies
 from services.certs.api.talent import router as talent
 from services.certs.api.warnings import router as warnings
 
@@ -19,6 +20,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     warnings,
     notices,
     talent,
+    talent_agencies,
     promotion_points,
 )
 

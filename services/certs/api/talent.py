@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
-from services.certs.access import TalentReader, TalentWriter
+from services.certs.access import AgencyTalentReader, TalentReader, TalentWriter
 from services.certs.api.deps import LiveTrainingDep
 from services.certs.clients import Peers, peer_clients
-from services.certs.service import talent_profile, talent_roles
+from services.certs.service import stage_rules, talent_profile, talent_roles
 from services.certs.talent_schemas import (
     ReadinessOut,
     StageOut,
+    StageRulesIn,
+    StageRulesOut,
     TalentRoleAssign,
     TalentRoleEnd,
     TalentRoleOut,
@@ -146,3 +148,36 @@ def get_readiness(
     on: OnDay = None,
 ) -> ReadinessOut:
     return talent_profile.readiness(session, who, live, person_id, on or today_taipei())
+
+
+agencies = APIRouter(prefix="/agencies", tags=["talent"])
+
+AgencyCode = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,16}$", description="The agency's code")]
+
+
+@agencies.get(
+    "/{agency_code}/talent-stage-rules",
+    summary="The learning-path stage rules an agency's persons are ranked by",
+    description="The agency's own rows, or the default `STAGE_RULES` (`default` true).",
+    response_model=StageRulesOut,
+)
+def get_talent_stage_rules(
+    agency_code: AgencyCode, session: SessionDep, who: AgencyTalentReader
+) -> StageRulesOut:
+    return stage_rules.read(session, who, agency_code)
+
+
+@agencies.put(
+    "/{agency_code}/talent-stage-rules",
+    summary="Set an agency's own learning-path stage rules",
+    description=(
+        "Rows read top to bottom, the first whose every condition holds giving the stage. "
+        "Refused with 422 naming each row at fault: rows not running from the highest "
+        "stage down, a last row that asks for something, advanced hours above the total."
+    ),
+    response_model=StageRulesOut,
+)
+def put_talent_stage_rules(
+    agency_code: AgencyCode, body: StageRulesIn, session: WriteSessionDep, who: TalentWriter
+) -> StageRulesOut:
+    return stage_rules.replace(session, who, agency_code, body)

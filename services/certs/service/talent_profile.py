@@ -18,9 +18,9 @@ from datetime import date
 from sqlmodel import Session
 
 from services.certs import access
-from services.certs.domain.talent import STAGE_RULES, StageInput, learning_stage
+from services.certs.domain.talent import StageInput, learning_stage
 from services.certs.models import personal_data_reads
-from services.certs.service import talent_inputs
+from services.certs.service import stage_rules, talent_inputs
 from services.certs.service.talent_reach import reached_person
 from services.certs.talent_schemas import AiHoursFigures, ReadinessOut, StageOut
 from services.certs.training_client import TrainingClient
@@ -30,8 +30,9 @@ from services.common.principal import Principal
 
 
 def stage(session: Session, who: Principal, person_id: str, on: date) -> StageOut:
-    reached_person(session, who, access.TALENT_READ, person_id)
+    agency = reached_person(session, who, access.TALENT_READ, person_id)
     record_personal_data_read(session, personal_data_reads, who, [person_id], "talent-stage")
+    rules, own = stage_rules.rules_for(session, agency)
     held = talent_inputs.held_certificates(session, person_id)
     hours = talent_inputs.stored_hours(session, person_id, on.year)
     roles = talent_inputs.live_roles(session, person_id)
@@ -43,7 +44,7 @@ def stage(session: Session, who: Principal, person_id: str, on: date) -> StageOu
             certificates=tuple(h.rule for h in held),
             roles=roles,
         ),
-        STAGE_RULES,
+        rules,
     )
     valid = [h for h in held if h.rule.valid_on(on)]
     counted = {id(c) for c in result.counted}
@@ -55,7 +56,7 @@ def stage(session: Session, who: Principal, person_id: str, on: date) -> StageOu
         stage_zh=result.stage.label_zh,
         reason=result.reason,
         rule=result.rule,
-        rules="default",
+        rules="agency" if own else "default",
         roles=sorted(roles),
         ai_hours=hours.figures(),
         ai_hours_pulled_at=hours.pulled_at,
