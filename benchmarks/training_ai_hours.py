@@ -1,12 +1,14 @@
 """The certs service's nightly AI-hours pull (`GET /ai-hours`), timed against a raw SELECT.
 
 Workload (issue 10, item 8), on PostgreSQL and then on SQLite: N persons each
-with AI hours in 2026 (`ai_hours` rows, written straight into the table), then
+with AI hours in 2026 (`ai_hours` rows, written straight into the table) and
+on the roster of one of 50 agencies (`roster` rows; each feed item names the
+person's agency and unit from it), then
   1. a whole pull as the certs service's account: every page of 5,000 through
      HTTP from its own uvicorn process, each person logged as read as the
      service does: seconds, rows/s, ratio to
-  2. the baseline: one raw SELECT of the same rows in the feed's order, fetched
-     whole by a driver connection in this process;
+  2. the baseline: one raw SELECT of the same rows joined to the roster in the
+     feed's order, fetched whole by a driver connection in this process;
   3. the next night's pull with nothing changed (`changed_since` = `until`).
 The pull's target is <= 60 s for 300,000 persons, scaled to smaller runs.
 
@@ -37,15 +39,18 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.training import PG_ADMIN, Service, token  # noqa: E402
 from gateway.keys import KeyPair, generate  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
-from services.training.models import AiHours  # noqa: E402
+from services.training.models import AiHours, RosterPerson  # noqa: E402
 
 FULL_PERSONS = 300_000
 TARGET_SECONDS = 60.0  # for FULL_PERSONS
 PAGE = 5000
 AI = AiHours.__table__  # type: ignore[attr-defined]
+ROSTER = RosterPerson.__table__  # type: ignore[attr-defined]
 BASELINE = (
-    "SELECT person_id, year, basic_centi, advanced_centi, changed_at FROM ai_hours "
-    "ORDER BY changed_at, person_id, year"
+    "SELECT a.person_id, a.year, a.basic_centi, a.advanced_centi, a.changed_at, "
+    "r.agency_code, r.unit_id FROM ai_hours a "
+    "LEFT JOIN roster r ON r.person_id = a.person_id "
+    "ORDER BY a.changed_at, a.person_id, a.year"
 )
 
 
@@ -63,11 +68,22 @@ def seed(url: str, persons: int) -> None:
         }
         for n in range(persons)
     ]
+    roster = [
+        {
+            "person_id": f"P{n:07d}",
+            "agency_code": f"A{n % 50:03d}",
+            "unit_id": str(n % 40),
+            "refreshed_at": start,
+        }
+        for n in range(persons)
+    ]
     with engine.begin() as conn:
         for i in range(0, len(rows), 10_000):
             conn.execute(insert(AI), rows[i : i + 10_000])
+            conn.execute(insert(ROSTER), roster[i : i + 10_000])
         if engine.dialect.name == "postgresql":
             conn.execute(text("ANALYZE ai_hours"))
+            conn.execute(text("ANALYZE roster"))
     engine.dispose()
 
 

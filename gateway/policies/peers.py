@@ -30,8 +30,14 @@ SERVICE_OPERATIONS: dict[str, frozenset[tuple[str, str]]] = {
             ("GET", "/api/directory/agencies/{code}/roster"),
         }
     ),
-    # The certs nightly pull: every person's AI hours changed since its last run.
-    "certs": frozenset({("GET", "/api/training/ai-hours")}),
+    # The certs nightly pull: every person's AI hours changed since its last run;
+    # and one person's, live, for that person's readiness view.
+    "certs": frozenset(
+        {
+            ("GET", "/api/training/ai-hours"),
+            ("GET", "/api/training/ai-hours/persons/{person_id}"),
+        }
+    ),
 }
 
 

@@ -30,6 +30,10 @@ CERTIFICATES_WRITE = "certs:certificates:write"
 CERTIFICATES_IMPORT = "certs:certificates:import"
 WARNINGS_READ = "certs:warnings:read"
 WARNINGS_WRITE = "certs:warnings:write"
+# AI talent profiles: roles by duties, stage, readiness, promotion points.
+TALENT_READ = "certs:talent:read"
+TALENT_WRITE = "certs:talent:write"
+POINTS_WRITE = "certs:points:write"
 
 CatalogueReader = Annotated[Principal, Depends(require(CATALOGUE_READ))]
 CatalogueWriter = Annotated[Principal, Depends(require(CATALOGUE_WRITE))]
@@ -39,8 +43,16 @@ CertificateDecider = Annotated[Principal, Depends(require(CERTIFICATES_WRITE, "a
 CertificateImporter = Annotated[Principal, Depends(require(CERTIFICATES_IMPORT))]
 WarningsReader = Annotated[Principal, Depends(require(WARNINGS_READ, "agency"))]
 WarningsWriter = Annotated[Principal, Depends(require(WARNINGS_WRITE, "agency"))]
+TalentReader = Annotated[Principal, Depends(require(TALENT_READ, "self", "agency"))]
+TalentWriter = Annotated[Principal, Depends(require(TALENT_WRITE, "agency"))]
+# An agency's points table and stage rules are read by its HR officers
+# (agency-wide talent reads).
+AgencyTalentReader = Annotated[Principal, Depends(require(TALENT_READ, "agency"))]
+PointsReader = AgencyTalentReader
+PointsWriter = Annotated[Principal, Depends(require(POINTS_WRITE, "agency"))]
 
 NOT_FOUND = "no such certificate"
+NO_PERSON = "no such person"
 
 
 def covers(held: Scopes, certificate: Certificate) -> bool:
@@ -87,3 +99,26 @@ def own_holder(principal: Principal) -> tuple[str, str]:
     if principal.person_id is None or principal.agency_code is None:
         raise NotFound("no person belongs to this account")
     return principal.person_id, principal.agency_code
+
+
+def person_reached(
+    principal: Principal, family: str, person_id: str, agency_code: str | None
+) -> str:
+    """The person's agency when `family` reaches a person of `agency_code` (the
+    one the certs service has on record), or the principal's own person;
+    otherwise the kernel's refusal (403 without any scope, 404 outside it, as
+    for a person nobody knows)."""
+    held = scopes(principal, family)
+    if held.person_id is not None and held.person_id == person_id:
+        return agency_code or principal.agency_code or ""
+    if agency_code is None or not held.covers_agency(agency_code):
+        raise outside(held, NO_PERSON)
+    return agency_code
+
+
+def agency_person_reached(principal: Principal, family: str, agency_code: str | None) -> None:
+    """An agency-level act on a person (assigning a role): only the agency-wide
+    scopes of `family` reach it; a person of another agency is not found."""
+    held = scopes(principal, family).agency_wide()
+    if agency_code is None or not held.covers_agency(agency_code):
+        raise outside(held, NO_PERSON)

@@ -6,8 +6,9 @@ that one replica runs it (`store.job_runs`), and is idempotent: a second run
 on the same day is skipped, and even a forced rerun stores and sends nothing
 again (notices have dedupe keys). Jobs act as the service's own account
 (`svc.certs`, services.common.service_identity): it is the actor recorded on
-the events of certificates the expiry job marks expired. `as_of` (default
-today in Taipei) runs a job for any Taipei day.
+the events of certificates the expiry job marks expired, and the caller of
+training's AI-hours feed in the nightly pull. `as_of` (default today in
+Taipei) runs a job for any Taipei day.
 """
 
 from __future__ import annotations
@@ -16,19 +17,23 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.certs.service import notices, warnings
+from services.certs.service import ai_hours_pull, notices, warnings
 from services.certs.settings import CertsSettings
 from services.certs.store import job_runs
+from services.certs.training_client import PAGE_SIZE, TrainingClient
 from services.common.db import make_engine
-from services.common.service_identity import service_account
+from services.common.service_identity import ServiceIdentity, service_account
 from services.common.timeutil import today_taipei
 from services.common.transactions import batch_transaction
 
 # Certificates per transaction when marking lapsed ones expired.
 EXPIRY_BATCH = 500
+# How long a job waits for a gateway that is still starting before signing in.
+GATEWAY_WAIT_SECONDS = 60.0
 
 Body = Callable[[Engine, CertsSettings, date], dict[str, Any]]
 
@@ -93,9 +98,49 @@ def deliver_notices(
     return _run("deliver-notices", _deliver, settings, as_of, force=True)
 
 
+def pull_ai_hours(
+    *,
+    settings: CertsSettings | None = None,
+    training: TrainingClient | None = None,
+    transport: httpx.BaseTransport | None = None,
+    as_of: date | None = None,
+    force: bool = True,
+    page_size: int = PAGE_SIZE,
+) -> dict[str, Any]:
+    """Pull training's AI hours changed since the last complete pull, as svc.certs.
+
+    `training` is made from the settings (the service's account, through the
+    gateway) when not given; tests pass one into the training app. A lock, not a
+    daily claim, so every run is forced: a second run the same day pulls what
+    changed since the first. A failure keeps the last position (`feed_positions`)."""
+    settings = settings or CertsSettings()
+    if training is None:
+        # Before the claim: a missing or refused secret is a configuration error,
+        # not a run; a gateway still starting is waited for a little.
+        identity = ServiceIdentity.from_settings(settings, transport=transport)
+        identity.sign_in(GATEWAY_WAIT_SECONDS)
+        training = TrainingClient.from_settings(settings, identity=identity, transport=transport)
+    day = as_of or today_taipei()
+    engine = make_engine(settings.database_url)
+    try:
+        with job_runs.claim(engine, "pull-ai-hours", day, force=True) as claim:
+            if not claim.acquired:
+                return {"job": "pull-ai-hours", "day": day.isoformat(), "skipped": claim.reason}
+            claim.summary = {
+                "job": "pull-ai-hours",
+                "day": day.isoformat(),
+                **ai_hours_pull.pull(engine, training, limit=page_size),
+            }
+            return claim.summary
+    finally:
+        training.close()
+        engine.dispose()
+
+
 JOBS: dict[str, Callable[..., dict[str, Any]]] = {
     "expiry": expiry,
     "deliver-notices": deliver_notices,
+    "pull-ai-hours": pull_ai_hours,
 }
 
 # Cron expressions in Asia/Taipei time (the CronJobs in deploy/k8s/ use the
@@ -104,4 +149,6 @@ JOBS: dict[str, Callable[..., dict[str, Any]]] = {
 SCHEDULE: dict[str, str] = {
     "expiry": "20 0 * * *",
     "deliver-notices": "*/5 * * * *",
+    # After training's roster sync (02:00), so the agencies it copies are the night's.
+    "pull-ai-hours": "30 2 * * *",
 }

@@ -255,6 +255,47 @@ class FeedPosition(CertsTable, table=True):
     updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
 
 
+class PromotionPointsTable(CertsTable, table=True):
+    """An agency's AI points for one year (陞任評分): points by certificate kind
+    and level, by AI-hour bands, and the caps of the two scoring items, as its
+    HR officer last set them (`version` counts the changes)."""
+
+    __tablename__ = "promotion_points_tables"
+
+    agency_code: str = Field(primary_key=True, max_length=16)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    # [{"kind", "level", "points", "item"}], points as decimal strings.
+    certificates: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    # [{"min_hours", "points", "item"}], rising in hours.
+    hour_bands: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    # {"professional_ability": "…", "training": "…"}
+    caps: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = Field(default=1)
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
+class StageRuleTable(CertsTable, table=True):
+    """An agency's own learning-path stage rules, used instead of the default
+    `STAGE_RULES` for its persons: rows read top to bottom (see domain.talent)."""
+
+    __tablename__ = "talent_stage_rules"
+
+    agency_code: str = Field(primary_key=True, max_length=16)
+    # [{"stage", "reason", "min_ai_hours", "min_advanced_hours",
+    #   "certificate_kinds", "min_level", "roles"}], hours as decimal strings.
+    rules: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    version: int = Field(default=1)
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+
+
 class ImportJob(CertsTable, StoredImportJob, table=True):
     """A certificate import (`services.common.importing`); `source` is "certificates"."""
 

@@ -18,16 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from services.common.errors import ServiceUnavailable
 from services.common.peers import PeerClient, TokenProvider
-from services.common.service_identity import ServiceIdentity
+from services.common.service_identity import ServiceIdentity, ServiceIdentityError
 from services.common.settings import ServiceSettings
 
 PEER = "training"
 FEED_PATH = "/ai-hours"
+PERSON_PATH = "/ai-hours/persons/{person_id}"
 # Per call: a page of 5,000 answers well within this on a loaded server.
 TIMEOUT_SECONDS = 10.0
 PAGE_SIZE = 5000
@@ -45,6 +47,21 @@ class AiHoursEntry:
     ai_basic_hours: Decimal
     ai_advanced_hours: Decimal
     changed_at: datetime
+    # Where training's roster places the person; None when it does not list them.
+    agency_code: str | None = None
+    unit_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAiHours:
+    """One person's AI hours of one year, asked live."""
+
+    person_id: str
+    year: int
+    ai_hours: Decimal
+    ai_basic_hours: Decimal
+    ai_advanced_hours: Decimal
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +86,13 @@ def _entry(item: Any) -> AiHoursEntry:
         ai_basic_hours=Decimal(str(item["ai_basic_hours"])),
         ai_advanced_hours=Decimal(str(item["ai_advanced_hours"])),
         changed_at=_aware(item["changed_at"]),
+        agency_code=_optional_text(item.get("agency_code")),
+        unit_id=_optional_text(item.get("unit_id")),
     )
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _page(body: Any) -> AiHoursPage:
@@ -97,8 +120,11 @@ class TrainingClient:
         *,
         timeout: float = TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
+        retries: int = 2,
     ) -> None:
-        self._peer = PeerClient(PEER, base_url, tokens, transport=transport, timeout=timeout)
+        self._peer = PeerClient(
+            PEER, base_url, tokens, transport=transport, timeout=timeout, retries=retries
+        )
 
     @classmethod
     def from_settings(
@@ -107,14 +133,17 @@ class TrainingClient:
         *,
         timeout: float = TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
+        identity: ServiceIdentity | None = None,
+        retries: int = 2,
     ) -> TrainingClient:
         """As the service's own account, through the gateway's public path."""
-        identity = ServiceIdentity.from_settings(settings, transport=transport)
+        identity = identity or ServiceIdentity.from_settings(settings, transport=transport)
         return cls(
             f"{settings.gateway_url.rstrip('/')}/api/{PEER}",
             identity,
             timeout=timeout,
             transport=transport,
+            retries=retries,
         )
 
     def ai_hours_page(
@@ -145,6 +174,37 @@ class TrainingClient:
             raise TrainingUnavailable("the training service answered with no JSON") from None
         return _page(body)
 
+    def person_ai_hours(self, person_id: str, year: int) -> PersonAiHours:
+        """One person's AI hours of `year` (the service-only single-person read)."""
+        try:
+            response = self._peer.request(
+                "GET",
+                PERSON_PATH.format(person_id=quote(person_id, safe="")),
+                params={"year": year},
+            )
+        except ServiceUnavailable as exc:
+            raise TrainingUnavailable(
+                exc.detail or "the training service cannot be reached"
+            ) from None
+        try:
+            body = self._peer.json_or_raise(response)
+        except ValueError:
+            raise TrainingUnavailable("the training service answered with no JSON") from None
+        try:
+            changed = body.get("changed_at")
+            return PersonAiHours(
+                person_id=str(body["person_id"]),
+                year=int(body["year"]),
+                ai_hours=Decimal(str(body["ai_hours"])),
+                ai_basic_hours=Decimal(str(body["ai_basic_hours"])),
+                ai_advanced_hours=Decimal(str(body["ai_advanced_hours"])),
+                changed_at=None if changed is None else _aware(changed),
+            )
+        except (KeyError, TypeError, ValueError, InvalidOperation, AttributeError):
+            raise TrainingUnavailable(
+                "the training service answered the AI-hours read oddly"
+            ) from None
+
     def ai_hours_changed_since(
         self, changed_since: datetime | None, *, limit: int = PAGE_SIZE
     ) -> Iterator[AiHoursPage]:
@@ -165,3 +225,28 @@ class TrainingClient:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+# The readiness view waits this long for training, once, then answers without it.
+LIVE_TIMEOUT_SECONDS = 2.0
+
+
+class LiveTraining:
+    """Training clients for requests that ask training live (the readiness view),
+    as the service's own account: the identity (and its cached token) is made
+    once, on first use, and kept for the app's life."""
+
+    def __init__(self, settings: ServiceSettings, *, timeout: float = LIVE_TIMEOUT_SECONDS) -> None:
+        self._settings = settings
+        self._timeout = timeout
+        self._identity: ServiceIdentity | None = None
+
+    def __call__(self) -> TrainingClient:
+        if self._identity is None:
+            try:
+                self._identity = ServiceIdentity.from_settings(self._settings)
+            except ServiceIdentityError as exc:
+                raise TrainingUnavailable(str(exc)) from None
+        return TrainingClient.from_settings(
+            self._settings, timeout=self._timeout, identity=self._identity, retries=0
+        )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -197,3 +198,80 @@ def verified(
     """A verified certificate of HOLDER on a fresh catalogue entry."""
     version_id = add_entry(call, **entry)["current"]["id"]
     return verify(call, submit(call, version_id, number, obtained_on)["id"])
+
+
+# --------------------------------------------------------------- AI talent
+
+TALENT_HR_PERMISSIONS = [
+    *HR_PERMISSIONS,
+    "certs:talent:read:agency",
+    "certs:talent:write:agency",
+    "certs:points:write:agency",
+]
+TALENT_HR_A01: dict[str, Any] = {**HR_A01, "permissions": TALENT_HR_PERMISSIONS}
+TALENT_HR_A02: dict[str, Any] = {**HR_A02, "permissions": TALENT_HR_PERMISSIONS}
+TALENT_SELF: dict[str, Any] = {
+    **HOLDER,
+    "permissions": [*HOLDER["permissions"], "certs:talent:read:self"],
+}
+TALENT_OTHER_SELF: dict[str, Any] = {
+    **OTHER_HOLDER,
+    "permissions": [*OTHER_HOLDER["permissions"], "certs:talent:read:self"],
+}
+
+
+class DirectoryStub:
+    """The directory's `GET /persons/{id}` as certs reads it, from a dict
+    (person id → (agency, unit)); `down` makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.persons: dict[str, tuple[str, int | None]] = {}
+        self.down = False
+        self.calls = 0
+        app = FastAPI()
+
+        @app.get("/persons/{person_id}")
+        def person(person_id: str) -> Any:
+            from fastapi.responses import JSONResponse
+
+            if person_id not in self.persons:
+                return JSONResponse({"detail": "no such person"}, status_code=404)
+            agency, unit = self.persons[person_id]
+            return {"id": person_id, "agency_code": agency, "unit_id": unit, "name": "x"}
+
+        from fastapi.testclient import TestClient
+
+        inner = TestClient(app)._transport
+        stub = self
+
+        class Transport(httpx.BaseTransport):
+            def handle_request(self, request: httpx.Request) -> httpx.Response:
+                stub.calls += 1
+                if stub.down:
+                    raise httpx.ConnectError("connection refused", request=request)
+                return inner.handle_request(request)
+
+        self.transport = Transport()
+
+
+@pytest.fixture
+def directory(certs_app: FastAPI, internal_token: Callable[..., str]) -> Iterator[DirectoryStub]:
+    """The certs app's directory calls reach a stub; persons are added per test."""
+    from services.certs.clients import Peers, peer_clients
+
+    stub = DirectoryStub()
+
+    def peers() -> Iterator[Peers]:
+        made = Peers(
+            {"directory": "http://directory"},
+            lambda peer: internal_token(peer, sub="exchanged"),
+            {"directory": stub.transport},
+        )
+        try:
+            yield made
+        finally:
+            made.close()
+
+    certs_app.dependency_overrides[peer_clients] = peers
+    yield stub
+    certs_app.dependency_overrides.pop(peer_clients, None)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from services.common.timeutil import today_taipei
 from tests.certs.conftest import (
     CATALOGUER,
     HOLDER,
@@ -19,6 +20,11 @@ from tests.certs.conftest import (
     HR_A02,
     IMPORTER,
     NOBODY,
+    TALENT_HR_A01,
+    TALENT_HR_A02,
+    TALENT_OTHER_SELF,
+    TALENT_SELF,
+    DirectoryStub,
     add_entry,
     entry_body,
     submit,
@@ -33,8 +39,16 @@ OTHER_IMPORTER = {**IMPORTER, "sub": "importer.a02", "agency_code": "A02", "agen
 CHANGE = {k: v for k, v in entry_body().items() if k != "code"}
 
 
+YEAR = today_taipei().year
+POINTS_TABLE = {
+    "certificates": [{"kind": "tool", "level": "basic", "points": "1", "item": "training"}],
+    "hour_bands": [],
+    "caps": {"professional_ability": "2", "training": "2"},
+}
+
+
 @pytest.fixture
-def scene(call) -> dict[str, int]:
+def scene(call, directory: DirectoryStub) -> dict[str, int]:
     entry = add_entry(call)
     version_id = entry["current"]["id"]
     certificate = submit(call, version_id)
@@ -48,7 +62,18 @@ def scene(call) -> dict[str, int]:
         "POST", "/certificate-imports", IMPORTER, content=CSV, headers={"Content-Type": "text/csv"}
     )
     assert job.status_code == 200, job.text
+    directory.persons[HOLDER["person_id"]] = ("A01", 11)
+    role = call(
+        "POST",
+        f"/persons/{HOLDER['person_id']}/talent-roles",
+        TALENT_HR_A01,
+        json={"role": "application", "reason": "uses AI tools"},
+    )
+    assert role.status_code == 201, role.text
+    table = call("PUT", f"/agencies/A01/promotion-points/{YEAR}", TALENT_HR_A01, json=POINTS_TABLE)
+    assert table.status_code == 200, table.text
     return {
+        "assignment": role.json()["id"],
         "entry": entry["id"],
         "version": version_id,
         "certificate": certificate["id"],
@@ -126,6 +151,64 @@ def _cases(ids: dict[str, int]) -> dict[tuple[str, str], tuple[Any, ...]]:
             200,
         ),
         ("GET", "/me/notices"): (HOLDER, {}, NOBODY, 403, 200),
+        ("GET", "/persons/{person_id}/talent-roles"): (TALENT_HR_A01, {}, TALENT_HR_A02, 404, 200),
+        ("POST", "/persons/{person_id}/talent-roles"): (
+            TALENT_HR_A01,
+            {"json": {"role": "research", "reason": "drafts the AI guidelines"}},
+            TALENT_HR_A02,
+            404,
+            201,
+        ),
+        ("POST", "/persons/{person_id}/talent-roles/{assignment_id}/end"): (
+            TALENT_HR_A01,
+            reason,
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("GET", "/persons/{person_id}/talent-stage"): (TALENT_SELF, {}, TALENT_HR_A02, 404, 200),
+        ("GET", "/persons/{person_id}/readiness"): (
+            TALENT_HR_A01,
+            {},
+            TALENT_OTHER_SELF,
+            404,
+            200,
+        ),
+        ("GET", "/persons/{person_id}/promotion-points"): (
+            TALENT_SELF,
+            {},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("GET", "/agencies/{agency_code}/talent-stage-rules"): (
+            TALENT_HR_A01,
+            {},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("PUT", "/agencies/{agency_code}/talent-stage-rules"): (
+            TALENT_HR_A01,
+            {"json": {"rules": [{"stage": "entry", "reason": "everyone"}]}},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("GET", "/agencies/{agency_code}/promotion-points/{year}"): (
+            TALENT_HR_A01,
+            {},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("PUT", "/agencies/{agency_code}/promotion-points/{year}"): (
+            TALENT_HR_A01,
+            {"json": POINTS_TABLE},
+            TALENT_HR_A02,
+            404,
+            200,
+        ),
         ("GET", "/audit/personal-data-reads"): (
             {"sub": "auditor", "permissions": ["certs:audit:read"]},
             {},
@@ -144,10 +227,13 @@ def _url(path: str, method: str, ids: dict[str, int]) -> str:
         .replace("{version_id}", str(ids["version"]))
         .replace("{job_id}", str(ids["job"]))
         .replace("{agency_code}", "A01")
+        .replace("{person_id}", str(HOLDER["person_id"]))
+        .replace("{assignment_id}", str(ids["assignment"]))
+        .replace("{year}", str(YEAR))
     )
 
 
-OPERATIONS = sorted(_cases({"version": 1}))
+OPERATIONS = sorted(_cases({"version": 1, "assignment": 1}))
 
 
 def test_the_table_covers_every_operation(certs_app) -> None:

@@ -55,7 +55,7 @@ def _notices(certs_app) -> list[tuple[str, str, int]]:
 
 def test_the_jobs_are_registered_and_scheduled() -> None:
     assert {"certs.expiry", "certs.deliver-notices"} <= set(registry())
-    assert set(SCHEDULE) == {"expiry", "deliver-notices"}
+    assert set(SCHEDULE) == {"expiry", "deliver-notices", "pull-ai-hours"}
 
 
 def test_a_leap_day_certificate_lapses_on_the_28th_in_taipei(call, settings, certs_app) -> None:

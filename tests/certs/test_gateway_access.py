@@ -33,6 +33,15 @@ CASES = {
         ("POST", "/api/certs/certificates/1/verify", False),
         ("POST", "/api/certs/catalogue", False),
         ("PUT", "/api/certs/agencies/A01/warning-lead-times", False),
+        ("GET", "/api/certs/persons/P1/talent-roles", True),
+        ("GET", "/api/certs/persons/P1/talent-stage", True),
+        ("GET", "/api/certs/persons/P1/readiness", True),
+        ("GET", "/api/certs/persons/P1/promotion-points", True),
+        ("POST", "/api/certs/persons/P1/talent-roles", False),
+        ("PUT", "/api/certs/agencies/A01/promotion-points/2026", False),
+        # The family is held (as :self): forwarded, and refused by the service,
+        # which reaches agencies only with :agency.
+        ("GET", "/api/certs/agencies/A01/promotion-points/2026", True),
     ],
     "hr_officer": [
         ("POST", "/api/certs/certificates/1/verify", True),
@@ -41,12 +50,17 @@ CASES = {
         ("GET", "/api/certs/certificates/1/evidence", True),
         ("POST", "/api/certs/catalogue", False),
         ("POST", "/api/certs/certificate-imports", False),
+        ("POST", "/api/certs/persons/P1/talent-roles", True),
+        ("POST", "/api/certs/persons/P1/talent-roles/1/end", True),
+        ("PUT", "/api/certs/agencies/A01/promotion-points/2026", True),
+        ("GET", "/api/certs/agencies/A01/promotion-points/2026", True),
     ],
     "certs_catalogue_officer": [
         ("POST", "/api/certs/catalogue", True),
         ("PUT", "/api/certs/catalogue/1", True),
         ("GET", "/api/certs/certificates", False),
         ("POST", "/api/certs/certificates/1/verify", False),
+        ("GET", "/api/certs/persons/P1/talent-roles", False),
     ],
     "security_auditor": [
         ("GET", "/api/certs/audit/personal-data-reads", True),

@@ -131,3 +131,17 @@ def test_the_ai_hours_feed_is_for_the_certs_account_alone(gw):
     human = gw.client.get(AI_HOURS, headers=bearer(gw.token("alice")))
     assert human.status_code == 403 and "training:ai_hours:read" in human.json()["detail"]
     assert gw.recorder.count == before + 1
+
+
+def test_one_persons_ai_hours_are_for_the_certs_account_alone(gw):
+    path = f"{AI_HOURS}/persons/P001?year=2026"
+    _service(gw, "svc.certs", roles=["service_certs"], permissions=["training:ai_hours:read"])
+    token = _token(gw, "svc.certs").json()["access_token"]
+    before = gw.recorder.count
+    assert gw.client.get(path, headers=bearer(token)).status_code == 200
+    assert gw.recorder.count == before + 1
+    _service(gw, "svc.training", permissions=["training:ai_hours:read"])
+    other = _token(gw, "svc.training").json()["access_token"]
+    refused = gw.client.get(path, headers=bearer(other))
+    assert refused.status_code == 403 and "peer policy" in refused.json()["detail"]
+    assert gw.recorder.count == before + 1

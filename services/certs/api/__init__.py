@@ -7,9 +7,22 @@ from services.certs.api.certificates import router as certificates
 from services.certs.api.evidence import router as evidence
 from services.certs.api.imports import router as imports
 from services.certs.api.notices import router as notices
+from services.certs.api.promotion_points import router as promotion_points
+from services.certs.api.talent import agencies as talent_agencies
+from services.certs.api.talent import router as talent
 from services.certs.api.warnings import router as warnings
 
-ROUTERS: tuple[APIRouter, ...] = (catalogue, certificates, evidence, imports, warnings, notices)
+ROUTERS: tuple[APIRouter, ...] = (
+    catalogue,
+    certificates,
+    evidence,
+    imports,
+    warnings,
+    notices,
+    talent,
+    talent_agencies,
+    promotion_points,
+)
 
 # Each tag's description, in the order the published document lists them.
 TAGS: dict[str, str] = {
@@ -25,4 +38,12 @@ TAGS: dict[str, str] = {
     "imports": "Certificates imported in bulk, idempotent by issuer and certificate number.",
     "warnings": "How many days before a certificate lapses its holder is warned, per agency.",
     "notices": "Warnings to a holder: a certificate about to lapse, or lapsed.",
+    "talent": (
+        "A person's AI talent profile: roles by duties (policy, application, development, "
+        "research) with their history, the learning-path stage, and the readiness view."
+    ),
+    "promotion-points": (
+        "Promotion points for AI knowledge (陞任評分): each agency's table per year, and "
+        "a person's points under it with the caps applied."
+    ),
 }

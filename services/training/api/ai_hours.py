@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AwareDatetime
 
 from services.common.db import WriteSessionDep
 from services.common.pagination import MAX_CURSOR_LENGTH
 from services.training.access import ai_hours_reader
 from services.training.domain.ai_hours import hours
-from services.training.schemas.ai_hours import AiHoursOut, AiHoursPage
+from services.training.schemas.ai_hours import AiHoursOut, AiHoursPage, PersonAiHoursOut
 from services.training.service import ai_hours
 from services.training.service.ai_hours import Position
 
@@ -85,10 +85,59 @@ def feed(
                 ai_basic_hours=hours(e.basic_centi),
                 ai_advanced_hours=hours(e.advanced_centi),
                 changed_at=e.changed_at,
+                agency_code=e.agency_code,
+                unit_id=e.unit_id,
             )
             for e in page.entries
         ],
         next_cursor=page.next_cursor,
         limit=query.limit,
         until=page.until,
+    )
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    person_id: str
+    year: int
+
+
+def person_query(
+    person_id: Annotated[
+        str, Path(min_length=1, max_length=64, description="The person's personnel id")
+    ],
+    year: Annotated[int, Query(ge=1912, le=9999, description="The Taipei calendar year")],
+) -> PersonQuery:
+    return PersonQuery(person_id, year)
+
+
+PersonAiHoursReader = ai_hours_reader(person_query)
+
+
+@router.get(
+    "/ai-hours/persons/{person_id}",
+    summary="One person's AI hours of one year",
+    description=(
+        "The certs service's live read for one person's readiness view: the person's AI "
+        "hours (AI知能) of `year`, counted as in the feed, with the roster's agency and "
+        "unit; zeros and `changed_at` null when no AI record of the year exists. The "
+        "person is logged as read."
+    ),
+    response_model=PersonAiHoursOut,
+)
+def person_ai_hours(
+    query: Annotated[PersonQuery, Depends(person_query)],
+    session: WriteSessionDep,
+    principal: PersonAiHoursReader,  # type: ignore[valid-type]
+) -> PersonAiHoursOut:
+    figures = ai_hours.of_person(session, principal, query.person_id, query.year)
+    return PersonAiHoursOut(
+        person_id=figures.person_id,
+        year=figures.year,
+        ai_hours=hours(figures.basic_centi + figures.advanced_centi),
+        ai_basic_hours=hours(figures.basic_centi),
+        ai_advanced_hours=hours(figures.advanced_centi),
+        changed_at=figures.changed_at,
+        agency_code=figures.agency_code,
+        unit_id=figures.unit_id,
     )

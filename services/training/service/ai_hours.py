@@ -97,3 +97,41 @@ def pull(
         session, personal_data_reads, who, sorted({r.person_id for r in rows}), RESOURCE, RESOURCE
     )
     return FeedPage(rows, until, _cursor(until, rows[-1]) if more and rows else None)
+
+
+@dataclass(frozen=True)
+class PersonFigures:
+    person_id: str
+    year: int
+    basic_centi: int
+    advanced_centi: int
+    changed_at: datetime | None  # None: no AI record of that year
+    agency_code: str | None
+    unit_id: str | None
+
+
+def of_person(session: Session, who: Principal, person_id: str, year: int) -> PersonFigures:
+    """One person's AI hours of one year (zeros when none are recorded), logged
+    as read by `who`: the certs service's live readiness view."""
+    entry = ai_hours.of_person(session, person_id, year)
+    record_personal_data_read(session, personal_data_reads, who, [person_id], RESOURCE, RESOURCE)
+    if entry is not None:
+        return PersonFigures(
+            entry.person_id,
+            entry.year,
+            entry.basic_centi,
+            entry.advanced_centi,
+            entry.changed_at,
+            entry.agency_code,
+            entry.unit_id,
+        )
+    place = ai_hours.roster_place(session, person_id)
+    return PersonFigures(
+        person_id,
+        year,
+        0,
+        0,
+        None,
+        None if place is None else place[0],
+        None if place is None else place[1],
+    )

@@ -13,11 +13,12 @@ from sqlmodel import Session
 
 from services.common.timeutil import now_utc
 from services.training.domain.ai_hours import ADVANCED_BIT, AI_BITS, next_stamp
-from services.training.models import AiHours, LearningRecord
+from services.training.models import AiHours, LearningRecord, RosterPerson
 from services.training.store.keys import key_rows
 
 AI = AiHours.__table__  # type: ignore[attr-defined]
 RECORDS = LearningRecord.__table__  # type: ignore[attr-defined]
+ROSTER = RosterPerson.__table__  # type: ignore[attr-defined]
 _CHUNK = 400
 _PG_CHUNK = 50_000
 # pg_advisory_xact_lock key of the feed's stamps ("ai_hours" in ASCII): held from
@@ -33,6 +34,9 @@ class Entry(NamedTuple):
     basic_centi: int
     advanced_centi: int
     changed_at: datetime
+    # Where the roster places the person; None when the roster does not list them.
+    agency_code: str | None = None
+    unit_id: str | None = None
 
 
 def _lock(session: Session) -> None:
@@ -157,10 +161,22 @@ def page(
     limit: int,
 ) -> list[Entry]:
     """Up to `limit` rows changed after `since` and at or before `until`, after the
-    key `after`, in (changed_at, person_id, year) order."""
+    key `after`, in (changed_at, person_id, year) order, each with the person's
+    agency and unit from the roster (one primary-key look-up per row)."""
     a = AI.c
-    stmt = select(a.person_id, a.year, a.basic_centi, a.advanced_centi, a.changed_at).where(
-        a.changed_at <= until
+    r = ROSTER.c
+    stmt = (
+        select(
+            a.person_id,
+            a.year,
+            a.basic_centi,
+            a.advanced_centi,
+            a.changed_at,
+            r.agency_code,
+            r.unit_id,
+        )
+        .select_from(AI.outerjoin(ROSTER, r.person_id == a.person_id))
+        .where(a.changed_at <= until)
     )
     if since is not None:
         stmt = stmt.where(a.changed_at > since)
@@ -175,3 +191,31 @@ def page(
         )
     stmt = stmt.order_by(a.changed_at, a.person_id, a.year).limit(limit)
     return [Entry(*row) for row in session.execute(stmt)]
+
+
+def of_person(session: Session, person_id: str, year: int) -> Entry | None:
+    """One person's figures of one year, with the roster's agency and unit."""
+    a = AI.c
+    r = ROSTER.c
+    row = session.execute(
+        select(
+            a.person_id,
+            a.year,
+            a.basic_centi,
+            a.advanced_centi,
+            a.changed_at,
+            r.agency_code,
+            r.unit_id,
+        )
+        .select_from(AI.outerjoin(ROSTER, r.person_id == a.person_id))
+        .where(a.person_id == person_id, a.year == year)
+    ).first()
+    return None if row is None else Entry(*row)
+
+
+def roster_place(session: Session, person_id: str) -> tuple[str, str] | None:
+    """The roster's agency and unit of a person, or None when not listed."""
+    row = session.execute(
+        select(ROSTER.c.agency_code, ROSTER.c.unit_id).where(ROSTER.c.person_id == person_id)
+    ).first()
+    return None if row is None else (row[0], row[1])

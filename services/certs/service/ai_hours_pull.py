@@ -1,0 +1,89 @@
+"""The nightly pull of training's AI-hours feed into the certs service's copy.
+
+From where the last complete pull ended (`feed_positions`, feed
+`training.ai-hours`), every page of the feed is stored as it arrives, one short
+transaction a page: each person-year's figures into `person_ai_hours`, and
+where training's roster places the person into `talent_persons`. The new
+position — the feed's `until` — is stored only after the last page: a pull that
+fails part-way keeps the old position, so the next pull asks again for
+everything since then (the pages already stored are stored again, the same
+figures), and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.certs.store import person_ai_hours, talent_persons
+from services.certs.training_client import PAGE_SIZE, AiHoursEntry, TrainingClient
+from services.common.timeutil import now_utc
+from services.common.transactions import batch_transaction
+
+FEED = "training.ai-hours"
+# Rows per statement: within SQLite's bound-parameter limit (7 columns a row).
+CHUNK = 1000
+
+
+def _centi(value: Any) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def _store_page(session: Session, entries: Sequence[AiHoursEntry], at: datetime) -> int:
+    """Store one page; returns how many persons it placed in an agency."""
+    hours = [
+        {
+            "person_id": e.person_id,
+            "year": e.year,
+            "ai_centi": _centi(e.ai_hours),
+            "basic_centi": _centi(e.ai_basic_hours),
+            "advanced_centi": _centi(e.ai_advanced_hours),
+            "changed_at": e.changed_at,
+            "pulled_at": at,
+        }
+        for e in entries
+    ]
+    # One row per person (a person may be on the page for several years).
+    placed = {
+        e.person_id: (e.person_id, e.agency_code, e.unit_id or "")
+        for e in entries
+        if e.agency_code is not None
+    }
+    places = sorted(placed.values())
+    for start in range(0, len(hours), CHUNK):
+        person_ai_hours.upsert(session, hours[start : start + CHUNK])
+    for start in range(0, len(places), CHUNK):
+        talent_persons.upsert(session, places[start : start + CHUNK], at)
+    return len(places)
+
+
+def pull(engine: Engine, training: TrainingClient, *, limit: int = PAGE_SIZE) -> dict[str, Any]:
+    """One pull; raises TrainingUnavailable (the position kept) when training
+    cannot answer a page."""
+    with Session(engine) as session:
+        since = person_ai_hours.position(session, FEED)
+    pages = rows = placed = 0
+    until = since
+    for page in training.ai_hours_changed_since(since, limit=limit):
+        at = now_utc()
+        with batch_transaction(engine, write_lock=True) as session:
+            placed += _store_page(session, page.entries, at)
+        pages += 1
+        rows += len(page.entries)
+        until = page.until
+    moved = until is not None and until != since
+    if moved:
+        assert until is not None
+        with batch_transaction(engine, write_lock=True) as session:
+            person_ai_hours.set_position(session, FEED, until, now_utc())
+    return {
+        "changed_since": None if since is None else since.isoformat(),
+        "until": None if until is None else until.isoformat(),
+        "pages": pages,
+        "rows": rows,
+        "persons_placed": placed,
+    }
