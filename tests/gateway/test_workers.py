@@ -193,8 +193,8 @@ def test_two_workers_audit_every_decision_once_and_report_all_usage(
             _wait_listening(port, 2, deadline=180)
             burst = _open_kept_alive(port, 32)
             spread = _established_by(workers, port)
-            for conn in burst:
-                conn.close()
+            for kept in burst:
+                kept.close()
             token = issue_token(
                 issuer, account="carol", issuer="renshi", audience="renshi-api", lifetime=600
             )
