@@ -410,7 +410,9 @@ def gateway_proc(env: dict[str, str], port: int, workers: int) -> Proc:
     if workers > 1:
         cmd += ["--workers", str(workers)]
     proc = start(f"renshi ×{workers}", cmd, env)
-    wait_ready(f"http://127.0.0.1:{port}/healthz")
+    # Several workers each import and build the app: at a load average near 20
+    # that took longer than 30 s.
+    wait_ready(f"http://127.0.0.1:{port}/healthz", deadline=120)
     return proc
 
 
