@@ -412,7 +412,12 @@ def gateway_proc(env: dict[str, str], port: int, workers: int) -> Proc:
     proc = start(f"renshi ×{workers}", cmd, env)
     # Several workers each import and build the app: at a load average near 20
     # that took longer than 30 s.
-    wait_ready(f"http://127.0.0.1:{port}/healthz", deadline=120)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/healthz", deadline=120)
+    except RuntimeError:
+        # Not yet among the processes the run stops: stopped here.
+        proc.stop()
+        raise
     return proc
 
 
