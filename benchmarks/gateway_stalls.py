@@ -136,6 +136,7 @@ def main() -> int:
         lifetime=3600,
     )
     procs = []
+    gateway: subprocess.Popen[str] | None = None
     try:
         upstream = [sys.executable, "-m", "uvicorn", "benchmarks.bench_upstream:app"]
         upstream += ["--port", str(up_port), "--log-level", "warning"]
@@ -162,6 +163,9 @@ def main() -> int:
         if not out.strip():
             raise RuntimeError(f"the monitored gateway printed no figures:\n{err[-3000:]}")
     finally:
+        if gateway is not None and gateway.poll() is None:
+            gateway.kill()
+            gateway.wait()
         for p in reversed(procs):
             p.stop()
         shutil.rmtree(workdir, ignore_errors=True)
