@@ -34,7 +34,7 @@ from gateway.proxy import (
     _SMALL_BODY,
     BodyTooLarge,
     _CappedBody,
-    _check_declared_length,
+    _declared_body,
     upstream_down,
     upstream_timeout,
 )
@@ -71,6 +71,7 @@ class _Connection(asyncio.Protocol):
     def _reset(self) -> None:
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
+        self.length: int | None = None
         self.chunks: collections.deque[bytes] = collections.deque()
         self.buffered = 0
         self.answered = False
@@ -115,6 +116,9 @@ class _Connection(asyncio.Protocol):
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))
+        if self.length is None and name.lower() == b"content-length":
+            with contextlib.suppress(ValueError):
+                self.length = int(value)
 
     def on_headers_complete(self) -> None:
         self.status = self.parser.get_status_code()
@@ -257,25 +261,25 @@ class H1Forwarder:
         headers: list[tuple[bytes, bytes]],
         max_body_bytes: int,
     ) -> Response:
-        has_body = _check_declared_length(request, max_body_bytes)
-        parts = urlsplit(url)
-        if parts.scheme != "http" or parts.hostname is None:
+        has_body, declared = _declared_body(request, max_body_bytes)
+        origin = _origin(url)
+        if origin is None:
             # Services are reached over plain HTTP inside the cluster (mTLS, where
             # wanted, is the mesh's); anything else is a configuration error.
             raise upstream_down()
-        port = parts.port or 80
-        target = url[len(parts.scheme) + 3 + len(parts.netloc) :] or "/"
-        declared = request.headers.get("content-length") if has_body else None
+        hostname, port, host_line, target_at = origin
+        target = url[target_at:] or "/"
+        if not has_body:
+            declared = None
         head = [
             request.method.encode("latin-1"),
             b" ",
             target.encode("latin-1"),
-            b" HTTP/1.1\r\nhost: ",
-            parts.netloc.encode("latin-1"),
-            b"\r\n",
+            host_line,
         ]
+        own = _REQUEST_OWN
         for name, value in headers:
-            if name.lower() not in _REQUEST_OWN:
+            if name.lower() not in own:
                 head += (name, b": ", value, b"\r\n")
         if has_body:
             head.append(
@@ -285,14 +289,12 @@ class H1Forwarder:
             )
         head.append(b"\r\n")
         payload = b"".join(head)
-        pool = self._pool(parts.hostname, port)
+        pool = self._pool(hostname, port)
         body = _CappedBody(request, max_body_bytes) if has_body else None
         conn = await self._exchange(pool, payload, body, declared is None)
         try:
             status = conn.status
-            raw = [
-                (k, v) for k, v in conn.headers if k.lower().decode("latin-1") not in _NOT_COPIED
-            ]
+            raw = [(k, v) for k, v in conn.headers if not _not_copied(k)]
             if request.method == "HEAD" or status in _NO_BODY_STATUS:
                 # No body follows, whatever the length says: this connection's
                 # parser would wait for one, so it is not reused.
@@ -300,7 +302,7 @@ class H1Forwarder:
                 response = Response(b"", status_code=status)
                 response.raw_headers = [*raw, *_length_of(conn.headers)]
                 return response
-            length = _content_length(conn.headers)
+            length = conn.length
             if conn.complete or (length is not None and length <= _SMALL_BODY):
                 while not conn.complete:
                     await conn.wait(self._read)
@@ -409,6 +411,49 @@ class H1Forwarder:
             pool.close()
 
 
+# A service's base URL → (host, port, the request head's end of request line
+# and host line, where the target starts in a URL of it). Few distinct
+# values (one a service); parsed once rather than for every request.
+_Origin = tuple[str, int, bytes, int]
+_ORIGINS: dict[str, _Origin | None] = {}
+
+
+def _origin(url: str) -> _Origin | None:
+    """None for anything but an absolute http:// URL."""
+    start = url.find("//")
+    end = len(url)
+    if start >= 0:
+        for stop in "/?#":
+            found = url.find(stop, start + 2)
+            if 0 <= found < end:
+                end = found
+    prefix = url[:end]
+    if prefix in _ORIGINS:
+        return _ORIGINS[prefix]
+    parts = urlsplit(prefix)
+    origin: _Origin | None = None
+    if parts.scheme == "http" and parts.hostname is not None:
+        host_line = b" HTTP/1.1\r\nhost: " + parts.netloc.encode("latin-1") + b"\r\n"
+        origin = (parts.hostname, parts.port or 80, host_line, len(prefix))
+    if len(_ORIGINS) > 256:
+        _ORIGINS.clear()
+    _ORIGINS[prefix] = origin
+    return origin
+
+
+# Answer header names as received → whether they are dropped (few distinct).
+_DROPPED: dict[bytes, bool] = {}
+
+
+def _not_copied(name: bytes) -> bool:
+    dropped = _DROPPED.get(name)
+    if dropped is None:
+        if len(_DROPPED) > 1024:
+            _DROPPED.clear()
+        dropped = _DROPPED[name] = name.decode("latin-1").lower() in _NOT_COPIED
+    return dropped
+
+
 def _finish(pool: _Pool, conn: _Connection) -> None:
     """Give the connection back once, whichever of the stream's end and the
     response's background task comes first."""
@@ -419,14 +464,6 @@ def _finish(pool: _Pool, conn: _Connection) -> None:
         pool.put(conn)
     else:
         pool.discard(conn)
-
-
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for name, value in headers:
-        if name.lower() == b"content-length":
-            with contextlib.suppress(ValueError):
-                return int(value)
-    return None
 
 
 def _length_of(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -84,13 +84,28 @@ class _CappedBody:
                 yield chunk
 
 
-def _check_declared_length(request: Request, limit: int) -> bool:
-    """Refuse early on a declared oversize body; return whether a body is expected."""
-    declared = request.headers.get("content-length")
+def _declared_body(request: Request, limit: int) -> tuple[bool, str | None]:
+    """Refuse early on a declared oversize body; return whether a body is
+    expected and the declared Content-Length (the first, as the server read it).
+
+    Read from the scope's raw headers (the server lower-cases their names)
+    rather than through a `Headers` object built for every request."""
+    declared: str | None = None
+    encoding: str | None = None
+    for name, value in request.scope["headers"]:
+        if name == b"content-length" and declared is None:
+            declared = value.decode("latin-1")
+        elif name == b"transfer-encoding" and encoding is None:
+            encoding = value.decode("latin-1")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"request body exceeds {limit} bytes")
-    chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
-    return chunked or (declared is not None and declared != "0")
+    chunked = encoding is not None and "chunked" in encoding.lower()
+    return chunked or (declared is not None and declared != "0"), declared
+
+
+def _check_declared_length(request: Request, limit: int) -> bool:
+    """Refuse early on a declared oversize body; return whether a body is expected."""
+    return _declared_body(request, limit)[0]
 
 
 # Stamped by the server that sends the response: the gateway's own server adds

@@ -91,17 +91,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     else:
         configure_logging(args.name, service_settings(args.name).log_level)
         factory = f"services.{args.name}.app:create_app"
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=workers if workers > 1 else None,
-        # The supervisor restarts a worker that does not answer its ping in
-        # time; a worker still importing on a busy machine is not a hung one.
-        timeout_worker_healthcheck=30,
-        **SERVER_OPTIONS,
-    )
+    if workers > 1:
+        from renshi.workers import serve_workers
+
+        # Each worker on a socket of its own (SO_REUSEPORT), so that the kernel
+        # spreads connections over them; see renshi/workers.py.
+        serve_workers(
+            factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=workers,
+            # The supervisor restarts a worker that does not answer its ping in
+            # time; a worker still importing on a busy machine is not a hung one.
+            timeout_worker_healthcheck=30,
+            **SERVER_OPTIONS,
+        )
+        return 0
+    uvicorn.run(factory, factory=True, host=args.host, port=args.port, **SERVER_OPTIONS)
     return 0
 
 

@@ -112,14 +112,37 @@ def _connection_listed(headers: Iterable[tuple[str | None, bytes]]) -> set[str]:
     return listed
 
 
+# name as received → (its normalised form, whether it is dropped whatever the
+# Connection header says). Clients send the same few names on every request;
+# bounded, cleared when full.
+_NAMES: dict[bytes, tuple[str | None, bool]] = {}
+_MAX_NAMES = 2048
+
+
+def _name(name: bytes) -> tuple[str | None, bool]:
+    found = _NAMES.get(name)
+    if found is None:
+        if len(_NAMES) >= _MAX_NAMES:
+            _NAMES.clear()
+        normalized = normalize_header_name(name)
+        found = _NAMES[name] = (
+            normalized,
+            normalized is None or is_identity_header(normalized),
+        )
+    return found
+
+
 def strip_identity_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """Return a new list without identity, client-address, override and
     hop-by-hop headers; the input is left unchanged."""
-    names = [normalize_header_name(name) for name, _ in headers]
-    listed = _connection_listed(zip(names, (value for _, value in headers), strict=True))
-    kept: list[tuple[bytes, bytes]] = []
-    for normalized, pair in zip(names, headers, strict=True):
-        if normalized is None or normalized in listed or is_identity_header(normalized):
-            continue
-        kept.append(pair)
-    return kept
+    names = [_name(name) for name, _ in headers]
+    listed = _connection_listed(
+        (normalized, value) for (normalized, _), (_, value) in zip(names, headers, strict=True)
+    )
+    if not listed:
+        return [pair for (_, drop), pair in zip(names, headers, strict=True) if not drop]
+    return [
+        pair
+        for (normalized, drop), pair in zip(names, headers, strict=True)
+        if not drop and normalized not in listed
+    ]

@@ -146,7 +146,8 @@ def _refuse_query_token(query_string: bytes | str) -> None:
 
 def token_from_request(headers: Iterable[tuple[bytes, bytes]], query_string: bytes | str) -> str:
     """The bearer token of exactly one ``Authorization: Bearer`` header."""
-    _refuse_query_token(query_string)
+    if query_string:
+        _refuse_query_token(query_string)
     values = [value for name, value in headers if name.strip().lower() == b"authorization"]
     if not values:
         raise JwtRejected("missing Authorization header")

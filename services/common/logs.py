@@ -68,7 +68,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
@@ -76,6 +76,14 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         # levels loggers), they now log through the root at its level.
         lg.disabled = False
         lg.setLevel(logging.NOTSET)
+    # No access log (`renshi serve` runs with access_log=False): the server
+    # writes a line per request when this logger has a handler anywhere up its
+    # chain, and this function runs again in each app factory, after the
+    # server has switched it off. For the gateway that line cost an eighth of
+    # its CPU a request; its audit table already holds every request.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
     # Start-up noise nobody acts on: Alembic announces each plugin it loads (seven
     # lines per process), and uvicorn's "waiting for"/"complete" pair repeats
     # what its "running on" line says. Warnings and errors still come through.

@@ -9,6 +9,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -116,6 +117,51 @@ def _workers(pid: int) -> list[int]:
     return found
 
 
+def _sockets_on(port: int, state: str) -> set[str]:
+    """Inodes of the TCP sockets on local `port` in `state` (01 established, 0A listening)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                # local address as HEX_IP:HEX_PORT
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _wait_listening(port: int, count: int, deadline: float) -> None:
+    """Until `count` sockets listen on `port`: a worker listens once it has started."""
+    end = time.monotonic() + deadline
+    while len(_sockets_on(port, "0A")) < count:
+        if time.monotonic() > end:
+            raise AssertionError(f"fewer than {count} sockets listen on {port}")
+        time.sleep(0.05)
+
+
+def _established_by(pids: list[int], port: int) -> dict[int, int]:
+    """How many established connections to `port` each process holds."""
+    inodes = _sockets_on(port, "01")
+    held = {}
+    for pid in pids:
+        fds = Path(f"/proc/{pid}/fd")
+        links = [os.readlink(fd) for fd in fds.iterdir()]
+        held[pid] = sum(1 for link in links if link.startswith("socket:[") and link[8:-1] in inodes)
+    return held
+
+
+def _open_kept_alive(port: int, count: int) -> list[socket.socket]:
+    """`count` connections opened at once, as a load generator does, each kept
+    open after one answered request (so the worker that accepted it holds it)."""
+    conns = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(count)]
+    for conn in conns:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nhost: gateway\r\n\r\n")
+    for conn in conns:
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+    return conns
+
+
 def test_two_workers_audit_every_decision_once_and_report_all_usage(
     tmp_path: Path, audit_url: str
 ) -> None:
@@ -141,6 +187,14 @@ def test_two_workers_audit_every_decision_once_and_report_all_usage(
         try:
             _wait_for_workers(proc, 2, deadline=180)
             workers = _workers(proc.pid)
+            # Each worker accepts on a socket of its own (SO_REUSEPORT): a burst
+            # of connections is spread over both, not all taken by the first
+            # to wake (32 on one of two by chance: one in 2^31).
+            _wait_listening(port, 2, deadline=180)
+            burst = _open_kept_alive(port, 32)
+            spread = _established_by(workers, port)
+            for kept in burst:
+                kept.close()
             token = issue_token(
                 issuer, account="carol", issuer="renshi", audience="renshi-api", lifetime=600
             )
@@ -167,6 +221,8 @@ def test_two_workers_audit_every_decision_once_and_report_all_usage(
 
     assert statuses == [200] * len(ids)
     assert len(workers) == 2
+    assert sum(spread.values()) == 32
+    assert all(held >= 1 for held in spread.values()), spread
     engine = create_engine(normalise_url(audit_url))
     with engine.connect() as conn:
         rows = conn.execute(
