@@ -21,7 +21,6 @@ import pytest
 from tests.clients.conftest import PYTHON_E2E, Generated
 from tests.e2e.test_renshi_up import ROOT, _free_port_block, _token, _wait_ready
 
-
 READY_BOUND_S = 600
 # Each script's own run: sign-ins, an import followed to its end, a workbook.
 SCRIPT_BOUND_S = 600
