@@ -366,7 +366,10 @@ def cmd_test(args: argparse.Namespace) -> int:
         ("ruff format", ["ruff", "format", "--check", "."], {}),
         ("mypy", ["mypy", "renshi", "gateway", "services", "tests", "benchmarks"], {}),
     ]
-    pytest = ["pytest", "-n", str(args.workers), *args.pytest_args]
+    # loadgroup: tests marked with one xdist_group (those starting `renshi up`,
+    # which compete for ports and both cores) run one after another on one
+    # worker; the rest are spread as with the default.
+    pytest = ["pytest", "-n", str(args.workers), "--dist", "loadgroup", *args.pytest_args]
     steps.append(("tests on SQLite", pytest, {"RENSHI_TEST_DATABASE": "sqlite"}))
     in_ci = os.environ.get("CI", "").lower() == "true"
     if _postgres_reachable() or in_ci:

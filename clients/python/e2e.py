@@ -59,7 +59,7 @@ from renshi_client.types import File
 AGENCY = "A01"
 IMPORTER = "importer.elearn"
 FINISHED = {"completed", "interrupted", "failed", "succeeded", "finished"}
-FOLLOW_SECONDS = 120.0
+FOLLOW_SECONDS = 300.0
 TAIPEI = timezone(timedelta(hours=8))
 
 

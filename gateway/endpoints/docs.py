@@ -29,9 +29,29 @@ _ASSETS = {
     "favicon.png": "image/png",
 }
 TITLE = "renshi API"
+# What the pages may load: the gateway's own files, and the data: and blob:
+# URLs the bundles make themselves (ReDoc runs its search in a blob: worker).
+# ReDoc's side menu shows its maker's logo from cdn.redoc.ly; the policy keeps
+# the browser from fetching it, so nothing leaves a closed network.
+PAGE_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self' 'unsafe-inline' blob:",
+        "worker-src 'self' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    )
+)
+_PAGE_HEADERS = {"Content-Security-Policy": PAGE_POLICY}
 # Swagger UI keeps what was entered under Authorize across reloads; client
 # credentials are sent to /oauth/token (HTTP Basic, as Swagger UI does).
-SWAGGER_UI_PARAMETERS: dict[str, Any] = {"persistAuthorization": True}
+# No validator badge: Swagger UI would send the document's URL to
+# validator.swagger.io for any host but localhost.
+SWAGGER_UI_PARAMETERS: dict[str, Any] = {"persistAuthorization": True, "validatorUrl": None}
 SWAGGER_UI_OAUTH: dict[str, Any] = {"appName": TITLE, "scopeSeparator": " "}
 
 
@@ -49,7 +69,7 @@ def docs_router(own_document: Callable[[], dict[str, Any]]) -> APIRouter:
 
     @router.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=TITLE,
             swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
@@ -59,16 +79,20 @@ def docs_router(own_document: Callable[[], dict[str, Any]]) -> APIRouter:
             init_oauth=SWAGGER_UI_OAUTH,
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
         )
+        page.headers.update(_PAGE_HEADERS)
+        return page
 
     @router.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="/openapi.json",
             title=TITLE,
             redoc_js_url=f"{ASSETS_PATH}/redoc.standalone.js",
             redoc_favicon_url=f"{ASSETS_PATH}/favicon.png",
             with_google_fonts=False,
         )
+        page.headers.update(_PAGE_HEADERS)
+        return page
 
     @router.get(ASSETS_PATH + "/{name}", include_in_schema=False)
     async def asset(name: str) -> FileResponse:

@@ -134,6 +134,7 @@ def _cases(ids: dict[str, int]) -> dict[tuple[str, str], tuple[Any, ...]]:
             403,
             200,
         ),
+        ("GET", "/certificate-imports"): (IMPORTER, {}, HR_A01, 403, 200),
         ("GET", "/certificate-imports/{job_id}"): (IMPORTER, {}, OTHER_IMPORTER, 404, 200),
         ("GET", "/certificate-imports/{job_id}/errors.csv"): (
             IMPORTER,

@@ -53,6 +53,7 @@ def _wait_ready(url: str, process: subprocess.Popen, deadline: float) -> httpx.R
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("renshi-up")
 def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
     port = _free_port_block()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GATEWAY_", "DIRECTORY_"))}

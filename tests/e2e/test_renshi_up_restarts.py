@@ -52,6 +52,7 @@ def _refused(url: str) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("renshi-up")
 def test_a_killed_service_is_restarted_while_the_rest_keep_serving(tmp_path):
     port = _free_port_block()
     ports = {s: port + i for i, s in enumerate(SERVICES, start=1)}

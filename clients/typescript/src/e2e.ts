@@ -21,7 +21,7 @@ type ImportJob = components["schemas"]["ImportJobOut"];
 const AGENCY = "A01";
 const IMPORTER = "importer.elearn";
 const FINISHED = new Set(["completed", "interrupted", "failed", "succeeded", "finished"]);
-const FOLLOW_MS = 120_000;
+const FOLLOW_MS = 300_000;
 
 class StepFailed extends Error {}
 
