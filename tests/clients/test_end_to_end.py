@@ -57,7 +57,7 @@ def test_the_generated_clients_run_end_to_end(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(f"{base}/readyz", process, time.monotonic() + 120)
+        _wait_ready(f"{base}/readyz/services", process, time.monotonic() + 120)
         # The clients were generated from the document this running gateway serves.
         assert httpx.get(f"{base}/openapi.json", timeout=30).json() == document
         callers = {

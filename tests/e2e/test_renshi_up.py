@@ -63,7 +63,9 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
         start_new_session=True,
     )
     try:
-        ready = _wait_ready(f"http://127.0.0.1:{port}/readyz", process, time.monotonic() + 90)
+        ready = _wait_ready(
+            f"http://127.0.0.1:{port}/readyz/services", process, time.monotonic() + 90
+        )
         services = ready.json()["services"]
         assert services == {
             s: "ready"
