@@ -7,7 +7,6 @@ Secrets only as templates; the network rules."""
 from __future__ import annotations
 
 import copy
-import importlib
 import re
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 import yaml
 
 from gateway.endpoints.health import OWN_CHECK_TIMEOUT
-from gateway.settings import SERVICES, GatewaySettings
+from gateway.settings import SERVICES
 from renshi import manifests
 from renshi.jobs import registry, schedules
 from tests.deploy.kube import (
@@ -34,6 +33,7 @@ from tests.deploy.kube import (
     pod_spec,
     workloads,
 )
+from tests.deploy.settings_names import assert_known_setting, setting_fields
 
 PROCESSES = ("gateway", *SERVICES)
 DATABASES = (*SERVICES, "gateway")
@@ -263,30 +263,8 @@ def test_every_secret_the_manifests_read_has_a_template(docs, templates):
 # ------------------------------------------------------------ settings names
 
 
-def _fields() -> dict[str, set[str]]:
-    found = {"GATEWAY_": set(GatewaySettings.model_fields)}
-    for svc in SERVICES:
-        module = importlib.import_module(f"services.{svc}.settings")
-        found[f"{svc.upper()}_"] = set(getattr(module, f"{svc.capitalize()}Settings").model_fields)
-    return found
-
-
-# Read by the image's entrypoint (renshi/container.py), not by a settings class.
-ENTRYPOINT_VARIABLES = {"RENSHI_HOST", "RENSHI_PORT", "GATEWAY_WORKERS"}
-
-
-def assert_known_setting(name: str, fields: dict[str, set[str]]) -> None:
-    if name in ENTRYPOINT_VARIABLES:
-        return
-    for prefix, names in fields.items():
-        if name.startswith(prefix):
-            assert name.removeprefix(prefix).lower() in names, f"{name} is no setting"
-            return
-    raise AssertionError(f"{name} names no process's settings")
-
-
 def test_every_variable_set_is_a_setting_of_its_process(docs, templates):
-    fields = _fields()
+    fields = setting_fields()
     config = named(docs, "ConfigMap", "renshi-config")["data"]
     names = set(config)
     for _doc, container in containers(docs):
