@@ -30,7 +30,7 @@ from gateway.settings import GatewaySettings
 from services.common.errors import PROBLEM_RESPONSES, Problem, problem_response
 from services.common.migrate import current_revisions, head_revisions
 
-# Seconds. An orchestrator's readiness probe of the gateway is given 2 s
+# Seconds. An orchestrator's readiness probe of the gateway is given 3 s
 # (deploy/k8s/base/gateway.yaml): the own checks end well within it.
 OWN_CHECK_TIMEOUT = 1.0
 # Seconds per service in the aggregate view; they are asked in parallel, so the
