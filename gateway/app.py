@@ -20,7 +20,7 @@ from gateway.audit import AuditWriter
 from gateway.audit_api import audit_router
 from gateway.authn import Authenticator
 from gateway.endpoints.docs import docs_router
-from gateway.endpoints.health import audit_database_check, health_router
+from gateway.endpoints.health import OwnReadiness, audit_database_check, health_router
 from gateway.endpoints.jwks import jwks_router
 from gateway.endpoints.tokens import token_router
 from gateway.internal_tokens import InternalSigner
@@ -93,7 +93,10 @@ def create_app(
     )
     install_api_middleware(api)
     api.include_router(audit_router(slot.current, audit_engine))
-    api.include_router(health_router(settings, slot.current, audit_database_check(audit_engine)))
+    own = OwnReadiness(
+        slot.current, keyring, audit_database_check(audit_engine), rate_limits.store_ping()
+    )
+    api.include_router(health_router(settings, slot.current, own))
     api.include_router(jwks_router(keyring.issuer))
     api.include_router(
         token_router(settings, keyring, signer, slot.current, allow_lists, rate_limits)

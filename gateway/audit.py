@@ -186,7 +186,15 @@ class AuditWriter:
 # Served to anyone without a decision: liveness, readiness, the issuer's public
 # keys and the API documents. Only their refusals (a 4xx) are decisions.
 OPEN_PATHS = frozenset(
-    {"/healthz", "/readyz", "/.well-known/jwks.json", "/openapi.json", "/docs", "/redoc"}
+    {
+        "/healthz",
+        "/readyz",
+        "/readyz/services",
+        "/.well-known/jwks.json",
+        "/openapi.json",
+        "/docs",
+        "/redoc",
+    }
 )
 # The documentation pages' scripts, style sheet and icon.
 OPEN_PREFIXES = ("/docs/assets/",)

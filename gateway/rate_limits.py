@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable, Callable
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -56,6 +57,13 @@ class RateLimits:
             return
         stats = await self._limiter.get_window_stats(item, scope, key)
         raise _refused(item, scope, max(1, math.ceil(stats.reset_time - time.time())))
+
+    def store_ping(self) -> Callable[[], Awaitable[bool]] | None:
+        """The shared store's health check (PING for Redis), for readiness; None
+        when the counts are kept in this process and need nothing to be ready."""
+        if self._local is not None:
+            return None
+        return self._limiter.storage.check
 
     async def check_ip(self, ip: str) -> None:
         await self._hit(self._per_ip, "ip", ip)

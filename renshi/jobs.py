@@ -3,7 +3,7 @@ callable taking keyword arguments `as_of` (the Taipei day the run is for,
 None for today) and `force` (run again a day already claimed; a job without a
 daily claim runs anyway) and returning a short summary dict, and
 optionally a `SCHEDULE` mapping of name → cron expression read in Asia/Taipei
-time (the same expressions the Kubernetes CronJobs in deploy/k8s/ use).
+time (the same expressions the Kubernetes CronJobs in deploy/k8s/base/ use).
 
 `renshi jobs schedule` runs every scheduled job when it falls due. It adds no
 lock of its own: each job claims its run so that one replica runs it, and is

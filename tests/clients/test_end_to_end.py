@@ -64,7 +64,7 @@ def test_the_generated_clients_run_end_to_end(
     try:
         # Ready means every service migrated, seeded and answering: on a busy
         # two-core machine that can take minutes, so the bound is generous.
-        _wait_ready(f"{base}/readyz", process, time.monotonic() + READY_BOUND_S)
+        _wait_ready(f"{base}/readyz/services", process, time.monotonic() + READY_BOUND_S)
         # The clients were generated from the document this running gateway serves.
         assert httpx.get(f"{base}/openapi.json", timeout=30).json() == document
         callers = {

@@ -226,13 +226,13 @@ def test_procfile_runs_the_scheduler():
     assert "scheduler: renshi jobs schedule" in lines
 
 
-@pytest.mark.parametrize("service", ["attendance", "training", "certs", "speakers"])
+@pytest.mark.parametrize("service", ["attendance", "training", "certs", "speakers", "directory"])
 def test_kubernetes_cronjobs_match_the_schedule(service):
     import importlib
 
     yaml = pytest.importorskip("yaml")
     schedule = importlib.import_module(f"services.{service}.jobs").SCHEDULE
-    path = ROOT / f"deploy/k8s/{service}-cronjobs.yaml"
+    path = ROOT / f"deploy/k8s/base/{service}-cronjobs.yaml"
     documents = list(yaml.safe_load_all(path.read_text()))
     seen = {}
     for doc in documents:

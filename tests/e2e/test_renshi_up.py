@@ -68,7 +68,7 @@ def test_up_serves_through_the_gateway_and_stops_on_ctrl_c(tmp_path):
     )
     try:
         ready = _wait_ready(
-            f"http://127.0.0.1:{port}/readyz", process, time.monotonic() + READY_WITHIN
+            f"http://127.0.0.1:{port}/readyz/services", process, time.monotonic() + READY_WITHIN
         )
         services = ready.json()["services"]
         assert services == {

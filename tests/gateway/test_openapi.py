@@ -15,6 +15,7 @@ from gateway.settings import GatewaySettings
 GATEWAY_OWN = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/readyz/services"),
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/oauth/token"),
     ("GET", "/audit/decisions"),
@@ -81,6 +82,7 @@ def test_probes_are_not_public_operations(document):
 OPEN_OPERATIONS = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/readyz/services"),
     ("GET", "/.well-known/jwks.json"),
     ("POST", "/oauth/token"),
 }
