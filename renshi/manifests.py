@@ -39,6 +39,7 @@ DATABASE_PORT = 5432
 # exactly these through besides the gateway.
 PEERS: dict[str, tuple[str, ...]] = {
     "attendance": ("directory",),
+    "certs": ("directory",),
     "training": ("directory", "speakers"),
 }
 # The services whose jobs sign in at the gateway as their own account
