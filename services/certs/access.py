@@ -87,3 +87,9 @@ def own_holder(principal: Principal) -> tuple[str, str]:
     if principal.person_id is None or principal.agency_code is None:
         raise NotFound("no person belongs to this account")
     return principal.person_id, principal.agency_code
+
+
+# --- staffing: search, team proposals, agency summaries and exports (HR officers)
+
+STAFFING_READ = "certs:staffing:read"
+StaffingReader = Annotated[Principal, Depends(require(STAFFING_READ, "agency"))]

@@ -7,9 +7,18 @@ from services.certs.api.certificates import router as certificates
 from services.certs.api.evidence import router as evidence
 from services.certs.api.imports import router as imports
 from services.certs.api.notices import router as notices
+from services.certs.api.staffing import router as staffing
 from services.certs.api.warnings import router as warnings
 
-ROUTERS: tuple[APIRouter, ...] = (catalogue, certificates, evidence, imports, warnings, notices)
+ROUTERS: tuple[APIRouter, ...] = (
+    catalogue,
+    certificates,
+    evidence,
+    imports,
+    warnings,
+    notices,
+    staffing,
+)
 
 # Each tag's description, in the order the published document lists them.
 TAGS: dict[str, str] = {
@@ -25,4 +34,9 @@ TAGS: dict[str, str] = {
     "imports": "Certificates imported in bulk, idempotent by issuer and certificate number.",
     "warnings": "How many days before a certificate lapses its holder is warned, per agency.",
     "notices": "Warnings to a holder: a certificate about to lapse, or lapsed.",
+    "staffing": (
+        "Taking stock of and deploying the agencies' AI strength: search persons by role, "
+        "certificate and AI hours, propose a team, and the agency's summary and WebHR "
+        "table 51 files."
+    ),
 }
