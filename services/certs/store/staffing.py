@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.certs.domain.staffing import COUNTED_STATES, SearchFilter, SortKey
@@ -34,20 +35,24 @@ R = TalentRoleAssignment
 C = Certificate
 
 
-def valid_on(day: date) -> ColumnElement[bool]:
-    """A certificate valid on `day` (domain/staffing.py: `valid_on`)."""
+def valid_on(day: date, c: Any = C) -> ColumnElement[bool]:
+    """A certificate (of `c`, the table or an alias) valid on `day`
+    (domain/staffing.py: `valid_on`)."""
     return and_(
-        col(C.state).in_(COUNTED_STATES),
-        col(C.obtained_on) <= day,
-        or_(col(C.expires_on).is_(None), col(C.expires_on) > day),
+        col(c.state).in_(COUNTED_STATES),
+        col(c.obtained_on) <= day,
+        or_(col(c.expires_on).is_(None), col(c.expires_on) > day),
     )
 
 
 def _live_role(roles: Sequence[str]) -> ColumnElement[bool]:
+    # Aliases: the outer query may join the same tables (hours for sorting), and
+    # an EXISTS on the bare table would correlate with that join.
+    r = aliased(R)
     return exists().where(
-        col(R.person_id) == col(P.person_id),
-        col(R.role).in_(sorted(roles)),
-        col(R.ended_at).is_(None),
+        col(r.person_id) == col(P.person_id),
+        col(r.role).in_(sorted(roles)),
+        col(r.ended_at).is_(None),
     )
 
 
@@ -61,20 +66,22 @@ def conditions(f: SearchFilter) -> list[ColumnElement[bool]]:
     if f.roles:
         out.append(_live_role(sorted(f.roles)))
     if f.version_ids is not None:
+        c = aliased(C)
         out.append(
             exists().where(
-                col(C.person_id) == col(P.person_id),
-                col(C.catalogue_version_id).in_(sorted(f.version_ids)),
-                valid_on(f.day),
+                col(c.person_id) == col(P.person_id),
+                col(c.catalogue_version_id).in_(sorted(f.version_ids)),
+                valid_on(f.day, c),
             )
         )
     # No hours row is 0 hours: "at least 0" asks nothing.
     if f.min_ai_centi is not None and f.min_ai_centi > 0:
+        h = aliased(H)
         out.append(
             exists().where(
-                col(H.person_id) == col(P.person_id),
-                col(H.year) == f.year,
-                col(H.ai_centi) >= f.min_ai_centi,
+                col(h.person_id) == col(P.person_id),
+                col(h.year) == f.year,
+                col(h.ai_centi) >= f.min_ai_centi,
             )
         )
     return out
