@@ -83,7 +83,6 @@ class SlotResult:
     placed: tuple[Candidate, ...]
     alternates: tuple[Candidate, ...]
     eligible: int  # candidates holding the role and meeting the filters
-    taken_elsewhere: int  # of those, placed in an earlier-filled slot
     shortfall: int = 0
     unfilled_reason: str | None = None
     fill_order: int = 0
@@ -137,7 +136,6 @@ def propose(
             placed=tuple(chosen),
             alternates=tuple(free[slot.count : slot.count + alternates]),
             eligible=sizes.get(slot.role, 0),
-            taken_elsewhere=taken,
             shortfall=shortfall,
             unfilled_reason=reason,
             fill_order=fill_order,
