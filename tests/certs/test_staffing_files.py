@@ -1,6 +1,9 @@
 """An agency's staffing files: the summary as JSON, CSV and XLSX, and WebHR
 table 51 rows, whose columns are held to the README's table and the mapping."""
 
+# The fixtures imported from staffing_data are redefined as parameters.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,9 @@
 fixture does, for each filter and any combination of them (hypothesis draws the
 filters; the fixture is drawn once, with dates around Feb 29 and year ends)."""
 
+# The fixtures imported from staffing_data are redefined as parameters.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import random

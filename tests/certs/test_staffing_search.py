@@ -1,6 +1,9 @@
 """Staffing search through the certs service: every filter, sorting, pages,
 counts per agency, what a row holds (and never holds), the audit, and refusals."""
 
+# The fixtures imported from staffing_data are redefined as parameters.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +14,8 @@ import pytest
 from tests.certs.conftest import HR_A01, NOBODY
 from tests.certs.staffing_data import (  # noqa: F401  (fixtures)
     STAFF_A01,
-    STAFF_A02,
     STAFF_A011,
+    STAFF_A02,
     Data,
     data,
     directory,

@@ -1,6 +1,9 @@
 """Team proposals through the certs service: ranked candidates per slot with
 their reasons, nobody twice, a slot that cannot be filled, and refusals."""
 
+# The fixtures imported from staffing_data are redefined as parameters.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from datetime import date
