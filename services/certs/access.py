@@ -122,3 +122,9 @@ def agency_person_reached(principal: Principal, family: str, agency_code: str | 
     held = scopes(principal, family).agency_wide()
     if agency_code is None or not held.covers_agency(agency_code):
         raise outside(held, NO_PERSON)
+
+
+# --- staffing: search, team proposals, agency summaries and exports (HR officers)
+
+STAFFING_READ = "certs:staffing:read"
+StaffingReader = Annotated[Principal, Depends(require(STAFFING_READ, "agency"))]

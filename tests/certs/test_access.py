@@ -29,6 +29,7 @@ from tests.certs.conftest import (
     entry_body,
     submit,
 )
+from tests.certs.staffing_data import STAFF_A01, STAFF_A02
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 CSV = (
@@ -207,6 +208,42 @@ def _cases(ids: dict[str, int]) -> dict[tuple[str, str], tuple[Any, ...]]:
             TALENT_HR_A01,
             {"json": POINTS_TABLE},
             TALENT_HR_A02,
+            404,
+            200,
+        ),
+        ("GET", "/staffing/persons"): (
+            STAFF_A01,
+            {"params": {"agency_code": "A01"}},
+            STAFF_A02,
+            404,
+            200,
+        ),
+        ("POST", "/staffing/team-proposals"): (
+            STAFF_A01,
+            {"json": {"slots": [{"role": "policy", "count": 1}], "agency_codes": ["A01"]}},
+            STAFF_A02,
+            404,
+            200,
+        ),
+        ("GET", "/agencies/{agency_code}/staffing-summary"): (STAFF_A01, {}, STAFF_A02, 404, 200),
+        ("GET", "/agencies/{agency_code}/staffing-summary.csv"): (
+            STAFF_A01,
+            {},
+            STAFF_A02,
+            404,
+            200,
+        ),
+        ("GET", "/agencies/{agency_code}/staffing-summary.xlsx"): (
+            STAFF_A01,
+            {},
+            STAFF_A02,
+            404,
+            200,
+        ),
+        ("GET", "/agencies/{agency_code}/webhr-table51.csv"): (
+            STAFF_A01,
+            {},
+            STAFF_A02,
             404,
             200,
         ),

@@ -42,10 +42,17 @@ CASES = {
         # The family is held (as :self): forwarded, and refused by the service,
         # which reaches agencies only with :agency.
         ("GET", "/api/certs/agencies/A01/promotion-points/2026", True),
+        ("GET", "/api/certs/staffing/persons", False),
+        ("POST", "/api/certs/staffing/team-proposals", False),
+        ("GET", "/api/certs/agencies/A01/webhr-table51.csv", False),
     ],
     "hr_officer": [
         ("POST", "/api/certs/certificates/1/verify", True),
         ("POST", "/api/certs/certificates/1/revoke", True),
+        ("GET", "/api/certs/staffing/persons", True),
+        ("POST", "/api/certs/staffing/team-proposals", True),
+        ("GET", "/api/certs/agencies/A01/webhr-table51.csv", True),
+        ("GET", "/api/certs/agencies/A01/staffing-summary.xlsx", True),
         ("PUT", "/api/certs/agencies/A01/warning-lead-times", True),
         ("GET", "/api/certs/certificates/1/evidence", True),
         ("POST", "/api/certs/catalogue", False),

@@ -8,6 +8,7 @@ from services.certs.api.evidence import router as evidence
 from services.certs.api.imports import router as imports
 from services.certs.api.notices import router as notices
 from services.certs.api.promotion_points import router as promotion_points
+from services.certs.api.staffing import router as staffing
 from services.certs.api.talent import agencies as talent_agencies
 from services.certs.api.talent import router as talent
 from services.certs.api.warnings import router as warnings
@@ -22,6 +23,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     talent,
     talent_agencies,
     promotion_points,
+    staffing,
 )
 
 # Each tag's description, in the order the published document lists them.
@@ -45,5 +47,10 @@ TAGS: dict[str, str] = {
     "promotion-points": (
         "Promotion points for AI knowledge (陞任評分): each agency's table per year, and "
         "a person's points under it with the caps applied."
+    ),
+    "staffing": (
+        "Taking stock of and deploying the agencies' AI strength: search persons by role, "
+        "certificate and AI hours, propose a team, and the agency's summary and WebHR "
+        "table 51 files."
     ),
 }

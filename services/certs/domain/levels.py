@@ -26,3 +26,8 @@ def level_of(text: str) -> Level:
         if any(name in words for name in names):
             return level
     return Level.BASIC
+
+
+def level_code(level: Level) -> str:
+    """The level as the API writes it: basic, intermediate or advanced."""
+    return level.name.lower()

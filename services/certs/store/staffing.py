@@ -1,0 +1,403 @@
+"""Queries of staffing: the persons a search finds, their page, the counts per
+agency, the candidates of a team slot, an agency's summary and its table-51 rows.
+
+Every query starts from `talent_persons` (where a person works, as the nightly
+pull last said) narrowed by a `SearchFilter`; the certificate condition is "a
+certificate of one of these catalogue versions, valid on the day", written once
+in `valid_on` (domain/staffing.py says the rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from services.certs.domain.staffing import COUNTED_STATES, SearchFilter, SortKey
+from services.certs.domain.workflow import State
+from services.certs.models import (
+    CatalogueEntry,
+    CatalogueVersion,
+    Certificate,
+    PersonAiHours,
+    TalentPerson,
+    TalentRoleAssignment,
+)
+
+P = TalentPerson
+H = PersonAiHours
+R = TalentRoleAssignment
+C = Certificate
+
+
+def valid_on(day: date, c: Any = C) -> ColumnElement[bool]:
+    """A certificate (of `c`, the table or an alias) valid on `day`
+    (domain/staffing.py: `valid_on`)."""
+    return and_(
+        col(c.state).in_(COUNTED_STATES),
+        col(c.obtained_on) <= day,
+        or_(col(c.expires_on).is_(None), col(c.expires_on) > day),
+    )
+
+
+def _live_role(roles: Sequence[str]) -> ColumnElement[bool]:
+    # Aliases: the outer query may join the same tables (hours for sorting), and
+    # an EXISTS on the bare table would correlate with that join.
+    r = aliased(R)
+    return exists().where(
+        col(r.person_id) == col(P.person_id),
+        col(r.role).in_(sorted(roles)),
+        col(r.ended_at).is_(None),
+    )
+
+
+def conditions(f: SearchFilter) -> list[ColumnElement[bool]]:
+    """The persons a search finds, as WHERE conditions on `talent_persons`."""
+    out: list[ColumnElement[bool]] = []
+    if f.agencies is not None:
+        out.append(col(P.agency_code).in_(sorted(f.agencies)))
+    if f.unit_id is not None:
+        out.append(col(P.unit_id) == f.unit_id)
+    if f.roles:
+        out.append(_live_role(sorted(f.roles)))
+    if f.version_ids is not None:
+        c = aliased(C)
+        out.append(
+            exists().where(
+                col(c.person_id) == col(P.person_id),
+                col(c.catalogue_version_id).in_(sorted(f.version_ids)),
+                valid_on(f.day, c),
+            )
+        )
+    # No hours row is 0 hours: "at least 0" asks nothing.
+    if f.min_ai_centi is not None and f.min_ai_centi > 0:
+        h = aliased(H)
+        out.append(
+            exists().where(
+                col(h.person_id) == col(P.person_id),
+                col(h.year) == f.year,
+                col(h.ai_centi) >= f.min_ai_centi,
+            )
+        )
+    return out
+
+
+def _hours_join(year: int) -> ColumnElement[bool]:
+    return and_(col(H.person_id) == col(P.person_id), col(H.year) == year)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundPerson:
+    person_id: str
+    agency_code: str
+    unit_id: str
+    ai_centi: int
+    valid_certificates: int  # counted only when sorting by it; else -1
+
+
+def search_page(
+    session: Session,
+    f: SearchFilter,
+    sort: SortKey,
+    limit: int,
+    after: tuple[int, str] | None,
+) -> tuple[list[FoundPerson], tuple[int, str] | None]:
+    """One page in `sort` order after the key `after` (sort value, person id),
+    and the key to continue from; None on the last page."""
+    hours = func.coalesce(col(H.ai_centi), 0)
+    counted: ColumnElement[int]
+    stmt = select(col(P.person_id), col(P.agency_code), col(P.unit_id), hours.label("ai_centi"))
+    stmt = stmt.select_from(P).outerjoin(H, _hours_join(f.year))
+    if sort is SortKey.CERTIFICATES:
+        per_person = (
+            select(col(C.person_id).label("pid"), func.count().label("n"))
+            .where(valid_on(f.day))
+            .group_by(col(C.person_id))
+            .subquery()
+        )
+        counted = func.coalesce(per_person.c.n, 0)
+        stmt = stmt.add_columns(counted.label("n")).outerjoin(
+            per_person, per_person.c.pid == col(P.person_id)
+        )
+        value: ColumnElement[int] = counted
+    else:
+        counted = literal(-1)
+        stmt = stmt.add_columns(counted.label("n"))
+        value = hours if sort is SortKey.AI_HOURS else literal(0)
+    stmt = stmt.where(*conditions(f))
+    if after is not None:
+        last_value, last_person = after
+        if sort is SortKey.PERSON_ID:
+            stmt = stmt.where(col(P.person_id) > last_person)
+        else:
+            stmt = stmt.where(
+                or_(
+                    value < last_value,
+                    and_(value == last_value, col(P.person_id) > last_person),
+                )
+            )
+    if sort is SortKey.PERSON_ID:
+        stmt = stmt.order_by(col(P.person_id))
+    else:
+        stmt = stmt.order_by(value.desc(), col(P.person_id))
+    rows = session.execute(stmt.limit(limit + 1)).all()
+    found = [FoundPerson(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows[:limit]]
+    if len(rows) <= limit:
+        return found, None
+    last = found[-1]
+    key_value = {
+        SortKey.AI_HOURS: last.ai_centi,
+        SortKey.CERTIFICATES: last.valid_certificates,
+        SortKey.PERSON_ID: 0,
+    }[sort]
+    return found, (key_value, last.person_id)
+
+
+def counts_per_agency(session: Session, f: SearchFilter) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(col(P.agency_code), func.count())
+        .where(*conditions(f))
+        .group_by(col(P.agency_code))
+        .order_by(col(P.agency_code))
+    ).all()
+    return [(str(a), int(n)) for a, n in rows]
+
+
+def live_roles(session: Session, person_ids: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    if not person_ids:
+        return out
+    rows = session.execute(
+        select(col(R.person_id), col(R.role))
+        .where(col(R.person_id).in_(list(person_ids)), col(R.ended_at).is_(None))
+        .order_by(col(R.person_id), col(R.role))
+    ).all()
+    for person_id, role in rows:
+        out.setdefault(person_id, []).append(role)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCertificate:
+    id: int
+    person_id: str
+    agency_code: str
+    code: str
+    name: str
+    issuer: str
+    kind: str
+    level: str
+    roles: tuple[str, ...]
+    certificate_number: str
+    obtained_on: date
+    expires_on: date | None
+    state: str
+    version_id: int
+
+
+_HELD_COLUMNS = (
+    col(C.id),
+    col(C.person_id),
+    col(C.agency_code),
+    col(CatalogueEntry.code),
+    col(CatalogueVersion.name),
+    col(C.issuer),
+    col(CatalogueVersion.kind),
+    col(CatalogueVersion.level),
+    col(CatalogueVersion.roles),
+    col(C.certificate_number),
+    col(C.obtained_on),
+    col(C.expires_on),
+    col(C.state),
+    col(C.catalogue_version_id),
+)
+
+
+def _held(rows: Sequence[Any]) -> list[HeldCertificate]:
+    return [
+        HeldCertificate(
+            id=int(r[0]),
+            person_id=str(r[1]),
+            agency_code=str(r[2]),
+            code=str(r[3]),
+            name=str(r[4]),
+            issuer=str(r[5]),
+            kind=str(r[6]),
+            level=str(r[7]),
+            roles=tuple(r[8] or ()),
+            certificate_number=str(r[9]),
+            obtained_on=r[10],
+            expires_on=r[11],
+            state=str(r[12]),
+            version_id=int(r[13]),
+        )
+        for r in rows
+    ]
+
+
+def valid_certificates(
+    session: Session, person_ids: Sequence[str], day: date
+) -> dict[str, list[HeldCertificate]]:
+    """The certificates valid on `day` of these persons, by person, oldest first."""
+    out: dict[str, list[HeldCertificate]] = {}
+    if not person_ids:
+        return out
+    stmt = (
+        select(*_HELD_COLUMNS)
+        .join(CatalogueVersion, col(CatalogueVersion.id) == col(C.catalogue_version_id))
+        .join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
+        .where(col(C.person_id).in_(list(person_ids)), valid_on(day))
+        .order_by(col(C.person_id), col(C.obtained_on), col(C.id))
+    )
+    for held in _held(session.execute(stmt).all()):
+        out.setdefault(held.person_id, []).append(held)
+    return out
+
+
+def hours_of(session: Session, person_ids: Sequence[str], year: int) -> dict[str, PersonAiHours]:
+    if not person_ids:
+        return {}
+    rows = session.scalars(
+        select(PersonAiHours).where(col(H.person_id).in_(list(person_ids)), col(H.year) == year)
+    )
+    return {row.person_id: row for row in rows}
+
+
+def verified_in(session: Session, agencies: Sequence[str]) -> list[HeldCertificate]:
+    """Verified certificates registered in these agencies (WebHR table 51),
+    by holder, then day obtained."""
+    stmt = (
+        select(*_HELD_COLUMNS)
+        .join(CatalogueVersion, col(CatalogueVersion.id) == col(C.catalogue_version_id))
+        .join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
+        .where(col(C.agency_code).in_(sorted(agencies)), col(C.state) == State.VERIFIED.value)
+        .order_by(col(C.agency_code), col(C.person_id), col(C.obtained_on), col(C.id))
+    )
+    return _held(session.execute(stmt).all())
+
+
+# ------------------------------------------------------------- team slots
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    person_id: str
+    agency_code: str
+    unit_id: str
+    best_level: int  # 0: no certificate supporting the role
+    role_certificates: int
+    ai_centi: int
+
+
+def slot_candidates(
+    session: Session,
+    f: SearchFilter,
+    role: str,
+    levels: Mapping[int, Sequence[int]],
+    limit: int,
+) -> tuple[list[RankedRow], int]:
+    """The `limit` best holders of `role` meeting `f`, in the order of
+    domain/team.py (best level, how many, AI hours, person id), and how many
+    hold the role and meet `f` in all. `levels` maps each level order to the
+    catalogue versions of that level supporting the role."""
+    supporting = sorted(v for ids in levels.values() for v in ids)
+    whens = [
+        (col(C.catalogue_version_id).in_(sorted(ids)), literal(level))
+        for level, ids in sorted(levels.items(), reverse=True)
+        if ids
+    ]
+    level_of = case(*whens, else_=literal(1)) if whens else literal(1)
+    holders = select(col(R.person_id)).where(col(R.role) == role, col(R.ended_at).is_(None))
+    per_person = (
+        select(
+            col(C.person_id).label("pid"),
+            func.max(level_of).label("best"),
+            func.count().label("n"),
+        )
+        .where(
+            col(C.catalogue_version_id).in_(supporting),
+            valid_on(f.day),
+            col(C.person_id).in_(holders),
+        )
+        .group_by(col(C.person_id))
+        .subquery()
+    )
+    best = func.coalesce(per_person.c.best, 0)
+    many = func.coalesce(per_person.c.n, 0)
+    hours = func.coalesce(col(H.ai_centi), 0)
+    where = [*conditions(f), _live_role([role])]
+    stmt = (
+        select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
+        .select_from(P)
+        .outerjoin(per_person, per_person.c.pid == col(P.person_id))
+        .outerjoin(H, _hours_join(f.year))
+        .where(*where)
+        .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
+        .limit(limit)
+    )
+    rows = [
+        RankedRow(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]))
+        for r in session.execute(stmt).all()
+    ]
+    if len(rows) < limit:
+        return rows, len(rows)
+    total = session.scalar(select(func.count()).select_from(P).where(*where))
+    return rows, int(total or 0)
+
+
+# ---------------------------------------------------------- agency summary
+
+
+def summary_counts(
+    session: Session, agencies: Sequence[str], day: date
+) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
+    """Persons working in `agencies` with a certificate valid on `day`:
+    (agency, kind, live role or None, persons) and (agency, kind, persons)."""
+    versions = col(CatalogueVersion.id) == col(C.catalogue_version_id)
+    holding = (
+        select(col(C.person_id).label("pid"), col(CatalogueVersion.kind).label("kind"))
+        .join(CatalogueVersion, versions)
+        .where(valid_on(day))
+        .distinct()
+        .subquery()
+    )
+    base = (
+        select(col(P.agency_code), holding.c.kind)
+        .select_from(P)
+        .join(holding, holding.c.pid == col(P.person_id))
+        .where(col(P.agency_code).in_(sorted(agencies)))
+    )
+    by_kind = session.execute(
+        base.add_columns(func.count())
+        .group_by(col(P.agency_code), holding.c.kind)
+        .order_by(col(P.agency_code), holding.c.kind)
+    ).all()
+    by_role = session.execute(
+        base.add_columns(col(R.role), func.count())
+        .outerjoin(R, and_(col(R.person_id) == col(P.person_id), col(R.ended_at).is_(None)))
+        .group_by(col(P.agency_code), holding.c.kind, col(R.role))
+    ).all()
+    return (
+        [(str(a), str(k), r, int(n)) for a, k, r, n in by_role],
+        [(str(a), str(k), int(n)) for a, k, n in by_kind],
+    )
+
+
+def catalogue_facts(session: Session) -> list[tuple[int, str, str, str, list[str]]]:
+    """Every catalogue version, retired or superseded ones too (a certificate
+    keeps the version it was registered against)."""
+    rows = session.execute(
+        select(
+            col(CatalogueVersion.id),
+            col(CatalogueEntry.code),
+            col(CatalogueVersion.kind),
+            col(CatalogueVersion.level),
+            col(CatalogueVersion.roles),
+        ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
+    ).all()
+    return [(int(i), str(c), str(k), str(lv), list(r or [])) for i, c, k, lv, r in rows]
