@@ -5,27 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.certs.domain.catalogue import Kind, TalentRole
 from services.certs.schemas import CODE_PATTERN, Day
+from services.certs.talent_schemas import LevelName
 from services.common.decimals import Decimal2
 from services.common.pagination import Page
 
 AgencyCode = Annotated[str, Field(min_length=1, max_length=16)]
 Hours = Annotated[Decimal, Field(ge=0, le=10000, max_digits=7, decimal_places=2)]
-
-
-class LevelName(StrEnum):
-    """A certificate's level as an order (services/certs/domain/levels.py reads
-    it from the catalogue's words)."""
-
-    BASIC = "basic"
-    INTERMEDIATE = "intermediate"
-    ADVANCED = "advanced"
 
 
 class HeldCertificateOut(BaseModel):
