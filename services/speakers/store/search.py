@@ -7,7 +7,10 @@ by a substring test on the value itself, since bigrams in a value need not be
 adjacent there. Each candidate scores 3 (the value is the term), 2 (starts
 with it) or 1 (holds it elsewhere); a lecturer's score for the criterion is its
 best value's. Criteria combine by AND; the ranking is the sum of the scores,
-then the latest engagement not hidden (none last), then the lecturer id.
+then the latest engagement not hidden (none last), then the lecturer id. The
+engagement day only counts where the caller may see the lecturer's engagement
+records (`consent.ranking_day`); elsewhere the lecturer ranks as never engaged,
+so that the order tells nothing the results do not show.
 
 One criterion (the common case) stops early: its matching values are taken by
 quality, best first, and for each quality the lecturers linked to those values
@@ -29,11 +32,12 @@ from sqlalchemy import Date, Integer, and_, bindparam, case, func, literal, or_,
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
+from services.speakers.domain.consent import NEVER, Audience, levels_for
 from services.speakers.domain.text import query_grams
 from services.speakers.models import Lecturer, SearchGram, SearchLink, SearchValue
 
-# Standing in for "never engaged" in the ranking, before every real day.
-NEVER = date(1, 1, 1)
+__all__ = ["NEVER", "After", "Criterion", "Hit", "search"]
+
 ENGAGEMENT_FIELDS = frozenset({"class", "course"})
 
 
@@ -93,21 +97,25 @@ def _lecturer_scores(criterion: Criterion, n: int) -> Any:
     )
 
 
+# The links' column holding each audience's ranking day.
+DAY_COLUMN = {Audience.TRAINING_OFFICER: "engaged_on", Audience.SEARCHER: "searcher_engaged_on"}
+
+
 def search(
     session: Session,
     criteria: Sequence[Criterion],
-    engagement_levels: Sequence[str],
+    audience: Audience,
     limit: int,
     after: After | None,
 ) -> list[Hit]:
     """One page (at most `limit` hits, best first) of the lecturers matching
-    every criterion. A criterion on class or course names only matches a
-    lecturer whose engagement records are disclosed at one of
-    `engagement_levels` (what the caller may see)."""
+    every criterion, for a caller of `audience`. A criterion on class or course
+    names only matches a lecturer whose engagement records that audience may
+    see, and only those records' days rank it."""
     assert criteria, "at least one criterion"
     if len(criteria) == 1:
-        return _one_criterion(session, criteria[0], engagement_levels, limit, after)
-    return _ranked_together(session, criteria, engagement_levels, limit, after)
+        return _one_criterion(session, criteria[0], audience, limit, after)
+    return _ranked_together(session, criteria, audience, limit, after)
 
 
 # The first read per quality takes this many lecturers at least; each further
@@ -131,39 +139,41 @@ def _values_by_quality(session: Session, criterion: Criterion) -> dict[int, list
 Key = tuple[date, int]  # (engaged, lecturer id): the order within one quality
 
 
-def _after_key(table: Any) -> ColumnElement[bool]:
+def _after_key(day: Any, lecturer_id: Any) -> ColumnElement[bool]:
     return or_(
-        table.c.engaged_on < bindparam("after_day", type_=Date),
+        day < bindparam("after_day", type_=Date),
         and_(
-            table.c.engaged_on == bindparam("after_day", type_=Date),
-            table.c.lecturer_id > bindparam("after_id", type_=Integer),
+            day == bindparam("after_day", type_=Date),
+            lecturer_id > bindparam("after_id", type_=Integer),
         ),
     )
 
 
 @lru_cache(maxsize=512)
-def _linked_statement(values: int, after: bool) -> Any:
+def _linked_statement(values: int, after: bool, day_column: str) -> Any:
     """The read of `_linked` for this many values (0: one range over a list of
-    any length), with bound parameters only (`v0`… or `values`, `k`, the
-    cursor's `after_day` and `after_id`): built once per shape, since building
-    a union of a hundred ranges costs more than running it."""
+    any length), ranked by the links' `day_column`, with bound parameters only
+    (`v0`… or `values`, `k`, the cursor's `after_day` and `after_id`): built
+    once per shape, since building a union of a hundred ranges costs more than
+    running it."""
     links = SearchLink.__table__  # type: ignore[attr-defined]
+    day = links.c[day_column].label("engaged_on")
     k = bindparam("k", type_=Integer)
     if values == 0:
-        stmt = select(links.c.lecturer_id, links.c.engaged_on).where(
+        stmt = select(links.c.lecturer_id, day).where(
             links.c.value_id.in_(bindparam("values", expanding=True))
         )
         if after:
-            stmt = stmt.where(_after_key(links))
-        return stmt.distinct().order_by(links.c.engaged_on.desc(), links.c.lecturer_id).limit(k)
+            stmt = stmt.where(_after_key(links.c[day_column], links.c.lecturer_id))
+        return stmt.distinct().order_by(links.c[day_column].desc(), links.c.lecturer_id).limit(k)
     parts = []
     for n in range(values):
-        part = select(links.c.lecturer_id, links.c.engaged_on).where(
+        part = select(links.c.lecturer_id, day).where(
             links.c.value_id == bindparam(f"v{n}", type_=Integer)
         )
         if after:
-            part = part.where(_after_key(links))
-        part = part.order_by(links.c.engaged_on.desc(), links.c.lecturer_id).limit(k)
+            part = part.where(_after_key(links.c[day_column], links.c.lecturer_id))
+        part = part.order_by(links.c[day_column].desc(), links.c.lecturer_id).limit(k)
         parts.append(select(part.subquery()))
     rows: Any = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return (
@@ -174,7 +184,9 @@ def _linked_statement(values: int, after: bool) -> Any:
     )
 
 
-def _linked(session: Session, value_ids: list[int], after: Key | None, k: int) -> list[Key]:
+def _linked(
+    session: Session, value_ids: list[int], after: Key | None, k: int, audience: Audience
+) -> list[Key]:
     """The first `k` distinct lecturers linked to any of `value_ids`, in ranking
     order (latest engagement first, then id), after `after`. Each value's own
     first `k` links suffice: whoever precedes a lecturer in one value's links
@@ -187,7 +199,9 @@ def _linked(session: Session, value_ids: list[int], after: Key | None, k: int) -
         params["values"] = value_ids
     if after is not None:
         params["after_day"], params["after_id"] = after
-    stmt = _linked_statement(len(value_ids) if per_value else 0, after is not None)
+    stmt = _linked_statement(
+        len(value_ids) if per_value else 0, after is not None, DAY_COLUMN[audience]
+    )
     return [
         (_day(engaged), int(lecturer_id)) for lecturer_id, engaged in session.execute(stmt, params)
     ]
@@ -236,12 +250,13 @@ _LINKED_BETTER = (
 def _one_criterion(
     session: Session,
     criterion: Criterion,
-    engagement_levels: Sequence[str],
+    audience: Audience,
     limit: int,
     after: After | None,
 ) -> list[Hit]:
     by_quality = _values_by_quality(session, criterion)
-    levels = list(engagement_levels) if criterion.field in ENGAGEMENT_FIELDS else None
+    shown = [d.value for d in levels_for(audience)]
+    levels = shown if criterion.field in ENGAGEMENT_FIELDS else None
     hits: list[Hit] = []
     better: list[int] = []
     for quality in sorted(by_quality, reverse=True):
@@ -252,7 +267,7 @@ def _one_criterion(
         key = (after.engaged, after.lecturer_id) if after and quality == after.score else None
         k = max(limit - len(hits), FIRST_READ)
         while len(hits) < limit:
-            found = _linked(session, values, key, k)
+            found = _linked(session, values, key, k, audience)
             skipped = _passed_over(session, [i for _, i in found], better, levels)
             for engaged, lecturer_id in found:
                 if lecturer_id not in skipped and len(hits) < limit:
@@ -270,13 +285,21 @@ def _one_criterion(
 def _ranked_together(
     session: Session,
     criteria: Sequence[Criterion],
-    engagement_levels: Sequence[str],
+    audience: Audience,
     limit: int,
     after: After | None,
 ) -> list[Hit]:
+    engagement_levels = [d.value for d in levels_for(audience)]
     scores = [_lecturer_scores(c, n) for n, c in enumerate(criteria)]
     score: ColumnElement[int] = sum((s.c.score for s in scores[1:]), scores[0].c.score)
-    engaged = func.coalesce(col(Lecturer.last_engaged_on), literal(NEVER))
+    # `consent.ranking_day`, in SQL.
+    engaged = case(
+        (
+            col(Lecturer.engagements_disclosure).in_(engagement_levels),
+            func.coalesce(col(Lecturer.last_engaged_on), literal(NEVER)),
+        ),
+        else_=literal(NEVER),
+    )
     stmt: Any = select(
         col(Lecturer.id).label("lecturer_id"), score.label("score"), engaged.label("engaged")
     ).select_from(Lecturer)

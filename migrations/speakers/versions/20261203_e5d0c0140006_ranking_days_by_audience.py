@@ -1,0 +1,89 @@
+"""search links carry each audience's ranking day: engagement days rank a lecturer only for callers who may see the records
+
+Revision ID: e5d0c0140006
+Revises: e5d0c0120005
+Create Date: 2026-12-03
+
+A lecturer whose engagement records are disclosed to training officers only,
+or hidden, was still ranked by their latest engagement day for every caller:
+the order of results told an authorised searcher what the result itself hid.
+`search_links.engaged_on` becomes the day a training officer ranks by (NEVER,
+0001-01-01, when the records are hidden) and the new `searcher_engaged_on` the
+day an authorised searcher ranks by (the same day only when the records are
+disclosed to searchers), with an index on (value_id, searcher_engaged_on,
+lecturer_id) as for `engaged_on`.
+
+The lifelong-learning-portal course categories stay the provisional P01–P14
+of e5d0c0000003: the portal's published list was not found in a public source.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "e5d0c0140006"
+down_revision: str | None = "e5d0c0120005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+NEVER = "0001-01-01"
+
+
+def _links_with_one_day() -> sa.Table:
+    """search_links as e5d0c0000004 left it: SQLite's batch copy on the way down
+    starts from it instead of reflecting the table."""
+    return sa.Table(
+        "search_links",
+        sa.MetaData(),
+        sa.Column("value_id", sa.Integer(), nullable=False),
+        sa.Column("lecturer_id", sa.Integer(), nullable=False),
+        sa.Column("engaged_on", sa.Date(), nullable=False, server_default=NEVER),
+        sa.Column("searcher_engaged_on", sa.Date(), nullable=False, server_default=NEVER),
+        sa.ForeignKeyConstraint(
+            ["lecturer_id"], ["lecturers.id"], name="fk_search_links_lecturer_id_lecturers"
+        ),
+        sa.ForeignKeyConstraint(
+            ["value_id"], ["search_values.id"], name="fk_search_links_value_id_search_values"
+        ),
+        sa.PrimaryKeyConstraint("value_id", "lecturer_id", name="pk_search_links"),
+        sa.Index("ix_search_links_lecturer_id", "lecturer_id"),
+        sa.Index("ix_search_links_value_id_engaged_on", "value_id", "engaged_on", "lecturer_id"),
+    )
+
+
+def upgrade() -> None:
+    # The default fills the rows already there (SQLite adds a NOT NULL column
+    # only with one); the model always gives the value.
+    op.add_column(
+        "search_links",
+        sa.Column("searcher_engaged_on", sa.Date(), nullable=False, server_default=NEVER),
+    )
+    op.execute(
+        "UPDATE search_links SET searcher_engaged_on = engaged_on"
+        " WHERE EXISTS (SELECT 1 FROM lecturers WHERE lecturers.id = search_links.lecturer_id"
+        " AND lecturers.engagements_disclosure = 'searchers')"
+    )
+    op.execute(
+        "UPDATE search_links SET engaged_on = '0001-01-01'"
+        " WHERE EXISTS (SELECT 1 FROM lecturers WHERE lecturers.id = search_links.lecturer_id"
+        " AND lecturers.engagements_disclosure = 'hidden')"
+    )
+    op.create_index(
+        "ix_search_links_value_id_searcher_engaged_on",
+        "search_links",
+        ["value_id", "searcher_engaged_on", "lecturer_id"],
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_search_links_value_id_searcher_engaged_on", table_name="search_links")
+    with op.batch_alter_table("search_links", copy_from=_links_with_one_day()) as batch:
+        batch.drop_column("searcher_engaged_on")
+    # engaged_on goes back to every lecturer's latest day, whatever the consent.
+    op.execute(
+        "UPDATE search_links SET engaged_on = (SELECT lecturers.last_engaged_on FROM lecturers"
+        " WHERE lecturers.id = search_links.lecturer_id)"
+        " WHERE EXISTS (SELECT 1 FROM lecturers WHERE lecturers.id = search_links.lecturer_id"
+        " AND lecturers.last_engaged_on IS NOT NULL)"
+    )
