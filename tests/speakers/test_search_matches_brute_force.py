@@ -196,9 +196,13 @@ def test_index_finds_what_brute_force_finds(engine, everyone, asked, audience):
 
 
 @pytest.mark.parametrize(
-    ("first_read", "per_value_reads"),
-    [(1, 200), (1, 0)],
-    ids=["one-lecturer-reads-per-value", "one-lecturer-reads-over-all-values"],
+    ("first_read", "per_value_reads", "max_combinations"),
+    [(1, 200, 9), (1, 0, 9), (1, 200, 0)],
+    ids=[
+        "one-lecturer-reads-per-value",
+        "one-lecturer-reads-over-all-values",
+        "several-criteria-in-one-statement",
+    ],
 )
 @settings(
     max_examples=25,
@@ -206,25 +210,27 @@ def test_index_finds_what_brute_force_finds(engine, everyone, asked, audience):
 )
 @given(
     everyone=st.lists(people, min_size=1, max_size=8),
-    field=st.sampled_from(FIELDS),
-    term=st.text(alphabet=ALPHABET, min_size=1, max_size=3),
+    asked=criteria,
     audience=st.sampled_from(list(Audience)),
 )
-def test_one_criterion_read_in_small_steps_finds_what_brute_force_finds(
-    engine, monkeypatch, first_read, per_value_reads, everyone, field, term, audience
+def test_early_stopping_reads_in_small_steps_find_what_brute_force_finds(
+    engine, monkeypatch, first_read, per_value_reads, max_combinations, everyone, asked, audience
 ):
-    """The early-stopping read of one criterion, forced to read one lecturer at
-    a time (each further read four times more), through each value's own links
-    or through one range over all of them: every step's continuation, and every
-    lecturer passed over (records not disclosed, a better value elsewhere),
-    still gives the brute force's list, also page by page."""
+    """The early-stopping reads, forced to read one lecturer at a time (each
+    further read four times more), through each value's own links or through
+    one range over all of them; for several criteria, per combination of
+    qualities or (no combination allowed) in one statement: every step's
+    continuation, and every lecturer passed over (records not disclosed, a
+    better value elsewhere, another criterion not met), still gives the brute
+    force's list, also page by page."""
     from services.speakers.store import search as search_store
 
     monkeypatch.setattr(search_store, "FIRST_READ", first_read)
     monkeypatch.setattr(search_store, "PER_VALUE_READS", per_value_reads)
-    if not fold(term):
+    monkeypatch.setattr(search_store, "MAX_COMBINATIONS", max_combinations)
+    wanted = [Criterion(field, fold(term)) for field, term in asked if fold(term)]
+    if not wanted:
         return
-    wanted = [Criterion(field, fold(term))]
     with Session(engine) as session:
         try:
             stored = _store(session, everyone)

@@ -18,10 +18,21 @@ are read in ranking order from the links' own index (value, latest engagement
 day, lecturer: the day is copied onto every link), each value's best few only,
 until the page is full. A common two-character course term links a fifth of
 all lecturers; ranking them all before taking a page was what made it slow.
-Several criteria rank every lecturer matching them all, in one statement."""
+
+Several criteria stop early too. A lecturer's score is the sum of its best
+quality per criterion, so the lecturers of one total are those of each
+combination of qualities adding up to it: for each combination, best total
+first, the criterion whose values of that quality have the fewest links is
+walked in ranking order as above, and each read's lecturers are kept where
+the other criteria's values of their quality hold them too and no better value
+of any criterion does (a few look-ups by lecturer); the combinations of one
+total are merged by day and id. With more combinations than
+`MAX_COMBINATIONS`, the lecturers matching all criteria are ranked in one
+statement instead (`_ranked_in_one_statement`)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -134,6 +145,12 @@ GROWTH = 4
 # few links); past it, one range over them all.
 PER_VALUE_READS = 200
 
+# Past this many combinations of qualities (three criteria, each with values
+# of all three qualities, make 27), one statement ranks them all instead.
+MAX_COMBINATIONS = 9
+# A count of links stops here: enough to tell the smaller of two sets.
+COUNT_CAP = 5000
+
 
 def _values_by_quality(session: Session, criterion: Criterion) -> dict[int, list[int]]:
     values = _matching_values(criterion)
@@ -244,6 +261,12 @@ _SHOWN = select(_LECTURERS.c.id).where(
 _SHOWN_TO = _SHOWN.where(
     _LECTURERS.c.engagements_disclosure.in_(bindparam("levels", expanding=True))
 )
+_COUNT_LINKS = select(func.count()).select_from(
+    select(_LINKS.c.lecturer_id)
+    .where(_LINKS.c.value_id.in_(bindparam("values", expanding=True)))
+    .limit(COUNT_CAP)
+    .subquery()
+)
 _LINKED_BETTER = (
     select(_LINKS.c.lecturer_id)
     .where(
@@ -290,6 +313,103 @@ def _one_criterion(
 
 
 def _ranked_together(
+    session: Session,
+    criteria: Sequence[Criterion],
+    audience: Audience,
+    limit: int,
+    after: After | None,
+) -> list[Hit]:
+    by_quality = [_values_by_quality(session, c) for c in criteria]
+    if not all(by_quality):
+        return []
+    combinations = list(itertools.product(*(sorted(q, reverse=True) for q in by_quality)))
+    if len(combinations) > MAX_COMBINATIONS:
+        return _ranked_in_one_statement(session, criteria, audience, limit, after)
+    by_total: dict[int, list[tuple[int, ...]]] = {}
+    for combination in combinations:
+        by_total.setdefault(sum(combination), []).append(combination)
+    needs_records = any(c.field in ENGAGEMENT_FIELDS for c in criteria)
+    sizes: dict[tuple[int, int], int] = {}
+    hits: list[Hit] = []
+    for total in sorted(by_total, reverse=True):
+        if after is not None and total > after.score:
+            continue
+        key = (after.engaged, after.lecturer_id) if after and total == after.score else None
+        wanted = limit - len(hits)
+        found: list[Key] = []
+        for combination in by_total[total]:
+            walk = _Combination(session, by_quality, combination, audience, needs_records)
+            found += walk.first(key, wanted, sizes)
+        found.sort(key=lambda f: (-f[0].toordinal(), f[1]))
+        hits += [Hit(lecturer_id, total, day) for day, lecturer_id in found[:wanted]]
+        if len(hits) >= limit:
+            break
+    return hits
+
+
+@dataclass
+class _Combination:
+    """The lecturers whose best quality per criterion is `qualities`."""
+
+    session: Session
+    by_quality: list[dict[int, list[int]]]
+    qualities: tuple[int, ...]
+    audience: Audience
+    needs_records: bool
+
+    def _values(self, n: int) -> list[int]:
+        return self.by_quality[n][self.qualities[n]]
+
+    def _better(self, n: int) -> list[int]:
+        q = self.qualities[n]
+        return [v for quality, ids in self.by_quality[n].items() if quality > q for v in ids]
+
+    def _size(self, n: int, sizes: dict[tuple[int, int], int]) -> int:
+        at = (n, self.qualities[n])
+        if at not in sizes:
+            sizes[at] = int(self.session.scalar(_COUNT_LINKS, {"values": self._values(n)}) or 0)
+        return sizes[at]
+
+    def first(self, after: Key | None, wanted: int, sizes: dict[tuple[int, int], int]) -> list[Key]:
+        """The first `wanted` of these lecturers in ranking order, after `after`."""
+        n_driver = min(range(len(self.qualities)), key=lambda n: self._size(n, sizes))
+        values = self._values(n_driver)
+        out: list[Key] = []
+        k = max(wanted, FIRST_READ)
+        while len(out) < wanted:
+            found = _linked(self.session, values, after, k, self.audience)
+            kept = self._kept([i for _, i in found], n_driver)
+            for day, lecturer_id in found:
+                shown = not (self.needs_records and day == NEVER)
+                if lecturer_id in kept and shown and len(out) < wanted:
+                    out.append((day, lecturer_id))
+            if len(found) < k:
+                break
+            after = found[-1]
+            k *= GROWTH
+        return out
+
+    def _kept(self, ids: list[int], n_driver: int) -> set[int]:
+        """Those of `ids` (linked to the driver's values) that every other
+        criterion's values of its quality hold, that no better value of any
+        criterion holds, and that are shown."""
+        if not ids:
+            return set()
+        kept = set(self.session.scalars(_SHOWN, {"ids": ids}))
+        for n in range(len(self.qualities)):
+            if not kept:
+                break
+            if n != n_driver:
+                params = {"ids": sorted(kept), "better": self._values(n)}
+                kept &= set(self.session.scalars(_LINKED_BETTER, params))
+            better = self._better(n)
+            if kept and better:
+                params = {"ids": sorted(kept), "better": better}
+                kept -= set(self.session.scalars(_LINKED_BETTER, params))
+        return kept
+
+
+def _ranked_in_one_statement(
     session: Session,
     criteria: Sequence[Criterion],
     audience: Audience,
