@@ -232,11 +232,14 @@ class Notice(SpeakersTable, StoredNotice, table=True):
 
 class ImportJob(SpeakersTable, StoredImportJob, table=True):
     """A lecturer or engagement import (`services.common.importing`); `source`
-    is `lecturers:<source>` or `engagements:<source>`, the source being the
-    database the rows come from (the academy's, `academy`)."""
+    is the import, `lecturers` or `engagements`, and `record_source` the
+    database the rows come from (the academy's, `academy`): what a worker
+    builds a queued job's import from."""
 
     __tablename__ = "import_jobs"
     __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+    record_source: str | None = Field(default=None, max_length=32)
 
 
 class ImportRowError(SpeakersTable, StoredImportError, table=True):
