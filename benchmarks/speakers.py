@@ -344,8 +344,8 @@ def main() -> None:
             admin.dispose()
         print(f"load average {load_average()}")
     if not args.skip_sqlite:
-        tmp = tempfile.mkdtemp(prefix="bench_speakers_")
-        path = Path(args.sqlite_file) if args.sqlite_file else Path(tmp) / "speakers.db"
+        tmp = None if args.sqlite_file else tempfile.mkdtemp(prefix="bench_speakers_")
+        path = Path(args.sqlite_file) if tmp is None else Path(tmp) / "speakers.db"
         url = f"sqlite:///{path}"
         try:
             if not args.sqlite_file:
@@ -356,7 +356,7 @@ def main() -> None:
         finally:
             if args.keep or args.sqlite_file:
                 print(f"kept SQLite file {path}")
-            else:
+            elif tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
         print(f"load average {load_average()}")
 
