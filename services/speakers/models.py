@@ -161,20 +161,30 @@ class SearchLink(SpeakersTable, table=True):
     """Which lecturer holds which value; for class and course names only the
     engagements the lecturer has not hidden count.
 
-    `engaged_on` is the lecturer's `last_engaged_on` (NEVER when none), copied
-    onto every link of the lecturer: the ranking's second key, so that the
-    links of one value are read best first from their index and a search stops
-    once its page is full, without joining every matching lecturer."""
+    `engaged_on` and `searcher_engaged_on` are the day each audience ranks the
+    lecturer by (`consent.ranking_day`: its `last_engaged_on` for a training
+    officer, and for an authorised searcher, when the lecturer's engagement
+    records are disclosed to it; NEVER otherwise), copied onto every link of
+    the lecturer: the ranking's second key, so that the links of one value are
+    read best first from their index and a search stops once its page is full,
+    without joining every matching lecturer."""
 
     __tablename__ = "search_links"
     __table_args__ = (
         PrimaryKeyConstraint("value_id", "lecturer_id"),
         Index("ix_search_links_value_id_engaged_on", "value_id", "engaged_on", "lecturer_id"),
+        Index(
+            "ix_search_links_value_id_searcher_engaged_on",
+            "value_id",
+            "searcher_engaged_on",
+            "lecturer_id",
+        ),
     )
 
     value_id: int = Field(foreign_key="search_values.id")
     lecturer_id: int = Field(foreign_key="lecturers.id", index=True)
     engaged_on: date = Field(default=date(1, 1, 1))
+    searcher_engaged_on: date = Field(default=date(1, 1, 1))
 
 
 class SearchAudit(SpeakersTable, table=True):
@@ -222,11 +232,14 @@ class Notice(SpeakersTable, StoredNotice, table=True):
 
 class ImportJob(SpeakersTable, StoredImportJob, table=True):
     """A lecturer or engagement import (`services.common.importing`); `source`
-    is `lecturers:<source>` or `engagements:<source>`, the source being the
-    database the rows come from (the academy's, `academy`)."""
+    is the import, `lecturers` or `engagements`, and `record_source` the
+    database the rows come from (the academy's, `academy`): what a worker
+    builds a queued job's import from."""
 
     __tablename__ = "import_jobs"
     __table_args__ = (UniqueConstraint("source", "idempotency_key"),)
+
+    record_source: str | None = Field(default=None, max_length=32)
 
 
 class ImportRowError(SpeakersTable, StoredImportError, table=True):

@@ -162,7 +162,8 @@ class EngagementCreate(Strict):
     session_number: int = Field(ge=1, le=1000)
     lecturer_id: Id
     agency_code: AgencyCode = Field(description="The hosting agency's code")
-    held_on: date
+    # After the day that stands for "never engaged" in the search index.
+    held_on: date = Field(gt=date(1, 1, 1))
     hours: Decimal2 = Field(gt=0, le=24, max_digits=7, decimal_places=2)
     topic: Annotated[str, StringConstraints(max_length=300)] = ""
     class_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = Field(
@@ -313,7 +314,7 @@ class EngagementImportRow(Strict):
     course_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
     ]
-    held_on: ImportDate
+    held_on: Annotated[ImportDate, Field(gt=date(1, 1, 1))]
     hosting_agency: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
     ]

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from services.common.pagination import decode_cursor
 from services.speakers.models import Notice, SearchAudit
 from tests.speakers.conftest import (
     NOBODY,
@@ -284,3 +285,36 @@ def test_relay_is_rate_limited_per_sender(call):
     # Another sender has a limit of their own.
     assert call("POST", path, OFFICER, json={"subject": "s", "body": "b"}).status_code == 201
     assert call("POST", path, NOBODY, json={"subject": "s", "body": "b"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "criteria", [{"expertise": "資安治理"}, {"expertise": "資安", "name": "講"}]
+)
+def test_undisclosed_engagement_days_do_not_rank_a_lecturer(call, criteria):
+    """A lecturer whose records a caller may not see ranks, for that caller, as
+    never engaged: neither the order nor a page's cursor tells when they last
+    taught. One criterion (read from the links' days) and two (ranked in one
+    statement) alike; a consent change re-ranks at once."""
+    recent = add_lecturer(call, name="甲講", expertise=["資安治理"], person_id="P-RECENT")
+    add_engagement(call, recent, held_on="2026-03-02")
+    older = add_lecturer(call, name="乙講", expertise=["資安治理"], person_id="P-OLDER")
+    add_engagement(call, older, session_number=2, held_on="2020-02-29")
+    never = add_lecturer(call, name="丙講", expertise=["資安治理"])
+    set_consent(call, "P-RECENT", engagements="training_officers")
+    set_consent(call, "P-OLDER", engagements="searchers")
+
+    def order(who: dict, limit: int = 20) -> list[int]:
+        items = call("GET", "/search", who, params={**criteria, "limit": limit}).json()["items"]
+        return [i["id"] for i in items]
+
+    assert order(OFFICER) == [recent, older, never]
+    # For a searcher the recent lecturer's day is hidden: it ranks with the
+    # never-engaged, by id, after the one whose 2020 record it may see.
+    assert order(SEARCHER) == [older, recent, never]
+    page = call("GET", "/search", SEARCHER, params={**criteria, "limit": 2}).json()
+    assert [i["id"] for i in page["items"]] == [older, recent]
+    assert decode_cursor(page["next_cursor"])[1] == "0001-01-01"
+    set_consent(call, "P-RECENT", engagements="searchers")
+    assert order(SEARCHER) == [recent, older, never]
+    set_consent(call, "P-RECENT", engagements="hidden")
+    assert order(OFFICER) == [older, recent, never]

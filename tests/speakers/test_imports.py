@@ -278,5 +278,21 @@ def test_import_jobs_are_kept_per_kind_and_source(call, categories, apps):
     post_lecturers(call, "source_id,name\nT1,甲\n")
     post_engagements(call, jsonl([{**ENGAGEMENTS[0], "lecturer_source_id": "T1"}]))
     with Session(apps["speakers"].state.engine) as session:
-        sources = session.scalars(select(col(ImportJob.source)).order_by(col(ImportJob.id))).all()
-    assert sources == ["lecturers:academy", "engagements:academy"]
+        jobs = session.execute(
+            select(col(ImportJob.source), col(ImportJob.record_source)).order_by(col(ImportJob.id))
+        ).all()
+    assert [tuple(j) for j in jobs] == [("lecturers", "academy"), ("engagements", "academy")]
+
+
+def test_an_idempotency_key_is_refused_with_another_source(call, categories):
+    key = {"Idempotency-Key": "academy-2026-12-03"}
+    assert post_lecturers(call, "source_id,name\nT1,甲\n", **key).status_code == 201
+    other = call(
+        "POST",
+        "/imports/lecturers?source=moe",
+        IMPORTER,
+        content="source_id,name\nT1,甲\n".encode(),
+        headers={"Content-Type": "text/csv", **key},
+    )
+    assert other.status_code == 409, other.text
+    assert other.headers["content-type"].startswith("application/problem+json")

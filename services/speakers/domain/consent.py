@@ -7,7 +7,12 @@ reaches a lecturer's search result is an authorised searcher."""
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
+
+# The day a lecturer never engaged, or whose records the caller may not see, is
+# ranked by: before every real day.
+NEVER = date(1, 1, 1)
 
 
 class Disclosure(StrEnum):
@@ -51,3 +56,13 @@ def allowed(disclosure: Disclosure, audience: Audience) -> bool:
 def levels_for(audience: Audience) -> tuple[Disclosure, ...]:
     """The disclosure settings under which `audience` sees a field."""
     return tuple(d for d in Disclosure if allowed(d, audience))
+
+
+def ranking_day(last_engaged: date | None, engagements: Disclosure, audience: Audience) -> date:
+    """The engagement day `audience` ranks a lecturer by: the latest record not
+    hidden, when the lecturer's engagement records are disclosed to it; NEVER
+    otherwise, as if there were none, so that the order of results does not
+    tell when a lecturer last taught to a caller who may not see it."""
+    if last_engaged is None or not allowed(engagements, audience):
+        return NEVER
+    return last_engaged

@@ -116,6 +116,10 @@ def choose(session: Session, who: Principal, body: ConsentUpdate) -> ConsentHist
     lecturer.updated_at = at
     session.add(lecturer)
     session.flush()
+    if body.engagements is not None:
+        # The search index ranks by engagement day only for those who may see
+        # the records: its days follow the new choice.
+        reindex(session, lecturer.id)
     return consent_history(session, who)
 
 

@@ -15,7 +15,7 @@ from services.common.errors import FieldError, Invalid
 from services.common.pagination import decode_cursor, encode_cursor
 from services.common.principal import Principal
 from services.speakers.access import audience
-from services.speakers.domain.consent import Audience, Disclosure, allowed, levels_for
+from services.speakers.domain.consent import Audience, Disclosure, allowed
 from services.speakers.domain.text import TERM_MAX, TERM_MIN, fold
 from services.speakers.models import Lecturer, SearchAudit, personal_data_reads
 from services.speakers.schemas import CategoryOut, EngagementBrief, SearchResult
@@ -109,7 +109,7 @@ def run(session: Session, who: Principal, query: Query) -> tuple[list[SearchResu
     criteria = criteria_of(query.terms)
     role = audience(who)
     limit = min(query.limit, MAX_PAGE)
-    hits = search(session, criteria, [d.value for d in levels_for(role)], limit + 1, after)
+    hits = search(session, criteria, role, limit + 1, after)
     more = len(hits) > limit
     hits = hits[:limit]
     ids = [h.lecturer_id for h in hits]

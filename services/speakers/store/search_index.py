@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
+from services.speakers.domain.consent import Audience, Disclosure, ranking_day
 from services.speakers.domain.text import fold, index_grams
 from services.speakers.models import (
     CourseCategory,
@@ -31,8 +32,6 @@ from services.speakers.models import (
 
 # Rows per INSERT: inside both databases' bound-parameter limits.
 CHUNK = 500
-# A link's day for a lecturer never engaged: before every real day.
-NEVER = date(1, 1, 1)
 
 FieldValue = tuple[str, str]
 Rows = list[dict[str, Any]]
@@ -63,6 +62,15 @@ def lecturer_values(
         pairs += [("class", class_name), ("course", course_name)]
     folded = {(field, fold(text)) for field, text in pairs}
     return {(field, norm) for field, norm in folded if norm}
+
+
+def link_days(last_engaged: date | None, engagements: str) -> dict[str, date]:
+    """The ranking days a lecturer's links carry, one per audience."""
+    disclosure = Disclosure(engagements)
+    return {
+        "engaged_on": ranking_day(last_engaged, disclosure, Audience.TRAINING_OFFICER),
+        "searcher_engaged_on": ranking_day(last_engaged, disclosure, Audience.SEARCHER),
+    }
 
 
 def ensure_values(session: Session, pairs: set[FieldValue]) -> dict[FieldValue, int]:
@@ -111,7 +119,9 @@ def _existing(session: Session, pairs: set[FieldValue]) -> dict[FieldValue, int]
 
 def reindex(session: Session, lecturer_id: int) -> None:
     """Bring one lecturer's index rows and latest engagement day up to date; a
-    value the lecturer held and no one holds any more leaves the index."""
+    value the lecturer held and no one holds any more leaves the index. Called
+    also when the lecturer's engagement consent changes: the links' ranking
+    days follow it."""
     lecturer = session.get(Lecturer, lecturer_id)
     if lecturer is None:
         return
@@ -139,11 +149,10 @@ def reindex(session: Session, lecturer_id: int) -> None:
             lecturer, categories, [(r.class_name, r.course_name) for r in visible]
         )
         ids = ensure_values(session, pairs)
-        engaged = lecturer.last_engaged_on or NEVER
+        days = link_days(lecturer.last_engaged_on, lecturer.engagements_disclosure)
         kept = {ids[pair] for pair in pairs}
         links = [
-            {"value_id": value_id, "lecturer_id": lecturer_id, "engaged_on": engaged}
-            for value_id in sorted(kept)
+            {"value_id": value_id, "lecturer_id": lecturer_id, **days} for value_id in sorted(kept)
         ]
         for chunk in _chunks(links):
             session.execute(insert(SearchLink), chunk)
@@ -199,11 +208,13 @@ def rebuild_all(session: Session) -> int:
         ).where(col(Engagement.hidden).is_(False))
     ):
         engagements.setdefault(lecturer_id, []).append((class_name, course_name))
+    disclosures: dict[int, str] = {}
     for lecturer in session.scalars(select(Lecturer).where(col(Lecturer.active))):
         assert lecturer.id is not None
         by_lecturer[lecturer.id] = lecturer_values(
             lecturer, categories.get(lecturer.id, []), engagements.get(lecturer.id, [])
         )
+        disclosures[lecturer.id] = lecturer.engagements_disclosure
     distinct = sorted(set().union(*by_lecturer.values())) if by_lecturer else []
     ids = {pair: i for i, pair in enumerate(distinct, start=1)}
     values = [{"id": i, "field": f, "norm": n} for (f, n), i in ids.items()]
@@ -219,12 +230,12 @@ def rebuild_all(session: Session) -> int:
         .group_by(col(Engagement.lecturer_id))
     ):
         latest[lecturer_id] = _day(held_on)
+    days = {
+        lecturer_id: link_days(latest.get(lecturer_id), disclosures[lecturer_id])
+        for lecturer_id in by_lecturer
+    }
     links = [
-        {
-            "value_id": ids[pair],
-            "lecturer_id": lecturer_id,
-            "engaged_on": latest.get(lecturer_id, NEVER),
-        }
+        {"value_id": ids[pair], "lecturer_id": lecturer_id, **days[lecturer_id]}
         for lecturer_id, pairs in by_lecturer.items()
         for pair in pairs
     ]
