@@ -82,10 +82,11 @@ def test_a_full_sqlite_file_answers_503_writes_nothing_and_stays_sound(
 ) -> None:
     engine = training_app.state.engine
     path = make_url(str(engine.url)).database
+    assert path is not None
     limit = {"pages": 0}
 
     @event.listens_for(engine, "connect")
-    def cap(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def cap(dbapi_connection, _record) -> None:
         if limit["pages"]:
             dbapi_connection.execute(f"PRAGMA max_page_count = {limit['pages']}")
 

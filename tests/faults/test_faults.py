@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from tests.databases import BACKEND, PG_ADMIN_URL
 from tests.fuzz.system import System, running_system
@@ -98,7 +98,7 @@ def test_a_service_killed_mid_request_gives_503_at_once_then_serves_again(
     assert system.pids()["training"] != pid
 
 
-def _admin_engine():  # type: ignore[no-untyped-def]
+def _admin_engine() -> Engine:
     return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
@@ -136,3 +136,83 @@ def test_a_database_that_goes_away_gives_503_then_recovers_without_a_restart(
     back = _until_ok(lambda: httpx.get(url, headers=hr, timeout=30), time.monotonic() + 30)
     assert back.status_code == 200
     assert system.pids()["attendance"] == pid, "the service was restarted"
+
+
+ROWS = 20_000  # 20 batches of 1,000: the service is still writing when it dies
+
+
+def _records_csv() -> bytes:
+    lines = [
+        "external_id,person_id,course_id,course_title,category,topics,hours,completed_at,digital"
+    ]
+    people = ("P0003", "P0005", "P0006")
+    lines += [
+        f"K{n:06d},{people[n % 3]},AI-101,生成式AI入門,C01,ai_basic,1,2026-03-02,Y"
+        for n in range(ROWS)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.slow
+def test_an_import_killed_mid_file_and_posted_again_loses_and_repeats_nothing(
+    system: System,
+) -> None:
+    importer = {"Authorization": f"Bearer {system.token('importer.elearn')}"}
+    hr = {"Authorization": f"Bearer {system.token('hr.a01')}"}
+    body = _records_csv()
+    key = {"Idempotency-Key": "fault-import-0001", "Content-Type": "text/csv"}
+    params = {"source": "elearn", "format": "csv"}
+    imports = f"{system.base}/api/training/imports"
+    pid = system.pids()["training"]
+    outcome: dict[str, httpx.Response | Exception] = {}
+
+    def post() -> None:
+        try:
+            outcome["first"] = httpx.post(
+                imports, content=body, params=params, headers={**importer, **key}, timeout=120
+            )
+        except httpx.HTTPError as exc:
+            outcome["first"] = exc
+
+    caller = threading.Thread(target=post)
+    caller.start()
+    # Killed wherever the job has got to once its first batch is committed.
+    deadline = time.monotonic() + 120
+    while True:
+        jobs = httpx.get(imports, headers=importer, timeout=30).json()["items"]
+        if jobs:
+            job = httpx.get(f"{imports}/{jobs[0]['id']}", headers=importer, timeout=30).json()
+            if job["committed_row"] > 0:
+                assert job["status"] == "running", job
+                break
+        assert time.monotonic() < deadline, "the import never started"
+        time.sleep(0.05)  # polling the job's progress, bounded by the deadline
+    os.kill(pid, signal.SIGKILL)
+    caller.join(120)
+    first = outcome["first"]
+    assert isinstance(first, httpx.Response) and first.status_code == 503, first
+
+    def again() -> httpx.Response:
+        return httpx.post(
+            imports, content=body, params=params, headers={**importer, **key}, timeout=120
+        )
+
+    resumed = _until_ok(again, time.monotonic() + 120)
+    job = resumed.json()
+    assert (job["status"], job["inserted"], job["unchanged"]) == ("completed", ROWS, 0), job
+    assert len(httpx.get(imports, headers=importer, timeout=30).json()["items"]) == 1
+    # Every row once: the records as HR of A01 lists them.
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = httpx.get(
+            f"{system.base}/api/training/records",
+            params={"limit": 500, **({"cursor": cursor} if cursor else {})},
+            headers=hr,
+            timeout=60,
+        ).json()
+        seen += [item["external_id"] for item in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == ROWS
