@@ -62,6 +62,17 @@ def test_nul_in_a_query_parameter_is_refused_naming_it(client, internal_token) -
     assert [e["field"] for e in answer.json()["errors"]] == ["query.person_id"]
 
 
+@pytest.mark.parametrize("course_id", [2**31, 3443755312, 2**63 - 1])
+def test_an_id_past_what_a_serial_column_holds_is_a_422(client, internal_token, course_id) -> None:
+    """Found by fuzzing on PostgreSQL: GET /courses/3443755312 overflowed the
+    32-bit SERIAL column, a 500."""
+    auth = {"Authorization": f"Bearer {internal_token('training', **TRAINER)}"}
+    answer = client("training").get(f"/courses/{course_id}", headers=auth)
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["path.course_id"]
+    assert client("training").get(f"/courses/{2**31 - 1}", headers=auth).status_code == 404
+
+
 @pytest.fixture
 def training_app(tmp_path: Path, internal_keys) -> Iterator[FastAPI]:
     """A training service of its own, on a database of its own, to be filled."""
