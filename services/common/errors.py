@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.request_context import current_request_id
@@ -199,8 +200,41 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return problem_response(422, detail=f"Invalid input in: {fields}", errors=errors)
 
 
+DATABASE_RETRY_AFTER = "5"
+
+
+def _database_unavailable(exc: Exception) -> str | None:
+    """What a caller may be told of a database it cannot use now; None when the
+    error is not that. The server gone, refusing connections or cut off
+    (PostgreSQL restarted, `pg_terminate_backend`), a connection lost mid-way;
+    on SQLite a full disk or a read-only file. Nothing was written: the request's
+    one transaction did not commit."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "the database connection was lost; nothing was written, try again"
+    if not isinstance(exc, OperationalError):
+        return None
+    text = str(exc.orig).lower()
+    if "full" in text:
+        return "the database is full; nothing was written"
+    if "readonly" in text or "read-only" in text:
+        return "the database is read-only; nothing was written"
+    if "locked" in text or "busy" in text:
+        return None  # contention, handled by the writer gate and its own 503
+    return "the database is unavailable; nothing was written, try again"
+
+
 def unexpected_error_response(exc: Exception) -> JSONResponse:
     # The type name only: messages and tracebacks may carry personal data.
+    unavailable = _database_unavailable(exc)
+    if unavailable is not None:
+        log.error("database unavailable", extra={"error_type": type(exc).__name__})
+        return problem_response(
+            503,
+            headers={"Retry-After": DATABASE_RETRY_AFTER},
+            detail=unavailable,
+            slug="database-unavailable",
+            title="Database unavailable",
+        )
     log.error("unhandled error", extra={"error_type": type(exc).__name__})
     return problem_response(500, detail="An unexpected error occurred; quote the instance id.")
 

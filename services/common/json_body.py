@@ -10,6 +10,8 @@ naming it, before any handler runs.
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,6 +56,56 @@ def encoding_refusal(charset: str | None, body: bytes) -> str | None:
     return None
 
 
+_NUL_REASON = "text may not contain the NUL character (U+0000)"
+
+
+def _nul_fields(value: Any, path: str) -> list[str]:
+    """Dotted paths of every string (key or value) holding U+0000 in a parsed body."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                found.append(path)
+            else:
+                found += _nul_fields(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _nul_fields(item, f"{path}.{index}")
+    return found
+
+
+def nul_refusals(query_string: bytes, body: bytes | None) -> list[FieldError]:
+    """Fields whose text holds U+0000. No store keeps it — PostgreSQL's text
+    refuses it outright (a 500, found by fuzzing), SQLite cuts C strings at it —
+    so it is refused at the edge on every backend, naming each field."""
+    errors: list[FieldError] = []
+    if b"%00" in query_string or b"\x00" in query_string:
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        for name, value in pairs:
+            if "\x00" in value or "\x00" in name:
+                errors.append(FieldError(field=f"query.{name}", reason=_NUL_REASON, code="nul"))
+    # Only a body that spells the escape (or holds the byte) is parsed again.
+    if body and (b"\\u0000" in body or b"\x00" in body):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None  # FastAPI answers malformed JSON itself
+        errors += [
+            FieldError(field=field, reason=_NUL_REASON, code="nul")
+            for field in _nul_fields(parsed, "body")
+        ]
+    return errors
+
+
+async def _refuse_nul(errors: list[FieldError], scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem_response(
+        422, detail=f"Invalid input in: {', '.join(e.field for e in errors[:5])}", errors=errors
+    )
+    await response(scope, receive, send)
+
+
 class Utf8JsonBodyMiddleware:
     """Reads a JSON request's body whole (FastAPI would read it whole anyway before
     parsing it), checks its encoding, and hands the same bytes on. Other bodies —
@@ -68,6 +120,10 @@ class Utf8JsonBodyMiddleware:
             return
         is_json, charset = _json_charset(scope["headers"])
         if not is_json:
+            errors = nul_refusals(scope.get("query_string", b""), None)
+            if errors:
+                await _refuse_nul(errors, scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -87,6 +143,10 @@ class Utf8JsonBodyMiddleware:
                 errors=[FieldError(field="body", reason=refusal, code="encoding")],
             )
             await response(scope, receive, send)
+            return
+        errors = nul_refusals(scope.get("query_string", b""), body)
+        if errors:
+            await _refuse_nul(errors, scope, receive, send)
             return
         replayed = False
 

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Select
 from sqlmodel import Session
 
 from services.common.errors import FieldError, Invalid
-from services.common.ids import MAX_ID
+
+_INT64_MAX = 2**63 - 1
 
 T = TypeVar("T")
 
@@ -49,7 +50,7 @@ def encode_cursor(key: Sequence[Any]) -> str:
 MAX_CURSOR_LENGTH = 512
 MAX_CURSOR_KEYS = 4
 MAX_KEY_LENGTH = 256
-_KEY_MIN, _KEY_MAX = -MAX_ID - 1, MAX_ID  # a 64-bit column's range
+_KEY_MIN, _KEY_MAX = -_INT64_MAX - 1, _INT64_MAX  # a 64-bit column's range
 
 CursorKey = TypeVar("CursorKey", int, str)
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Integer, String, column, select, table
 
 from services.common.errors import Invalid
-from services.common.ids import MAX_ID
+from services.common.pagination import _KEY_MAX as MAX_ID
 from services.common.pagination import PageParams, decode_cursor, encode_cursor, paginate
 
 
