@@ -23,7 +23,6 @@ from services.certs.staffing_schemas import (
     AgencyCount,
     CandidateOut,
     HeldCertificateOut,
-    LevelName,
     SlotOut,
     StaffingPersonOut,
     StaffingSearchPage,
@@ -32,6 +31,7 @@ from services.certs.staffing_schemas import (
     TeamProposalOut,
 )
 from services.certs.store.staffing import HeldCertificate
+from services.certs.talent_schemas import LevelName
 from services.common.db import SessionDep, WriteSessionDep
 from services.common.downloads import (
     CSV_MEDIA_TYPE,
