@@ -200,3 +200,15 @@ def test_schema_titles_are_unique_so_generated_models_are_too(document):
     titles = [s.get("title", n) for n, s in document["components"]["schemas"].items()]
     duplicates = {t for t in titles if titles.count(t) > 1}
     assert not duplicates
+
+
+def test_every_list_is_answered_in_the_envelope(document):
+    """A bare JSON array cannot grow paging or a total later without breaking
+    every client generated from it: every list answers `{items, next_cursor, …}`."""
+    bare = []
+    for method, path, op in _operations(document):
+        for status, response in op.get("responses", {}).items():
+            schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+            if status.startswith("2") and schema.get("type") == "array":
+                bare.append(f"{method} {path} {status}")
+    assert bare == []

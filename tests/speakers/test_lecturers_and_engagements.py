@@ -124,3 +124,15 @@ def test_engagement_hours_are_validated(speakers):
     response = speakers("POST", "/engagements", OFFICER, json=engagement(lecturer_id, hours="-1"))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.hours"
+
+
+def test_course_categories_are_one_page_of_the_list_envelope(speakers, categories):
+    # The portal's categories as the migration seeds them; a searcher reads them whole.
+    response = speakers("GET", "/course-categories", {"permissions": ["speakers:search"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["next_cursor"] is None
+    codes = [item["code"] for item in body["items"]]
+    assert codes and len(codes) == len(set(codes))
+    assert all(set(item) == {"code", "name"} and item["name"] for item in body["items"])
+    assert speakers("GET", "/course-categories", {"permissions": []}).status_code == 403

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from services.common.db import SessionDep, WriteSessionDep
 from services.common.ids import Id
-from services.common.pagination import Page, PageDep
+from services.common.pagination import Page, PageDep, whole_page
 from services.speakers.access import LecturerWriter, Searcher
 from services.speakers.models import Lecturer
 from services.speakers.schemas import CategoryOut, LecturerCreate, LecturerOut, LecturerUpdate
@@ -69,7 +69,8 @@ def get_lecturer(lecturer_id: Id, session: WriteSessionDep, who: Searcher) -> Le
 @categories_router.get(
     "",
     summary="The lifelong-learning-portal course categories (終身學習入口網站課程類別)",
-    response_model=list[CategoryOut],
+    response_model=Page[CategoryOut],
 )
-def list_categories(session: SessionDep, _who: Searcher) -> list[CategoryOut]:
-    return [CategoryOut(code=c.code, name=c.name) for c in categories.active(session)]
+def list_categories(session: SessionDep, _who: Searcher) -> Page[CategoryOut]:
+    # A short, fixed list: one page in the list envelope, like every list.
+    return whole_page([CategoryOut(code=c.code, name=c.name) for c in categories.active(session)])
