@@ -4,7 +4,6 @@ the agency summary. No national ID or contact data is ever in them."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,7 +15,7 @@ from services.common.decimals import Decimal2
 from services.common.pagination import Page
 
 AgencyCode = Annotated[str, Field(min_length=1, max_length=16)]
-Hours = Annotated[Decimal, Field(ge=0, le=10000, max_digits=7, decimal_places=2)]
+Hours = Annotated[Decimal2, Field(ge=0, le=10000, max_digits=7, decimal_places=2)]
 
 
 class HeldCertificateOut(BaseModel):
