@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col
 
 from services.directory.models import Person
 from services.directory.service.person_import import BATCH_SIZE as PERSON_BATCH
@@ -170,7 +171,7 @@ def _stored_person_ids(system: System) -> list[str]:
     try:
         with engine.connect() as conn:
             return list(
-                conn.execute(select(Person.id).where(Person.id.like("K%"))).scalars()  # type: ignore[attr-defined]
+                conn.execute(select(col(Person.id)).where(col(Person.id).like("K%"))).scalars()
             )
     finally:
         engine.dispose()
