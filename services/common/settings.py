@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     # their key), and how often it looks for one no local wake-up announced.
     import_worker: bool = True
     import_worker_poll_seconds: float = Field(default=5.0, gt=0)
+    # How long a running import's last commit may be old before the job counts as
+    # left by a process that died: a re-post with its key, or a worker, then
+    # resumes it. Long enough for the slowest batch (its heartbeat refreshes it).
+    import_lease_seconds: float = Field(default=120.0, gt=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> ServiceSettings:

@@ -41,6 +41,7 @@ from services.common.importing.queue import (
 )
 from services.common.importing.rows import CsvRows, HeaderError
 from services.common.importing.runner import (
+    LEASE_SECONDS,
     ImportKind,
     ImportRunner,
     JobRequest,
@@ -58,6 +59,15 @@ E = TypeVar("E", bound=StoredImportError)
 SHOWN_ERRORS = 100
 # Rows per transaction unless an import says otherwise.
 BATCH_SIZE = 1000
+
+
+def lease_seconds(request: Request) -> float:
+    """The service's import lease (`<SVC>_IMPORT_LEASE_SECONDS`): after it, a job
+    still `running` counts as left by a process that died."""
+    settings = getattr(request.app.state, "settings", None)
+    lease = getattr(settings, "import_lease_seconds", None)
+    return float(lease) if lease else LEASE_SECONDS
+
 
 IMPORT_BODY: dict[str, Any] = {
     "requestBody": {
@@ -194,7 +204,7 @@ async def run_import(
     blocks = line_blocks(counted.through(request.stream()))
     header, csv_rows, first = await read_header(blocks, start.format, encoding, required, known)
     req = start.request(encoding)
-    job, opened = await run_in_threadpool(open_job, engine, tables, req)
+    job, opened = await run_in_threadpool(open_job, engine, tables, req, lease_seconds(request))
     if opened in (Opened.CREATED, Opened.RESUMED):
         await run_in_threadpool(note_size, engine, tables, job, declared_size(request))
         kind = await run_in_threadpool(make_kind, job)
@@ -263,7 +273,9 @@ async def queue_or_run_import(
     try:
         if start.format == "csv":
             await check_spooled_header(part, encoding, required, known)
-        job, opened = await run_in_threadpool(open_queued_job, engine, tables, req, size)
+        job, opened = await run_in_threadpool(
+            open_queued_job, engine, tables, req, size, lease_seconds(request)
+        )
     except BaseException:
         part.unlink(missing_ok=True)
         raise

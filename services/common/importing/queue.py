@@ -467,7 +467,10 @@ def import_queue(app: FastAPI) -> ImportQueue:
         settings = getattr(app.state, "settings", None)
         spool_dir = getattr(settings, "import_spool_dir", None) or VAR_DIR / "import-spool"
         service = getattr(settings, "service_name", None)
-        queue = ImportQueue(app.state.engine, spool_dir, service=service, settings=settings)
+        lease = getattr(settings, "import_lease_seconds", None) or LEASE_SECONDS
+        queue = ImportQueue(
+            app.state.engine, spool_dir, lease_seconds=lease, service=service, settings=settings
+        )
         app.state.import_queue = queue
     return queue
 
