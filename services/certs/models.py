@@ -104,6 +104,24 @@ class Certificate(CertsTable, table=True):
             sqlite_where=text("state != 'rejected'"),
             postgresql_where=text("state != 'rejected'"),
         ),
+        # Staffing reads "a certificate of these versions valid on the day" by
+        # person and by version from these alone (migration c3d0c0140007).
+        Index(
+            "ix_certificates_person_version_valid",
+            "person_id",
+            "catalogue_version_id",
+            "state",
+            "obtained_on",
+            "expires_on",
+        ),
+        Index(
+            "ix_certificates_version_person_valid",
+            "catalogue_version_id",
+            "person_id",
+            "state",
+            "obtained_on",
+            "expires_on",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -189,6 +207,10 @@ class TalentPerson(CertsTable, table=True):
     asking the directory per person."""
 
     __tablename__ = "talent_persons"
+    # Persons of an agency with their unit, from the index alone (staffing).
+    __table_args__ = (
+        Index("ix_talent_persons_agency_person_unit", "agency_code", "person_id", "unit_id"),
+    )
 
     person_id: str = Field(primary_key=True, max_length=64)
     agency_code: str = Field(max_length=16, index=True)
@@ -201,7 +223,11 @@ class PersonAiHours(CertsTable, table=True):
     training feed last gave them (`changed_at` is training's moment)."""
 
     __tablename__ = "person_ai_hours"
-    __table_args__ = (Index("ix_person_ai_hours_year_hours", "year", "ai_centi"),)
+    __table_args__ = (
+        Index("ix_person_ai_hours_year_hours", "year", "ai_centi"),
+        # A year's hours joined by person, from the index alone (staffing).
+        Index("ix_person_ai_hours_year_person_hours", "year", "person_id", "ai_centi"),
+    )
 
     person_id: str = Field(primary_key=True, max_length=64)
     year: int = Field(primary_key=True)
@@ -229,6 +255,14 @@ class TalentRoleAssignment(CertsTable, table=True):
             postgresql_where=text("ended_at IS NULL"),
         ),
         Index("ix_talent_roles_role_person", "role", "person_id"),
+        # Live holders of a role (staffing search, team slots).
+        Index(
+            "ix_talent_roles_live_role_person",
+            "role",
+            "person_id",
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

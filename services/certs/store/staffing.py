@@ -362,7 +362,13 @@ def summary_counts(
     holding = (
         select(col(C.person_id).label("pid"), col(CatalogueVersion.kind).label("kind"))
         .join(CatalogueVersion, versions)
-        .where(valid_on(day))
+        .where(
+            valid_on(day),
+            # Certificates of the agencies' persons only, not of every person.
+            col(C.person_id).in_(
+                select(col(P.person_id)).where(col(P.agency_code).in_(sorted(agencies)))
+            ),
+        )
         .distinct()
         .subquery()
     )
