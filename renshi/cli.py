@@ -435,7 +435,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from services.common.logs import configure_logging
 
     service = args.service
-    importlib.import_module(f"services.{service}.api")  # declares its portable imports
+    # The app imports its routers, which declare its portable imports.
+    importlib.import_module(f"services.{service}.app")
     module = importlib.import_module(f"services.{service}.settings")
     settings = getattr(module, f"{service.capitalize()}Settings")()
     configure_logging(f"{service}-worker", settings.log_level)
