@@ -46,7 +46,7 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.training import PG_ADMIN
-from services.certs.directory_client import Peers
+from services.certs.clients import Peers
 from services.certs.domain.staffing import SortKey
 from services.certs.domain.talent import Level
 from services.certs.models import (

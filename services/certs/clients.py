@@ -1,5 +1,6 @@
 """Typed clients of the services certs calls on a caller's behalf: the directory
-(who a person is and where they work).
+(who a person is and where they work, and an agency's subtree for searches and
+summaries asked "with subordinates").
 
 A request's call carries the caller's principal: the request's internal token is
 exchanged at the gateway for one addressed to the peer, so the directory applies
@@ -7,7 +8,9 @@ the caller's own reach. Tests replace `peer_clients` with a provider that mints
 tokens itself and a transport into a stub.
 
 The directory contract assumed here (as training's): `GET /persons/{id}` answers
-`{"id", "agency_code", "unit_id"}`, 404 when unknown or outside the caller's reach.
+`{"id", "agency_code", "unit_id"}`, 404 when unknown or outside the caller's reach;
+`GET /agencies/{code}/subtree` answers `{"codes": [...]}`, the agency first, within
+the caller's own `directory:agencies:read` scope.
 """
 
 from __future__ import annotations
@@ -56,6 +59,15 @@ class DirectoryClient:
             raise ServiceUnavailable(
                 "the directory service answered in an unexpected shape"
             ) from None
+
+    def subtree(self, agency_code: str) -> list[str]:
+        """The agency and every agency below it."""
+        response = self._peer.request("GET", f"/agencies/{agency_code}/subtree")
+        body = self._peer.json_or_raise(response)
+        codes = body.get("codes") if isinstance(body, dict) else None
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ServiceUnavailable("the directory service answered in an unexpected shape")
+        return list(codes)
 
 
 class Peers(PeerSet):

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from services.certs.directory_client import Peers, peer_clients
+from services.certs.clients import Peers, peer_clients
 from services.certs.models import (
     CatalogueEntry,
     CatalogueVersion,

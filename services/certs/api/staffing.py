@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from services.certs import exports, webhr_table51
 from services.certs.access import StaffingReader
-from services.certs.directory_client import Peers, peer_clients
+from services.certs.clients import Peers, peer_clients
 from services.certs.domain.catalogue import Kind, TalentRole
 from services.certs.domain.levels import level_of
 from services.certs.domain.staffing import SortKey

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from services.certs.directory_client import Peers
+from services.certs.clients import Peers
 from services.certs.domain.catalogue import Kind
 from services.certs.domain.talent import TalentRole
 from services.certs.models import personal_data_reads

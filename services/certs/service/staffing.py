@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from services.certs.access import STAFFING_READ
-from services.certs.directory_client import Peers
+from services.certs.clients import Peers
 from services.certs.domain.levels import level_code, level_of
 from services.certs.domain.staffing import SearchFilter, SortKey, VersionFacts, matching_versions
 from services.certs.domain.talent import Level
