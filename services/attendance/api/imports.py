@@ -11,7 +11,7 @@ ids exist), and neither does a read under another import's path."""
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,7 +21,9 @@ from services.attendance.models import ImportJob
 from services.attendance.schemas import ImportResult, ImportRowError, ImportRowWarning
 from services.attendance.store import imports
 from services.attendance.store.imports import TABLES
+from services.common.db import SessionDep
 from services.common.errors import Conflict, NotFound
+from services.common.ids import Id
 from services.common.importing.http import (
     ASYNC_IMPORT_BODY as ASYNC_IMPORT_BODY,
 )
@@ -29,8 +31,10 @@ from services.common.importing.http import (
     ASYNC_IMPORT_RESPONSES as ASYNC_IMPORT_RESPONSES,
 )
 from services.common.importing.http import (
+    ERRORS_CSV_RESPONSES,
     ImportFormat,
     ImportStart,
+    ImportStatus,
     errors_csv,
     format_of,
     job_list,
@@ -41,7 +45,7 @@ from services.common.importing.progress import progress_of
 from services.common.importing.queue import PortableImport, portable_import
 from services.common.importing.runner import ImportKind
 from services.common.importing.schemas import ImportJobSummary
-from services.common.pagination import Page, PageParams
+from services.common.pagination import Page, PageDep, PageParams
 from services.common.principal import Principal
 from services.common.transactions import batch_transaction
 
@@ -162,3 +166,61 @@ def record_source_of(job: ImportJob) -> str:
     if job.record_source is None:
         raise Conflict("this import's record source is not known: re-post it with its source")
     return job.record_source
+
+
+def add_job_routes(
+    router: APIRouter,
+    *,
+    path: str,
+    source: str,
+    reader: Any,
+    name: str,
+    noun: str,
+    one_summary: str,
+) -> None:
+    """Declare the three reads of `source`'s jobs under `path` (`…/imports`): the
+    list, one job, and its errors as CSV, for callers that `reader` (the import
+    route's principal dependency) admits. `name` makes the operation ids
+    (`list_<name>_imports`, `get_<name>_import`, `get_<name>_import_errors`),
+    which generated clients keep; `noun` and `one_summary` word the summaries."""
+
+    def list_imports(
+        session: SessionDep,
+        principal: reader,
+        page: PageDep,
+        status: ImportStatus | None = None,
+    ) -> Page[ImportJobSummary]:
+        return job_page(session, principal, source, page, status)
+
+    def get_import(job_id: Id, session: SessionDep, principal: reader) -> ImportResult:
+        return result(session, read_job(session, principal, source, job_id))
+
+    def get_import_errors(job_id: Id, session: SessionDep, principal: reader) -> StreamingResponse:
+        return job_errors(session, principal, source, job_id)
+
+    article = "An" if noun[0].lower() in "aeiou" else "A"
+    router.add_api_route(
+        path,
+        list_imports,
+        methods=["GET"],
+        name=f"list_{name}_imports",
+        summary=f"{noun.capitalize()} imports the caller may read (queued, running, finished)",
+        response_model=Page[ImportJobSummary],
+    )
+    router.add_api_route(
+        f"{path}/{{job_id}}",
+        get_import,
+        methods=["GET"],
+        name=f"get_{name}_import",
+        summary=f"{article} {noun} import: {one_summary}",
+        response_model=ImportResult,
+    )
+    router.add_api_route(
+        f"{path}/{{job_id}}/errors.csv",
+        get_import_errors,
+        methods=["GET"],
+        name=f"get_{name}_import_errors",
+        summary=f"Every row error of {article.lower()} {noun} import, as CSV",
+        response_class=StreamingResponse,
+        responses=ERRORS_CSV_RESPONSES,
+    )

@@ -6,7 +6,6 @@ checked against the work-hour limits, decided by the unit supervisor."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import (
     OvertimeApprover,
@@ -23,12 +22,9 @@ from services.attendance.api.import_columns import (
 from services.attendance.api.imports import (
     ASYNC_IMPORT_BODY,
     ASYNC_IMPORT_RESPONSES,
-    job_errors,
-    job_page,
+    add_job_routes,
     portable,
-    read_job,
     record_source_of,
-    result,
     start_import,
 )
 from services.attendance.api.responses import ALREADY_DECIDED
@@ -52,15 +48,11 @@ from services.attendance.service import (
 from services.attendance.service.overtime_import import OvertimeImport
 from services.attendance.service.overtime_requests import OvertimeView
 from services.attendance.service.record_import import AttendanceImport
-from services.common.db import SessionDep
 from services.common.ids import Id
 from services.common.importing.http import (
-    ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
     ImportFormat,
-    ImportStatus,
 )
-from services.common.importing.schemas import ImportJobSummary
 from services.common.pagination import Page, PageDep
 
 router = APIRouter(tags=["records"])
@@ -153,41 +145,15 @@ async def import_attendance_records(
     )
 
 
-@router.get(
-    "/attendance-records/imports",
-    summary="Clocked-day imports the caller may read (queued, running, finished)",
-    response_model=Page[ImportJobSummary],
+add_job_routes(
+    router,
+    path="/attendance-records/imports",
+    source=record_import.SOURCE,
+    reader=RecordsImporter,
+    name="attendance",
+    noun="clocked-day",
+    one_summary="status, counts, the first errors and the warnings",
 )
-def list_attendance_imports(
-    session: SessionDep,
-    principal: RecordsImporter,
-    page: PageDep,
-    status: ImportStatus | None = None,
-) -> Page[ImportJobSummary]:
-    return job_page(session, principal, record_import.SOURCE, page, status)
-
-
-@router.get(
-    "/attendance-records/imports/{job_id}",
-    summary="A clocked-day import: status, counts, the first errors and the warnings",
-    response_model=ImportResult,
-)
-def get_attendance_import(
-    job_id: Id, session: SessionDep, principal: RecordsImporter
-) -> ImportResult:
-    return result(session, read_job(session, principal, record_import.SOURCE, job_id))
-
-
-@router.get(
-    "/attendance-records/imports/{job_id}/errors.csv",
-    summary="Every row error of a clocked-day import, as CSV",
-    response_class=StreamingResponse,
-    responses=ERRORS_CSV_RESPONSES,
-)
-def get_attendance_import_errors(
-    job_id: Id, session: SessionDep, principal: RecordsImporter
-) -> StreamingResponse:
-    return job_errors(session, principal, record_import.SOURCE, job_id)
 
 
 # -------------------------------------------------------------- overtime
@@ -240,41 +206,15 @@ async def import_overtime(
     )
 
 
-@router.get(
-    "/overtime/imports",
-    summary="Overtime imports the caller may read (queued, running, finished)",
-    response_model=Page[ImportJobSummary],
+add_job_routes(
+    router,
+    path="/overtime/imports",
+    source=overtime_import.SOURCE,
+    reader=RecordsImporter,
+    name="overtime",
+    noun="overtime",
+    one_summary="status, counts and the first errors",
 )
-def list_overtime_imports(
-    session: SessionDep,
-    principal: RecordsImporter,
-    page: PageDep,
-    status: ImportStatus | None = None,
-) -> Page[ImportJobSummary]:
-    return job_page(session, principal, overtime_import.SOURCE, page, status)
-
-
-@router.get(
-    "/overtime/imports/{job_id}",
-    summary="An overtime import: status, counts and the first errors",
-    response_model=ImportResult,
-)
-def get_overtime_import(
-    job_id: Id, session: SessionDep, principal: RecordsImporter
-) -> ImportResult:
-    return result(session, read_job(session, principal, overtime_import.SOURCE, job_id))
-
-
-@router.get(
-    "/overtime/imports/{job_id}/errors.csv",
-    summary="Every row error of an overtime import, as CSV",
-    response_class=StreamingResponse,
-    responses=ERRORS_CSV_RESPONSES,
-)
-def get_overtime_import_errors(
-    job_id: Id, session: SessionDep, principal: RecordsImporter
-) -> StreamingResponse:
-    return job_errors(session, principal, overtime_import.SOURCE, job_id)
 
 
 @router.get(

@@ -7,34 +7,25 @@ per-person call to another service."""
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from services.attendance.api.deps import RecordsReader, RosterImporter
 from services.attendance.api.import_columns import ROSTER_IMPORT_DESCRIPTION
 from services.attendance.api.imports import (
     ASYNC_IMPORT_BODY,
     ASYNC_IMPORT_RESPONSES,
-    job_errors,
-    job_page,
+    add_job_routes,
     portable,
-    read_job,
-    result,
     start_import,
 )
 from services.attendance.models import ImportJob
 from services.attendance.schemas import ImportResult, RosterPersonOut
 from services.attendance.service import roster, roster_import
 from services.attendance.service.roster_import import RosterImport
-from services.common.db import SessionDep, WriteSessionDep
-from services.common.ids import Id
+from services.common.db import WriteSessionDep
 from services.common.importing.http import (
-    ERRORS_CSV_RESPONSES,
     IDEMPOTENCY_KEY_PATTERN,
     ImportFormat,
-    ImportStatus,
 )
-from services.common.importing.schemas import ImportJobSummary
-from services.common.pagination import Page, PageDep
 
 router = APIRouter(prefix="/roster", tags=["roster"])
 
@@ -79,39 +70,15 @@ async def import_roster(
     )
 
 
-@router.get(
-    "/imports",
-    summary="Roster imports the caller may read (queued, running, finished)",
-    response_model=Page[ImportJobSummary],
+add_job_routes(
+    router,
+    path="/imports",
+    source=roster_import.SOURCE,
+    reader=RosterImporter,
+    name="roster",
+    noun="roster",
+    one_summary="status, counts and the first errors",
 )
-def list_roster_imports(
-    session: SessionDep,
-    principal: RosterImporter,
-    page: PageDep,
-    status: ImportStatus | None = None,
-) -> Page[ImportJobSummary]:
-    return job_page(session, principal, roster_import.SOURCE, page, status)
-
-
-@router.get(
-    "/imports/{job_id}",
-    summary="A roster import: status, counts and the first errors",
-    response_model=ImportResult,
-)
-def get_roster_import(job_id: Id, session: SessionDep, principal: RosterImporter) -> ImportResult:
-    return result(session, read_job(session, principal, roster_import.SOURCE, job_id))
-
-
-@router.get(
-    "/imports/{job_id}/errors.csv",
-    summary="Every row error of a roster import, as CSV",
-    response_class=StreamingResponse,
-    responses=ERRORS_CSV_RESPONSES,
-)
-def get_roster_import_errors(
-    job_id: Id, session: SessionDep, principal: RosterImporter
-) -> StreamingResponse:
-    return job_errors(session, principal, roster_import.SOURCE, job_id)
 
 
 @router.get(
