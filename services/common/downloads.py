@@ -14,10 +14,10 @@ above the table: a CSV is one rectangular table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from services.common.errors import PROBLEM_MEDIA_TYPE, Problem
@@ -142,6 +142,29 @@ def _problem_doc(description: str) -> dict[str, Any]:
 NOT_ACCEPTABLE_RESPONSE: dict[int | str, dict[str, Any]] = {
     406: _problem_doc("`Accept` allows none of the types; `available` lists them"),
 }
+
+
+def file_get(
+    router: APIRouter,
+    path: str,
+    *,
+    media_type: str,
+    what: str,
+    summary: str,
+    description: str,
+    responses: Mapping[int | str, dict[str, Any]] | None = None,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a file operation: `GET path` answering `media_type` alone (the
+    document's binary schema, `what` as its description, plus `responses`), 406
+    unless `Accept` allows that type."""
+    return router.get(
+        path,
+        summary=summary,
+        description=description,
+        response_class=Response,
+        responses={**file_responses(media_type, what), **(responses or {})},
+        dependencies=[Depends(accepts(media_type))],
+    )
 
 
 def file_responses(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:

@@ -32,10 +32,9 @@ from services.common.downloads import (
     JSON_MEDIA_TYPE,
     NOT_ACCEPTABLE_RESPONSE,
     XLSX_MEDIA_TYPE,
-    accepts,
     attachment,
     choose,
-    file_responses,
+    file_get,
     format_description,
 )
 from services.common.pagination import Page, PageDep
@@ -117,27 +116,27 @@ def monthly_overtime_report(
     return report if chosen == JSON_MEDIA_TYPE else _overtime_file(report, chosen)
 
 
-@router.get(
+@file_get(
+    router,
     "/reports/monthly-overtime.csv",
     summary="The monthly overtime report as CSV: one row per person with overtime",
     description="Columns: person_id, minutes, hours, over_60h, care_45h; UTF-8 with a "
     "BOM. The file is named `overtime-<agency>-<YYYY-MM>.csv`.",
-    response_class=Response,
-    responses=file_responses(CSV_MEDIA_TYPE, "The report's rows as CSV"),
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+    media_type=CSV_MEDIA_TYPE,
+    what="The report's rows as CSV",
 )
 def monthly_overtime_csv(report: OvertimeDep) -> Response:
     return _overtime_file(report, CSV_MEDIA_TYPE)
 
 
-@router.get(
+@file_get(
+    router,
     "/reports/monthly-overtime.xlsx",
     summary="The monthly overtime report as a workbook, with a chart of the hours",
     description="The CSV's table with bilingual headers, and a bar chart on a sheet "
     "of its own. The file is named `overtime-<agency>-<YYYY-MM>.xlsx`.",
-    response_class=Response,
-    responses=file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
-    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+    media_type=XLSX_MEDIA_TYPE,
+    what="The report as an XLSX workbook",
 )
 def monthly_overtime_xlsx(report: OvertimeDep) -> Response:
     return _overtime_file(report, XLSX_MEDIA_TYPE)
@@ -189,29 +188,29 @@ def comp_balance_report(
     return report if chosen == JSON_MEDIA_TYPE else _balance_file(report, chosen)
 
 
-@router.get(
+@file_get(
+    router,
     "/reports/comp-balances.csv",
     summary="Comp-time balances as CSV: one row per person",
     description="Columns: person_id, balance_minutes, balance_hours, "
     "expiring_hours_<YYYY-MM> for each month asked, hourly_rate, exposure_ntd; UTF-8 "
     "with a BOM. The file is named `comp-balances-<agency>-as-of-<day>.csv`.",
-    response_class=Response,
-    responses=file_responses(CSV_MEDIA_TYPE, "The report's rows as CSV"),
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+    media_type=CSV_MEDIA_TYPE,
+    what="The report's rows as CSV",
 )
 def comp_balance_csv(report: BalancesDep) -> Response:
     return _balance_file(report, CSV_MEDIA_TYPE)
 
 
-@router.get(
+@file_get(
+    router,
     "/reports/comp-balances.xlsx",
     summary="Comp-time balances as a workbook, with a chart of what expires per month",
     description="The CSV's table with bilingual headers and a total row, and the "
     "hours expiring per month charted on a sheet of its own. The file is named "
     "`comp-balances-<agency>-as-of-<day>.xlsx`.",
-    response_class=Response,
-    responses=file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
-    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+    media_type=XLSX_MEDIA_TYPE,
+    what="The report as an XLSX workbook",
 )
 def comp_balance_xlsx(report: BalancesDep) -> Response:
     return _balance_file(report, XLSX_MEDIA_TYPE)
@@ -266,16 +265,16 @@ def list_settlements(
     return Page[SettlementEntry](items=items, next_cursor=nxt, limit=page.limit)
 
 
-@router.get(
+@file_get(
+    router,
     "/settlements/export",
     summary="The settlement queue as CSV, for the payroll or commendation process",
     description="The whole queue, oldest first. Columns: id, person_id, grant_id, "
     "expired_on, expired_on_roc, hours, outcome, reason, hourly_rate, amount_ntd, rule, "
     "leave_request_id; UTF-8 with a BOM. The file is named "
     "`settlements-<agency>-as-of-<day>.csv`.",
-    response_class=Response,
-    responses=file_responses(CSV_MEDIA_TYPE, "The settlement queue as CSV"),
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+    media_type=CSV_MEDIA_TYPE,
+    what="The settlement queue as CSV",
 )
 def export_settlements(
     agency_code: Annotated[str, Query(max_length=16)],

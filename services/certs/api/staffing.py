@@ -38,10 +38,9 @@ from services.common.downloads import (
     JSON_MEDIA_TYPE,
     NOT_ACCEPTABLE_RESPONSE,
     XLSX_MEDIA_TYPE,
-    accepts,
     attachment,
     choose,
-    file_responses,
+    file_get,
     format_description,
 )
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
@@ -301,25 +300,24 @@ def get_staffing_summary(
     return report if chosen == JSON_MEDIA_TYPE else _summary_file(report, chosen)
 
 
-@router.get(
+@file_get(
+    router,
     "/agencies/{agency_code}/staffing-summary.csv",
     summary="An agency's certificate holders by kind × role, as CSV",
     description=(
         "Columns: agency_code, kind, kind_zh, policy, application, development, research, "
         f"no_role, persons; UTF-8 with a BOM. The file is named {SUMMARY_NAME}."
     ),
-    response_class=Response,
-    responses={
-        **file_responses(CSV_MEDIA_TYPE, "The summary as CSV"),
-        **DIRECTORY_DOWN,
-    },
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+    media_type=CSV_MEDIA_TYPE,
+    what="The summary as CSV",
+    responses=DIRECTORY_DOWN,
 )
 def get_staffing_summary_csv(report: SummaryDep) -> Response:
     return _summary_file(report, CSV_MEDIA_TYPE)
 
 
-@router.get(
+@file_get(
+    router,
     "/agencies/{agency_code}/staffing-summary.xlsx",
     summary="An agency's certificate holders by kind × role, as a workbook with a chart",
     description=(
@@ -327,12 +325,9 @@ def get_staffing_summary_csv(report: SummaryDep) -> Response:
         "counted, day ISO and ROC), and the holders per kind and role charted on a sheet "
         f"of its own. The file is named {SUMMARY_NAME}."
     ),
-    response_class=Response,
-    responses={
-        **file_responses(XLSX_MEDIA_TYPE, "The summary as an XLSX workbook"),
-        **DIRECTORY_DOWN,
-    },
-    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+    media_type=XLSX_MEDIA_TYPE,
+    what="The summary as an XLSX workbook",
+    responses=DIRECTORY_DOWN,
 )
 def get_staffing_summary_xlsx(report: SummaryDep) -> Response:
     return _summary_file(report, XLSX_MEDIA_TYPE)
@@ -343,7 +338,8 @@ def get_staffing_summary_xlsx(report: SummaryDep) -> Response:
 TABLE51_COLUMNS = ", ".join(c.key for c in webhr_table51.COLUMNS)
 
 
-@router.get(
+@file_get(
+    router,
     "/agencies/{agency_code}/webhr-table51.csv",
     summary="The agency's verified certificates as WebHR table 51 (專長) rows, as CSV",
     description=(
@@ -354,13 +350,12 @@ TABLE51_COLUMNS = ", ".join(c.key for c in webhr_table51.COLUMNS)
         "The file is named `webhr-table51-<agency>-<day>.csv`. The export is written to "
         "the personal-data read log once per agency covered."
     ),
-    response_class=Response,
+    media_type=CSV_MEDIA_TYPE,
+    what="Table 51 rows as CSV",
     responses={
-        **file_responses(CSV_MEDIA_TYPE, "Table 51 rows as CSV"),
         **DIRECTORY_DOWN,
         **CONFLICT_RESPONSES,
     },
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
 )
 def get_webhr_table51_csv(
     agency_code: AgencyPath,

@@ -27,10 +27,9 @@ from services.common.downloads import (
     JSON_MEDIA_TYPE,
     NOT_ACCEPTABLE_RESPONSE,
     XLSX_MEDIA_TYPE,
-    accepts,
     attachment,
     choose,
-    file_responses,
+    file_get,
     format_description,
 )
 from services.common.errors import CONFLICT_RESPONSES, PROBLEM_RESPONSES
@@ -217,7 +216,8 @@ def get_agency_report(
 AGENCY_NAME = "`training-<kind>-<agency>-<year>-as-of-<day>.<ext>`"
 
 
-@router.get(
+@file_get(
+    router,
     "/agencies/{agency_code}/report.csv",
     summary="An agency's compliance as CSV: the agency, then one row per unit",
     description="Columns: level (`agency` for the agency with the subordinates "
@@ -225,32 +225,31 @@ AGENCY_NAME = "`training-<kind>-<agency>-<year>-as-of-<day>.<ext>`"
     "compliant_share, ai_target_met_count, ai_completion_rate, and share_<code> for "
     "each requirement; shares as the JSON writes them (0.7500). UTF-8 with a BOM. The "
     f"year and the as-of day are in the file name, {AGENCY_NAME} (kind `compliance`).",
-    response_class=Response,
+    media_type=CSV_MEDIA_TYPE,
+    what="The compliance table as CSV",
     responses={
-        **file_responses(CSV_MEDIA_TYPE, "The compliance table as CSV"),
         **DIRECTORY_DOWN,
         **CONFLICT_RESPONSES,
     },
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
 )
 def get_agency_report_csv(report: AgencyReportDep) -> Response:
     return _agency_file(report, CSV_MEDIA_TYPE)
 
 
-@router.get(
+@file_get(
+    router,
     "/agencies/{agency_code}/shortfalls.csv",
     summary="Who in the agency is short of a requirement, and by how many hours, as CSV",
     description="One row per person short. Columns: person_id, agency_code, unit_id, "
     "hours_short (the largest single gap), and missing_<code> for each requirement "
     "anyone is short of (0 where the person met it). UTF-8 with a BOM. The file is "
     f"named {AGENCY_NAME} (kind `shortfalls`).",
-    response_class=Response,
+    media_type=CSV_MEDIA_TYPE,
+    what="The shortfalls as CSV",
     responses={
-        **file_responses(CSV_MEDIA_TYPE, "The shortfalls as CSV"),
         **DIRECTORY_DOWN,
         **CONFLICT_RESPONSES,
     },
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
 )
 def get_agency_shortfalls_csv(report: AgencyReportDep) -> Response:
     content = to_csv(exports.shortfall_table(report))
@@ -258,7 +257,8 @@ def get_agency_shortfalls_csv(report: AgencyReportDep) -> Response:
     return attachment(content, CSV_MEDIA_TYPE, name)
 
 
-@router.get(
+@file_get(
+    router,
     "/agencies/{agency_code}/report.xlsx",
     summary="An agency's compliance as a workbook, with the shortfalls and a chart",
     description="Sheets: the compliance table and the shortfall table as in their "
@@ -266,13 +266,12 @@ def get_agency_shortfalls_csv(report: AgencyReportDep) -> Response:
     "ISO and ROC, the totals); the compliant share and AI completion rate per unit "
     f"charted on a sheet of its own. The file is named {AGENCY_NAME} (kind "
     "`compliance`).",
-    response_class=Response,
+    media_type=XLSX_MEDIA_TYPE,
+    what="The report as an XLSX workbook",
     responses={
-        **file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
         **DIRECTORY_DOWN,
         **CONFLICT_RESPONSES,
     },
-    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
 )
 def get_agency_report_xlsx(report: AgencyReportDep) -> Response:
     return _agency_file(report, XLSX_MEDIA_TYPE)
@@ -353,36 +352,32 @@ def get_person_report(
     return report if chosen == JSON_MEDIA_TYPE else _person_file(report, chosen)
 
 
-@router.get(
+@file_get(
+    router,
     "/persons/{person_id}/report.csv",
     summary="A person's standing against each requirement, as CSV",
     description="One row per requirement. Columns: code, kind, label_zh, required, "
     "completed, missing, met, projected, on_track; UTF-8 with a BOM. The file is named "
     f"{PERSON_NAME} (kind `requirements`).",
-    response_class=Response,
-    responses={
-        **file_responses(CSV_MEDIA_TYPE, "The requirements as CSV"),
-        **CONFLICT_RESPONSES,
-    },
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+    media_type=CSV_MEDIA_TYPE,
+    what="The requirements as CSV",
+    responses=CONFLICT_RESPONSES,
 )
 def get_person_report_csv(report: PersonReportDep) -> Response:
     return _person_file(report, CSV_MEDIA_TYPE)
 
 
-@router.get(
+@file_get(
+    router,
     "/persons/{person_id}/records.csv",
     summary="A person's learning records of the year, as CSV",
     description="One row per record, in the order completed. Columns: id, source, "
     "external_id, agency_code, unit_id, course_id, course_title, category_code, topics "
     "(joined by `;`), is_digital, hours, completed_on, completed_on_roc, withdrawn; "
     f"UTF-8 with a BOM. The file is named {PERSON_NAME} (kind `records`).",
-    response_class=Response,
-    responses={
-        **file_responses(CSV_MEDIA_TYPE, "The records as CSV"),
-        **CONFLICT_RESPONSES,
-    },
-    dependencies=[Depends(accepts(CSV_MEDIA_TYPE))],
+    media_type=CSV_MEDIA_TYPE,
+    what="The records as CSV",
+    responses=CONFLICT_RESPONSES,
 )
 def get_person_records_csv(report: PersonReportDep) -> Response:
     content = to_csv(exports.record_table(report))
@@ -390,18 +385,16 @@ def get_person_records_csv(report: PersonReportDep) -> Response:
     return attachment(content, CSV_MEDIA_TYPE, name)
 
 
-@router.get(
+@file_get(
+    router,
     "/persons/{person_id}/report.xlsx",
     summary="A person's year as a workbook: requirements, records and a summary",
     description="Sheets: the requirements and the records as in their CSVs, with "
     "bilingual headers, and a summary (year and ROC year, as-of and cut-off days ISO "
     f"and ROC, the counted hours). The file is named {PERSON_NAME} (kind `report`).",
-    response_class=Response,
-    responses={
-        **file_responses(XLSX_MEDIA_TYPE, "The report as an XLSX workbook"),
-        **CONFLICT_RESPONSES,
-    },
-    dependencies=[Depends(accepts(XLSX_MEDIA_TYPE))],
+    media_type=XLSX_MEDIA_TYPE,
+    what="The report as an XLSX workbook",
+    responses=CONFLICT_RESPONSES,
 )
 def get_person_report_xlsx(report: PersonReportDep) -> Response:
     return _person_file(report, XLSX_MEDIA_TYPE)
