@@ -91,3 +91,47 @@ def test_a_missing_or_bad_year_is_named(call, seeded, params):
     response = call("GET", "/ai-hours/persons/P001", CERTS, params=params)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["query.year"]
+
+
+ROSTER_WRITER = {"sub": "root", "permissions": ["training:records:write"]}
+AFTER_SEED = "2026-12-01T10:00:00+00:00"
+
+
+def changed_since_seed(call) -> dict[tuple[str, int], dict]:
+    response = call("GET", "/ai-hours", CERTS, params={"limit": 100, "changed_since": AFTER_SEED})
+    assert response.status_code == 200, response.text
+    return {(i["person_id"], i["year"]): i for i in response.json()["items"]}
+
+
+def push(call, agency: str, staff: dict[str, str]) -> None:
+    body = {"persons": [{"person_id": p, "unit_id": u} for p, u in staff.items()]}
+    response = call("PUT", f"/roster/agencies/{agency}", ROSTER_WRITER, json=body)
+    assert response.status_code == 200, response.text
+
+
+def test_a_roster_move_is_pulled_with_the_new_place_though_no_hours_changed(call, seeded):
+    assert changed_since_seed(call) == {}
+    # P001 transfers from A01 to B01; P003 stays where the roster had them (and
+    # has no AI hours: nothing to stamp).
+    push(call, "B01", {"P001": "21", "P003": ""})
+    moved = changed_since_seed(call)
+    assert sorted(moved) == [("P001", 2025), ("P001", 2026)]
+    assert {(i["agency_code"], i["unit_id"]) for i in moved.values()} == {("B01", "21")}
+    # The figures are as they were: only the stamp moved.
+    assert moved[("P001", 2026)]["ai_hours"] == "4.50"
+    assert all(datetime.fromisoformat(i["changed_at"]) > AT for i in moved.values())
+
+
+def test_a_unit_move_is_pulled_and_an_unchanged_roster_moves_no_stamp(call, seeded):
+    push(call, "A01", {"P001": "11"})
+    assert changed_since_seed(call) == {}
+    push(call, "A01", {"P001": "12"})
+    moved = changed_since_seed(call)
+    assert sorted(moved) == [("P001", 2025), ("P001", 2026)]
+    assert moved[("P001", 2026)]["unit_id"] == "12"
+    # P002 had AI hours but no roster place (the feed said none): entering the
+    # roster is a change of place too.
+    push(call, "A01", {"P001": "12", "P002": "13"})
+    now = changed_since_seed(call)
+    assert sorted(now) == [("P001", 2025), ("P001", 2026), ("P002", 2026)]
+    assert (now[("P002", 2026)]["agency_code"], now[("P002", 2026)]["unit_id"]) == ("A01", "13")

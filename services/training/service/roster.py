@@ -13,7 +13,7 @@ from services.common.principal import Principal
 from services.training.access import RECORDS_WRITE, check_agency
 from services.training.clients import Peers
 from services.training.schemas.roster import RosterResult
-from services.training.store import roster
+from services.training.store import ai_hours, roster
 
 # agency code → the agency's persons in service (person id → unit id, "" for none),
 # every page of the directory read; raises when any page cannot be.
@@ -25,8 +25,7 @@ def replace(
 ) -> RosterResult:
     """Make the agency's roster exactly `staff` (person id → unit id)."""
     check_agency(who, RECORDS_WRITE, agency_code)
-    listed, removed = roster.replace_agency(session, agency_code, staff)
-    return RosterResult(agency_code=agency_code, listed=listed, removed=removed)
+    return _replace(session, agency_code, staff)
 
 
 def sync_for(session: Session, who: Principal, peers: Peers, agency_code: str) -> RosterResult:
@@ -40,5 +39,13 @@ def sync_agency(session: Session, agency_code: str, read_staff: StaffReader) -> 
     Nothing is written before the last page is in: a directory failing half-way
     leaves the previous roster in place."""
     staff = read_staff(agency_code)
-    listed, removed = roster.replace_agency(session, agency_code, staff)
-    return RosterResult(agency_code=agency_code, listed=listed, removed=removed)
+    return _replace(session, agency_code, staff)
+
+
+def _replace(session: Session, agency_code: str, staff: dict[str, str]) -> RosterResult:
+    done = roster.replace_agency(session, agency_code, staff)
+    # The AI-hours feed carries each person's roster place: a move is a change
+    # the certs service must pull, though no hours changed. Last before the
+    # caller's commit, holding the feed's stamp lock until then.
+    ai_hours.restamp(session, done.moved)
+    return RosterResult(agency_code=agency_code, listed=done.listed, removed=done.removed)

@@ -152,6 +152,29 @@ def refresh(session: Session, keys: Iterable[Key]) -> int:
     return len(inserts) + len(updates)
 
 
+def restamp(session: Session, persons: Iterable[str]) -> int:
+    """Stamp every stored year of these persons as changed now, figures unchanged:
+    the roster moved them (another agency or unit), and the feed carries the
+    roster's place, so a puller learns of the move with this stamp. Returns how
+    many rows were stamped. Call it last before the commit, as `refresh`."""
+    wanted = sorted(set(persons))
+    if not wanted:
+        return 0
+    _lock(session)
+    stamp = next_stamp(now_utc(), latest(session))
+    chunk_size = _PG_CHUNK if session.connection().dialect.name == "postgresql" else _CHUNK
+    stamped = 0
+    for start in range(0, len(wanted), chunk_size):
+        chunk = wanted[start : start + chunk_size]
+        result = session.execute(
+            update(AI)
+            .where(_persons_clause(session, AI.c.person_id, chunk))
+            .values(changed_at=stamp)
+        )
+        stamped += result.rowcount or 0  # type: ignore[attr-defined]
+    return stamped
+
+
 def page(
     session: Session,
     *,

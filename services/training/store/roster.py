@@ -67,12 +67,25 @@ def persons_in(session: Session, agencies: Iterable[str]) -> dict[str, Placement
     return {pid: Placement(agency, unit) for pid, agency, unit in session.execute(stmt)}
 
 
-def replace_agency(session: Session, agency_code: str, staff: dict[str, str]) -> tuple[int, int]:
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    listed: int
+    removed: int
+    # Persons whose roster place this replacement changed: listed elsewhere
+    # before, in another unit, or on no roster at all.
+    moved: list[str]
+
+
+def replace_agency(session: Session, agency_code: str, staff: dict[str, str]) -> Replaced:
     """Make the roster of one agency exactly `staff` (person id → unit id).
 
-    Returns (kept or added, removed). A person listed here who was on another
-    agency's roster moves here: they transferred.
+    A person listed here who was on another agency's roster moves here: they
+    transferred; so does one listed in another unit of this agency.
     """
+    before = get_many(session, staff.keys())
+    moved = sorted(
+        pid for pid, unit_id in staff.items() if before.get(pid) != Placement(agency_code, unit_id)
+    )
     current = {
         pid
         for pid in session.scalars(
@@ -89,4 +102,4 @@ def replace_agency(session: Session, agency_code: str, staff: dict[str, str]) ->
     for person_id, unit_id in staff.items():
         put(session, person_id, Placement(agency_code, unit_id))
     session.flush()
-    return len(staff), len(gone)
+    return Replaced(listed=len(staff), removed=len(gone), moved=moved)
