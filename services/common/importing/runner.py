@@ -394,7 +394,11 @@ async def run(
             while runner.ready():
                 parsed = await run_in_threadpool(runner.parse, runner.take())
                 if writing is not None:
-                    await writing
+                    # Shielded: a cancelled job (its process stopping) must not
+                    # cancel the write itself, whose thread goes on regardless;
+                    # the handler below waits for it, so the job is put back
+                    # only after that batch has committed or rolled back.
+                    await asyncio.shield(writing)
                 writing = asyncio.ensure_future(run_in_threadpool(runner.write, parsed))
             block = await anext(blocks, None)
             if block is None:
@@ -402,9 +406,10 @@ async def run(
             runner.feed(block)
         last = await run_in_threadpool(runner.parse, runner.take_last())
         if writing is not None:
-            await writing
-            writing = None
-        await run_in_threadpool(runner.write, last)
+            await asyncio.shield(writing)
+        writing = asyncio.ensure_future(run_in_threadpool(runner.write, last))
+        await asyncio.shield(writing)
+        writing = None
         await run_in_threadpool(runner.complete)
     except BaseException:
         if writing is not None:
