@@ -290,10 +290,12 @@ class ImportDirectoryClient(DirectoryClient):
         self._for = {"importer": importer, "import_job": job_id, "agencies": sorted(agencies)}
         self._purpose = f"training import #{job_id}"
 
-    def _ask(self, numbers: Sequence[str], person_ids: Sequence[str]) -> _ImportMatches:
+    def _ask(
+        self, numbers: Sequence[str], person_ids: Sequence[str], purpose: str
+    ) -> _ImportMatches:
         body = {
             **self._for,
-            "purpose": self._purpose,
+            "purpose": purpose,
             "national_ids": list(numbers),
             "person_ids": list(person_ids),
         }
@@ -313,7 +315,7 @@ class ImportDirectoryClient(DirectoryClient):
         return _parse(_ImportMatches, "directory", response)
 
     def person(self, person_id: str) -> DirectoryPerson | None:
-        for found in self._ask((), (person_id,)).persons:
+        for found in self._ask((), (person_id,), self._purpose).persons:
             if found.id == person_id:
                 return DirectoryPerson(
                     id=found.id, agency_code=found.agency_code, unit_id=found.unit_id
@@ -321,7 +323,7 @@ class ImportDirectoryClient(DirectoryClient):
         return None
 
     def match_national_ids(self, numbers: Sequence[str], purpose: str) -> list[NationalIdMatch]:
-        results = self._ask(numbers, ()).results
+        results = self._ask(numbers, (), purpose).results
         if [r.index for r in results] != list(range(len(numbers))) or any(
             r.status == "found" and not r.person_id for r in results
         ):
