@@ -16,7 +16,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from services.common.ids import Id
+from services.common.ids import MAX_ID, Id
 from services.common.importing.schemas import ImportProgress
 from services.common.timeutil import parse_any_date
 from services.directory.domain import national_id
@@ -260,7 +260,9 @@ class ImportMatchRequest(Strict):
 
     purpose: MatchPurpose = Field(description="Why, e.g. `training import elearn #12`")
     importer: AccountName = Field(description="The account that started the import")
-    import_job: int = Field(ge=1, description="The import job's id in the calling service")
+    import_job: int = Field(
+        ge=1, le=MAX_ID, description="The import job's id in the calling service"
+    )
     agencies: list[AgencyCode] = Field(
         min_length=1,
         max_length=500,
