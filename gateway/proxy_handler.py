@@ -20,7 +20,7 @@ from gateway.decision_notes import mark_recorded
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.permissions import grants
-from gateway.policies.peers import service_may_call
+from gateway.policies.peers import service_may_call, service_only
 from gateway.rate_limits import RateLimits
 from gateway.runtime import Runtime
 from gateway.security.identity_headers import strip_identity_headers
@@ -161,6 +161,8 @@ class ProxyHandler:
         ):
             # A component's own account reaches only what its jobs are listed for.
             raise Forbidden("the peer policy does not let this service call this operation")
+        if principal.kind != "service" and service_only(scope["method"], match.template):
+            raise Forbidden("only a service's own account may call this operation")
         service = path.split("/", 3)[2]
         base = self.settings.service_urls.get(service)
         if base is None:

@@ -10,6 +10,8 @@ a request needs both a permission its roles grant and an entry here: the
 operations (method, route template in gateway/route_policy.py) each service's
 jobs call. An operation not listed is refused whatever the roles grant, and a
 service account with no entry (the gateway's own included) reaches nothing.
+The other way round, `SERVICE_ONLY_OPERATIONS` are refused to every account
+that is not a service's own, whatever its roles grant.
 """
 
 from services.common.service_identity import service_of_account
@@ -23,11 +25,13 @@ PEER_CALLS: dict[str, frozenset[str]] = {
 }
 
 SERVICE_OPERATIONS: dict[str, frozenset[tuple[str, str]]] = {
-    # training.sync-rosters: every agency, then each one's persons in service.
+    # training.sync-rosters: every agency, then each one's persons in service;
+    # a queued learning-record import: its rows' persons, for its importer.
     "training": frozenset(
         {
             ("GET", "/api/directory/agencies"),
             ("GET", "/api/directory/agencies/{code}/roster"),
+            ("POST", "/api/directory/persons/import-matches"),
         }
     ),
     # The certs nightly pull: every person's AI hours changed since its last run;
@@ -39,6 +43,18 @@ SERVICE_OPERATIONS: dict[str, frozenset[tuple[str, str]]] = {
         }
     ),
 }
+
+
+# Operations no account but a service's own may call, whatever its roles grant:
+# a service acting for another account (an importer) within that account's reach.
+SERVICE_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
+    {("POST", "/api/directory/persons/import-matches")}
+)
+
+
+def service_only(method: str, template: str) -> bool:
+    """Whether only service accounts may call this operation."""
+    return (method, template) in SERVICE_ONLY_OPERATIONS
 
 
 def service_may_call(account: str, method: str, template: str) -> bool:

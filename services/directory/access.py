@@ -32,6 +32,9 @@ PERSONS_READ = "directory:persons:read"
 PERSONS_WRITE = "directory:persons:write"
 PERSONS_IMPORT = "directory:persons:import"
 PERSONS_MATCH = "directory:persons:match"
+# A service's own account matching for an import it runs as itself, within the
+# importer's reach (`service/import_match.py`): service roles only.
+PERSONS_IMPORT_MATCH = "directory:persons:import_match"
 # Who works where (personnel id and unit of persons in service), nothing else:
 # what a roster copied into another service needs.
 PERSONS_ROSTER = "directory:persons:roster"

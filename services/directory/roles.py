@@ -254,12 +254,18 @@ CATALOGUE: tuple[RoleSpec, ...] = (
     # service, never names or contact details, and no person's full record
     # (`directory:persons:read` would give both); unscoped, because the job
     # serves every agency. The gateway's peer policy (gateway/policies/peers.py)
-    # bounds the account further to the two operations the job calls.
+    # bounds the account further to the operations its jobs call. Its queued
+    # learning-record imports match persons (`directory:persons:import_match`)
+    # for their importer, within the importer's own reach and agencies.
     RoleSpec(
         f"{SERVICE_ROLE_PREFIX}training",
         "service",
         "The training service's jobs: every agency's roster from the directory",
-        ("directory:agencies:read", "directory:persons:roster"),
+        (
+            "directory:agencies:read",
+            "directory:persons:roster",
+            "directory:persons:import_match",
+        ),
     ),
     # The certs service's jobs (account svc.certs): the nightly pull of every
     # person's AI hours changed since its last run. Training serves the feed to

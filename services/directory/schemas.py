@@ -16,7 +16,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from services.common.ids import Id
+from services.common.ids import MAX_ID, Id
 from services.common.importing.schemas import ImportProgress
 from services.common.timeutil import parse_any_date
 from services.directory.domain import national_id
@@ -250,6 +250,47 @@ class PersonMatch(BaseModel):
 
 class PersonMatchReport(BaseModel):
     results: list[PersonMatch] = Field(description="One per requested number, in its order")
+
+
+# --- matching for a queued import, as the importing service ------------------
+
+
+class ImportMatchRequest(Strict):
+    """A service's import job asking, as the service, what its importer could ask."""
+
+    purpose: MatchPurpose = Field(description="Why, e.g. `training import elearn #12`")
+    importer: AccountName = Field(description="The account that started the import")
+    import_job: int = Field(
+        ge=1, le=MAX_ID, description="The import job's id in the calling service"
+    )
+    agencies: list[AgencyCode] = Field(
+        min_length=1,
+        max_length=500,
+        description="The agencies the importer writes for, as its job keeps them: only "
+        "persons of these are answered, and each must be within the importer's reach",
+    )
+    national_ids: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
+        default_factory=list, max_length=MAX_MATCHED_NATIONAL_IDS
+    )
+    person_ids: list[PersonnelId] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Personnel ids whose agency and unit are wanted",
+    )
+
+
+class ImportMatchPerson(BaseModel):
+    id: str
+    agency_code: str
+    unit_id: int | None
+
+
+class ImportMatchReport(BaseModel):
+    results: list[PersonMatch] = Field(description="One per requested number, in its order")
+    persons: list[ImportMatchPerson] = Field(
+        description="The requested persons found in the agencies named; the others are "
+        "unknown or elsewhere, alike"
+    )
 
 
 # --- accounts ---------------------------------------------------------------

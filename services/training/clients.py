@@ -14,12 +14,16 @@ The directory contract assumed here: `GET /persons/{id}` answers
 `GET /agencies/{code}/subtree` answers `{"codes": [...]}`, and the service-only
 `POST /persons/match` takes `{"purpose", "national_ids": [...]}` and answers
 `{"results": [{"index", "status", "person_id", "reason"}, ...]}`, one per number
-in order, `status` being `found`, `not_found` or `invalid`.
+in order, `status` being `found`, `not_found` or `invalid`. A queued import,
+run as training's own account, calls `POST /persons/import-matches` instead:
+`{"purpose", "importer", "import_job", "agencies", "national_ids", "person_ids"}`
+answered `{"results": [...], "persons": [{"id", "agency_code", "unit_id"}]}`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeVar
@@ -31,6 +35,12 @@ from pydantic import BaseModel, ValidationError
 from services.common.errors import Forbidden, ServiceUnavailable
 from services.common.internal_auth import bearer
 from services.common.peers import GatewayTokenExchange, PeerClient, PeerSet
+from services.common.service_identity import (
+    ServiceIdentity,
+    ServiceIdentityError,
+    client_secret,
+    service_account,
+)
 from services.training.settings import TrainingSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -254,6 +264,107 @@ class DirectoryClient:
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ServiceUnavailable("the directory service answered in an unexpected shape")
         return list(codes)
+
+
+class _ImportPerson(BaseModel):
+    id: str
+    agency_code: str
+    unit_id: int | str | None = None
+
+
+class _ImportMatches(BaseModel):
+    results: list[NationalIdMatch]
+    persons: list[_ImportPerson]
+
+
+class ImportDirectoryClient(DirectoryClient):
+    """The directory as a queued import reaches it: as training's own account
+    (any worker may run the job, long after the importer's token is gone), for
+    the importer and within the agencies its job writes for
+    (`POST /persons/import-matches`, through the gateway's public path)."""
+
+    def __init__(
+        self, peer: PeerClient, *, importer: str, job_id: int, agencies: Sequence[str]
+    ) -> None:
+        super().__init__(peer)
+        self._for = {"importer": importer, "import_job": job_id, "agencies": sorted(agencies)}
+        self._purpose = f"training import #{job_id}"
+
+    def _ask(
+        self, numbers: Sequence[str], person_ids: Sequence[str], purpose: str
+    ) -> _ImportMatches:
+        body = {
+            **self._for,
+            "purpose": purpose,
+            "national_ids": list(numbers),
+            "person_ids": list(person_ids),
+        }
+        try:
+            response = self._peer.request("POST", "/persons/import-matches", json=body)
+        except ServiceIdentityError as exc:
+            # No secret, or one the gateway refused: the job says which (no value).
+            raise ServiceUnavailable(str(exc)) from None
+        if response.status_code == 403:
+            detail = None
+            if response.headers.get("content-type", "").startswith("application/problem+json"):
+                detail = response.json().get("detail")
+            # The importer's reach was refused (or training's own grant): the job's
+            # problem, said in the directory's words (they name agencies, no person).
+            raise Forbidden(f"the directory refused: {detail or 'not allowed'}")
+        self._peer.json_or_raise(response)
+        return _parse(_ImportMatches, "directory", response)
+
+    def person(self, person_id: str) -> DirectoryPerson | None:
+        for found in self._ask((), (person_id,), self._purpose).persons:
+            if found.id == person_id:
+                return DirectoryPerson(
+                    id=found.id, agency_code=found.agency_code, unit_id=found.unit_id
+                )
+        return None
+
+    def match_national_ids(self, numbers: Sequence[str], purpose: str) -> list[NationalIdMatch]:
+        results = self._ask(numbers, (), purpose).results
+        if [r.index for r in results] != list(range(len(numbers))) or any(
+            r.status == "found" and not r.person_id for r in results
+        ):
+            raise ServiceUnavailable("the directory service answered in an unexpected shape")
+        return results
+
+
+# Seconds per call of a queued import to the directory through the gateway.
+JOB_DIRECTORY_TIMEOUT = 30.0
+_identities: dict[tuple[str, str], ServiceIdentity] = {}
+_identities_lock = threading.Lock()
+
+
+def gateway_directory_peer(settings: TrainingSettings) -> PeerClient:
+    """The directory through the gateway's public path as `svc.training`; one
+    identity (its cached token) per gateway and secret in the process."""
+    secret = client_secret(settings)
+    key = (settings.gateway_url, secret)
+    with _identities_lock:
+        identity = _identities.get(key)
+        if identity is None:
+            identity = _identities[key] = ServiceIdentity(
+                service_account(settings.service_name), secret, settings.gateway_url
+            )
+    return identity.peer("directory", timeout=JOB_DIRECTORY_TIMEOUT)
+
+
+# How a queued import reaches the directory as training itself. Replaceable: tests
+# point it at an in-process gateway.
+job_directory_peer: Callable[[TrainingSettings], PeerClient] = gateway_directory_peer
+
+
+def import_directory(
+    settings: TrainingSettings, *, importer: str, job_id: int, agencies: Sequence[str]
+) -> ImportDirectoryClient:
+    """A queued import's directory client, made when the job first needs it."""
+    try:
+        peer = job_directory_peer(settings)
+    except ServiceIdentityError as exc:
+        raise ServiceUnavailable(str(exc)) from None
+    return ImportDirectoryClient(peer, importer=importer, job_id=job_id, agencies=agencies)
 
 
 class Peers(PeerSet):

@@ -58,7 +58,11 @@ def test_the_demo_gives_each_service_an_account_of_its_own(services_demo, db, ap
     assert ok.status_code == 200, ok.text
     body = ok.json()
     assert body["kind"] == "service" and body["person_id"] is None
-    assert body["permissions"] == ["directory:agencies:read", "directory:persons:roster"]
+    assert body["permissions"] == [
+        "directory:agencies:read",
+        "directory:persons:import_match",
+        "directory:persons:roster",
+    ]
     assert body["person_status"] == "active"
     wrong = api.post(
         "/principals/client-credentials",

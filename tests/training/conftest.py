@@ -15,6 +15,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from services.common.peers import PeerClient
+from services.training import clients
 from services.training.clients import Peers, peer_clients
 
 EMPLOYEE = {
@@ -118,6 +120,28 @@ def directory_stub(
             results.append({"index": index, "status": status, "person_id": holder})
         return {"results": results}
 
+    @app.post("/persons/import-matches")
+    def import_matches(body: dict[str, Any]) -> Any:
+        # As the directory answers training's own account: within the agencies named.
+        agencies = set(body["agencies"])
+        assert body["importer"] and body["import_job"] and agencies
+        numbers = body["national_ids"]
+        results = (
+            match({"purpose": body["purpose"], "national_ids": numbers})["results"]
+            if numbers
+            else []
+        )
+        for result in results:
+            holder = result.get("person_id")
+            if holder is not None and persons.get(holder, ("", None))[0] not in agencies:
+                result.update(status="not_found", person_id=None)
+        found = [
+            {"id": p, "agency_code": persons[p][0], "unit_id": persons[p][1]}
+            for p in body["person_ids"]
+            if p in persons and persons[p][0] in agencies
+        ]
+        return {"results": results, "persons": found}
+
     @app.get("/persons")
     def list_persons(agency: str, status: str, limit: int, cursor: str = "") -> Any:
         # Everyone in the dict is in service; pages ordered by id, cursor = last id.
@@ -173,6 +197,16 @@ class PeerWiring:
         self.principal: dict[str, Any] = {}
         self._mint = internal_token
 
+    def job_directory_peer(self, _settings: Any) -> PeerClient:
+        """How a queued import reaches the directory: as training's own account."""
+        service = {"sub": "svc.training", "kind": "service", "permissions": []}
+        return PeerClient(
+            "directory",
+            "http://directory",
+            lambda peer: self._mint(peer, **service),
+            transport=self.transports["directory"],
+        )
+
     def tokens(self, peer: str) -> str:
         # The exchange carries the caller's principal to the peer.
         return self._mint(peer, **self.principal)
@@ -194,7 +228,10 @@ def wiring(apps, client, internal_token) -> Iterator[PeerWiring]:
     wired = PeerWiring(client, internal_token)
     app = apps["training"]
     app.dependency_overrides[peer_clients] = wired.peers
+    kept = clients.job_directory_peer
+    clients.job_directory_peer = wired.job_directory_peer
     yield wired
+    clients.job_directory_peer = kept
     app.dependency_overrides.pop(peer_clients, None)
 
 

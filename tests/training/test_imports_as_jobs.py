@@ -1,6 +1,7 @@
 """Learning-record imports as jobs: 202 with `Prefer: respond-async` or above
 TRAINING_IMPORT_ASYNC_BYTES, the job listed and run by the worker after the
-request has gone (the directory reached on the importer's behalf even then),
+request has gone (the directory reached as training's own account, for the
+importer and within its agencies: see test_portable_record_imports),
 200/201 in the request below the threshold."""
 
 from __future__ import annotations

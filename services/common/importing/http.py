@@ -36,6 +36,7 @@ from services.common.importing.queue import (
     existing_job,
     import_queue,
     open_queued_job,
+    portable_for,
     prefers_async,
     should_queue,
 )
@@ -282,7 +283,15 @@ async def queue_or_run_import(
     assert job.id is not None
     if opened in (Opened.CREATED, Opened.RESUMED):
         part.replace(queue.spool_path(tables, job.id))
-        queue.hold(HeldImport(tables, make_kind, required, known, batch_size), job.id)
+        # A portable import's job is built from its row here too, as by any
+        # other worker: what a replica would run is what this one runs.
+        portable = portable_for(queue.service, tables, start.source)
+        held = (
+            portable.held(queue.settings)
+            if portable is not None
+            else HeldImport(tables, make_kind, required, known, batch_size)
+        )
+        queue.hold(held, job.id)
     else:
         part.unlink(missing_ok=True)  # another request's job with this key: answer it
     return accepted(request, job)

@@ -18,12 +18,11 @@ committed batch, the runner skipping the lines it already wrote.
 How a worker builds a job's import: an import whose kind is made from the job
 row alone (its account, agencies, dry run) and the service's settings is
 *portable* (`portable_import`, registered where the route is declared): any
-replica's worker, or `renshi worker <service>`, claims its jobs. An import built
-from its request (training's reaches the directory with the caller's token,
-which is no data to store) is held by the process that accepted the job
-(`hold`), which alone claims it; if that process stops, the job waits for the
-file to be re-posted with the same Idempotency-Key, which resumes it after the
-rows already committed.
+replica's worker, or `renshi worker <service>`, claims its jobs, and a queued
+job is built that way even by the process that accepted it. An import built
+from its request only (none is today) would be held by the process that
+accepted the job (`hold`), which alone claims it; if that process stopped, the
+job would wait for the file to be re-posted with the same Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ from uuid import uuid4
 
 import anyio
 from fastapi import FastAPI, Request
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -134,15 +133,33 @@ class PortableImport(Generic[R, J, E]):
 
 # service name -> source -> its portable import; filled as route modules load.
 _PORTABLE: dict[str, dict[str, PortableImport[Any, Any, Any]]] = {}
+# The source of a portable import that is every job of its table, whatever its
+# `source` says (training's: the platform, one of many, none known in advance).
+ANY_SOURCE = "*"
 
 
 def portable_import(service: str, source: str, portable: PortableImport[Any, Any, Any]) -> None:
-    """Declare that the `source` import of `service` may be run by any of its workers."""
+    """Declare that the `source` import of `service` (`ANY_SOURCE`: every job of
+    its table) may be run by any of its workers."""
     _PORTABLE.setdefault(service, {})[source] = portable
 
 
 def portable_imports(service: str) -> dict[str, PortableImport[Any, Any, Any]]:
     return dict(_PORTABLE.get(service, {}))
+
+
+def portable_for(
+    service: str | None, tables: JobTables[Any, Any], source: str
+) -> PortableImport[Any, Any, Any] | None:
+    """The portable import that runs `source` jobs of these tables, if any."""
+    if service is None:
+        return None
+    entries = _PORTABLE.get(service, {})
+    for key in (source, ANY_SOURCE):
+        entry = entries.get(key)
+        if entry is not None and entry.tables.jobs.name == tables.jobs.name:
+            return entry
+    return None
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -248,7 +265,8 @@ class ImportQueue:
             job_id, source = found
             if job_id in helds:
                 return helds[job_id], job_id
-            return sources[source].held(self.settings), job_id
+            entry = sources.get(source) or sources[ANY_SOURCE]
+            return entry.held(self.settings), job_id
         return None
 
     def _claim_in(
@@ -260,7 +278,11 @@ class ImportQueue:
             jobs.c.status == "queued",
             and_(jobs.c.status == "running", jobs.c.heartbeat_at < stale),
         )
-        mine = or_(jobs.c.id.in_(held), jobs.c.source.in_(sources))
+        mine = (
+            true()
+            if ANY_SOURCE in sources
+            else or_(jobs.c.id.in_(held), jobs.c.source.in_(sources))
+        )
         with batch_transaction(self.engine, write_lock=True) as session:
             stmt = (
                 select(jobs.c.id, jobs.c.source)

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from services.directory.api.accounts import router as accounts
 from services.directory.api.agencies import router as agencies
+from services.directory.api.import_match import router as import_match
 from services.directory.api.person_import import router as person_import
 from services.directory.api.person_match import router as person_match
 from services.directory.api.persons import router as persons
@@ -17,6 +18,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     person_import,
     persons,
     person_match,
+    import_match,
     accounts,
     reviews,
     search_grants,

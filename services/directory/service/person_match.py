@@ -9,6 +9,7 @@ one row per call with the counts and the stated purpose."""
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session
 
 from services.common.audit import record_personal_data_read
@@ -24,11 +25,12 @@ RESOURCE = "directory:persons:match"
 BATCH_SUBJECT = "*"
 
 
-def match(
-    session: Session, principal: Principal, national_ids: list[str], purpose: str, key: str
-) -> list[PersonMatch]:
+def match_within(
+    session: Session, national_ids: list[str], visible: ColumnElement[bool], key: str
+) -> tuple[list[PersonMatch], int, int]:
     """One answer per number, in order: invalid (with the rule broken), found
-    (with the personnel id) or not_found; `key` keys the numbers' hash."""
+    (with the personnel id, for a person `visible` selects) or not_found; with
+    the counts found and invalid. `key` keys the numbers' hash."""
     results: list[PersonMatch] = []
     wanted: dict[int, str] = {}  # index -> keyed hash
     for index, raw in enumerate(national_ids):
@@ -40,8 +42,6 @@ def match(
             continue
         wanted[index] = national_id.keyed_hash(number, key)
         results.append(PersonMatch(index=index, status="not_found"))
-    # `require` admits the unscoped permission or `…:agency` only: no unit or self.
-    visible = reach(session, principal, PERSONS_MATCH).clause(agency=Person.agency_code)
     holders = store.holders_of_hashes(session, wanted.values(), visible)
     found = 0
     for index, digest in wanted.items():
@@ -49,7 +49,17 @@ def match(
         if person_id is not None:
             results[index] = PersonMatch(index=index, status="found", person_id=person_id)
             found += 1
-    invalid = len(national_ids) - len(wanted)
+    return results, found, len(national_ids) - len(wanted)
+
+
+def match(
+    session: Session, principal: Principal, national_ids: list[str], purpose: str, key: str
+) -> list[PersonMatch]:
+    """One answer per number, in order, within the caller's reach; `key` keys the
+    numbers' hash."""
+    # `require` admits the unscoped permission or `…:agency` only: no unit or self.
+    visible = reach(session, principal, PERSONS_MATCH).clause(agency=Person.agency_code)
+    results, found, invalid = match_within(session, national_ids, visible, key)
     record_personal_data_read(
         session,
         personal_data_reads,

@@ -1,5 +1,11 @@
 """Bulk import of learning records, streamed from the request body through the
-kernel's import pipeline (`services.common.importing`)."""
+kernel's import pipeline (`services.common.importing`).
+
+In its request, the import reaches the directory on the importer's behalf (its
+token exchanged at the gateway). Queued (202), it is *portable*: built from the
+job row alone (platform, importer, agencies, dry run) and the settings, by any
+training worker, which reaches the directory as training's own account for
+that importer and within those agencies (`clients.ImportDirectoryClient`)."""
 
 from typing import Annotated, Any, Literal
 
@@ -25,6 +31,7 @@ from services.common.importing.http import (
     job_out,
     queue_or_run_import,
 )
+from services.common.importing.queue import ANY_SOURCE, PortableImport, portable_import
 from services.common.importing.runner import Opened
 from services.common.importing.schemas import ImportJobSummary
 from services.common.pagination import Page, PageDep
@@ -38,17 +45,46 @@ from services.training.access import (
     may_read_import,
 )
 from services.training.api.import_columns import RECORD_IMPORT_DESCRIPTION
-from services.training.clients import Peers, peer_clients
+from services.training.clients import Peers, import_directory, peer_clients
 from services.training.models import ImportJob
 from services.training.schemas.common import Source
 from services.training.schemas.imports import ImportJobOut
 from services.training.service import record_import
 from services.training.service.record_import import JobContext, RecordImport
+from services.training.settings import TrainingSettings
 from services.training.store import catalogue
 from services.training.store.imports import TABLES
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 PeersDep = Annotated[Peers, Depends(peer_clients)]
+
+
+def _queued_kind(job: ImportJob, settings: TrainingSettings) -> RecordImport:
+    """A queued job's import, from its row alone: any training worker runs it."""
+    assert job.id is not None
+    job_id = job.id
+    importer, agencies = job.created_by, tuple(job.agency_scope)
+    ctx = JobContext(
+        job_id=job_id,
+        source=job.source,
+        actor=importer,
+        scope=frozenset(agencies),
+        dry_run=job.dry_run,
+        categories=None,  # read with the first batch, in its transaction
+        directory=lambda: import_directory(
+            settings, importer=importer, job_id=job_id, agencies=agencies
+        ),
+    )
+    return RecordImport(ctx, today_taipei())
+
+
+# Every job of training's import table is a learning-record import, whatever its
+# platform (`source`).
+portable_import(
+    "training",
+    ANY_SOURCE,
+    PortableImport(TABLES, _queued_kind, RecordImport.required, None, record_import.BATCH_SIZE),
+)
 
 
 def _problem(status: int, description: str) -> dict[str, Any]:

@@ -57,9 +57,11 @@ class JobContext:
     # The agencies the importer writes for (`access.import_scope`).
     scope: frozenset[str]
     dry_run: bool
-    categories: set[str]
+    # The catalogue's category codes; read with the first batch when not given.
+    categories: set[str] | None
     directory: Callable[[], DirectoryClient] | None
-    engine: Engine | None = None  # for the maintenance after the job
+    # For the maintenance after the job; the first batch's when not given.
+    engine: Engine | None = None
     # (source, platform course id) -> the course row.
     courses: dict[tuple[str, str], KnownCourse] = field(default_factory=dict)
     # Person id -> placement, as read in earlier batches: a file names each person
@@ -75,6 +77,14 @@ class JobContext:
         if self._directory is None:
             self._directory = self.directory()
         return self._directory
+
+    def known_categories(self, session: Session) -> set[str]:
+        if self.categories is None:
+            self.categories = catalogue.category_codes(session)
+        if self.engine is None:
+            # A job built from its row alone (any worker's) learns its database here.
+            self.engine = session.get_bind().engine
+        return self.categories
 
     def lookup_person(self, person_id: str) -> roster.Placement | None:
         """Ask the directory about a person the roster has not seen; None when unknown."""
@@ -241,7 +251,11 @@ def _courses(session: Session, ctx: JobContext, rows: list[ParsedRow]) -> None:
         )
     for row in rows:
         key = (ctx.source, row.course_external_id)
-        if key in ctx.courses or not row.course_title or row.category not in ctx.categories:
+        if (
+            key in ctx.courses
+            or not row.course_title
+            or row.category not in ctx.known_categories(session)
+        ):
             continue
         if ctx.dry_run:
             ctx.courses[key] = KnownCourse(0, topic_mask(row.topics))
@@ -279,7 +293,7 @@ def apply_batch(
         if placed is None or placed.agency_code not in scope:
             result.errors.append(_person_error(row.row, by_number))
             bad = True
-        if row.category and row.category not in ctx.categories:
+        if row.category and row.category not in ctx.known_categories(session):
             result.errors.append(
                 RowError(row.row, "category", "unknown category", "unknown_category")
             )
