@@ -359,6 +359,12 @@ def test_a_portable_import_is_run_by_a_replica_that_never_saw_the_request(toy: T
     assert asyncio.run(replica.run_once()) == job_id
     assert toy.job(job_id)["status"] == "completed"
     assert things(toy.engine) == {"k1": 1, "k2": 2, "k3": 3}
+    # The ended job still names the replica that ran it.
+    with toy.engine.connect() as conn:
+        ran_by = conn.execute(
+            select(TABLES.jobs.c.worker).where(TABLES.jobs.c.id == job_id)
+        ).scalar_one()
+    assert ran_by == "r2"
     # The accepting process finds it ended and lets it go, running nothing.
     assert toy.queue.held_ids() == {"toy_import_jobs": [job_id]}
     assert run_worker(toy) is None

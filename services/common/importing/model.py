@@ -71,8 +71,9 @@ class StoredImportJob(SQLModel):
     bytes_read: int = Field(
         default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": text("0")}
     )
-    # The worker holding the job's lease (refreshed in heartbeat_at), and why a
-    # job failed, in words that name no value of the file.
+    # The worker holding the job's lease (refreshed in heartbeat_at), once the
+    # job has ended the one that ran it; and why a job failed, in words that
+    # name no value of the file.
     worker: str | None = Field(default=None, max_length=64)
     failure: str | None = Field(default=None, max_length=300)
 

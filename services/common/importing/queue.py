@@ -409,10 +409,16 @@ class ImportQueue:
 
     def _let_go(self, tables: JobTables[Any, Any], job_id: int) -> None:
         jobs = tables.jobs
+        # A job that ended keeps the worker that ran it, the one record of which
+        # replica took it; one left unfinished (interrupted) is nobody's now.
         with batch_transaction(self.engine) as session:
             session.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.worker == self.name)
+                .where(
+                    jobs.c.id == job_id,
+                    jobs.c.worker == self.name,
+                    jobs.c.status.not_in(("completed", "failed")),
+                )
                 .values(worker=None)
             )
 
