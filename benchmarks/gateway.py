@@ -513,13 +513,13 @@ def main() -> int:
     setup = gateway_setup(workdir, service_urls, GATEWAY_FORWARDER=args.forwarder)
     env, settings, keyring, token = setup.env, setup.settings, setup.keyring, setup.token
     signer = InternalSigner(keyring.internal, settings.internal_issuer)
-    bench = Principal(
-        sub="bench", kind="human", permissions=["training:audit:read", "certs:audit:read"]
-    )
+    principals: list[Principal] = []
 
     def internal() -> str:
-        # Fresh for each row: internal tokens live at most 60 s.
-        return signer.sign(bench, FASTAPI_SERVICE, lifetime=60)
+        # Fresh for each row: internal tokens live at most 60 s. The principal is
+        # the one the gateway signs for the upstream's account (not a smaller one),
+        # so that direct and proxied rows give the upstream the same token to check.
+        return signer.sign(principals[0], FASTAPI_SERVICE, lifetime=60)
 
     es_key, es_pub = es256_pair(workdir)
     now = int(time.time())
@@ -546,6 +546,18 @@ def main() -> int:
         unauthenticated = httpx.get(f"http://{fastapi_url}{ROUTE}")
         if unauthenticated.status_code != 401:
             raise RuntimeError(f"the upstream answered {unauthenticated.status_code} without token")
+        account = httpx.get(f"http://{fastapi_url}/principals/bench").json()
+        principals.append(
+            Principal(
+                sub=account["account"],
+                kind=account["kind"],
+                person_id=account["person_id"],
+                agency_code=account["agency_code"],
+                agency_scope=account["agency_scope"],
+                roles=account["roles"],
+                permissions=account["permissions"],
+            )
+        )
         nginx_proxy_ports = {"fast": free_port(), "fastapi": free_port()}
         nginx_proxy: Proc | None = None
         fast_upstream: Proc | None = None
