@@ -16,11 +16,19 @@ is named and its rows are skipped):
 
 renshi's gateway runs as `renshi serve gateway` (one process unless
 `--workers`), verifying a cached token as in production. Each row prints
-requests/s, p50, p99, and the proxy's CPU per request: utime + stime from
-/proc/<pid>/stat of every process of the proxy, over the measured window,
-divided by the requests wrk counted. Ratios compare rows of the same run.
-The machine's load average is printed before and after: figures from a busy
-machine are not comparable with a quiet one's, ratios mostly are.
+requests/s, p50, p99, and the CPU per request of the proxy and of the
+upstream: utime + stime from /proc/<pid>/stat of every process of each, over
+the measured window, divided by the requests wrk counted. The upstream's
+figure tells whether a proxy makes the upstream work more per request, and
+with the rate how much of a core the upstream had: where a FastAPI row's
+requests went. Ratios compare rows of the same run. The machine's load
+average is printed before and after: figures from a busy machine are not
+comparable with a quiet one's, ratios mostly are.
+
+The 10 ms rows run on `--io-connections` (8) connections, so that the upstream
+mostly waits; the half-load rows offer every peer the same paced rate, half of
+renshi's saturated one, so that each peer's added p50 is a figure beside
+renshi's.
 
 Run: uv run python benchmarks/gateway.py [--duration 3] [--connections 32]
 Targets: renshi's CPU per request ≤ 1.5× HAProxy's on the fast upstream;
