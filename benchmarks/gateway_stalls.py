@@ -127,7 +127,8 @@ def main() -> int:
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_ready(f"http://127.0.0.1:{gw_port}/healthz")
+        # As long as `gateway_proc` allows: a loaded machine takes its time.
+        wait_ready(f"http://127.0.0.1:{gw_port}/healthz", deadline=120)
         url = f"http://127.0.0.1:{gw_port}/api/certs{ROUTE}"
         wrk(url, token, 2, 32)
         gateway.send_signal(signal.SIGUSR1)
