@@ -16,11 +16,19 @@ is named and its rows are skipped):
 
 renshi's gateway runs as `renshi serve gateway` (one process unless
 `--workers`), verifying a cached token as in production. Each row prints
-requests/s, p50, p99, and the proxy's CPU per request: utime + stime from
-/proc/<pid>/stat of every process of the proxy, over the measured window,
-divided by the requests wrk counted. Ratios compare rows of the same run.
-The machine's load average is printed before and after: figures from a busy
-machine are not comparable with a quiet one's, ratios mostly are.
+requests/s, p50, p99, and the CPU per request of the proxy and of the
+upstream: utime + stime from /proc/<pid>/stat of every process of each, over
+the measured window, divided by the requests wrk counted. The upstream's
+figure tells whether a proxy makes the upstream work more per request, and
+with the rate how much of a core the upstream had: where a FastAPI row's
+requests went. Ratios compare rows of the same run. The machine's load
+average is printed before and after: figures from a busy machine are not
+comparable with a quiet one's, ratios mostly are.
+
+The 10 ms rows run on `--io-connections` (8) connections, so that the upstream
+mostly waits; the half-load rows offer every peer the same paced rate, half of
+renshi's saturated one, so that each peer's added p50 is a figure beside
+renshi's.
 
 Run: uv run python benchmarks/gateway.py [--duration 3] [--connections 32]
 Targets: renshi's CPU per request ≤ 1.5× HAProxy's on the fast upstream;
@@ -57,7 +65,7 @@ sys.path.insert(0, str(ROOT))
 
 from gateway.internal_tokens import InternalSigner  # noqa: E402
 from gateway.issuer import issue_token  # noqa: E402
-from gateway.keyring import load_keyring  # noqa: E402
+from gateway.keyring import Keyring, load_keyring  # noqa: E402
 from gateway.settings import SERVICES, GatewaySettings  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
 from services.common.principal import Principal  # noqa: E402
@@ -246,15 +254,25 @@ def load(
 
 
 def measure(
-    url: str, token: str, duration: float, connections: int, proxy: Proc | None, **kw: bool
+    url: str,
+    token: str,
+    duration: float,
+    connections: int,
+    proxy: Proc | None,
+    upstream: Proc,
+    *,
+    paced: bool = False,
 ) -> dict[str, float]:
-    """One row: a short warm-up, then the measured window with the proxy's CPU."""
+    """One row: a short warm-up, then the measured window with the CPU the proxy
+    and the upstream each spent in it, per request counted."""
     load(url, token, 1, connections)
-    before = cpu_seconds(proxy.popen.pid) if proxy else 0.0
-    result = load(url, token, duration, connections, **kw)
+    proxy_before = cpu_seconds(proxy.popen.pid) if proxy else 0.0
+    upstream_before = cpu_seconds(upstream.popen.pid)
+    result = load(url, token, duration, connections, paced=paced)
+    requests = max(result["n"], 1)
+    result["up_cpu_us"] = (cpu_seconds(upstream.popen.pid) - upstream_before) / requests * 1e6
     if proxy is not None:
-        spent = cpu_seconds(proxy.popen.pid) - before
-        result["cpu_us"] = spent / max(result["n"], 1) * 1e6
+        result["cpu_us"] = (cpu_seconds(proxy.popen.pid) - proxy_before) / requests * 1e6
     return result
 
 
@@ -391,8 +409,9 @@ def row(label: str, r: dict[str, float] | None, extra: str = "") -> None:
     if r is None:
         print(f"{label:<44}{'skipped':>10}")
         return
-    cpu = f"{r['cpu_us']:>9.0f}" if "cpu_us" in r else f"{'—':>9}"
-    print(f"{label:<44}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{cpu}  {extra}")
+    cpu = f"{r['cpu_us']:>11.0f}" if "cpu_us" in r else f"{'—':>11}"
+    up = f"{r['up_cpu_us']:>12.0f}" if "up_cpu_us" in r else f"{'—':>12}"
+    print(f"{label:<44}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{cpu}{up}  {extra}")
 
 
 def ratio(a: dict[str, float] | None, b: dict[str, float] | None, key: str) -> float | None:
@@ -403,6 +422,62 @@ def ratio(a: dict[str, float] | None, b: dict[str, float] | None, key: str) -> f
 
 def fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}×"
+
+
+@dataclass
+class Setup:
+    """What every gateway benchmark starts from: the environment its processes
+    run in (keys, audit database, service URLs, limits out of the way) and a
+    token the gateway accepts."""
+
+    env: dict[str, str]
+    settings: GatewaySettings
+    keyring: Keyring
+    token: str
+
+
+def gateway_setup(workdir: Path, service_urls: dict[str, str], **extra: str) -> Setup:
+    """Keys made in `workdir`, the audit database migrated, a token issued."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "RENSHI_VAR_DIR": str(workdir),
+            "GATEWAY_KEYS_DIR": str(workdir / "keys"),
+            "GATEWAY_SERVICE_URLS": json.dumps(service_urls),
+            "GATEWAY_LOG_LEVEL": "INFO",
+            "BENCH_INTERNAL_PUBLIC_KEY_FILE": str(workdir / "keys" / "internal.pub.pem"),
+            "GATEWAY_DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
+            # Limits high enough never to trigger: the limiter still runs on every
+            # request, but all the load comes from one client, which a real limit stops.
+            "GATEWAY_RATE_LIMIT_PER_IP": "100000000/minute",
+            "GATEWAY_RATE_LIMIT_PER_PRINCIPAL": "100000000/minute",
+            **extra,
+        }
+    )
+    upgrade("gateway", env["GATEWAY_DATABASE_URL"])
+    settings = GatewaySettings(keys_dir=workdir / "keys")
+    keyring = load_keyring(settings)
+    token = issue_token(
+        keyring.issuer,
+        account="bench",
+        issuer=settings.issuer,
+        audience=settings.audience,
+        lifetime=3600,
+    )
+    return Setup(env, settings, keyring, token)
+
+
+def start_upstream(env: dict[str, str], port: int) -> Proc:
+    """`bench_upstream` under one uvicorn worker, once it answers."""
+    cmd = [sys.executable, "-m", "uvicorn", "benchmarks.bench_upstream:app"]
+    cmd += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
+    proc = start("upstream", cmd, env)
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz")
+    except RuntimeError:
+        proc.stop()
+        raise
+    return proc
 
 
 def gateway_proc(env: dict[str, str], port: int, workers: int) -> Proc:
@@ -427,6 +502,9 @@ def main() -> int:
     )
     parser.add_argument("--duration", type=float, default=3, help="seconds per row")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--io-connections", type=int, default=8, help="connections of the 10 ms I/O rows"
+    )
     parser.add_argument("--forwarder", choices=("h1", "aiohttp", "httpx"), default="h1")
     parser.add_argument(
         "--workers", type=int, default=2, help="the several-workers row (0: leave it out)"
@@ -440,40 +518,16 @@ def main() -> int:
     fast_url = f"127.0.0.1:{fast_port}"
     service_urls = {s: f"http://{fastapi_url}" for s in SERVICES}
     service_urls[FAST_SERVICE] = f"http://{fast_url}"
-    env = dict(os.environ)
-    env.update(
-        {
-            "RENSHI_VAR_DIR": str(workdir),
-            "GATEWAY_KEYS_DIR": str(workdir / "keys"),
-            "GATEWAY_SERVICE_URLS": json.dumps(service_urls),
-            "GATEWAY_FORWARDER": args.forwarder,
-            "GATEWAY_LOG_LEVEL": "INFO",
-            "BENCH_INTERNAL_PUBLIC_KEY_FILE": str(workdir / "keys" / "internal.pub.pem"),
-            "GATEWAY_DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
-            # Limits high enough never to trigger: the limiter still runs on every
-            # request, but all the load comes from one client, which a real limit stops.
-            "GATEWAY_RATE_LIMIT_PER_IP": "100000000/minute",
-            "GATEWAY_RATE_LIMIT_PER_PRINCIPAL": "100000000/minute",
-        }
-    )
-    upgrade("gateway", env["GATEWAY_DATABASE_URL"])
-    settings = GatewaySettings(keys_dir=workdir / "keys")
-    keyring = load_keyring(settings)
-    token = issue_token(
-        keyring.issuer,
-        account="bench",
-        issuer=settings.issuer,
-        audience=settings.audience,
-        lifetime=3600,
-    )
+    setup = gateway_setup(workdir, service_urls, GATEWAY_FORWARDER=args.forwarder)
+    env, settings, keyring, token = setup.env, setup.settings, setup.keyring, setup.token
     signer = InternalSigner(keyring.internal, settings.internal_issuer)
-    bench = Principal(
-        sub="bench", kind="human", permissions=["training:audit:read", "certs:audit:read"]
-    )
+    principals: list[Principal] = []
 
     def internal() -> str:
-        # Fresh for each row: internal tokens live at most 60 s.
-        return signer.sign(bench, FASTAPI_SERVICE, lifetime=60)
+        # Fresh for each row: internal tokens live at most 60 s. The principal is
+        # the one the gateway signs for the upstream's account (not a smaller one),
+        # so that direct and proxied rows give the upstream the same token to check.
+        return signer.sign(principals[0], FASTAPI_SERVICE, lifetime=60)
 
     es_key, es_pub = es256_pair(workdir)
     now = int(time.time())
@@ -495,31 +549,29 @@ def main() -> int:
     procs: list[Proc] = []
     results: dict[str, dict[str, float] | None] = {}
     try:
-        procs.append(
-            start(
-                "upstream",
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "benchmarks.bench_upstream:app",
-                    "--port",
-                    str(up_port),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                env,
-            )
-        )
-        wait_ready(f"http://{fastapi_url}/readyz")
+        upstream = start_upstream(env, up_port)
+        procs.append(upstream)
         unauthenticated = httpx.get(f"http://{fastapi_url}{ROUTE}")
         if unauthenticated.status_code != 401:
             raise RuntimeError(f"the upstream answered {unauthenticated.status_code} without token")
+        account = httpx.get(f"http://{fastapi_url}/principals/bench").json()
+        principals.append(
+            Principal(
+                sub=account["account"],
+                kind=account["kind"],
+                person_id=account["person_id"],
+                agency_code=account["agency_code"],
+                agency_scope=account["agency_scope"],
+                roles=account["roles"],
+                permissions=account["permissions"],
+            )
+        )
         nginx_proxy_ports = {"fast": free_port(), "fastapi": free_port()}
         nginx_proxy: Proc | None = None
+        fast_upstream: Proc | None = None
         if has_nginx:
-            procs.append(start_nginx(workdir, {fast_port: None}))
+            fast_upstream = start_nginx(workdir, {fast_port: None})
+            procs.append(fast_upstream)
             nginx_proxy = start_nginx(
                 workdir,
                 {nginx_proxy_ports["fast"]: fast_url, nginx_proxy_ports["fastapi"]: fastapi_url},
@@ -534,54 +586,87 @@ def main() -> int:
             f"load: {tool}, {conns} connections, {dur:g} s a row; forwarder {args.forwarder}; "
             f"load average before: {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f}\n"
         )
-        print(f"{'row':<44}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU µs/req':>11}")
+        print(
+            f"{'row':<44}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'proxy µs':>11}"
+            f"{'upstream µs':>12}  (CPU a request)"
+        )
 
         def run(label: str, result: dict[str, float] | None) -> None:
             results[label] = result
             row(label, result)
 
         upstreams = {
-            "fast": (fast_url, FAST_SERVICE, has_nginx),
-            "fastapi": (fastapi_url, FASTAPI_SERVICE, True),
+            "fast": (fast_url, FAST_SERVICE, fast_upstream),
+            "fastapi": (fastapi_url, FASTAPI_SERVICE, upstream),
         }
-        for name, (host, service, available) in upstreams.items():
-            if not available:
+        for name, (host, service, serving) in upstreams.items():
+            if serving is None:
                 for peer in ("direct", "nginx proxy", "haproxy ES256", "renshi"):
                     run(f"{name}: {peer}", None)
                 continue
             # The FastAPI upstream wants an internal token; nginx passes the
             # client's through, so it gets one too.
             client_token = internal() if name == "fastapi" else token
-            run(f"{name}: direct", measure(f"http://{host}{ROUTE}", client_token, dur, conns, None))
+            run(
+                f"{name}: direct",
+                measure(f"http://{host}{ROUTE}", client_token, dur, conns, None, serving),
+            )
             nginx_url = f"http://127.0.0.1:{nginx_proxy_ports[name]}{ROUTE}"
             run(
                 f"{name}: nginx proxy",
-                measure(nginx_url, client_token, dur, conns, nginx_proxy) if nginx_proxy else None,
+                measure(nginx_url, client_token, dur, conns, nginx_proxy, serving)
+                if nginx_proxy
+                else None,
             )
             hap: dict[str, float] | None = None
             if has_haproxy:
                 with haproxy(workdir, host, es_pub, internal()) as (proc, hp_port):
-                    hap = measure(f"http://127.0.0.1:{hp_port}{ROUTE}", es_token, dur, conns, proc)
+                    hap_url = f"http://127.0.0.1:{hp_port}{ROUTE}"
+                    hap = measure(hap_url, es_token, dur, conns, proc, serving)
             run(f"{name}: haproxy ES256", hap)
             through = f"http://127.0.0.1:{gw_port}/api/{service}{ROUTE}"
-            run(f"{name}: renshi", measure(through, token, dur, conns, gateway))
+            run(f"{name}: renshi", measure(through, token, dur, conns, gateway, serving))
 
-        direct = f"http://{fastapi_url}{ROUTE}?delay=10"
-        through = f"http://127.0.0.1:{gw_port}/api/{FASTAPI_SERVICE}{ROUTE}?delay=10"
-        run("fastapi 10 ms I/O: direct", measure(direct, internal(), dur, conns, None))
-        run("fastapi 10 ms I/O: renshi", measure(through, token, dur, conns, gateway))
+        # The 10 ms workload: few enough connections that the upstream mostly
+        # waits (with 32 it spent its whole core and answered 1,313 of the
+        # 3,200 req/s the sleep allows: CPU-bound, not the I/O the row names).
+        io_conns = args.io_connections
+        io = f"fastapi 10 ms I/O ({io_conns} conns)"
+        query = "?delay=10"
+        direct = f"http://{fastapi_url}{ROUTE}{query}"
+        through = f"http://127.0.0.1:{gw_port}/api/{FASTAPI_SERVICE}{ROUTE}{query}"
+        run(f"{io}: direct", measure(direct, internal(), dur, io_conns, None, upstream))
+        if nginx_proxy:
+            nginx_url = f"http://127.0.0.1:{nginx_proxy_ports['fastapi']}{ROUTE}{query}"
+            run(
+                f"{io}: nginx proxy",
+                measure(nginx_url, internal(), dur, io_conns, nginx_proxy, upstream),
+            )
+        run(f"{io}: renshi", measure(through, token, dur, io_conns, gateway, upstream))
 
-        # Half of renshi's saturated rate on the FastAPI upstream, paced.
+        # Half of renshi's saturated rate on the FastAPI upstream, paced; the
+        # same offered rate through each peer.
         saturated = results["fastapi: renshi"]
         assert saturated is not None
         half_conns = max(1, round(saturated["rps"] / 2 * PACE_MS / 1000))
         direct = f"http://{fastapi_url}{ROUTE}"
         through = f"http://127.0.0.1:{gw_port}/api/{FASTAPI_SERVICE}{ROUTE}"
         half = f"fastapi half load ({half_conns} paced)"
-        run(f"{half}: direct", measure(direct, internal(), dur, half_conns, None, paced=True))
-        run(f"{half}: renshi", measure(through, token, dur, half_conns, gateway, paced=True))
 
-        if args.workers > 1 and has_nginx:
+        def paced(url: str, bearer: str, proxy: Proc | None) -> dict[str, float]:
+            return measure(url, bearer, dur, half_conns, proxy, upstream, paced=True)
+
+        run(f"{half}: direct", paced(direct, internal(), None))
+        if nginx_proxy:
+            nginx_url = f"http://127.0.0.1:{nginx_proxy_ports['fastapi']}{ROUTE}"
+            run(f"{half}: nginx proxy", paced(nginx_url, internal(), nginx_proxy))
+        if has_haproxy:
+            with haproxy(workdir, fastapi_url, es_pub, internal()) as (proc, hp_port):
+                hap_url = f"http://127.0.0.1:{hp_port}{ROUTE}"
+                run(f"{half}: haproxy ES256", paced(hap_url, es_token, proc))
+        run(f"{half}: renshi", paced(through, token, gateway))
+
+        if args.workers > 1 and fast_upstream is not None:
             gateway.stop()
             procs.remove(gateway)
             gateway = gateway_proc(env, gw_port, args.workers)
@@ -589,11 +674,11 @@ def main() -> int:
             through = f"http://127.0.0.1:{gw_port}/api/{FAST_SERVICE}{ROUTE}"
             run(
                 f"fast: renshi, {args.workers} workers",
-                measure(through, token, dur, conns, gateway),
+                measure(through, token, dur, conns, gateway, fast_upstream),
             )
         load_avg = os.getloadavg()
         print(f"\nload average after: {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f}")
-        report(results, args.workers, half_conns)
+        report(results, args.workers, half_conns, args.io_connections)
     finally:
         for p in reversed(procs):
             p.stop()
@@ -601,8 +686,11 @@ def main() -> int:
     return 0
 
 
-def report(results: dict[str, dict[str, float] | None], workers: int, half_conns: int) -> None:
+def report(
+    results: dict[str, dict[str, float] | None], workers: int, half_conns: int, io_conns: int
+) -> None:
     r = results.get
+    peers = ("direct", "nginx proxy", "haproxy ES256", "renshi")
     print("\nratios (same run):")
     for name in ("fast", "fastapi"):
         renshi, hap = r(f"{name}: renshi"), r(f"{name}: haproxy ES256")
@@ -611,12 +699,31 @@ def report(results: dict[str, dict[str, float] | None], workers: int, half_conns
             f"CPU per request {fmt(ratio(renshi, hap, 'cpu_us'))}; "
             f"renshi / direct {fmt(ratio(renshi, r(f'{name}: direct'), 'rps'))}"
         )
-    io = ratio(r("fastapi 10 ms I/O: renshi"), r("fastapi 10 ms I/O: direct"), "rps")
-    half_d = r(f"fastapi half load ({half_conns} paced): direct")
-    half_g = r(f"fastapi half load ({half_conns} paced): renshi")
+    io_label = f"fastapi 10 ms I/O ({io_conns} conns)"
+    # Where a proxied FastAPI row's requests go: the upstream's own CPU a request
+    # through each peer beside direct's (a proxy that made the upstream work more
+    # per request shows here), and how much of a core the upstream was busy.
+    for label in ("fastapi", io_label):
+        cells = []
+        for peer in peers:
+            if x := r(f"{label}: {peer}"):
+                busy = x["rps"] * x["up_cpu_us"] / 1e6
+                cells.append(f"{peer} {x['up_cpu_us']:.0f} µs ({busy:.0%} of a core)")
+        if cells:
+            print(f"  {label}: upstream CPU a request: " + "; ".join(cells))
+    io = ratio(r(f"{io_label}: renshi"), r(f"{io_label}: direct"), "rps")
+    io_nginx = ratio(r(f"{io_label}: nginx proxy"), r(f"{io_label}: direct"), "rps")
+    print(f"  {io_label}: renshi / direct {fmt(io)} (nginx / direct {fmt(io_nginx)})")
+    half = f"fastapi half load ({half_conns} paced)"
+    half_d = r(f"{half}: direct")
+    half_g = r(f"{half}: renshi")
     added = half_g["p50"] - half_d["p50"] if half_d and half_g else None
-    print(f"  fastapi 10 ms I/O: renshi / direct {fmt(io)}")
-    print(f"  half load: added p50 {'n/a' if added is None else f'{added:+.2f} ms'}")
+    for peer in peers[1:]:
+        if half_d and (x := r(f"{half}: {peer}")):
+            print(
+                f"  half load: {peer} adds p50 {x['p50'] - half_d['p50']:+.2f} ms, "
+                f"p99 {x['p99'] - half_d['p99']:+.2f} ms"
+            )
     tails = {n: (x["p99"] / x["p50"]) for n in ("fast: renshi", "fastapi: renshi")
              if (x := r(n))}  # fmt: skip
     for n, t in tails.items():

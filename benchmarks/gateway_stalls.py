@@ -36,15 +36,13 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.gateway import (  # noqa: E402
     ROUTE,
     free_port,
-    start,
+    gateway_setup,
     start_nginx,
+    start_upstream,
     wait_ready,
     wrk,
 )
-from gateway.issuer import issue_token  # noqa: E402
-from gateway.keyring import load_keyring  # noqa: E402
-from gateway.settings import SERVICES, GatewaySettings  # noqa: E402
-from services.common.migrate import upgrade  # noqa: E402
+from gateway.settings import SERVICES  # noqa: E402
 
 # The child: the served gateway with the monitor; it prints one JSON line of
 # figures when it receives SIGTERM.
@@ -114,34 +112,12 @@ def main() -> int:
     up_port, fast_port, gw_port = free_port(), free_port(), free_port()
     urls = {s: f"http://127.0.0.1:{fast_port}" for s in SERVICES}
     urls["directory"] = f"http://127.0.0.1:{up_port}"
-    env = {
-        **os.environ,
-        "RENSHI_VAR_DIR": str(workdir),
-        "GATEWAY_KEYS_DIR": str(workdir / "keys"),
-        "GATEWAY_SERVICE_URLS": json.dumps(urls),
-        "GATEWAY_LOG_LEVEL": "INFO",
-        "BENCH_INTERNAL_PUBLIC_KEY_FILE": str(workdir / "keys" / "internal.pub.pem"),
-        "GATEWAY_DATABASE_URL": f"sqlite:///{workdir / 'gateway.db'}",
-        "GATEWAY_RATE_LIMIT_PER_IP": "100000000/minute",
-        "GATEWAY_RATE_LIMIT_PER_PRINCIPAL": "100000000/minute",
-    }
-    upgrade("gateway", env["GATEWAY_DATABASE_URL"])
-    settings = GatewaySettings(keys_dir=workdir / "keys")
-    keyring = load_keyring(settings)
-    token = issue_token(
-        keyring.issuer,
-        account="bench",
-        issuer=settings.issuer,
-        audience=settings.audience,
-        lifetime=3600,
-    )
+    setup = gateway_setup(workdir, urls)
+    env, token = setup.env, setup.token
     procs = []
     gateway: subprocess.Popen[str] | None = None
     try:
-        upstream = [sys.executable, "-m", "uvicorn", "benchmarks.bench_upstream:app"]
-        upstream += ["--port", str(up_port), "--log-level", "warning"]
-        procs.append(start("upstream", upstream, env))
-        wait_ready(f"http://127.0.0.1:{up_port}/readyz")
+        procs.append(start_upstream(env, up_port))
         procs.append(start_nginx(workdir, {fast_port: None}))
         gateway = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(gw_port)],
@@ -151,7 +127,8 @@ def main() -> int:
             stderr=subprocess.PIPE,
             text=True,
         )
-        wait_ready(f"http://127.0.0.1:{gw_port}/healthz")
+        # As long as `gateway_proc` allows: a loaded machine takes its time.
+        wait_ready(f"http://127.0.0.1:{gw_port}/healthz", deadline=120)
         url = f"http://127.0.0.1:{gw_port}/api/certs{ROUTE}"
         wrk(url, token, 2, 32)
         gateway.send_signal(signal.SIGUSR1)

@@ -11,7 +11,8 @@ uvicorn writes an answer's status line and headers when the app sends them,
 and its body in a second write: two system calls (and, with Nagle off, two
 packets) for every small answer, a seventh of the gateway's CPU under load. The
 httptools protocol here hands uvicorn a transport that gathers the writes made
-in one turn of the event loop and sends them together at its end.
+in one turn of the event loop and sends them together at its end, or as soon
+as the answer is complete, whichever comes first.
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ else:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(OneWriteTransport(transport))  # type: ignore[arg-type]
 
+        def on_response_complete(self) -> None:
+            # The answer's last byte is written: out with it now, not at the end
+            # of the turn, after the app has unwound and the keep-alive timer is
+            # armed (at a low rate each request has a turn of its own, and that
+            # wait was on every request's latency).
+            transport = self.transport
+            if isinstance(transport, OneWriteTransport):
+                transport.flush()
+            super().on_response_complete()
+
         def send_400_response(self, msg: str) -> None:
             head = [b"HTTP/1.1 400 Bad Request\r\n"]
             for name, value in [*self.server_state.default_headers, *_HEADERS]:
@@ -99,6 +110,10 @@ class OneWriteTransport:
         pending, self._pending = self._pending, []
         if pending and not self._transport.is_closing():
             self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def flush(self) -> None:
+        """Send what is pending now (the callback already scheduled finds nothing)."""
+        self._send()
 
     def close(self) -> None:
         self._send()

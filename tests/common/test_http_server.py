@@ -157,3 +157,54 @@ def test_the_production_protocol_writes_through_one_write_transport() -> None:
         pytest.fail("httptools is a dependency (uvicorn[standard]); the protocol must exist")
     assert SERVER_OPTIONS["http"] is protocol_class
     assert "connection_made" in vars(protocol_class)
+
+
+def test_flush_sends_what_is_pending_at_once_and_only_once() -> None:
+    async def go() -> tuple[list[bytes], list[bytes]]:
+        real = _RecordingTransport()
+        transport = OneWriteTransport(real)  # type: ignore[arg-type]
+        transport.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        transport.write(b"ok")
+        transport.flush()
+        flushed = list(real.writes)
+        await asyncio.sleep(0)  # the callback scheduled by the first write runs
+        return flushed, real.writes
+
+    flushed, after = asyncio.run(go())
+    assert flushed == [b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"]
+    assert after == flushed
+
+
+def test_a_complete_answer_is_sent_before_the_app_returns() -> None:
+    """The answer reaches the client while the app still holds the event loop
+    after sending it: written when complete, not at the end of the turn."""
+    read = threading.Event()
+    seen: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-length", b"2")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b"ok"})
+        # Blocks the loop: a write left for the end of the turn would not go out.
+        seen.append(read.wait(timeout=10))
+
+    protocol = PROTOCOLS.get("httptools")
+    if protocol is None:
+        pytest.fail("httptools is a dependency (uvicorn[standard]); the protocol must exist")
+    config = uvicorn.Config(app, lifespan="off", **{**SERVER_OPTIONS, "http": protocol})
+    listener = socket.create_server(("127.0.0.1", 0))
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=asyncio.run, args=(runner.serve(sockets=[listener]),))
+    thread.start()
+    try:
+        status, _headers, body = _exchange(
+            listener.getsockname(), b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+        read.set()
+    finally:
+        read.set()
+        runner.should_exit = True
+        thread.join(timeout=30)
+        listener.close()
+    assert (status, body) == (200, b"ok")
+    assert seen == [True]
