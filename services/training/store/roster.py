@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session, col
 
 from services.common.timeutil import now_utc
@@ -80,26 +80,44 @@ def replace_agency(session: Session, agency_code: str, staff: dict[str, str]) ->
     """Make the roster of one agency exactly `staff` (person id → unit id).
 
     A person listed here who was on another agency's roster moves here: they
-    transferred; so does one listed in another unit of this agency.
+    transferred; so does one listed in another unit of this agency. Set-based:
+    one read of the listed persons' places, writes only for those whose place
+    changed (in batches), one statement stamping the whole agency as refreshed;
+    an agency of tens of thousands syncs in a few statements, not two per person.
     """
+    table = RosterPerson.__table__  # type: ignore[attr-defined]
+    person = col(RosterPerson.person_id)
     before = get_many(session, staff.keys())
     moved = sorted(
         pid for pid, unit_id in staff.items() if before.get(pid) != Placement(agency_code, unit_id)
     )
-    current = {
-        pid
-        for pid in session.scalars(
-            select(col(RosterPerson.person_id)).where(col(RosterPerson.agency_code) == agency_code)
-        )
-    }
+    current = set(
+        session.scalars(select(person).where(col(RosterPerson.agency_code) == agency_code))
+    )
     gone = sorted(current - staff.keys())
     for start in range(0, len(gone), _CHUNK):
+        session.execute(table.delete().where(person.in_(gone[start : start + _CHUNK])))
+    now = now_utc()
+    added = [
+        {"person_id": p, "agency_code": agency_code, "unit_id": staff[p], "refreshed_at": now}
+        for p in moved
+        if p not in before
+    ]
+    changed = [{"p": p, "a": agency_code, "u": staff[p]} for p in moved if p in before]
+    if added:
+        session.execute(insert(table), added)
+    if changed:
+        # Many parameter sets, one statement (executemany); bound names differ
+        # from the columns', which an UPDATE's WHERE may not reuse.
         session.execute(
-            RosterPerson.__table__.delete().where(  # type: ignore[attr-defined]
-                col(RosterPerson.person_id).in_(gone[start : start + _CHUNK])
-            )
+            update(table)
+            .where(table.c.person_id == bindparam("p"))
+            .values(agency_code=bindparam("a"), unit_id=bindparam("u")),
+            changed,
         )
-    for person_id, unit_id in staff.items():
-        put(session, person_id, Placement(agency_code, unit_id))
+    # Every listed person is now in this agency: one statement confirms them all.
+    session.execute(
+        update(table).where(table.c.agency_code == agency_code).values(refreshed_at=now)
+    )
     session.flush()
     return Replaced(listed=len(staff), removed=len(gone), moved=moved)
