@@ -58,10 +58,15 @@ def _live_role(roles: Sequence[str]) -> ColumnElement[bool]:
 
 def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnElement[bool]]:
     """The persons a search finds, as WHERE conditions on `talent_persons`
-    (`hours_read`: the query reads the year's hours row itself and says the
-    hours condition on it)."""
+    (`hours_read`: the query reads the year's hours rows in their order and says
+    the hours condition on them)."""
     out: list[ColumnElement[bool]] = []
-    if f.agencies is not None:
+    if f.agencies is not None and hours_read and len(f.agencies) > 1:
+        # Not by the agency index: SQLite would read every person of a scope's
+        # agencies and sort them, where reading the hours in order stops at a
+        # page. One agency asked is left to the planner (often few persons).
+        out.append(col(P.agency_code).concat("").in_(sorted(f.agencies)))
+    elif f.agencies is not None:
         out.append(col(P.agency_code).in_(sorted(f.agencies)))
     if f.unit_id is not None:
         out.append(col(P.unit_id) == f.unit_id)
