@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -374,54 +374,46 @@ def slot_candidates(
     """The `limit` best holders of `role` meeting `f`, in the order of
     domain/team.py (best level, how many, AI hours, person id), and how many
     hold the role and meet `f` in all. `levels` maps each level order to the
-    catalogue versions of that level supporting the role.
-
-    Read level by level, best first, stopping once `limit` are found: the
-    holders whose best supporting certificate is of that level, each with how
-    many supporting ones they hold; then, if still short, those with none, by
-    AI hours as the search reads them."""
-    where = [*conditions(f), _live_role([role])]
+    catalogue versions of that level supporting the role."""
     supporting = sorted(v for ids in levels.values() for v in ids)
-    c = aliased(C)
-    many = (
-        select(func.count())
+    whens = [
+        (col(C.catalogue_version_id).in_(sorted(ids)), literal(level))
+        for level, ids in sorted(levels.items(), reverse=True)
+        if ids
+    ]
+    level_of = case(*whens, else_=literal(1)) if whens else literal(1)
+    holders = select(col(R.person_id)).where(col(R.role) == role, col(R.ended_at).is_(None))
+    per_person = (
+        select(
+            col(C.person_id).label("pid"),
+            func.max(level_of).label("best"),
+            func.count().label("n"),
+        )
         .where(
-            col(c.person_id) == col(P.person_id),
-            col(c.catalogue_version_id).in_(supporting),
-            valid_on(f.day, c),
+            col(C.catalogue_version_id).in_(supporting),
+            valid_on(f.day),
+            col(C.person_id).in_(holders),
         )
-        .scalar_subquery()
+        .group_by(col(C.person_id))
+        .subquery()
     )
+    best = func.coalesce(per_person.c.best, 0)
+    many = func.coalesce(per_person.c.n, 0)
     hours = func.coalesce(col(H.ai_centi), 0)
-    rows: list[RankedRow] = []
-    higher: list[int] = []
-    for level, ids in sorted(((lv, v) for lv, v in levels.items() if v), reverse=True):
-        if len(rows) >= limit:
-            break
-        at_level = [*where, _holds(ids, f.day)]
-        if higher:
-            at_level.append(~_holds(higher, f.day))
-        stmt = (
-            select(*_PLACE, many.label("n"), hours)
-            .select_from(P)
-            .outerjoin(H, _hours_join(f.year))
-            .where(*at_level)
-            .order_by(many.desc(), hours.desc(), col(P.person_id))
-            .limit(limit - len(rows))
-        )
-        rows += [
-            RankedRow(r[0], r[1], r[2], level, int(r[3]), int(r[4]))
-            for r in session.execute(stmt).all()
-        ]
-        higher += ids
-    if len(rows) < limit:
-        none = [~_holds(supporting, f.day)] if supporting else []
-        rows += [
-            RankedRow(p, a, u, 0, 0, h)
-            for p, a, u, h in by_hours(
-                session, f, limit - len(rows), extra=[_live_role([role]), *none]
-            )
-        ]
+    where = [*conditions(f), _live_role([role])]
+    stmt = (
+        select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
+        .select_from(P)
+        .outerjoin(per_person, per_person.c.pid == col(P.person_id))
+        .outerjoin(H, _hours_join(f.year))
+        .where(*where)
+        .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
+        .limit(limit)
+    )
+    rows = [
+        RankedRow(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]))
+        for r in session.execute(stmt).all()
+    ]
     if len(rows) < limit:
         return rows, len(rows)
     total = session.scalar(select(func.count()).select_from(P).where(*where))
