@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from services.certs.service import ai_hours_pull, notices, warnings
 from services.certs.settings import CertsSettings
-from services.certs.store import job_runs
+from services.certs.store import job_runs, person_certificates
 from services.certs.training_client import PAGE_SIZE, TrainingClient
 from services.common.db import make_engine
 from services.common.service_identity import ServiceIdentity, service_account
@@ -77,7 +77,11 @@ def _expiry(engine: Engine, settings: CertsSettings, day: date) -> dict[str, Any
         totals = {key: totals[key] + done[key] for key in totals}
     with batch_transaction(engine, write_lock=True) as session:
         warned = warnings.lead_time_warnings(session, day)
-    return {**totals, **warned, **_delivery(engine, settings)}
+    with batch_transaction(engine, write_lock=True) as session:
+        # A certificate that lapsed (or started) overnight ends its holder's
+        # count span: staffing reads the counts again only once recounted.
+        recounted = person_certificates.recount_uncovered(session, day)
+    return {**totals, **warned, "recounted": recounted, **_delivery(engine, settings)}
 
 
 def _deliver(engine: Engine, settings: CertsSettings, _day: date) -> dict[str, Any]:

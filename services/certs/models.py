@@ -210,12 +210,37 @@ class TalentPerson(CertsTable, table=True):
     # Persons of an agency with their unit, from the index alone (staffing).
     __table_args__ = (
         Index("ix_talent_persons_agency_person_unit", "agency_code", "person_id", "unit_id"),
+        # The search sorted by certificates reads this index backwards until a
+        # page is full (migration c3d0c0160008). Ascending: SQLite's reflection
+        # drops DESC, and both databases sort ties by person id as they go.
+        Index(
+            "ix_talent_persons_certificates_order",
+            "valid_certificates",
+            "person_id",
+            "agency_code",
+            "unit_id",
+        ),
     )
 
     person_id: str = Field(primary_key=True, max_length=64)
     agency_code: str = Field(max_length=16, index=True)
     unit_id: str = Field(default="", max_length=32, index=True)
     refreshed_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
+    # How many of the person's certificates are valid on each day from
+    # `valid_count_from` to the day before `valid_count_until`, as the registry's
+    # writes and the daily expiry job last counted (store/person_certificates.py);
+    # a new row spans no day until counted.
+    valid_certificates: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    valid_count_from: date = Field(
+        default=date(9999, 12, 31),
+        index=True,
+        sa_column_kwargs={"server_default": text("'9999-12-31'")},
+    )
+    valid_count_until: date = Field(
+        default=date(1, 1, 1),
+        index=True,
+        sa_column_kwargs={"server_default": text("'0001-01-01'")},
+    )
 
 
 class PersonAiHours(CertsTable, table=True):
@@ -227,6 +252,9 @@ class PersonAiHours(CertsTable, table=True):
         Index("ix_person_ai_hours_year_hours", "year", "ai_centi"),
         # A year's hours joined by person, from the index alone (staffing).
         Index("ix_person_ai_hours_year_person_hours", "year", "person_id", "ai_centi"),
+        # The search's AI-hours order, read backwards until a page is full
+        # (c3d0c0160008); ties are sorted by person id as they come.
+        Index("ix_person_ai_hours_year_hours_order", "year", "ai_centi", "person_id"),
     )
 
     person_id: str = Field(primary_key=True, max_length=64)

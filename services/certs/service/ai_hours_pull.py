@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.certs.store import person_ai_hours, talent_persons
+from services.certs.store import person_ai_hours, person_certificates, talent_persons
 from services.certs.training_client import PAGE_SIZE, AiHoursEntry, TrainingClient
-from services.common.timeutil import now_utc
+from services.common.timeutil import now_utc, today_taipei
 from services.common.transactions import batch_transaction
 
 FEED = "training.ai-hours"
@@ -58,6 +58,10 @@ def _store_page(session: Session, entries: Sequence[AiHoursEntry], at: datetime)
         person_ai_hours.upsert(session, hours[start : start + CHUNK])
     for start in range(0, len(places), CHUNK):
         talent_persons.upsert(session, places[start : start + CHUNK], at)
+    # A person new to `talent_persons` has no count of valid certificates yet.
+    person_certificates.recount(
+        session, [p for p, _, _ in places], today_taipei(), only_uncovered=True
+    )
     return len(places)
 
 

@@ -34,6 +34,7 @@ from services.certs.schemas import (
 )
 from services.certs.store import catalogue as catalogue_store
 from services.certs.store import certificates as store
+from services.certs.store import person_certificates
 from services.common.audit import record_personal_data_read
 from services.common.errors import Conflict, FieldError, Invalid
 from services.common.pagination import PageParams
@@ -145,6 +146,7 @@ def register(
         raise _number_taken() from None
     assert certificate.id is not None
     store.add_event(session, certificate.id, None, State.SUBMITTED, actor)
+    person_certificates.recount(session, [person_id], today_taipei())
     return certificate
 
 
@@ -277,6 +279,7 @@ def decide(
             LAPSED_REASON,
         )
     session.flush()
+    person_certificates.recount(session, [certificate.person_id], today_taipei())
     return out(certificate)
 
 
@@ -335,4 +338,6 @@ def expire_lapsed(
         )
         expired.append(certificate)
     session.flush()
+    # Its last valid day is past, so the counts stay; their spans are renewed.
+    person_certificates.recount(session, [c.person_id for c in expired], today_taipei())
     return expired

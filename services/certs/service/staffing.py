@@ -19,6 +19,7 @@ from services.certs.domain.levels import level_code, level_of
 from services.certs.domain.staffing import SearchFilter, SortKey, VersionFacts, matching_versions
 from services.certs.domain.talent import Level
 from services.certs.models import personal_data_reads
+from services.certs.store import person_certificates
 from services.certs.store import staffing as store
 from services.common.audit import record_personal_data_read
 from services.common.errors import FieldError, Invalid
@@ -146,7 +147,9 @@ def search(
 ) -> SearchResult:
     after = _after(params, ask.sort)
     f = resolve(session, who, peers, ask, today)
-    found, last = store.search_page(session, f, ask.sort, params.limit, after)
+    # The maintained counts serve when exact on the day (today, once counted).
+    cover = ask.sort is SortKey.CERTIFICATES and person_certificates.counts_cover(session, f.day)
+    found, last = store.search_page(session, f, ask.sort, params.limit, after, counts_cover=cover)
     per_agency = store.counts_per_agency(session, f)
     ids = [p.person_id for p in found]
     roles = store.live_roles(session, ids)

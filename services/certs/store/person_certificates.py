@@ -1,16 +1,25 @@
 """A person's verified certificates with what the talent rules read of them:
-the catalogue version's kind, level and entry code, and when it was verified."""
+the catalogue version's kind, level and entry code, and when it was verified;
+and each person's maintained count of valid certificates (staffing)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.certs.domain.workflow import State
-from services.certs.models import CatalogueEntry, CatalogueVersion, Certificate, CertificateEvent
+from services.certs.models import (
+    CatalogueEntry,
+    CatalogueVersion,
+    Certificate,
+    CertificateEvent,
+    TalentPerson,
+)
 
 # Verified ones, and expired ones (valid on a day before they lapsed). A revoked
 # certificate counts on no day: the revocation says it should not have.
@@ -57,3 +66,93 @@ def held(session: Session, person_id: str) -> list[HeldCertificate]:
         .order_by(col(Certificate.id))
     )
     return [HeldCertificate(*row) for row in rows]
+
+
+# ------------------------------------------------ maintained count per person
+#
+# `talent_persons.valid_certificates` holds how many of the person's
+# certificates are valid on each day of [valid_count_from, valid_count_until):
+# between those days no certificate of theirs starts or stops being valid, so
+# the count is exact there. The registry's writes recount their holders; the
+# daily expiry job recounts every row whose span no longer covers the day (a
+# certificate lapsing overnight ends the span). A search reads the count only
+# when every row's span covers its day (`counts_cover`), and counts otherwise.
+
+FIRST_DAY = date(1, 1, 1)
+LAST_DAY = date(9999, 12, 31)
+P = TalentPerson
+
+
+def _counted(c: Any) -> ColumnElement[bool]:
+    return and_(col(c.person_id) == col(P.person_id), col(c.state).in_(COUNTED_STATES))
+
+
+def _recount(day: date) -> dict[str, Any]:
+    c = aliased(Certificate)
+    valid = and_(
+        col(c.obtained_on) <= day, or_(col(c.expires_on).is_(None), col(c.expires_on) > day)
+    )
+    # The last day on or before `day` on which a certificate started or stopped
+    # being valid, and the first after it (a certificate lapses after it starts).
+    changed = case(
+        (col(c.expires_on) <= day, col(c.expires_on)),
+        (col(c.obtained_on) <= day, col(c.obtained_on)),
+    )
+    changes = case(
+        (col(c.obtained_on) > day, col(c.obtained_on)),
+        (col(c.expires_on) > day, col(c.expires_on)),
+    )
+    of = _counted(c)
+    return {
+        "valid_certificates": select(func.count()).where(of, valid).scalar_subquery(),
+        "valid_count_from": func.coalesce(
+            select(func.max(changed)).where(of).scalar_subquery(), FIRST_DAY
+        ),
+        "valid_count_until": func.coalesce(
+            select(func.min(changes)).where(of).scalar_subquery(), LAST_DAY
+        ),
+    }
+
+
+def _uncovered(day: date) -> ColumnElement[bool]:
+    return or_(col(P.valid_count_from) > day, col(P.valid_count_until) <= day)
+
+
+def recount(
+    session: Session, person_ids: Iterable[str], day: date, *, only_uncovered: bool = False
+) -> None:
+    """Count again the valid certificates of these persons (those with a row in
+    `talent_persons`; the others are found by no staffing read); with
+    `only_uncovered`, of those whose count's span does not cover `day`."""
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), 500):
+        where: list[ColumnElement[bool]] = [col(P.person_id).in_(ids[start : start + 500])]
+        if only_uncovered:
+            where.append(_uncovered(day))
+        session.execute(
+            update(P)
+            .where(*where)
+            .values(**_recount(day))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def recount_uncovered(session: Session, day: date) -> int:
+    """Count again every person whose count's span does not cover `day` (a
+    certificate lapsed or started since, or a new row): the daily expiry job."""
+    result = session.execute(
+        update(P)
+        .where(_uncovered(day))
+        .values(**_recount(day))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def counts_cover(session: Session, day: date) -> bool:
+    """Whether every person's maintained count is exact on `day`."""
+    # Two probes, one per indexed bound, each stopping at the first row.
+    for stale in (col(P.valid_count_from) > day, col(P.valid_count_until) <= day):
+        if session.scalar(select(literal(1)).where(stale).limit(1)) is not None:
+            return False
+    return True

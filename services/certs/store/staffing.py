@@ -9,7 +9,7 @@ in `valid_on` (domain/staffing.py says the rule).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -56,26 +56,26 @@ def _live_role(roles: Sequence[str]) -> ColumnElement[bool]:
     )
 
 
-def conditions(f: SearchFilter) -> list[ColumnElement[bool]]:
-    """The persons a search finds, as WHERE conditions on `talent_persons`."""
+def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnElement[bool]]:
+    """The persons a search finds, as WHERE conditions on `talent_persons`
+    (`hours_read`: the query reads the year's hours rows in their order and says
+    the hours condition on them)."""
     out: list[ColumnElement[bool]] = []
-    if f.agencies is not None:
+    if f.agencies is not None and hours_read and len(f.agencies) > 1:
+        # Not by the agency index: SQLite would read every person of a scope's
+        # agencies and sort them, where reading the hours in order stops at a
+        # page. One agency asked is left to the planner (often few persons).
+        out.append(col(P.agency_code).concat("").in_(sorted(f.agencies)))
+    elif f.agencies is not None:
         out.append(col(P.agency_code).in_(sorted(f.agencies)))
     if f.unit_id is not None:
         out.append(col(P.unit_id) == f.unit_id)
     if f.roles:
         out.append(_live_role(sorted(f.roles)))
     if f.version_ids is not None:
-        c = aliased(C)
-        out.append(
-            exists().where(
-                col(c.person_id) == col(P.person_id),
-                col(c.catalogue_version_id).in_(sorted(f.version_ids)),
-                valid_on(f.day, c),
-            )
-        )
+        out.append(_holds(f.version_ids, f.day))
     # No hours row is 0 hours: "at least 0" asks nothing.
-    if f.min_ai_centi is not None and f.min_ai_centi > 0:
+    if not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0:
         h = aliased(H)
         out.append(
             exists().where(
@@ -85,6 +85,16 @@ def conditions(f: SearchFilter) -> list[ColumnElement[bool]]:
             )
         )
     return out
+
+
+def _holds(version_ids: Iterable[int], day: date) -> ColumnElement[bool]:
+    """The person holds a certificate of one of these versions valid on `day`."""
+    c = aliased(C)
+    return exists().where(
+        col(c.person_id) == col(P.person_id),
+        col(c.catalogue_version_id).in_(sorted(version_ids)),
+        valid_on(day, c),
+    )
 
 
 def _hours_join(year: int) -> ColumnElement[bool]:
@@ -100,53 +110,113 @@ class FoundPerson:
     valid_certificates: int  # counted only when sorting by it; else -1
 
 
+_PLACE = (col(P.person_id), col(P.agency_code), col(P.unit_id))
+
+
+def by_hours(
+    session: Session,
+    f: SearchFilter,
+    limit: int,
+    after: tuple[int, str] | None = None,
+    extra: Sequence[ColumnElement[bool]] = (),
+) -> list[tuple[str, str, str, int]]:
+    """Up to `limit` persons meeting `f` (and `extra`) by AI hours of the year,
+    most first, ties by person id, after the key `after`: (person, agency,
+    unit, hours).
+
+    Read in two runs, each stopping once the page is full: the hours rows with
+    some hours, in the order of `ix_person_ai_hours_year_hours_order`; then the
+    persons with none (no row, or 0) by person id — the same order as sorting
+    every person by hours with no row as 0, hours never being negative."""
+    out: list[tuple[str, str, str, int]] = []
+    floor = f.min_ai_centi if f.min_ai_centi is not None and f.min_ai_centi > 0 else None
+    if after is None or after[0] > 0:
+        stmt = (
+            select(*_PLACE, col(H.ai_centi))
+            .select_from(H)
+            .join(P, col(P.person_id) == col(H.person_id))
+            .where(
+                col(H.year) == f.year,
+                col(H.ai_centi) >= (floor or 1),
+                *conditions(f, hours_read=True),
+                *extra,
+            )
+        )
+        if after is not None:
+            stmt = stmt.where(
+                or_(
+                    col(H.ai_centi) < after[0],
+                    and_(col(H.ai_centi) == after[0], col(H.person_id) > after[1]),
+                )
+            )
+        stmt = stmt.order_by(col(H.ai_centi).desc(), col(H.person_id)).limit(limit)
+        out = [(r[0], r[1], r[2], int(r[3])) for r in session.execute(stmt).all()]
+    if len(out) >= limit or floor is not None:
+        return out
+    h = aliased(H)
+    with_hours = exists().where(
+        col(h.person_id) == col(P.person_id), col(h.year) == f.year, col(h.ai_centi) > 0
+    )
+    rest = select(*_PLACE).where(~with_hours, *conditions(f), *extra)
+    if after is not None and after[0] == 0:
+        rest = rest.where(col(P.person_id) > after[1])
+    rest = rest.order_by(col(P.person_id)).limit(limit - len(out))
+    return out + [(r[0], r[1], r[2], 0) for r in session.execute(rest).all()]
+
+
 def search_page(
     session: Session,
     f: SearchFilter,
     sort: SortKey,
     limit: int,
     after: tuple[int, str] | None,
+    *,
+    counts_cover: bool = False,
 ) -> tuple[list[FoundPerson], tuple[int, str] | None]:
     """One page in `sort` order after the key `after` (sort value, person id),
-    and the key to continue from; None on the last page."""
-    hours = func.coalesce(col(H.ai_centi), 0)
-    counted: ColumnElement[int]
-    stmt = select(col(P.person_id), col(P.agency_code), col(P.unit_id), hours.label("ai_centi"))
-    stmt = stmt.select_from(P).outerjoin(H, _hours_join(f.year))
-    if sort is SortKey.CERTIFICATES:
-        per_person = (
-            select(col(C.person_id).label("pid"), func.count().label("n"))
-            .where(valid_on(f.day))
-            .group_by(col(C.person_id))
-            .subquery()
-        )
-        counted = func.coalesce(per_person.c.n, 0)
-        stmt = stmt.add_columns(counted.label("n")).outerjoin(
-            per_person, per_person.c.pid == col(P.person_id)
-        )
-        value: ColumnElement[int] = counted
+    and the key to continue from; None on the last page. `counts_cover`: the
+    maintained counts of valid certificates are exact on the filter's day
+    (store/person_certificates.py), so sorting by them needs no count."""
+    if sort is SortKey.AI_HOURS:
+        rows = [(*r, -1) for r in by_hours(session, f, limit + 1, after)]
     else:
-        counted = literal(-1)
-        stmt = stmt.add_columns(counted.label("n"))
-        value = hours if sort is SortKey.AI_HOURS else literal(0)
-    stmt = stmt.where(*conditions(f))
-    if after is not None:
-        last_value, last_person = after
-        if sort is SortKey.PERSON_ID:
-            stmt = stmt.where(col(P.person_id) > last_person)
+        counted: ColumnElement[int]
+        stmt = select(*_PLACE).select_from(P)
+        if sort is SortKey.CERTIFICATES and counts_cover:
+            counted = P.__table__.c.valid_certificates  # type: ignore[attr-defined]
+        elif sort is SortKey.CERTIFICATES:
+            per_person = (
+                select(col(C.person_id).label("pid"), func.count().label("n"))
+                .where(valid_on(f.day))
+                .group_by(col(C.person_id))
+                .subquery()
+            )
+            counted = func.coalesce(per_person.c.n, 0)
+            stmt = stmt.outerjoin(per_person, per_person.c.pid == col(P.person_id))
         else:
+            counted = literal(-1)
+        stmt = stmt.add_columns(counted.label("n")).where(*conditions(f))
+        if after is not None and sort is SortKey.PERSON_ID:
+            stmt = stmt.where(col(P.person_id) > after[1])
+        elif after is not None:
             stmt = stmt.where(
                 or_(
-                    value < last_value,
-                    and_(value == last_value, col(P.person_id) > last_person),
+                    counted < after[0],
+                    and_(counted == after[0], col(P.person_id) > after[1]),
                 )
             )
-    if sort is SortKey.PERSON_ID:
-        stmt = stmt.order_by(col(P.person_id))
-    else:
-        stmt = stmt.order_by(value.desc(), col(P.person_id))
-    rows = session.execute(stmt.limit(limit + 1)).all()
-    found = [FoundPerson(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in rows[:limit]]
+        if sort is SortKey.PERSON_ID:
+            stmt = stmt.order_by(col(P.person_id))
+        else:
+            stmt = stmt.order_by(counted.desc(), col(P.person_id))
+        page = session.execute(stmt.limit(limit + 1)).all()
+        # The hours of the page's persons only, not joined to every person.
+        hours = hours_of(session, [r[0] for r in page], f.year)
+        rows = [
+            (r[0], r[1], r[2], hours[r[0]].ai_centi if r[0] in hours else 0, int(r[3]))
+            for r in page
+        ]
+    found = [FoundPerson(p, a, u, int(h), int(n)) for p, a, u, h, n in rows[:limit]]
     if len(rows) <= limit:
         return found, None
     last = found[-1]
