@@ -94,7 +94,7 @@ from gateway.keyring import load_keyring  # noqa: E402
 from gateway.settings import SERVICES, GatewaySettings, service_urls  # noqa: E402
 from services.attendance.access import REPORTS_READ  # noqa: E402
 from services.attendance.service import reports as attendance_reports  # noqa: E402
-from services.certs.directory_client import Peers as CertsPeers  # noqa: E402
+from services.certs.clients import Peers as CertsPeers  # noqa: E402
 from services.certs.service import agency_files, staffing, team_proposal  # noqa: E402
 from services.certs.staffing_schemas import SlotAsk, TeamProposalAsk  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
