@@ -1,7 +1,8 @@
 """Render every report workbook to PDF with LibreOffice and count its pages.
 
 Builds each report's workbook from fixture data (attendance: monthly overtime and
-comp-time balances; training: an agency's compliance and a person's year) with
+comp-time balances; training: an agency's compliance and a person's year; certs:
+an agency's certificate holders by kind × talent role) with
 the services' own exporters, converts it with
 `soffice --headless --convert-to pdf`, and reads each page's text with
 poppler's `pdftotext` to tell which sheet it belongs to. A page belongs to a
@@ -51,6 +52,9 @@ from services.attendance.schemas import (  # noqa: E402
     MonthlyOvertimeReport,
     PersonOvertime,
 )
+from services.certs import exports as certs  # noqa: E402
+from services.certs.domain.talent import CertificateKind  # noqa: E402
+from services.certs.staffing_schemas import TalentSummaryOut  # noqa: E402
 from services.common.timeutil import format_roc  # noqa: E402
 from services.common.workbooks import Table, csv_text, to_bytes  # noqa: E402
 from services.training import exports as training  # noqa: E402
@@ -229,6 +233,34 @@ def person(records: int) -> PersonReportOut:
     )
 
 
+def talent_summary(agencies: int) -> TalentSummaryOut:
+    """Holders per certificate kind and talent role: a row per agency and kind."""
+    kinds = list(CertificateKind)
+    rows = [
+        {
+            "agency_code": f"A{a:02d}",
+            "kind": kind.value,
+            "policy": 3 + a + k,
+            "application": 10 + 2 * a + k,
+            "development": 4 + a,
+            "research": 1 + k,
+            "no_role": 20 + a * k,
+            "persons": 35 + 4 * a + 3 * k,
+        }
+        for a in range(1, agencies + 1)
+        for k, kind in enumerate(kinds)
+    ]
+    return TalentSummaryOut.model_validate(
+        {
+            "agency_code": "A01",
+            "agencies": [f"A{a:02d}" for a in range(1, agencies + 1)],
+            "valid_on": AS_OF,
+            "valid_on_roc": format_roc(AS_OF),
+            "rows": rows,
+        }
+    )
+
+
 # ------------------------------------------------------------ what renders
 
 
@@ -257,6 +289,9 @@ def _cases() -> list[Case]:
     bal10 = balances(10)
     ag10, ag_big = agency(10, 10), agency(40, 400)
     pr10 = person(10)
+    # 10 rows: agencies × the catalogue's kinds (rounded up to whole agencies).
+    talent10 = talent_summary(-(-10 // len(CertificateKind)))
+    talent_big = talent_summary(75)
 
     def ot_sheets(report: MonthlyOvertimeReport) -> list[Sheet]:
         return [
@@ -270,6 +305,13 @@ def _cases() -> list[Case]:
             Sheet("shortfalls", training.shortfall_table(report).keys),
             SUMMARY,
             Sheet("chart", marker="Completion by unit"),
+        ]
+
+    def talent_sheets(report: TalentSummaryOut) -> list[Sheet]:
+        return [
+            Sheet("by kind", certs.summary_table(report).keys),
+            SUMMARY,
+            Sheet("chart", marker="Holders by kind and role"),
         ]
 
     return [
@@ -327,6 +369,22 @@ def _cases() -> list[Case]:
                 SUMMARY,
             ],
             True,
+        ),
+        Case(
+            "certs staffing summary",
+            len(talent10.rows),
+            lambda: certs.summary_xlsx(talent10),
+            lambda: [certs.summary_table(talent10)],
+            talent_sheets(talent10),
+            True,
+        ),
+        Case(
+            "certs staffing summary",
+            len(talent_big.rows),
+            lambda: certs.summary_xlsx(talent_big),
+            lambda: [certs.summary_table(talent_big)],
+            talent_sheets(talent_big),
+            False,
         ),
     ]
 
