@@ -89,8 +89,7 @@ from benchmarks._pg import (  # noqa: E402
     scratch_databases,
     vacuum_analyze,
 )
-from gateway.issuer import issue_token  # noqa: E402
-from gateway.keyring import load_keyring  # noqa: E402
+from gateway.issuer import issue_for  # noqa: E402
 from gateway.settings import SERVICES, GatewaySettings, service_urls  # noqa: E402
 from services.attendance.access import REPORTS_READ  # noqa: E402
 from services.attendance.service import reports as attendance_reports  # noqa: E402
@@ -633,13 +632,7 @@ class System:
 
     def token(self, account: str, lifetime: int = 900) -> str:
         settings = GatewaySettings(keys_dir=self.var / "keys", environment="test")
-        return issue_token(
-            load_keyring(settings).issuer,
-            account=account,
-            issuer=settings.issuer,
-            audience=settings.audience,
-            lifetime=lifetime,
-        )
+        return issue_for(settings, account, lifetime)
 
     def job(self, name: str, timeout: float) -> tuple[float, str]:
         """One job in a process of its own; seconds and its summary (or why not)."""

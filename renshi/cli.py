@@ -239,8 +239,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    from gateway.issuer import issue_token
-    from gateway.keyring import load_keyring
+    from gateway.issuer import issue_for
 
     settings = GatewaySettings()
     if settings.environment == "production":
@@ -274,16 +273,7 @@ def cmd_token(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    keyring = load_keyring(settings)
-    print(
-        issue_token(
-            keyring.issuer,
-            account=args.account,
-            issuer=settings.issuer,
-            audience=settings.audience,
-            lifetime=args.minutes * 60,
-        )
-    )
+    print(issue_for(settings, args.account, args.minutes * 60))
     return 0
 
 

@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 
-from gateway.issuer import issue_token
-from gateway.keyring import load_keyring
+from gateway.issuer import issue_for
 from gateway.settings import GatewaySettings
 from tests.databases import BACKEND, SERVICES, fresh_database
 from tests.e2e.test_renshi_up import ROOT, _free_port_block, _wait_ready
@@ -36,13 +35,7 @@ class System:
 
     def token(self, account: str, lifetime: int = 900) -> str:
         settings = GatewaySettings(keys_dir=self.var / "keys", environment="test")
-        return issue_token(
-            load_keyring(settings).issuer,
-            account=account,
-            issuer=settings.issuer,
-            audience=settings.audience,
-            lifetime=lifetime,
-        )
+        return issue_for(settings, account, lifetime)
 
     def pids(self) -> dict[str, int]:
         """Each process's pid as the runner last recorded it (var/up.json)."""

@@ -26,7 +26,7 @@ from typing import IO
 
 import httpx
 
-from gateway.issuer import issue_token
+from gateway.issuer import issue_for
 from gateway.keyring import load_keyring
 from gateway.settings import GatewaySettings
 from services.common.service_identity import demo_secret_file
@@ -65,13 +65,7 @@ class Cluster:
 
     def token(self, account: str, lifetime: int = 900) -> str:
         settings = GatewaySettings(keys_dir=self.var / "keys", environment="test")
-        return issue_token(
-            load_keyring(settings).issuer,
-            account=account,
-            issuer=settings.issuer,
-            audience=settings.audience,
-            lifetime=lifetime,
-        )
+        return issue_for(settings, account, lifetime)
 
 
 def _base_env(var: Path) -> dict[str, str]:
