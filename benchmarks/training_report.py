@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import random
 import statistics
 import sys
 import tempfile
@@ -46,12 +47,14 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._pg import (  # noqa: E402
     indexes_after_load,
     load_average,
+    p50_p95,
     scratch_databases,
 )
 from services.common.audit import record_personal_data_read  # noqa: E402
 from services.common.migrate import upgrade  # noqa: E402
 from services.common.principal import Principal  # noqa: E402
 from services.training.api.reports import report_json  # noqa: E402
+from services.training.domain.evaluation import evaluate  # noqa: E402
 from services.training.domain.topics import Topic, topic_mask  # noqa: E402
 from services.training.models import personal_data_reads  # noqa: E402
 from services.training.service import compliance  # noqa: E402
@@ -287,6 +290,42 @@ def figures(engine: Engine, runs: int) -> None:
     print(f"  target: whole report <= 2 s: {verdict}")
 
 
+def evaluation_figures(engine: Engine, persons: int, asked: int = 300) -> None:
+    """One person's evaluation as `GET /persons/{id}/evaluation` computes it, each
+    in a session of its own that commits its read log, split into its steps."""
+    rnd = random.Random(11)
+    steps: dict[str, list[float]] = {
+        "placement, reach and read log": [],
+        "policy": [],
+        "records of the year": [],
+        "evaluate": [],
+        "commit": [],
+        "whole": [],
+    }
+    for n in range(asked + 20):
+        person = f"P{rnd.randrange(persons):07d}"
+        marks = [time.perf_counter()]
+        with Session(engine) as session:
+            placement = compliance.visible_placement(session, OFFICER, person, "evaluation")
+            marks.append(time.perf_counter())
+            policy = compliance.policy_for(session, placement.agency_code, YEAR)
+            marks.append(time.perf_counter())
+            rows = records.evaluation_rows(session, person, YEAR)
+            marks.append(time.perf_counter())
+            evaluate(compliance.domain_records(rows), policy, AS_OF)
+            marks.append(time.perf_counter())
+            session.commit()
+            marks.append(time.perf_counter())
+        if n < 20:  # the first warm the connection pool and the caches
+            continue
+        for seconds, start, end in zip(steps.values(), marks, marks[1:], strict=False):
+            seconds.append(end - start)
+        steps["whole"].append(marks[-1] - marks[0])
+    for label, seconds in steps.items():
+        p50, p95 = p50_p95(seconds)
+        print(f"  evaluation, {label:<32} p50 {p50 * 1000:6.2f} ms  p95 {p95 * 1000:6.2f} ms")
+
+
 def run(engine: Engine, backend: str, persons: int, per_person: int, runs: int) -> None:
     print(f"{backend}: loading {persons:,} persons x {per_person} records ...", flush=True)
     started = time.perf_counter()
@@ -297,6 +336,7 @@ def run(engine: Engine, backend: str, persons: int, per_person: int, runs: int) 
         flush=True,
     )
     figures(engine, runs)
+    evaluation_figures(engine, persons)
     print(f"  load average at the end {load_average()}", flush=True)
 
 
