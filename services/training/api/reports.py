@@ -103,15 +103,28 @@ def report_json(code: str, report: compliance.AgencyReport) -> dict[str, Any]:
     the way out) took longer than computing the report."""
     rollup = report.rollup
     shortfalls = []
+    # Units and gap lists repeat across the persons short (a unit has many, and
+    # most are short of the same few things): each is split or built once and the
+    # same JSON-ready value listed again, which the serialiser writes out each time.
+    # Gaps are known by the identity of their entries, which the roll-up shares
+    # between persons: by value, 6 and 6.00 hours would pass for one another.
+    places: dict[str, tuple[str, str]] = {}
+    gap_lists: dict[tuple[int, ...], list[dict[str, Any]]] = {}
     for s in rollup.shortfalls:
-        agency, unit = split_unit(s.unit_id)
+        place = places.get(s.unit_id)
+        if place is None:
+            place = places[s.unit_id] = split_unit(s.unit_id)
+        known = tuple(map(id, s.gaps))
+        gaps = gap_lists.get(known)
+        if gaps is None:
+            gaps = gap_lists[known] = [{"code": c, "missing": m} for c, m in s.gaps]
         shortfalls.append(
             {
                 "person_id": s.person_id,
-                "agency_code": agency,
-                "unit_id": unit,
+                "agency_code": place[0],
+                "unit_id": place[1],
                 "hours_short": s.hours_short,
-                "gaps": [{"code": c, "missing": m} for c, m in s.gaps],
+                "gaps": gaps,
             }
         )
     units = []

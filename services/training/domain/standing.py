@@ -139,28 +139,65 @@ class StandingRollup:
         # cost a fraction of one sort on a built (-hours, person) key.
         shortfalls = sorted(self._shortfalls, key=attrgetter("person_id"))
         shortfalls.sort(key=attrgetter("hours_short"), reverse=True)
+        unit_tallies = tuple(UnitRollup(unit, _tally(by_unit[unit])) for unit in units)
         return AgencyRollup(
-            tally=_tally(entry for unit in units for entry in by_unit[unit]),
+            # The agency's counts are its units' added up: no second pass over persons.
+            tally=_merged(u.tally for u in unit_tallies),
             shortfalls=tuple(shortfalls),
-            units=tuple(UnitRollup(unit, _tally(by_unit[unit])) for unit in units),
+            units=unit_tallies,
         )
 
 
-def _tally(entries: Iterable[tuple[PolicyThresholds, tuple[bool, ...], int]]) -> Tally:
-    # Requirement order: first appearance (units in order), as `roll_up` gives it over
-    # persons listed unit by unit.
+def _merged(tallies: Iterable[Tally]) -> Tally:
+    """The tally of the persons of several tallies together. Requirement order:
+    first appearance, tally by tally, as `_tally` gives it over their entries."""
     applies: dict[str, int] = {}
     met: dict[str, int] = {}
     headcount = compliant = ai_met = 0
+    for tally in tallies:
+        headcount += tally.headcount
+        compliant += tally.compliant_count
+        ai_met += tally.ai_target_met_count
+        for rate in tally.requirements:
+            applies[rate.code] = applies.get(rate.code, 0) + rate.applies_to
+            met[rate.code] = met.get(rate.code, 0) + rate.met_count
+    return _tally_of(headcount, compliant, ai_met, applies, met)
+
+
+def _tally(entries: Iterable[tuple[PolicyThresholds, tuple[bool, ...], int]]) -> Tally:
+    # Counted per policy first (a unit has one or two), then per requirement code.
+    # Requirement order: first appearance (units in order), as `roll_up` gives it over
+    # persons listed unit by unit.
+    per_rules: dict[PolicyThresholds, list[int]] = {}
     for rules, flags, count in entries:
-        headcount += count
+        acc = per_rules.get(rules)
+        if acc is None:
+            # headcount, compliant, AI target met, then met per threshold
+            acc = per_rules[rules] = [0] * (3 + len(flags))
+        acc[0] += count
         if not rules.unmet(flags):
-            compliant += count
+            acc[1] += count
         if rules.ai_target_met(flags):
-            ai_met += count
-        for threshold, flag in zip(rules.thresholds, flags, strict=True):
-            applies[threshold.code] = applies.get(threshold.code, 0) + count
-            met[threshold.code] = met.get(threshold.code, 0) + (count if flag else 0)
+            acc[2] += count
+        for i, flag in enumerate(flags, 3):
+            if flag:
+                acc[i] += count
+    applies: dict[str, int] = {}
+    met: dict[str, int] = {}
+    headcount = compliant = ai_met = 0
+    for rules, acc in per_rules.items():
+        headcount += acc[0]
+        compliant += acc[1]
+        ai_met += acc[2]
+        for threshold, done in zip(rules.thresholds, acc[3:], strict=True):
+            applies[threshold.code] = applies.get(threshold.code, 0) + acc[0]
+            met[threshold.code] = met.get(threshold.code, 0) + done
+    return _tally_of(headcount, compliant, ai_met, applies, met)
+
+
+def _tally_of(
+    headcount: int, compliant: int, ai_met: int, applies: dict[str, int], met: dict[str, int]
+) -> Tally:
     return Tally(
         headcount=headcount,
         compliant_count=compliant,

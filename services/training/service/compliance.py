@@ -138,16 +138,18 @@ def policies_for(
     return out
 
 
-def agency_report(
-    session: Session, agencies: Sequence[str], year: int, as_of: date
-) -> AgencyReport:
-    """Every roster person of `agencies`, with the records filed there, rolled up.
+@dataclass(frozen=True)
+class SumPlan:
+    """What an agency report asks the database for: the distinct summed columns
+    across the agencies' policies, and for each agency its thresholds and a getter
+    picking its own columns out of a row of `records.report_sums`."""
 
-    The database sums each person's hours per requirement (one row per person);
-    the domain's `StandingRollup` decides met/unmet from those sums exactly as
-    `evaluate` would from the records.
-    """
-    agencies = sorted(set(agencies))
+    columns: list[records.SumColumn]
+    rules: dict[str, PolicyThresholds]
+    picks: dict[str, Callable[[Sequence[Any]], tuple[int, ...]]]
+
+
+def sum_plan(session: Session, agencies: Sequence[str], year: int, as_of: date) -> SumPlan:
     rules_of = {
         agency: PolicyThresholds(policy)
         for agency, policy in policies_for(session, agencies, year).items()
@@ -172,9 +174,23 @@ def agency_report(
         # Rows start with person, agency and unit. A policy has at least the total
         # and three AI thresholds, so the getter always returns a tuple.
         picks[agency] = itemgetter(*(3 + i for i in indexes))
+    return SumPlan(list(columns), rules_of, picks)
 
+
+def agency_report(
+    session: Session, agencies: Sequence[str], year: int, as_of: date
+) -> AgencyReport:
+    """Every roster person of `agencies`, with the records filed there, rolled up.
+
+    The database sums each person's hours per requirement (one row per person);
+    the domain's `StandingRollup` decides met/unmet from those sums exactly as
+    `evaluate` would from the records.
+    """
+    agencies = sorted(set(agencies))
+    plan = sum_plan(session, agencies, year, as_of)
+    rules_of, picks = plan.rules, plan.picks
     rollup = StandingRollup()
-    for row in records.report_sums(session, agencies, year, as_of, list(columns)):
+    for row in records.report_sums(session, agencies, year, as_of, plan.columns):
         person_id, agency, unit = row[0], row[1], row[2]
         rollup.add(person_id, f"{agency}{UNIT_SEP}{unit}", rules_of[agency], picks[agency](row))
     return AgencyReport(tuple(agencies), year, as_of, rollup.result())
