@@ -274,6 +274,17 @@ class _Pool:
         self.idle.clear()
 
 
+class _Answer(Response):
+    """A whole answer with the headers already framed: Starlette's Response
+    without building (and then discarding) headers of its own for each one."""
+
+    def __init__(self, body: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
+
+
 def _chunked(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
@@ -341,18 +352,16 @@ class H1Forwarder:
                 # No body follows, whatever the length says: this connection's
                 # parser would wait for one, so it is not reused.
                 _finish(pool, conn)
-                response = Response(b"", status_code=status)
-                response.raw_headers = [*raw, *_length_of(conn.headers)]
-                return response
+                return _Answer(b"", status, [*raw, *_length_of(conn.headers)])
             length = conn.length
             if conn.complete or (length is not None and length <= _SMALL_BODY):
                 while not conn.complete:
                     await conn.wait(self._read)
                 content = conn.take()
                 pool.put(conn)
-                response = Response(content, status_code=status)
-                response.raw_headers = [*raw, (b"content-length", str(len(content)).encode())]
-                return response
+                return _Answer(
+                    content, status, [*raw, (b"content-length", str(len(content)).encode())]
+                )
         except BaseException as exc:
             pool.discard(conn)
             raise _as_problem(exc) from None
