@@ -121,6 +121,20 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def worker_cpu(root: int) -> dict[int, float]:
+    """CPU seconds of each process under `root` (a supervisor's workers; their
+    own children included in each)."""
+    return {pid: cpu_seconds(pid) for pid in _children().get(root, [])}
+
+
 def cpu_seconds(root: int) -> float:
     """utime + stime of `root` and every process under it (workers included)."""
     tree = _children()
@@ -793,10 +807,16 @@ def one_pass(s: Sitting) -> dict[str, dict[str, float] | None]:
     if s.many is not None and s.fast_upstream is not None:
         proc, port = s.many
         through = f"http://127.0.0.1:{port}/api/{FAST_SERVICE}{ROUTE}"
-        run(
-            f"fast: renshi, {args.workers} workers",
-            measure(through, s.token, dur, conns, proc, s.fast_upstream),
-        )
+        # How the kernel's SO_REUSEPORT spread the work: each worker's share of
+        # the CPU the workers spent in the row.
+        before = worker_cpu(proc.popen.pid)
+        result = measure(through, s.token, dur, conns, proc, s.fast_upstream)
+        spent = {pid: cpu - before.get(pid, 0.0) for pid, cpu in worker_cpu(proc.popen.pid).items()}
+        total = sum(spent.values()) or 1.0
+        # (multiprocessing's resource tracker is a child too, and idle)
+        shares = [v / total for v in sorted(spent.values(), reverse=True) if v / total >= 0.01]
+        split = " / ".join(f"{v:.0%}" for v in shares)
+        run(f"fast: renshi, {args.workers} workers", result, f"workers' CPU split {split}")
         # What two processes can have of this machine at all, beside wrk and the
         # upstream: HAProxy with as many threads against its one-thread row.
         hap = None
