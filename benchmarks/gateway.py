@@ -503,7 +503,8 @@ def start_upstream(env: dict[str, str], port: int) -> Proc:
     cmd += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
     proc = start("upstream", cmd, env)
     try:
-        wait_ready(f"http://127.0.0.1:{port}/readyz")
+        # As for the gateway: at a load average over 20, start-up took longer than 30 s.
+        wait_ready(f"http://127.0.0.1:{port}/readyz", deadline=120)
     except RuntimeError:
         proc.stop()
         raise
