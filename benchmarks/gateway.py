@@ -517,9 +517,9 @@ def gateway_proc(env: dict[str, str], port: int, workers: int) -> Proc:
         cmd += ["--workers", str(workers)]
     proc = start(f"renshi ×{workers}", cmd, env)
     # Several workers each import and build the app: at a load average near 20
-    # that took longer than 30 s.
+    # that took longer than 30 s; above 20, two workers took over 120 s.
     try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", deadline=120)
+        wait_ready(f"http://127.0.0.1:{port}/healthz", deadline=300)
     except RuntimeError:
         # Not yet among the processes the run stops: stopped here.
         proc.stop()
