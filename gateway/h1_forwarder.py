@@ -57,10 +57,43 @@ class _Closed(Exception):
         self.answered = answered
 
 
+class _Deadlines:
+    """The read timeout of every connection waiting for the service, checked by
+    one sweep every `period` while any waits, in place of a timer made and
+    cancelled for each wait: a wait past its deadline fails with TimeoutError
+    at most `period` late."""
+
+    def __init__(self, period: float) -> None:
+        self.period = period
+        self.waiting: set[_Connection] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, conn: _Connection, loop: asyncio.AbstractEventLoop) -> None:
+        self.waiting.add(conn)
+        if self._timer is None or self._loop is not loop:
+            # (A forwarder used from a new loop: the old loop's sweep is gone.)
+            self._loop = loop
+            self._timer = loop.call_later(self.period, self._sweep, loop)
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        if loop is not self._loop:
+            return
+        self._timer = None
+        now = loop.time()
+        for conn in [c for c in self.waiting if c.deadline <= now]:
+            self.waiting.discard(conn)
+            conn._wake(TimeoutError())
+        if self.waiting:
+            self._timer = loop.call_later(self.period, self._sweep, loop)
+
+
 class _Connection(asyncio.Protocol):
     """One keep-alive connection, one exchange at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, deadlines: _Deadlines) -> None:
+        self._deadlines = deadlines
+        self.deadline = 0.0
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.open = True
@@ -157,11 +190,13 @@ class _Connection(asyncio.Protocol):
             raise _Closed(self.answered)
         loop = asyncio.get_running_loop()
         waiter = self.waiter = loop.create_future()
-        timer = loop.call_later(timeout, _time_out, waiter)
+        self.deadline = loop.time() + timeout
+        deadlines = self._deadlines
+        deadlines.add(self, loop)
         try:
             await waiter
         finally:
-            timer.cancel()
+            deadlines.waiting.discard(self)
 
     def take(self) -> bytes:
         data = b"".join(self.chunks)
@@ -186,17 +221,20 @@ class _Connection(asyncio.Protocol):
             self.transport.close()
 
 
-def _time_out(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_exception(TimeoutError())
-
-
 class _Pool:
     """Idle connections to one service, most recently used first; `limit`
     connections at most across the forwarder."""
 
-    def __init__(self, host: str, port: int, slots: asyncio.Semaphore, connect: float) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        slots: asyncio.Semaphore,
+        connect: float,
+        deadlines: _Deadlines,
+    ) -> None:
         self.host, self.port = host, port
+        self._deadlines = deadlines
         self.idle: list[_Connection] = []
         self._slots = slots
         self._connect_timeout = connect
@@ -212,7 +250,7 @@ class _Pool:
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, conn = await asyncio.get_running_loop().create_connection(
-                    _Connection, self.host, self.port
+                    lambda: _Connection(self._deadlines), self.host, self.port
                 )
         except BaseException:
             self._slots.release()
@@ -236,6 +274,17 @@ class _Pool:
         self.idle.clear()
 
 
+class _Answer(Response):
+    """A whole answer with the headers already framed: Starlette's Response
+    without building (and then discarding) headers of its own for each one."""
+
+    def __init__(self, body: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
+
+
 def _chunked(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
@@ -246,11 +295,15 @@ class H1Forwarder:
         self._connect = settings.upstream_connect_timeout
         self._read = settings.upstream_read_timeout
         self._pools: dict[tuple[str, int], _Pool] = {}
+        # A tenth of the read timeout late at most, and never more than a second.
+        self._deadlines = _Deadlines(max(0.005, min(1.0, self._read / 10)))
 
     def _pool(self, host: str, port: int) -> _Pool:
         pool = self._pools.get((host, port))
         if pool is None:
-            pool = self._pools[(host, port)] = _Pool(host, port, self._slots, self._connect)
+            pool = self._pools[(host, port)] = _Pool(
+                host, port, self._slots, self._connect, self._deadlines
+            )
         return pool
 
     async def forward(
@@ -299,18 +352,16 @@ class H1Forwarder:
                 # No body follows, whatever the length says: this connection's
                 # parser would wait for one, so it is not reused.
                 _finish(pool, conn)
-                response = Response(b"", status_code=status)
-                response.raw_headers = [*raw, *_length_of(conn.headers)]
-                return response
+                return _Answer(b"", status, [*raw, *_length_of(conn.headers)])
             length = conn.length
             if conn.complete or (length is not None and length <= _SMALL_BODY):
                 while not conn.complete:
                     await conn.wait(self._read)
                 content = conn.take()
                 pool.put(conn)
-                response = Response(content, status_code=status)
-                response.raw_headers = [*raw, (b"content-length", str(len(content)).encode())]
-                return response
+                return _Answer(
+                    content, status, [*raw, (b"content-length", str(len(content)).encode())]
+                )
         except BaseException as exc:
             pool.discard(conn)
             raise _as_problem(exc) from None

@@ -13,12 +13,20 @@ packets) for every small answer, a seventh of the gateway's CPU under load. The
 httptools protocol here hands uvicorn a transport that gathers the writes made
 in one turn of the event loop and sends them together at its end, or as soon
 as the answer is complete, whichever comes first.
+
+uvicorn also arms a keep-alive timer (`call_later`) after every answer and
+cancels it when the next request's first bytes arrive: a timer made and
+unmade per request. The httptools protocol here notes when a connection fell
+idle instead, and one sweep a loop, while connections are open, closes those
+idle past the same `timeout_keep_alive` (at most a fifth of it, and at most a
+second, late).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from typing import Any
 
 import h11
@@ -63,18 +71,40 @@ except ImportError:  # httptools is optional for uvicorn; h11 then parses
 else:
 
     class ProblemHttpToolsProtocol(HttpToolsProtocol):
+        # loop.time() when the last answer was complete and no byte has come
+        # since; None while a request is being read or answered.
+        idle_since: float | None = None
+
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(OneWriteTransport(transport))  # type: ignore[arg-type]
+            IdleSweep.of(self.loop, self.timeout_keep_alive).add(self)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            IdleSweep.of(self.loop, self.timeout_keep_alive).discard(self)
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            self.idle_since = None
+            super().data_received(data)
 
         def on_response_complete(self) -> None:
             # The answer's last byte is written: out with it now, not at the end
-            # of the turn, after the app has unwound and the keep-alive timer is
-            # armed (at a low rate each request has a turn of its own, and that
-            # wait was on every request's latency).
+            # of the turn, after the app has unwound (at a low rate each request
+            # has a turn of its own, and that wait was on every request's latency).
             transport = self.transport
             if isinstance(transport, OneWriteTransport):
                 transport.flush()
-            super().on_response_complete()
+            # uvicorn's own, but for the keep-alive timer: the sweep closes the
+            # connection once idle past the timeout.
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            else:
+                self.idle_since = self.loop.time()
 
         def send_400_response(self, msg: str) -> None:
             head = [b"HTTP/1.1 400 Bad Request\r\n"]
@@ -87,6 +117,50 @@ else:
 
 # uvicorn's own choice ("auto"): httptools when installed, else h11.
 PROTOCOL: type[asyncio.Protocol] = PROTOCOLS.get("httptools", ProblemH11Protocol)
+
+
+class IdleSweep:
+    """The keep-alive connections of one event loop, checked every `period`
+    while any is open; one idle past its protocol's `timeout_keep_alive` is
+    closed as uvicorn's own timer would have closed it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, period: float) -> None:
+        self._loop = loop
+        self.period = period
+        # Weak: a connection upgraded to another protocol is never `connection_lost` here.
+        self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop, timeout: float) -> IdleSweep:
+        sweep = _SWEEPS.get(loop)
+        if sweep is None:
+            sweep = _SWEEPS[loop] = cls(loop, max(0.01, min(1.0, timeout / 5)))
+        return sweep
+
+    def add(self, connection: Any) -> None:
+        self.connections.add(connection)
+        if self._timer is None:
+            self._timer = self._loop.call_later(self.period, self._sweep)
+
+    def discard(self, connection: Any) -> None:
+        self.connections.discard(connection)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        for connection in list(self.connections):
+            idle = connection.idle_since
+            if idle is not None and now - idle >= connection.timeout_keep_alive:
+                connection.idle_since = None
+                connection.timeout_keep_alive_handler()
+        if self.connections:
+            self._timer = self._loop.call_later(self.period, self._sweep)
+
+
+_SWEEPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, IdleSweep] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class OneWriteTransport:

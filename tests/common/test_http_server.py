@@ -10,6 +10,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 import uvicorn
 
 from renshi.cli import SERVER_OPTIONS
-from services.common.http_server import PROTOCOLS, OneWriteTransport
+from services.common.http_server import PROTOCOLS, IdleSweep, OneWriteTransport
 
 
 async def _no_content(scope: Any, receive: Any, send: Any) -> None:
@@ -208,3 +209,98 @@ def test_a_complete_answer_is_sent_before_the_app_returns() -> None:
         listener.close()
     assert (status, body) == (200, b"ok")
     assert seen == [True]
+
+
+def _serve(app: Any, **options: Any) -> tuple[uvicorn.Server, threading.Thread, socket.socket]:
+    protocol = PROTOCOLS.get("httptools")
+    if protocol is None:
+        pytest.fail("httptools is a dependency (uvicorn[standard]); the protocol must exist")
+    config = uvicorn.Config(app, lifespan="off", **{**SERVER_OPTIONS, "http": protocol, **options})
+    listener = socket.create_server(("127.0.0.1", 0))
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=asyncio.run, args=(runner.serve(sockets=[listener]),))
+    thread.start()
+    return runner, thread, listener
+
+
+def _request(conn: socket.socket) -> bytes:
+    conn.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        assert chunk, "closed before the answer"
+        data += chunk
+    return data
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_timeout_without_a_timer_a_request() -> (
+    None
+):
+    protocols: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await _no_content(scope, receive, send)
+
+    runner, thread, listener = _serve(app, timeout_keep_alive=0.5)
+    try:
+        with socket.create_connection(listener.getsockname(), timeout=10) as conn:
+            t0 = time.monotonic()
+            for _ in range(3):
+                assert _request(conn).startswith(b"HTTP/1.1 204")
+            protocols.extend(
+                p for s in runner.server_state.connections for p in [s] if hasattr(p, "idle_since")
+            )
+            # The server closes the idle connection: recv sees the end.
+            assert conn.recv(1) == b""
+            waited = time.monotonic() - t0
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=30)
+        listener.close()
+    # Not before the keep-alive timeout; at most a fifth of it late (plus scheduling).
+    assert waited >= 0.5
+    assert waited < 5
+    # uvicorn's own per-request keep-alive timer was never armed.
+    assert protocols and all(p.timeout_keep_alive_task is None for p in protocols)
+
+
+def test_a_connection_in_use_outlives_the_keep_alive_timeout() -> None:
+    runner, thread, listener = _serve(_no_content, timeout_keep_alive=1.0)
+    try:
+        with socket.create_connection(listener.getsockname(), timeout=10) as conn:
+            end = time.monotonic() + 2.5
+            answered = 0
+            while time.monotonic() < end:
+                assert _request(conn).startswith(b"HTTP/1.1 204")
+                answered += 1
+                # Pacing, not synchronisation: each pause is well under the timeout.
+                time.sleep(0.1)
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=30)
+        listener.close()
+    assert answered > 1
+
+
+def test_the_idle_sweep_stops_when_no_connection_is_left() -> None:
+    async def go() -> tuple[bool, bool]:
+        loop = asyncio.get_running_loop()
+        sweep = IdleSweep(loop, 0.01)
+
+        class Conn:
+            timeout_keep_alive = 0.0
+            idle_since: float | None = loop.time()
+            closed = False
+
+            def timeout_keep_alive_handler(self) -> None:
+                self.closed = True
+
+        conn = Conn()
+        sweep.add(conn)
+        while not conn.closed:
+            await asyncio.sleep(0.01)
+        sweep.discard(conn)
+        await asyncio.sleep(0.05)
+        return conn.closed, sweep._timer is None
+
+    assert asyncio.run(go()) == (True, True)

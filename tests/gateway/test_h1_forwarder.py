@@ -310,3 +310,28 @@ def test_a_silent_upstream_is_504_and_its_connection_is_not_reused() -> None:
         assert not any(pool.idle for pool in f._pools.values())
 
     run(go)
+
+
+def test_answered_waits_leave_no_deadline_behind_and_a_late_one_still_times_out() -> None:
+    """The read timeout is one sweep for every waiting connection, not a timer a
+    wait: answered requests leave nothing registered; a silent one still gets
+    its 504 within the timeout and one sweep period."""
+
+    async def go() -> None:
+        upstream = Upstream(lambda raw, n: _ok(b"n%d" % n) if n < 3 else b"")
+        async with upstream as base:
+            f = _forwarder(upstream_read_timeout=0.3)
+            for _ in range(2):
+                assert (await _body(await _forward(f, base))).startswith(b"n")
+                assert f._deadlines.waiting == set()
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            with pytest.raises(Problem) as refused:
+                await _forward(f, base)
+            waited = loop.time() - t0
+            await f.aclose()
+        assert refused.value.status == 504
+        assert 0.3 <= waited < 0.3 + 5 * f._deadlines.period + 2
+        assert f._deadlines.waiting == set()
+
+    run(go)
