@@ -16,14 +16,14 @@ from services.certs import access
 from services.certs.clients import Peers
 from services.certs.models import TalentRoleAssignment, personal_data_reads
 from services.certs.service.talent_reach import reached_person
-from services.certs.store import talent_persons
+from services.certs.store import person_certificates, talent_persons
 from services.certs.store import talent_roles as store
 from services.certs.talent_schemas import TalentRoleAssign, TalentRoleEnd, TalentRoleOut
 from services.common.audit import record_personal_data_read
 from services.common.errors import Conflict, FieldError
 from services.common.principal import Principal
 from services.common.reach import outside, scopes
-from services.common.timeutil import now_utc
+from services.common.timeutil import now_utc, today_taipei
 
 RESOURCE = "talent-roles"
 NO_ASSIGNMENT = "no such role assignment"
@@ -78,6 +78,8 @@ def assign(
     except IntegrityError:
         # Another officer assigned it a moment ago.
         raise _already_live(role) from None
+    # The person's live-roles bits, which staffing search reads.
+    person_certificates.recount(session, [person_id], today_taipei())
     return out(row)
 
 
@@ -106,6 +108,7 @@ def end(
     row.end_reason = body.reason
     session.add(row)
     session.flush()
+    person_certificates.recount(session, [person_id], today_taipei())
     return out(row)
 
 
