@@ -4,7 +4,10 @@ agency, the candidates of a team slot, an agency's summary and its table-51 rows
 Every query starts from `talent_persons` (where a person works, as the nightly
 pull last said) narrowed by a `SearchFilter`; the certificate condition is "a
 certificate of one of these catalogue versions, valid on the day", written once
-in `valid_on` (domain/staffing.py says the rule).
+in `valid_on` (domain/staffing.py says the rule). When the maintained masks
+cover the day (store/person_certificates.py), role and certificate conditions
+are bit tests on the person's row instead: a scope's counts are one pass over
+its rows, with no per-person EXISTS.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from services.certs.domain.staffing import COUNTED_STATES, SearchFilter, SortKey
+from services.certs.domain.staffing import COUNTED_STATES, SearchFilter, SortKey, roles_bits
 from services.certs.domain.workflow import State
 from services.certs.models import (
     CatalogueEntry,
@@ -70,9 +73,13 @@ def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnEleme
         out.append(col(P.agency_code).in_(sorted(f.agencies)))
     if f.unit_id is not None:
         out.append(col(P.unit_id) == f.unit_id)
-    if f.roles:
+    if f.roles and f.masks_cover:
+        out.append(has_bits(col(P.live_roles), roles_bits(f.roles)))
+    elif f.roles:
         out.append(_live_role(sorted(f.roles)))
-    if f.version_ids is not None:
+    if f.version_ids is not None and f.masks_cover and f.mask_bits is not None:
+        out.append(has_bits(col(P.valid_mask), f.mask_bits))
+    elif f.version_ids is not None:
         out.append(_holds(f.version_ids, f.day))
     # No hours row is 0 hours: "at least 0" asks nothing.
     if not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0:
@@ -85,6 +92,14 @@ def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnEleme
             )
         )
     return out
+
+
+def has_bits(column: Any, bits: int) -> ColumnElement[bool]:
+    """Some of `bits` are set in the mask `column` (no bits: nobody)."""
+    if not bits:
+        return literal(False)
+    tested: ColumnElement[bool] = column.op("&")(literal(bits)) != 0
+    return tested
 
 
 def _holds(version_ids: Iterable[int], day: date) -> ColumnElement[bool]:
