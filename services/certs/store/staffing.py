@@ -21,7 +21,15 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from services.certs.domain.staffing import COUNTED_STATES, SearchFilter, SortKey, roles_bits
+from services.certs.domain.staffing import (
+    COUNTED_STATES,
+    SearchFilter,
+    SortKey,
+    role_bit,
+    role_level_bit,
+    roles_bits,
+)
+from services.certs.domain.talent import Level
 from services.certs.domain.workflow import State
 from services.certs.models import (
     CatalogueEntry,
@@ -385,11 +393,17 @@ def slot_candidates(
     role: str,
     levels: Mapping[int, Sequence[int]],
     limit: int,
+    *,
+    whole_role: bool = False,
 ) -> tuple[list[RankedRow], int]:
     """The `limit` best holders of `role` meeting `f`, in the order of
     domain/team.py (best level, how many, AI hours, person id), and how many
     hold the role and meet `f` in all. `levels` maps each level order to the
-    catalogue versions of that level supporting the role."""
+    catalogue versions of that level supporting the role; `whole_role`: they
+    are every version supporting it (no kind or entry asked), which the masks
+    record per person."""
+    if f.masks_cover and whole_role:
+        return _slot_from_masks(session, f, role, limit)
     supporting = sorted(v for ids in levels.values() for v in ids)
     whens = [
         (col(C.catalogue_version_id).in_(sorted(ids)), literal(level))
@@ -420,6 +434,40 @@ def slot_candidates(
         select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
         .select_from(P)
         .outerjoin(per_person, per_person.c.pid == col(P.person_id))
+        .outerjoin(H, _hours_join(f.year))
+        .where(*where)
+        .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
+        .limit(limit)
+    )
+    rows = [
+        RankedRow(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]))
+        for r in session.execute(stmt).all()
+    ]
+    if len(rows) < limit:
+        return rows, len(rows)
+    total = session.scalar(select(func.count()).select_from(P).where(*where))
+    return rows, int(total or 0)
+
+
+def _slot_from_masks(
+    session: Session, f: SearchFilter, role: str, limit: int
+) -> tuple[list[RankedRow], int]:
+    """`slot_candidates` from the persons' rows alone (the masks cover the day):
+    the best level from the role's level bits, how many from `valid_for_<role>`."""
+    mask = col(P.valid_mask)
+    best = case(
+        *(
+            (has_bits(mask, role_level_bit(role, level)), literal(int(level)))
+            for level in sorted(Level, reverse=True)
+        ),
+        else_=literal(0),
+    )
+    many = P.__table__.c[f"valid_for_{role}"]  # type: ignore[attr-defined]
+    hours = func.coalesce(col(H.ai_centi), 0)
+    where = [*conditions(f), has_bits(col(P.live_roles), role_bit(role))]
+    stmt = (
+        select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
+        .select_from(P)
         .outerjoin(H, _hours_join(f.year))
         .where(*where)
         .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
