@@ -1,7 +1,8 @@
 """The masks of `talent_persons` (live roles, valid certificates by kind x level
 and by supported role x level, valid certificates per role): what the recount
 writes is what the rows say, a mask test finds exactly who an EXISTS finds, and
-the migration's backfill lays the bits out as the domain does."""
+the agency summary from the masks is the one from the rows, and the migration's
+backfill lays the bits out as the domain does."""
 
 # The fixtures imported from staffing_data are redefined as parameters.
 # ruff: noqa: F811
@@ -199,6 +200,10 @@ def test_the_mask_path_finds_what_the_exists_path_finds(data, persons, day) -> N
         )
         assert masked.version_ids is None or masked.mask_bits is not None
         assert store.counts_per_agency(data.session, masked) == by_exists
+    by_rows = store.summary_by_certificates(data.session, [agency], day)
+    from_masks = store.summary_from_masks(data.session, [agency])
+    assert sorted(from_masks[0], key=str) == sorted(by_rows[0], key=str)
+    assert sorted(from_masks[1]) == sorted(by_rows[1])
     data.session.rollback()
 
 

@@ -23,8 +23,11 @@ from sqlmodel import Session, col
 
 from services.certs.domain.staffing import (
     COUNTED_STATES,
+    KIND_ORDER,
+    ROLE_ORDER,
     SearchFilter,
     SortKey,
+    kind_level_bit,
     role_bit,
     role_level_bit,
     roles_bits,
@@ -39,6 +42,7 @@ from services.certs.models import (
     TalentPerson,
     TalentRoleAssignment,
 )
+from services.certs.store.person_certificates import counts_cover
 
 P = TalentPerson
 H = PersonAiHours
@@ -491,6 +495,15 @@ def summary_counts(
 ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
     """Persons working in `agencies` with a certificate valid on `day`:
     (agency, kind, live role or None, persons) and (agency, kind, persons)."""
+    if counts_cover(session, day):
+        return summary_from_masks(session, agencies)
+    return summary_by_certificates(session, agencies, day)
+
+
+def summary_by_certificates(
+    session: Session, agencies: Sequence[str], day: date
+) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
+    """`summary_counts` from the certificates and role rows."""
     versions = col(CatalogueVersion.id) == col(C.catalogue_version_id)
     holding = (
         select(col(C.person_id).label("pid"), col(CatalogueVersion.kind).label("kind"))
@@ -525,6 +538,39 @@ def summary_counts(
         [(str(a), str(k), r, int(n)) for a, k, r, n in by_role],
         [(str(a), str(k), int(n)) for a, k, n in by_kind],
     )
+
+
+def summary_from_masks(
+    session: Session, agencies: Sequence[str]
+) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
+    """`summary_counts` in one pass over the agencies' rows (the masks cover the
+    day): a person holds a kind when any level's bit of it is set."""
+    kinds = {kind: sum(kind_level_bit(kind, level) for level in Level) for kind in KIND_ORDER}
+    holds = {kind: has_bits(col(P.valid_mask), bits) for kind, bits in kinds.items()}
+    plays: dict[str | None, ColumnElement[bool]] = {
+        role: has_bits(col(P.live_roles), role_bit(role)) for role in ROLE_ORDER
+    }
+    plays[None] = col(P.live_roles) == 0
+    cells = [(kind, role) for kind in KIND_ORDER for role in [*ROLE_ORDER, None]]
+    sums = [func.sum(case((holds[kind], 1), else_=0)) for kind in KIND_ORDER] + [
+        func.sum(case((and_(holds[kind], plays[role]), 1), else_=0)) for kind, role in cells
+    ]
+    rows = session.execute(
+        select(col(P.agency_code), *sums)
+        .where(col(P.agency_code).in_(sorted(agencies)))
+        .group_by(col(P.agency_code))
+        .order_by(col(P.agency_code))
+    ).all()
+    by_kind: list[tuple[str, str, int]] = []
+    by_role: list[tuple[str, str, str | None, int]] = []
+    for agency, *counts in rows:
+        for kind, n in zip(KIND_ORDER, counts, strict=False):
+            if n:
+                by_kind.append((str(agency), kind, int(n)))
+        for (kind, role), n in zip(cells, counts[len(KIND_ORDER) :], strict=True):
+            if n:
+                by_role.append((str(agency), kind, role, int(n)))
+    return by_role, by_kind
 
 
 def catalogue_facts(session: Session) -> list[tuple[int, str, str, str, list[str]]]:
