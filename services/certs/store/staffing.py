@@ -42,7 +42,7 @@ from services.certs.models import (
     TalentPerson,
     TalentRoleAssignment,
 )
-from services.certs.store.person_certificates import counts_cover
+from services.certs.store import person_certificates
 
 P = TalentPerson
 H = PersonAiHours
@@ -495,7 +495,7 @@ def summary_counts(
 ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
     """Persons working in `agencies` with a certificate valid on `day`:
     (agency, kind, live role or None, persons) and (agency, kind, persons)."""
-    if counts_cover(session, day):
+    if person_certificates.counts_cover(session, day):
         return summary_from_masks(session, agencies)
     return summary_by_certificates(session, agencies, day)
 
