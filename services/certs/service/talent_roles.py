@@ -60,6 +60,8 @@ def assign(
         who, access.TALENT_WRITE, None if person is None else person.agency_code
     )
     assert person is not None
+    # The upsert holds the person's row until commit: concurrent role writes of
+    # one person recount one after the other.
     talent_persons.upsert(session, [(person_id, person.agency_code, person.unit)], now_utc())
     role = body.role.value
     if store.live(session, person_id, role) is not None:
@@ -86,6 +88,7 @@ def assign(
 def end(
     session: Session, who: Principal, person_id: str, assignment_id: int, body: TalentRoleEnd
 ) -> TalentRoleOut:
+    store.lock_person(session, person_id)
     row = store.get(session, assignment_id, for_update=True)
     if row is not None and row.person_id != person_id:
         row = None
