@@ -241,6 +241,15 @@ class TalentPerson(CertsTable, table=True):
         index=True,
         sa_column_kwargs={"server_default": text("'0001-01-01'")},
     )
+    # Over the same span (migration c3d0c0170009, domain/staffing.py): a bit per
+    # live talent role; a bit per (kind, level) and per (supported role, level)
+    # of the valid certificates; how many valid certificates support each role.
+    live_roles: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    valid_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    valid_for_policy: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    valid_for_application: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    valid_for_development: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    valid_for_research: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PersonAiHours(CertsTable, table=True):

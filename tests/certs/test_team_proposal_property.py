@@ -1,6 +1,7 @@
 """The team proposal is the one a brute-force ranking of everybody gives: the
 candidates read level by level with early stopping (store/staffing.py
-`slot_candidates`) against every person of the fixture ranked in Python and
+`slot_candidates`), or from the persons' masks when they cover the day,
+against every person of the fixture ranked in Python and
 given to the same domain rules, for compositions and filters hypothesis draws."""
 
 # The fixtures imported from staffing_data are redefined as parameters.
@@ -17,11 +18,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from services.certs.domain import team
 from services.certs.domain.levels import level_code, level_of
 from services.certs.domain.staffing import valid_on
 from services.certs.domain.talent import Level
+from services.certs.models import TalentPerson
+from services.certs.store.person_certificates import counts_cover, recount_uncovered
 from tests.certs.staffing_data import STAFF_A01, Data, data  # noqa: F401
 
 ROLES = ("policy", "application", "development", "research")
@@ -188,8 +192,18 @@ asks = st.fixed_dictionaries(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(ask=asks)
-def test_the_proposal_is_the_brute_force_ranking(call, world, ask) -> None:
+@given(ask=asks, counted=st.booleans())
+def test_the_proposal_is_the_brute_force_ranking(call, data, world, ask, counted) -> None:
+    # Both ways of ranking a slot: from the persons' masks (once recounted for
+    # the day) and from their certificates (when some count does not cover it).
+    day = date.fromisoformat(ask["valid_on"])
+    if counted:
+        recount_uncovered(data.session, day)
+    else:
+        data.session.execute(update(TalentPerson).values(valid_count_until=date(1, 1, 1)))
+    covered = counts_cover(data.session, day)
+    data.commit()
+    assert covered is counted
     answer = call("POST", "/staffing/team-proposals", STAFF_A01, json=ask)
     assert answer.status_code == 200, answer.text
     expected = brute_force(world, ask)

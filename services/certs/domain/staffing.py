@@ -95,3 +95,76 @@ class SearchFilter:
     # None: no certificate condition; empty: no certificate can meet it.
     version_ids: frozenset[int] | None = None
     min_ai_centi: int | None = None
+    # Set when the masks cover the day: the certificate condition as bits of
+    # `valid_mask` (None: ask per certificate, see `certificate_bits`).
+    mask_bits: int | None = None
+    masks_cover: bool = False
+
+
+# ------------------------------------------------ the masks of `talent_persons`
+#
+# What a search tests of a person, kept on the person's row beside the count of
+# valid certificates (store/person_certificates.py) so that a scope's counts are
+# one pass over its rows: `live_roles` has a bit per live role; `valid_mask` a
+# bit per (kind, level) of the certificates valid over the count's span (bits
+# 0-11) and per (supported role, level) (bits 12-23). A version's bits never
+# change: a catalogue version is never rewritten.
+
+KIND_ORDER = ("literacy", "tool", "project_planning", "project_technical")
+ROLE_ORDER = ("policy", "application", "development", "research")
+_LEVELS = len(Level)
+ROLE_LEVEL_BASE = len(KIND_ORDER) * _LEVELS
+
+
+def role_bit(role: str) -> int:
+    return 1 << ROLE_ORDER.index(role)
+
+
+def roles_bits(roles: Iterable[str]) -> int:
+    out = 0
+    for role in roles:
+        out |= role_bit(role)
+    return out
+
+
+def kind_level_bit(kind: str, level: Level) -> int:
+    return 1 << (KIND_ORDER.index(kind) * _LEVELS + int(level) - 1)
+
+
+def role_level_bit(role: str, level: Level) -> int:
+    return 1 << (ROLE_LEVEL_BASE + ROLE_ORDER.index(role) * _LEVELS + int(level) - 1)
+
+
+def version_bits(v: VersionFacts) -> int:
+    """The bits a valid certificate of `v` sets in its holder's `valid_mask`."""
+    out = kind_level_bit(v.kind, v.level_order) if v.kind in KIND_ORDER else 0
+    for role in v.roles:
+        if role in ROLE_ORDER:
+            out |= role_level_bit(role, v.level_order)
+    return out
+
+
+def certificate_bits(versions: Iterable[VersionFacts], version_ids: frozenset[int]) -> int | None:
+    """Bits B such that "holds a certificate of one of `version_ids` valid on the
+    day" is exactly `valid_mask & B != 0` (on a day the masks cover); None when
+    no such B exists: some version outside the set shares a (kind, level) with
+    one inside (a filter by catalogue entry), and the search asks per certificate."""
+    facts = list(versions)
+    bits = 0
+    for v in facts:
+        if v.id in version_ids:
+            if v.kind not in KIND_ORDER:
+                return None
+            bits |= kind_level_bit(v.kind, v.level_order)
+    outside = (v for v in facts if v.id not in version_ids and v.kind in KIND_ORDER)
+    if any(kind_level_bit(v.kind, v.level_order) & bits for v in outside):
+        return None
+    return bits
+
+
+def best_level_in(mask: int, role: str) -> Level | None:
+    """The best level of the certificates supporting `role` a mask records."""
+    for level in sorted(Level, reverse=True):
+        if mask & role_level_bit(role, level):
+            return level
+    return None

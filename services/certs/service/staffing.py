@@ -16,7 +16,13 @@ from sqlmodel import Session
 from services.certs.access import STAFFING_READ
 from services.certs.clients import Peers
 from services.certs.domain.levels import level_code, level_of
-from services.certs.domain.staffing import SearchFilter, SortKey, VersionFacts, matching_versions
+from services.certs.domain.staffing import (
+    SearchFilter,
+    SortKey,
+    VersionFacts,
+    certificate_bits,
+    matching_versions,
+)
 from services.certs.domain.talent import Level
 from services.certs.models import personal_data_reads
 from services.certs.store import person_certificates
@@ -82,9 +88,8 @@ def resolve(
     agencies = agencies_asked(
         who, peers, [ask.agency_code] if ask.agency_code else None, ask.subordinates
     )
-    versions = matching_versions(
-        catalogue(session), kinds=ask.kinds, codes=ask.codes, min_level=ask.min_level
-    )
+    facts = catalogue(session)
+    versions = matching_versions(facts, kinds=ask.kinds, codes=ask.codes, min_level=ask.min_level)
     return SearchFilter(
         day=day,
         year=ask.year or day.year,
@@ -93,6 +98,9 @@ def resolve(
         roles=ask.roles,
         version_ids=versions,
         min_ai_centi=centi(ask.min_ai_hours),
+        mask_bits=None if versions is None else certificate_bits(facts, versions),
+        # The maintained counts and masks serve when exact on the day.
+        masks_cover=person_certificates.counts_cover(session, day),
     )
 
 
@@ -147,9 +155,9 @@ def search(
 ) -> SearchResult:
     after = _after(params, ask.sort)
     f = resolve(session, who, peers, ask, today)
-    # The maintained counts serve when exact on the day (today, once counted).
-    cover = ask.sort is SortKey.CERTIFICATES and person_certificates.counts_cover(session, f.day)
-    found, last = store.search_page(session, f, ask.sort, params.limit, after, counts_cover=cover)
+    found, last = store.search_page(
+        session, f, ask.sort, params.limit, after, counts_cover=f.masks_cover
+    )
     per_agency = store.counts_per_agency(session, f)
     ids = [p.person_id for p in found]
     roles = store.live_roles(session, ids)

@@ -16,14 +16,14 @@ from services.certs import access
 from services.certs.clients import Peers
 from services.certs.models import TalentRoleAssignment, personal_data_reads
 from services.certs.service.talent_reach import reached_person
-from services.certs.store import talent_persons
+from services.certs.store import person_certificates, talent_persons
 from services.certs.store import talent_roles as store
 from services.certs.talent_schemas import TalentRoleAssign, TalentRoleEnd, TalentRoleOut
 from services.common.audit import record_personal_data_read
 from services.common.errors import Conflict, FieldError
 from services.common.principal import Principal
 from services.common.reach import outside, scopes
-from services.common.timeutil import now_utc
+from services.common.timeutil import now_utc, today_taipei
 
 RESOURCE = "talent-roles"
 NO_ASSIGNMENT = "no such role assignment"
@@ -60,6 +60,8 @@ def assign(
         who, access.TALENT_WRITE, None if person is None else person.agency_code
     )
     assert person is not None
+    # The upsert holds the person's row until commit: concurrent role writes of
+    # one person recount one after the other.
     talent_persons.upsert(session, [(person_id, person.agency_code, person.unit)], now_utc())
     role = body.role.value
     if store.live(session, person_id, role) is not None:
@@ -78,12 +80,15 @@ def assign(
     except IntegrityError:
         # Another officer assigned it a moment ago.
         raise _already_live(role) from None
+    # The person's live-roles bits, which staffing search reads.
+    person_certificates.recount(session, [person_id], today_taipei())
     return out(row)
 
 
 def end(
     session: Session, who: Principal, person_id: str, assignment_id: int, body: TalentRoleEnd
 ) -> TalentRoleOut:
+    store.lock_person(session, person_id)
     row = store.get(session, assignment_id, for_update=True)
     if row is not None and row.person_id != person_id:
         row = None
@@ -106,6 +111,7 @@ def end(
     row.end_reason = body.reason
     session.add(row)
     session.flush()
+    person_certificates.recount(session, [person_id], today_taipei())
     return out(row)
 
 

@@ -20,6 +20,7 @@ from services.certs.domain.levels import level_of
 from services.certs.domain.staffing import (
     SearchFilter,
     VersionFacts,
+    certificate_bits,
     last_valid_day,
     matching_versions,
 )
@@ -34,6 +35,7 @@ from services.certs.domain.talent import (
 from services.certs.models import personal_data_reads
 from services.certs.service.staffing import agencies_asked, catalogue, centi
 from services.certs.staffing_schemas import TeamProposalAsk
+from services.certs.store import person_certificates
 from services.certs.store import staffing as store
 from services.common.audit import record_personal_data_read
 from services.common.principal import Principal
@@ -70,12 +72,16 @@ def propose(
     kinds = frozenset(k.value for k in body.kinds or ())
     codes = frozenset(body.catalogue_codes or ())
     facts = catalogue(session)
+    wanted = matching_versions(facts, kinds=kinds, codes=codes)
     f = SearchFilter(
         day=day,
         year=year,
         agencies=agencies,
-        version_ids=matching_versions(facts, kinds=kinds, codes=codes),
+        version_ids=wanted,
         min_ai_centi=centi(body.min_ai_hours),
+        mask_bits=None if wanted is None else certificate_bits(facts, wanted),
+        # The slots are ranked from the persons' masks when they cover the day.
+        masks_cover=person_certificates.counts_cover(session, day),
     )
     slots = [team.Slot(s.role.value, s.count) for s in body.slots]
     rows: dict[str, list[store.RankedRow]] = {}
@@ -85,7 +91,9 @@ def propose(
         versions = _supporting(facts, role, kinds, codes)
         supporting[role] = frozenset(v.id for v in versions)
         levels = {int(lv): [v.id for v in versions if v.level_order == lv] for lv in Level}
-        rows[role], eligible[role] = store.slot_candidates(session, f, role, levels, limit)
+        rows[role], eligible[role] = store.slot_candidates(
+            session, f, role, levels, limit, whole_role=not kinds and not codes
+        )
     ids = sorted({r.person_id for pool in rows.values() for r in pool})
     held = store.valid_certificates(session, ids, day)
     hours = store.hours_of(session, ids, year)

@@ -12,6 +12,8 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, up
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from services.certs.domain import staffing
+from services.certs.domain.talent import Level
 from services.certs.domain.workflow import State
 from services.certs.models import (
     CatalogueEntry,
@@ -19,6 +21,7 @@ from services.certs.models import (
     Certificate,
     CertificateEvent,
     TalentPerson,
+    TalentRoleAssignment,
 )
 
 # Verified ones, and expired ones (valid on a day before they lapsed). A revoked
@@ -77,6 +80,8 @@ def held(session: Session, person_id: str) -> list[HeldCertificate]:
 # daily expiry job recounts every row whose span no longer covers the day (a
 # certificate lapsing overnight ends the span). A search reads the count only
 # when every row's span covers its day (`counts_cover`), and counts otherwise.
+# The same recount sets the row's masks and per-role counts (domain/staffing.py)
+# and its live roles' bits; a role write recounts its person in its transaction.
 
 FIRST_DAY = date(1, 1, 1)
 LAST_DAY = date(9999, 12, 31)
@@ -87,7 +92,28 @@ def _counted(c: Any) -> ColumnElement[bool]:
     return and_(col(c.person_id) == col(P.person_id), col(c.state).in_(COUNTED_STATES))
 
 
-def _recount(day: date) -> dict[str, Any]:
+def version_bits(session: Session) -> dict[int, int]:
+    """Each catalogue version's bits of `valid_mask` (domain/staffing.py)."""
+    rows = session.execute(
+        select(
+            col(CatalogueVersion.id),
+            col(CatalogueEntry.code),
+            col(CatalogueVersion.kind),
+            col(CatalogueVersion.level),
+            col(CatalogueVersion.roles),
+        ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
+    ).all()
+    return {
+        int(i): staffing.version_bits(
+            staffing.VersionFacts(
+                id=int(i), code=str(c), kind=str(k), level=str(lv), roles=tuple(r or ())
+            )
+        )
+        for i, c, k, lv, r in rows
+    }
+
+
+def _recount(day: date, bits: dict[int, int]) -> dict[str, Any]:
     c = aliased(Certificate)
     valid = and_(
         col(c.obtained_on) <= day, or_(col(c.expires_on).is_(None), col(c.expires_on) > day)
@@ -103,7 +129,25 @@ def _recount(day: date) -> dict[str, Any]:
         (col(c.expires_on) > day, col(c.expires_on)),
     )
     of = _counted(c)
-    return {
+    # Neither database has a bitwise OR aggregate: each bit is the max of itself
+    # or 0 over the valid certificates, and distinct bits add up to their OR.
+    by_bit: dict[int, list[int]] = {}
+    for version_id, version_bits_ in bits.items():
+        for n in range(version_bits_.bit_length()):
+            if version_bits_ >> n & 1:
+                by_bit.setdefault(1 << n, []).append(version_id)
+    mask: ColumnElement[int] = literal(0)
+    for bit, ids in sorted(by_bit.items()):
+        mask = mask + func.max(
+            case((col(c.catalogue_version_id).in_(sorted(ids)), literal(bit)), else_=literal(0))
+        )
+    r = aliased(TalentRoleAssignment)
+    # One live assignment per person and role: the sum of their bits is their OR.
+    role_bit = case(
+        *((col(r.role) == role, literal(staffing.role_bit(role))) for role in staffing.ROLE_ORDER),
+        else_=literal(0),
+    )
+    out: dict[str, Any] = {
         "valid_certificates": select(func.count()).where(of, valid).scalar_subquery(),
         "valid_count_from": func.coalesce(
             select(func.max(changed)).where(of).scalar_subquery(), FIRST_DAY
@@ -111,7 +155,24 @@ def _recount(day: date) -> dict[str, Any]:
         "valid_count_until": func.coalesce(
             select(func.min(changes)).where(of).scalar_subquery(), LAST_DAY
         ),
+        "valid_mask": func.coalesce(select(mask).where(of, valid).scalar_subquery(), 0),
+        "live_roles": func.coalesce(
+            select(func.sum(role_bit))
+            .where(col(r.person_id) == col(P.person_id), col(r.ended_at).is_(None))
+            .scalar_subquery(),
+            0,
+        ),
     }
+    for role in staffing.ROLE_ORDER:
+        supporting = sorted(
+            v for v, b in bits.items() if any(b & staffing.role_level_bit(role, lv) for lv in Level)
+        )
+        out[f"valid_for_{role}"] = (
+            select(func.count())
+            .where(of, valid, col(c.catalogue_version_id).in_(supporting))
+            .scalar_subquery()
+        )
+    return out
 
 
 def _uncovered(day: date) -> ColumnElement[bool]:
@@ -125,6 +186,7 @@ def recount(
     `talent_persons`; the others are found by no staffing read); with
     `only_uncovered`, of those whose count's span does not cover `day`."""
     ids = sorted(set(person_ids))
+    bits = version_bits(session) if ids else {}
     for start in range(0, len(ids), 500):
         where: list[ColumnElement[bool]] = [col(P.person_id).in_(ids[start : start + 500])]
         if only_uncovered:
@@ -132,7 +194,7 @@ def recount(
         session.execute(
             update(P)
             .where(*where)
-            .values(**_recount(day))
+            .values(**_recount(day, bits))
             .execution_options(synchronize_session=False)
         )
 
@@ -140,17 +202,18 @@ def recount(
 def recount_uncovered(session: Session, day: date) -> int:
     """Count again every person whose count's span does not cover `day` (a
     certificate lapsed or started since, or a new row): the daily expiry job."""
+    bits = version_bits(session)
     result = session.execute(
         update(P)
         .where(_uncovered(day))
-        .values(**_recount(day))
+        .values(**_recount(day, bits))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def counts_cover(session: Session, day: date) -> bool:
-    """Whether every person's maintained count is exact on `day`."""
+    """Whether every person's maintained count (and masks) is exact on `day`."""
     # Two probes, one per indexed bound, each stopping at the first row.
     for stale in (col(P.valid_count_from) > day, col(P.valid_count_until) <= day):
         if session.scalar(select(literal(1)).where(stale).limit(1)) is not None:

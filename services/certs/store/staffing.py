@@ -4,7 +4,10 @@ agency, the candidates of a team slot, an agency's summary and its table-51 rows
 Every query starts from `talent_persons` (where a person works, as the nightly
 pull last said) narrowed by a `SearchFilter`; the certificate condition is "a
 certificate of one of these catalogue versions, valid on the day", written once
-in `valid_on` (domain/staffing.py says the rule).
+in `valid_on` (domain/staffing.py says the rule). When the maintained masks
+cover the day (store/person_certificates.py), role and certificate conditions
+are bit tests on the person's row instead: a scope's counts are one pass over
+its rows, with no per-person EXISTS.
 """
 
 from __future__ import annotations
@@ -18,7 +21,18 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, se
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from services.certs.domain.staffing import COUNTED_STATES, SearchFilter, SortKey
+from services.certs.domain.staffing import (
+    COUNTED_STATES,
+    KIND_ORDER,
+    ROLE_ORDER,
+    SearchFilter,
+    SortKey,
+    kind_level_bit,
+    role_bit,
+    role_level_bit,
+    roles_bits,
+)
+from services.certs.domain.talent import Level
 from services.certs.domain.workflow import State
 from services.certs.models import (
     CatalogueEntry,
@@ -28,6 +42,7 @@ from services.certs.models import (
     TalentPerson,
     TalentRoleAssignment,
 )
+from services.certs.store import person_certificates
 
 P = TalentPerson
 H = PersonAiHours
@@ -70,9 +85,13 @@ def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnEleme
         out.append(col(P.agency_code).in_(sorted(f.agencies)))
     if f.unit_id is not None:
         out.append(col(P.unit_id) == f.unit_id)
-    if f.roles:
+    if f.roles and f.masks_cover:
+        out.append(has_bits(col(P.live_roles), roles_bits(f.roles)))
+    elif f.roles:
         out.append(_live_role(sorted(f.roles)))
-    if f.version_ids is not None:
+    if f.version_ids is not None and f.masks_cover and f.mask_bits is not None:
+        out.append(has_bits(col(P.valid_mask), f.mask_bits))
+    elif f.version_ids is not None:
         out.append(_holds(f.version_ids, f.day))
     # No hours row is 0 hours: "at least 0" asks nothing.
     if not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0:
@@ -85,6 +104,14 @@ def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnEleme
             )
         )
     return out
+
+
+def has_bits(column: Any, bits: int) -> ColumnElement[bool]:
+    """Some of `bits` are set in the mask `column` (no bits: nobody)."""
+    if not bits:
+        return literal(False)
+    tested: ColumnElement[bool] = column.op("&")(literal(bits)) != 0
+    return tested
 
 
 def _holds(version_ids: Iterable[int], day: date) -> ColumnElement[bool]:
@@ -370,11 +397,17 @@ def slot_candidates(
     role: str,
     levels: Mapping[int, Sequence[int]],
     limit: int,
+    *,
+    whole_role: bool = False,
 ) -> tuple[list[RankedRow], int]:
     """The `limit` best holders of `role` meeting `f`, in the order of
     domain/team.py (best level, how many, AI hours, person id), and how many
     hold the role and meet `f` in all. `levels` maps each level order to the
-    catalogue versions of that level supporting the role."""
+    catalogue versions of that level supporting the role; `whole_role`: they
+    are every version supporting it (no kind or entry asked), which the masks
+    record per person."""
+    if f.masks_cover and whole_role:
+        return _slot_from_masks(session, f, role, limit)
     supporting = sorted(v for ids in levels.values() for v in ids)
     whens = [
         (col(C.catalogue_version_id).in_(sorted(ids)), literal(level))
@@ -420,6 +453,40 @@ def slot_candidates(
     return rows, int(total or 0)
 
 
+def _slot_from_masks(
+    session: Session, f: SearchFilter, role: str, limit: int
+) -> tuple[list[RankedRow], int]:
+    """`slot_candidates` from the persons' rows alone (the masks cover the day):
+    the best level from the role's level bits, how many from `valid_for_<role>`."""
+    mask = col(P.valid_mask)
+    best = case(
+        *(
+            (has_bits(mask, role_level_bit(role, level)), literal(int(level)))
+            for level in sorted(Level, reverse=True)
+        ),
+        else_=literal(0),
+    )
+    many = P.__table__.c[f"valid_for_{role}"]  # type: ignore[attr-defined]
+    hours = func.coalesce(col(H.ai_centi), 0)
+    where = [*conditions(f), has_bits(col(P.live_roles), role_bit(role))]
+    stmt = (
+        select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
+        .select_from(P)
+        .outerjoin(H, _hours_join(f.year))
+        .where(*where)
+        .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
+        .limit(limit)
+    )
+    rows = [
+        RankedRow(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]))
+        for r in session.execute(stmt).all()
+    ]
+    if len(rows) < limit:
+        return rows, len(rows)
+    total = session.scalar(select(func.count()).select_from(P).where(*where))
+    return rows, int(total or 0)
+
+
 # ---------------------------------------------------------- agency summary
 
 
@@ -428,6 +495,15 @@ def summary_counts(
 ) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
     """Persons working in `agencies` with a certificate valid on `day`:
     (agency, kind, live role or None, persons) and (agency, kind, persons)."""
+    if person_certificates.counts_cover(session, day):
+        return summary_from_masks(session, agencies)
+    return summary_by_certificates(session, agencies, day)
+
+
+def summary_by_certificates(
+    session: Session, agencies: Sequence[str], day: date
+) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
+    """`summary_counts` from the certificates and role rows."""
     versions = col(CatalogueVersion.id) == col(C.catalogue_version_id)
     holding = (
         select(col(C.person_id).label("pid"), col(CatalogueVersion.kind).label("kind"))
@@ -462,6 +538,39 @@ def summary_counts(
         [(str(a), str(k), r, int(n)) for a, k, r, n in by_role],
         [(str(a), str(k), int(n)) for a, k, n in by_kind],
     )
+
+
+def summary_from_masks(
+    session: Session, agencies: Sequence[str]
+) -> tuple[list[tuple[str, str, str | None, int]], list[tuple[str, str, int]]]:
+    """`summary_counts` in one pass over the agencies' rows (the masks cover the
+    day): a person holds a kind when any level's bit of it is set."""
+    kinds = {kind: sum(kind_level_bit(kind, level) for level in Level) for kind in KIND_ORDER}
+    holds = {kind: has_bits(col(P.valid_mask), bits) for kind, bits in kinds.items()}
+    plays: dict[str | None, ColumnElement[bool]] = {
+        role: has_bits(col(P.live_roles), role_bit(role)) for role in ROLE_ORDER
+    }
+    plays[None] = col(P.live_roles) == 0
+    cells = [(kind, role) for kind in KIND_ORDER for role in [*ROLE_ORDER, None]]
+    sums = [func.sum(case((holds[kind], 1), else_=0)) for kind in KIND_ORDER] + [
+        func.sum(case((and_(holds[kind], plays[role]), 1), else_=0)) for kind, role in cells
+    ]
+    rows = session.execute(
+        select(col(P.agency_code), *sums)
+        .where(col(P.agency_code).in_(sorted(agencies)))
+        .group_by(col(P.agency_code))
+        .order_by(col(P.agency_code))
+    ).all()
+    by_kind: list[tuple[str, str, int]] = []
+    by_role: list[tuple[str, str, str | None, int]] = []
+    for agency, *counts in rows:
+        for kind, n in zip(KIND_ORDER, counts, strict=False):
+            if n:
+                by_kind.append((str(agency), kind, int(n)))
+        for (kind, role), n in zip(cells, counts[len(KIND_ORDER) :], strict=True):
+            if n:
+                by_role.append((str(agency), kind, role, int(n)))
+    return by_role, by_kind
 
 
 def catalogue_facts(session: Session) -> list[tuple[int, str, str, str, list[str]]]:

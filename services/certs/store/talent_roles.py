@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from services.certs.models import TalentRoleAssignment
+from services.certs.models import TalentPerson, TalentRoleAssignment
 
 
 def get(
@@ -46,4 +46,15 @@ def history(session: Session, person_id: str) -> list[TalentRoleAssignment]:
             .where(col(TalentRoleAssignment.person_id) == person_id)
             .order_by(col(TalentRoleAssignment.id))
         )
+    )
+
+
+def lock_person(session: Session, person_id: str) -> None:
+    """Hold the person's `talent_persons` row until commit: two role writes of
+    one person then recount one after the other, the second seeing the first's
+    role (its live-roles bits would otherwise miss it)."""
+    session.execute(
+        select(col(TalentPerson.person_id))
+        .where(col(TalentPerson.person_id) == person_id)
+        .with_for_update()
     )
