@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert
+import json
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlmodel import Session
 
 from services.common.principal import Principal
 from services.common.timestamps import UtcDateTime
 from services.common.timeutil import now_utc
+
+_COLUMNS = [
+    "at",
+    "request_id",
+    "reader",
+    "reader_person_id",
+    "subject_person_id",
+    "resource",
+    "fields",
+]
 
 
 def personal_data_reads_table(metadata: MetaData) -> Table:
@@ -40,6 +65,30 @@ def record_personal_data_read(
     if not others:
         return
     at = now_utc()
+    if session.get_bind().dialect.name == "postgresql" and len(others) > 1:
+        # One statement whatever the count, the subjects in one JSON text: a feed
+        # page logs 5,000 persons, which as an executemany is 5,000 statements.
+        subjects = (
+            func.json_array_elements_text(cast(literal(json.dumps(others), Text), JSON))
+            .table_valued("v")
+            .render_derived(name="subjects")
+        )
+        c = table.c
+        session.execute(
+            insert(table).from_select(
+                _COLUMNS,
+                select(
+                    literal(at, c.at.type),
+                    literal(principal.request_id, c.request_id.type),
+                    literal(principal.sub, c.reader.type),
+                    literal(principal.person_id, c.reader_person_id.type),
+                    subjects.c.v,
+                    literal(resource, c.resource.type),
+                    literal(fields, c.fields.type),
+                ),
+            )
+        )
+        return
     session.execute(
         insert(table),
         [

@@ -25,8 +25,6 @@ from services.common.timeutil import now_utc, today_taipei
 from services.common.transactions import batch_transaction
 
 FEED = "training.ai-hours"
-# Rows per statement: within SQLite's bound-parameter limit (7 columns a row).
-CHUNK = 1000
 
 
 def _centi(value: Any) -> int:
@@ -54,14 +52,16 @@ def _store_page(session: Session, entries: Sequence[AiHoursEntry], at: datetime)
         if e.agency_code is not None
     }
     places = sorted(placed.values())
-    for start in range(0, len(hours), CHUNK):
-        person_ai_hours.upsert(session, hours[start : start + CHUNK])
-    for start in range(0, len(places), CHUNK):
-        talent_persons.upsert(session, places[start : start + CHUNK], at)
-    # A person new to `talent_persons` has no count of valid certificates yet.
-    person_certificates.recount(
-        session, [p for p, _, _ in places], today_taipei(), only_uncovered=True
-    )
+    person_ai_hours.upsert(session, hours)
+    # A person new to `talent_persons` has no count of valid certificates yet:
+    # count those. A person already there keeps the count the registry's writes
+    # and the daily expiry job maintain (a move changes no certificate); recounting
+    # every person of every page cost more than the rest of the pull together.
+    known = talent_persons.known(session, [p for p, _, _ in places])
+    talent_persons.upsert(session, places, at)
+    new = [p for p, _, _ in places if p not in known]
+    if new:
+        person_certificates.recount(session, new, today_taipei(), only_uncovered=True)
     return len(places)
 
 

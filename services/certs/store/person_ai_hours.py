@@ -7,13 +7,25 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from services.certs.models import FeedPosition, PersonAiHours
+from services.certs.store.json_rows import json_rows
 
 TABLE = PersonAiHours.__table__  # type: ignore[attr-defined]
+COLUMNS = (
+    "person_id",
+    "year",
+    "ai_centi",
+    "basic_centi",
+    "advanced_centi",
+    "changed_at",
+    "pulled_at",
+)
+_UPDATED = ("ai_centi", "basic_centi", "advanced_centi", "changed_at", "pulled_at")
 
 
 def get(session: Session, person_id: str, year: int) -> PersonAiHours | None:
@@ -21,19 +33,29 @@ def get(session: Session, person_id: str, year: int) -> PersonAiHours | None:
 
 
 def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or replace rows (every column of `person_ai_hours`) in one statement."""
+    """Insert or replace rows (every column of `person_ai_hours`), any number of
+    them: on PostgreSQL one statement whose rows travel as one JSON parameter,
+    on SQLite one statement executed for each row. Either way the statement is
+    the same whatever the count, so it is compiled once: a multi-row VALUES
+    statement is compiled afresh for each call, about 0.2 s per 1,000 rows."""
     if not rows:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(TABLE).values(list(rows))
-    session.execute(
-        stmt.on_conflict_do_update(
+    if session.get_bind().dialect.name == "postgresql":
+        source = json_rows([[row[name] for name in COLUMNS] for row in rows], TABLE, COLUMNS)
+        pg = pg_insert(TABLE).from_select(list(COLUMNS), select(*source.c))
+        stmt = pg.on_conflict_do_update(
             index_elements=[TABLE.c.person_id, TABLE.c.year],
-            set_={
-                name: stmt.excluded[name]
-                for name in ("ai_centi", "basic_centi", "advanced_centi", "changed_at", "pulled_at")
-            },
+            set_={name: pg.excluded[name] for name in _UPDATED},
         )
+        session.execute(stmt)
+        return
+    lite = sqlite_insert(TABLE)
+    session.execute(
+        lite.on_conflict_do_update(
+            index_elements=[TABLE.c.person_id, TABLE.c.year],
+            set_={name: lite.excluded[name] for name in _UPDATED},
+        ),
+        list(rows),
     )
 
 

@@ -13,8 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from services.certs.models import Certificate, TalentPerson
+from services.certs.store.json_rows import json_rows
 
 TABLE = TalentPerson.__table__  # type: ignore[attr-defined]
+COLUMNS = ("person_id", "agency_code", "unit_id", "refreshed_at")
+_UPDATED = ("agency_code", "unit_id", "refreshed_at")
+# Persons per IN list on SQLite (its bound-parameter limit).
+_IN_CHUNK = 500
 
 
 def get(session: Session, person_id: str) -> TalentPerson | None:
@@ -32,22 +37,43 @@ def certificate_agency(session: Session, person_id: str) -> str | None:
     ).first()
 
 
+def known(session: Session, person_ids: Sequence[str]) -> set[str]:
+    """Which of these persons have a row already."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return set()
+    pid = col(TalentPerson.person_id)
+    if session.get_bind().dialect.name == "postgresql":
+        keys = json_rows([[p] for p in ids], TABLE, ("person_id",))
+        return set(session.scalars(select(pid).join(keys, keys.c.person_id == pid)))
+    found: set[str] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        found.update(session.scalars(select(pid).where(pid.in_(ids[start : start + _IN_CHUNK]))))
+    return found
+
+
 def upsert(session: Session, rows: Sequence[tuple[str, str, str]], at: datetime) -> None:
-    """Insert or replace (person_id, agency_code, unit_id) rows, in one statement."""
+    """Insert or replace (person_id, agency_code, unit_id) rows, any number of
+    them, with one statement compiled once (as `person_ai_hours.upsert`): on
+    PostgreSQL the rows in one JSON parameter, on SQLite executed per row.
+    A person may appear once."""
     if not rows:
         return
-    values = [
-        {"person_id": p, "agency_code": a, "unit_id": u, "refreshed_at": at} for p, a, u in rows
-    ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(TABLE).values(values)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[TABLE.c.person_id],
-            set_={
-                "agency_code": stmt.excluded.agency_code,
-                "unit_id": stmt.excluded.unit_id,
-                "refreshed_at": stmt.excluded.refreshed_at,
-            },
+    if session.get_bind().dialect.name == "postgresql":
+        source = json_rows([(p, a, u, at) for p, a, u in rows], TABLE, COLUMNS)
+        pg = pg_insert(TABLE).from_select(list(COLUMNS), select(*source.c))
+        session.execute(
+            pg.on_conflict_do_update(
+                index_elements=[TABLE.c.person_id],
+                set_={name: pg.excluded[name] for name in _UPDATED},
+            )
         )
+        return
+    lite = sqlite_insert(TABLE)
+    session.execute(
+        lite.on_conflict_do_update(
+            index_elements=[TABLE.c.person_id],
+            set_={name: lite.excluded[name] for name in _UPDATED},
+        ),
+        [{"person_id": p, "agency_code": a, "unit_id": u, "refreshed_at": at} for p, a, u in rows],
     )
