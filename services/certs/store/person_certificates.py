@@ -191,6 +191,14 @@ def recount(
         where: list[ColumnElement[bool]] = [col(P.person_id).in_(ids[start : start + 500])]
         if only_uncovered:
             where.append(_uncovered(day))
+        # Lock the rows first, in one order: on PostgreSQL an UPDATE that waits
+        # for another transaction's lock re-reads only the row itself, its
+        # subqueries keep the snapshot taken before the wait, and so would miss
+        # the certificate the other transaction just committed. The UPDATE that
+        # follows the lock is a new statement, with a snapshot that has it.
+        session.execute(
+            select(col(P.person_id)).where(*where).order_by(col(P.person_id)).with_for_update()
+        )
         session.execute(
             update(P)
             .where(*where)
