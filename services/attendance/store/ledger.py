@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import cast
 
 from sqlalchemy import and_, bindparam, func, insert, update
@@ -201,6 +202,63 @@ def remaining_by_grant(
     return [
         GrantRemaining(int(r[0]), r[1], r[2], r[3], int(r[4]), int(r[5]))
         for r in session.execute(stmt)
+    ]
+
+
+@dataclass(frozen=True)
+class AgencyGrant:
+    """A grant with minutes left of a person the agency holds now, with that
+    person's hourly rate."""
+
+    person_id: str
+    hourly_rate: Decimal
+    expires_on: date
+    remaining: int
+
+
+# The comp-balance report's one read: every grant with minutes left of the
+# persons the agency holds now (after transfers, per the roster), each summed
+# from its entries, with the person's rate. The entries are summed first, of
+# the agency's persons only (an entry always carries its grant's person), read
+# from the covering index on (person_id, grant_id, minutes); the grants and
+# roster rows are then joined by key to what is left. The earlier form joined
+# grants to entries before summing, by grant id (and, tried, by person and
+# grant id, which PostgreSQL estimated at a few rows and answered with a
+# roster look-up per entry of the whole ledger), and read the rates apart.
+_AGENCY_PERSONS = select(col(RosterPerson.person_id)).where(
+    col(RosterPerson.agency_code) == bindparam("agency_code")
+)
+_LEFT = (
+    sa_select(
+        col(ComptimeEntry.grant_id).label("grant_id"),
+        func.sum(col(ComptimeEntry.minutes)).label("remaining"),
+    )
+    .where(col(ComptimeEntry.person_id).in_(_AGENCY_PERSONS))
+    .group_by(col(ComptimeEntry.grant_id))
+    .having(func.sum(col(ComptimeEntry.minutes)) > 0)
+    .subquery("left_on_grant")
+)
+_AGENCY_GRANTS = (
+    sa_select(
+        col(RosterPerson.person_id),
+        col(RosterPerson.hourly_rate),
+        col(ComptimeGrant.expires_on),
+        _LEFT.c.remaining,
+    )
+    .select_from(_LEFT)
+    .join(ComptimeGrant, col(ComptimeGrant.id) == _LEFT.c.grant_id)
+    .join(RosterPerson, col(RosterPerson.person_id) == col(ComptimeGrant.person_id))
+)
+
+
+def agency_grants(session: Session, agency_code: str) -> list[AgencyGrant]:
+    """The grants with minutes left of everyone the agency holds now, in no
+    particular order, as the comp-balance report needs them."""
+    rows = session.connection().execute(_AGENCY_GRANTS, {"agency_code": agency_code})
+    return [
+        # A rate not on the roster counts as none, as the report has always shown it.
+        AgencyGrant(person_id, Decimal(0) if rate is None else rate, expires_on, int(remaining))
+        for person_id, rate, expires_on, remaining in rows
     ]
 
 
