@@ -216,38 +216,35 @@ class AgencyGrant:
     remaining: int
 
 
-# The comp-balance report's one read: every grant with minutes left of the
-# persons the agency holds now (after transfers, per the roster), each summed
-# from its entries, with the person's rate. The entries are summed first, of
-# the agency's persons only (an entry always carries its grant's person), read
-# from the covering index on (person_id, grant_id, minutes); the grants and
-# roster rows are then joined by key to what is left. The earlier form joined
-# grants to entries before summing, by grant id (and, tried, by person and
-# grant id, which PostgreSQL estimated at a few rows and answered with a
-# roster look-up per entry of the whole ledger), and read the rates apart.
-_AGENCY_PERSONS = select(col(RosterPerson.person_id)).where(
-    col(RosterPerson.agency_code) == bindparam("agency_code")
-)
-_LEFT = (
-    sa_select(
-        col(ComptimeEntry.grant_id).label("grant_id"),
-        func.sum(col(ComptimeEntry.minutes)).label("remaining"),
+# The comp-balance report's one read: every grant of the persons the agency
+# holds now (after transfers, per the roster), with the person's rate and what
+# is left on the grant, summed from its entries by a correlated sum over the
+# covering index on (person_id, grant_id, minutes). The correlated form fixes
+# the path: the agency's roster rows, their grants by the person index, each
+# grant's entries from the index alone. Joining grants to entries and then
+# grouping was estimated at a few rows by PostgreSQL (person and grant ids are
+# not independent) and answered with a hash join over every entry of the
+# ledger; summing the entries first and joining the grants after, with a scan
+# of every grant. Grants with nothing left are dropped by the caller, which
+# reads each sum once (a WHERE on it would run the sum twice).
+_LEFT_ON_GRANT = (
+    sa_select(func.sum(col(ComptimeEntry.minutes)))
+    .where(
+        col(ComptimeEntry.person_id) == col(ComptimeGrant.person_id),
+        col(ComptimeEntry.grant_id) == col(ComptimeGrant.id),
     )
-    .where(col(ComptimeEntry.person_id).in_(_AGENCY_PERSONS))
-    .group_by(col(ComptimeEntry.grant_id))
-    .having(func.sum(col(ComptimeEntry.minutes)) > 0)
-    .subquery("left_on_grant")
+    .scalar_subquery()
 )
 _AGENCY_GRANTS = (
     sa_select(
         col(RosterPerson.person_id),
         col(RosterPerson.hourly_rate),
         col(ComptimeGrant.expires_on),
-        _LEFT.c.remaining,
+        _LEFT_ON_GRANT,
     )
-    .select_from(_LEFT)
-    .join(ComptimeGrant, col(ComptimeGrant.id) == _LEFT.c.grant_id)
-    .join(RosterPerson, col(RosterPerson.person_id) == col(ComptimeGrant.person_id))
+    .select_from(RosterPerson)
+    .join(ComptimeGrant, col(ComptimeGrant.person_id) == col(RosterPerson.person_id))
+    .where(col(RosterPerson.agency_code) == bindparam("agency_code"))
 )
 
 
@@ -259,6 +256,7 @@ def agency_grants(session: Session, agency_code: str) -> list[AgencyGrant]:
         # A rate not on the roster counts as none, as the report has always shown it.
         AgencyGrant(person_id, Decimal(0) if rate is None else rate, expires_on, int(remaining))
         for person_id, rate, expires_on, remaining in rows
+        if remaining is not None and remaining > 0
     ]
 
 
