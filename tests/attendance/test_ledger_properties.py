@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from services.attendance.access import REPORTS_READ
 from services.attendance.domain.comptime import (
     Allocation,
     ComptimeLedger,
@@ -57,10 +58,11 @@ from services.attendance.models import (
     Settlement,
     metadata,
 )
-from services.attendance.service import comptime
+from services.attendance.service import comptime, reports
 from services.attendance.service.problems import NotEnoughComptime
 from services.attendance.store import ledger as ledger_store
 from services.attendance.store.locking import begin_immediate
+from services.common.principal import Principal
 from services.common.timeutil import TAIPEI
 
 PERSON = "P1"
@@ -69,6 +71,9 @@ DAYS = st.dates(min_value=date(2023, 1, 1), max_value=date(2025, 12, 31))
 # Later than any leave day, so refusals and cancellations decided on it are
 # never before the request they decide.
 DECIDED_ON = date(2026, 1, 15)
+# The comp-balance report's day in the invariant: its 24 months run from
+# November 2024 to October 2026.
+REPORT_DAY = date(2024, 11, 20)
 
 # Modest on purpose: every step is a real transaction on a real database.
 PROPERTY_SETTINGS = settings(
@@ -379,6 +384,38 @@ class DatabaseLedgerMachine(RuleBasedStateMachine):
             )
             assert 0 < minutes <= held
             assert amount == Decimal(0)  # the roster row carries no hourly rate
+
+    @invariant()
+    def agency_report_shows_the_pure_ledger(self) -> None:
+        """The comp-balance report of the agency holding the person, and of the
+        one it started in, against a brute force over the pure ledger: the
+        balance and what expires in each of 24 months from November 2024, so
+        across two year ends and the Februaries of 2025 and 2026 (grants earned
+        on 2024-02-29 included: DAYS spans it)."""
+        remaining = self.pure.remaining_by_grant()
+        labels = [f"{y}-{m:02d}" for y in (2024, 2025, 2026) for m in range(1, 13)][10:34]
+        expiring: dict[str, int] = {}
+        for g in self.pure.grants:
+            label = g.expires_on.strftime("%Y-%m")
+            if remaining[g.grant_id] > 0 and label in labels:
+                expiring[label] = expiring.get(label, 0) + remaining[g.grant_id]
+        balance = sum(left for left in remaining.values() if left > 0)
+        for agency in {self.agency, FIRST_AGENCY}:
+            who = Principal(
+                sub="hr",
+                kind="human",
+                person_id="HR",
+                agency_code=agency,
+                agency_scope=[agency],
+                permissions=[REPORTS_READ],
+            )
+            with Session(self.engine) as session:
+                report = reports.comp_balances(session, who, agency, REPORT_DAY, 24)
+            assert report.months == labels
+            rows = [(r.person_id, r.balance_minutes, r.expiring_by_month) for r in report.rows]
+            holds = agency == self.agency and balance > 0
+            # Months in calendar order, as the files list them.
+            assert rows == ([(PERSON, balance, dict(sorted(expiring.items())))] if holds else [])
 
 
 def test_database_ledger_follows_the_pure_ledger(apps: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from services.attendance.schemas import (
     SettlementRule,
 )
 from services.attendance.store import ledger as ledger_store
-from services.attendance.store import records, roster, settlements
+from services.attendance.store import records, settlements
 from services.common.bounds_dates import month_start, next_month_start
 from services.common.pagination import PageParams
 from services.common.principal import Principal
@@ -55,29 +55,34 @@ def comp_balances(
     and what it would cost paid out at their hourly rate."""
     check_agency(principal, REPORTS_READ, agency_code)
     day = as_of or today_taipei()
-    labels = [add_months(day.replace(day=1), i).strftime("%Y-%m") for i in range(months)]
-    grants = ledger_store.remaining_by_grant(session, agency_code=agency_code)
-    people: dict[str, dict[str, int]] = {}
+    firsts = [add_months(day.replace(day=1), i) for i in range(months)]
+    labels = [first.strftime("%Y-%m") for first in firsts]
+    # A grant's month by (year, month), not by formatting each grant's date.
+    label_of = {(first.year, first.month): first.strftime("%Y-%m") for first in firsts}
     balances: dict[str, int] = {}
-    for g in grants:
+    expiring: dict[str, dict[str, int]] = {}
+    rates: dict[str, Decimal] = {}
+    for g in ledger_store.agency_grants(session, agency_code):
         balances[g.person_id] = balances.get(g.person_id, 0) + g.remaining
-        label = g.expires_on.strftime("%Y-%m")
-        by_month = people.setdefault(g.person_id, {})
-        if label in labels:
+        rates[g.person_id] = g.hourly_rate
+        label = label_of.get((g.expires_on.year, g.expires_on.month))
+        if label is not None:
+            by_month = expiring.setdefault(g.person_id, {})
             by_month[label] = by_month.get(label, 0) + g.remaining
-    rates = roster.hourly_rates(session, agency_code)
-    rows = [
-        BalanceRow(
-            person_id=pid,
-            balance_minutes=balances[pid],
-            expiring_by_month=people.get(pid, {}),
-            hourly_rate=rates.get(pid, Decimal(0)),
-            exposure=(Decimal(balances[pid]) * rates.get(pid, Decimal(0)) / 60).quantize(
-                Decimal(1)
-            ),
+    rows = []
+    for pid in sorted(balances):
+        found = expiring.get(pid, {})
+        rate = rates[pid]
+        rows.append(
+            BalanceRow(
+                person_id=pid,
+                balance_minutes=balances[pid],
+                # In calendar order, whatever order the grants were read in.
+                expiring_by_month={m: found[m] for m in labels if m in found},
+                hourly_rate=rate,
+                exposure=(Decimal(balances[pid]) * rate / 60).quantize(Decimal(1)),
+            )
         )
-        for pid in sorted(balances)
-    ]
     return BalanceReport(agency_code=agency_code, as_of=day, months=labels, rows=rows)
 
 
