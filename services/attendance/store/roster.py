@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -74,13 +73,3 @@ def upsert(session: Session, existing: RosterPerson | None, row: RosterRow, sour
 
 def save(session: Session, person: RosterPerson) -> None:
     session.add(person)
-
-
-def hourly_rates(session: Session, agency_code: str) -> dict[str, Decimal]:
-    """The hourly rate of each person the agency holds now."""
-    return {
-        p.person_id: p.hourly_rate
-        for p in session.exec(
-            select(RosterPerson).where(col(RosterPerson.agency_code) == agency_code)
-        )
-    }
