@@ -225,6 +225,7 @@ class TalentPerson(CertsTable, table=True):
     person_id: str = Field(primary_key=True, max_length=64)
     agency_code: str = Field(max_length=16, index=True)
     unit_id: str = Field(default="", max_length=32, index=True)
+    # When the place was last written: the pull leaves an unchanged place alone.
     refreshed_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
     # How many of the person's certificates are valid on each day from
     # `valid_count_from` to the day before `valid_count_until`, as the registry's

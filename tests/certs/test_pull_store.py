@@ -111,3 +111,27 @@ def test_a_page_of_reads_is_logged_one_row_a_person(certs_app: FastAPI) -> None:
     assert sorted(r[0] for r in logged) == subjects
     assert {r[1:5] for r in logged} == {("svc.certs", "req-1", "ai_hours", "x")}
     assert all(r[5].utcoffset() is not None for r in logged)
+
+
+def test_an_unchanged_place_is_not_rewritten_and_a_moved_one_is(certs_app: FastAPI) -> None:
+    engine = certs_app.state.engine
+    first = [(f"P{n:05d}", "A01", str(n % 3)) for n in range(PAGE)]
+    with batch_transaction(engine) as session:
+        talent_persons.upsert(session, first, AT)
+    later = AT + timedelta(days=1)
+    # The next night: the same places, but for a tenth moved to another unit
+    # and a tenth to another agency, and some persons new.
+    again = [
+        (p, "A02" if n % 10 == 1 else a, "9" if n % 10 == 2 else u)
+        for n, (p, a, u) in enumerate(first)
+    ] + [(f"Q{n:05d}", "A03", "") for n in range(10)]
+    with batch_transaction(engine) as session:
+        talent_persons.upsert(session, again, later)
+    with Session(engine) as session:
+        people = {p.person_id: p for p in session.exec(select(TalentPerson)).scalars()}  # type: ignore[call-overload]
+    assert len(people) == PAGE + 10
+    for n, (p, a, u) in enumerate(again):
+        row = people[p]
+        assert (row.agency_code, row.unit_id) == (a, u)
+        moved = p.startswith("Q") or n % 10 in (1, 2)
+        assert row.refreshed_at == (later if moved else AT), p

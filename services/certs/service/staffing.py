@@ -25,6 +25,7 @@ from services.certs.domain.staffing import (
 )
 from services.certs.domain.talent import Level
 from services.certs.models import personal_data_reads
+from services.certs.store import catalogue as catalogue_store
 from services.certs.store import person_certificates
 from services.certs.store import staffing as store
 from services.common.audit import record_personal_data_read
@@ -35,10 +36,7 @@ from services.common.reach import check_agency, scopes
 
 
 def catalogue(session: Session) -> list[VersionFacts]:
-    return [
-        VersionFacts(id=i, code=c, kind=k, level=lv, roles=tuple(r))
-        for i, c, k, lv, r in store.catalogue_facts(session)
-    ]
+    return catalogue_store.version_facts(session)
 
 
 def agencies_asked(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from services.certs.domain.staffing import VersionFacts
 from services.certs.models import CatalogueEntry, CatalogueVersion
 from services.common.pagination import PageParams, paginate
 
@@ -89,3 +90,22 @@ def current_by_codes(
     }
     currents = current_of(session, [e.id for e in found.values() if e.id is not None])
     return {code: (e, currents[e.id]) for code, e in found.items() if e.id in currents}
+
+
+def version_facts(session: Session) -> list[VersionFacts]:
+    """Every catalogue version with what staffing reads of it, retired or
+    superseded ones too (a certificate keeps the version it was registered
+    against)."""
+    rows = session.execute(
+        select(
+            col(CatalogueVersion.id),
+            col(CatalogueEntry.code),
+            col(CatalogueVersion.kind),
+            col(CatalogueVersion.level),
+            col(CatalogueVersion.roles),
+        ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
+    ).all()
+    return [
+        VersionFacts(id=int(i), code=str(c), kind=str(k), level=str(lv), roles=tuple(r or ()))
+        for i, c, k, lv, r in rows
+    ]

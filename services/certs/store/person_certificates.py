@@ -23,6 +23,7 @@ from services.certs.models import (
     TalentPerson,
     TalentRoleAssignment,
 )
+from services.certs.store import catalogue
 
 # Verified ones, and expired ones (valid on a day before they lapsed). A revoked
 # certificate counts on no day: the revocation says it should not have.
@@ -94,23 +95,7 @@ def _counted(c: Any) -> ColumnElement[bool]:
 
 def version_bits(session: Session) -> dict[int, int]:
     """Each catalogue version's bits of `valid_mask` (domain/staffing.py)."""
-    rows = session.execute(
-        select(
-            col(CatalogueVersion.id),
-            col(CatalogueEntry.code),
-            col(CatalogueVersion.kind),
-            col(CatalogueVersion.level),
-            col(CatalogueVersion.roles),
-        ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
-    ).all()
-    return {
-        int(i): staffing.version_bits(
-            staffing.VersionFacts(
-                id=int(i), code=str(c), kind=str(k), level=str(lv), roles=tuple(r or ())
-            )
-        )
-        for i, c, k, lv, r in rows
-    }
+    return {v.id: staffing.version_bits(v) for v in catalogue.version_facts(session)}
 
 
 def _recount(day: date, bits: dict[int, int]) -> dict[str, Any]:

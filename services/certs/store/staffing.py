@@ -430,27 +430,15 @@ def slot_candidates(
         .group_by(col(C.person_id))
         .subquery()
     )
-    best = func.coalesce(per_person.c.best, 0)
-    many = func.coalesce(per_person.c.n, 0)
-    hours = func.coalesce(col(H.ai_centi), 0)
-    where = [*conditions(f), _live_role([role])]
-    stmt = (
-        select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
-        .select_from(P)
-        .outerjoin(per_person, per_person.c.pid == col(P.person_id))
-        .outerjoin(H, _hours_join(f.year))
-        .where(*where)
-        .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
-        .limit(limit)
+    return _ranked(
+        session,
+        f,
+        [*conditions(f), _live_role([role])],
+        func.coalesce(per_person.c.best, 0),
+        func.coalesce(per_person.c.n, 0),
+        limit,
+        joined=(per_person, per_person.c.pid == col(P.person_id)),
     )
-    rows = [
-        RankedRow(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]))
-        for r in session.execute(stmt).all()
-    ]
-    if len(rows) < limit:
-        return rows, len(rows)
-    total = session.scalar(select(func.count()).select_from(P).where(*where))
-    return rows, int(total or 0)
 
 
 def _slot_from_masks(
@@ -467,12 +455,31 @@ def _slot_from_masks(
         else_=literal(0),
     )
     many = P.__table__.c[f"valid_for_{role}"]  # type: ignore[attr-defined]
-    hours = func.coalesce(col(H.ai_centi), 0)
     where = [*conditions(f), has_bits(col(P.live_roles), role_bit(role))]
+    return _ranked(session, f, where, best, many, limit)
+
+
+def _ranked(
+    session: Session,
+    f: SearchFilter,
+    where: list[ColumnElement[bool]],
+    best: ColumnElement[Any],
+    many: ColumnElement[Any],
+    limit: int,
+    *,
+    joined: tuple[Any, ColumnElement[bool]] | None = None,
+) -> tuple[list[RankedRow], int]:
+    """The first `limit` persons meeting `where` in the slot order (best level,
+    how many, AI hours of `f.year`, person id), and how many meet it in all
+    (counted only when the page is full). `joined`: a FROM item and its join
+    condition, outer-joined for `best` and `many`."""
+    hours = func.coalesce(col(H.ai_centi), 0)
+    stmt = select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
+    stmt = stmt.select_from(P)
+    if joined is not None:
+        stmt = stmt.outerjoin(*joined)
     stmt = (
-        select(col(P.person_id), col(P.agency_code), col(P.unit_id), best, many, hours)
-        .select_from(P)
-        .outerjoin(H, _hours_join(f.year))
+        stmt.outerjoin(H, _hours_join(f.year))
         .where(*where)
         .order_by(best.desc(), many.desc(), hours.desc(), col(P.person_id))
         .limit(limit)
@@ -571,18 +578,3 @@ def summary_from_masks(
             if n:
                 by_role.append((str(agency), kind, role, int(n)))
     return by_role, by_kind
-
-
-def catalogue_facts(session: Session) -> list[tuple[int, str, str, str, list[str]]]:
-    """Every catalogue version, retired or superseded ones too (a certificate
-    keeps the version it was registered against)."""
-    rows = session.execute(
-        select(
-            col(CatalogueVersion.id),
-            col(CatalogueEntry.code),
-            col(CatalogueVersion.kind),
-            col(CatalogueVersion.level),
-            col(CatalogueVersion.roles),
-        ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
-    ).all()
-    return [(int(i), str(c), str(k), str(lv), list(r or [])) for i, c, k, lv, r in rows]

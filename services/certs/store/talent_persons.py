@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -56,7 +57,11 @@ def upsert(session: Session, rows: Sequence[tuple[str, str, str]], at: datetime)
     """Insert or replace (person_id, agency_code, unit_id) rows, any number of
     them, with one statement compiled once (as `person_ai_hours.upsert`): on
     PostgreSQL the rows in one JSON parameter, on SQLite executed per row.
-    A person may appear once."""
+    A person may appear once.
+
+    A person whose place is unchanged is not written at all (`refreshed_at` is
+    when the place last changed): the nightly pull names most persons again
+    with the same place, and rewriting each row touched its seven indexes."""
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
@@ -66,6 +71,7 @@ def upsert(session: Session, rows: Sequence[tuple[str, str, str]], at: datetime)
             pg.on_conflict_do_update(
                 index_elements=[TABLE.c.person_id],
                 set_={name: pg.excluded[name] for name in _UPDATED},
+                where=_moved(pg.excluded),
             )
         )
         return
@@ -74,6 +80,12 @@ def upsert(session: Session, rows: Sequence[tuple[str, str, str]], at: datetime)
         lite.on_conflict_do_update(
             index_elements=[TABLE.c.person_id],
             set_={name: lite.excluded[name] for name in _UPDATED},
+            where=_moved(lite.excluded),
         ),
         [{"person_id": p, "agency_code": a, "unit_id": u, "refreshed_at": at} for p, a, u in rows],
     )
+
+
+def _moved(excluded: Any) -> ColumnElement[bool]:
+    """The row offered places the person elsewhere than the stored one."""
+    return or_(TABLE.c.agency_code != excluded.agency_code, TABLE.c.unit_id != excluded.unit_id)
