@@ -43,6 +43,12 @@ def hours(centi: int) -> Decimal:
     return (Decimal(centi) / 100).quantize(_CENT)
 
 
+def hours_text(centi: int) -> str:
+    """`hours(centi)` as the API writes it ("12.50"), without making the Decimal."""
+    whole, cents = divmod(abs(centi), 100)
+    return f"{'-' if centi < 0 else ''}{whole}.{cents:02d}"
+
+
 def next_stamp(now: datetime, latest: datetime | None) -> datetime:
     """The stamp of the next change: now, unless the latest stamp is not earlier
     (a clock that stepped back, another replica's clock ahead), then just after it."""
