@@ -210,6 +210,11 @@ class TalentPerson(CertsTable, table=True):
     # Persons of an agency with their unit, from the index alone (staffing).
     __table_args__ = (
         Index("ix_talent_persons_agency_person_unit", "agency_code", "person_id", "unit_id"),
+        # Counts per agency under role, kind and level filters, from the index
+        # alone (migration c3d0c0190011).
+        Index(
+            "ix_talent_persons_agency_masks", "agency_code", "live_roles", "valid_mask", "unit_id"
+        ),
         # The search sorted by certificates reads this index backwards until a
         # page is full (migration c3d0c0160008). Ascending: SQLite's reflection
         # drops DESC, and both databases sort ties by person id as they go.

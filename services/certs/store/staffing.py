@@ -445,7 +445,15 @@ def _slot_from_masks(
     session: Session, f: SearchFilter, role: str, limit: int
 ) -> tuple[list[RankedRow], int]:
     """`slot_candidates` from the persons' rows alone (the masks cover the day):
-    the best level from the role's level bits, how many from `valid_for_<role>`."""
+    the best level from the role's level bits, how many from `valid_for_<role>`.
+
+    Ranking every holder of the role at once joined the year's hours to each
+    of them and sorted them all, for a page of a few. The order is by (best
+    level, how many) first, and those take few values: one pass counts the
+    holders of each pair (the total too), which tells the pairs taken whole
+    and the one pair the page ends in. The persons of the pairs taken whole are
+    few (fewer than `limit`); the rest of the page is read from the last pair in
+    the order of the hours index, stopping once full (`by_hours`)."""
     mask = col(P.valid_mask)
     best = case(
         *(
@@ -455,8 +463,46 @@ def _slot_from_masks(
         else_=literal(0),
     )
     many = P.__table__.c[f"valid_for_{role}"]  # type: ignore[attr-defined]
-    where = [*conditions(f), has_bits(col(P.live_roles), role_bit(role))]
-    return _ranked(session, f, where, best, many, limit)
+    plays = has_bits(col(P.live_roles), role_bit(role))
+    pairs = select(best.label("best"), many.label("many")).where(*conditions(f), plays).subquery()
+    counted = session.execute(
+        select(pairs.c.best, pairs.c.many, func.count()).group_by(pairs.c.best, pairs.c.many)
+    ).all()
+    groups = sorted(((int(b), int(m), int(n)) for b, m, n in counted), reverse=True)
+    total = sum(n for _, _, n in groups)
+    whole: list[tuple[int, int]] = []
+    last: tuple[int, int, int] | None = None  # (best, many, persons wanted of it)
+    room = limit
+    for b, m, n in groups:
+        if room <= 0:
+            break
+        if n <= room:
+            whole.append((b, m))
+            room -= n
+        else:
+            last = (b, m, room)
+            room = 0
+    rows: list[RankedRow] = []
+    if whole:
+        taken = session.execute(
+            select(*_PLACE, best, many)
+            .where(*conditions(f), plays, or_(*(and_(best == b, many == m) for b, m in whole)))
+            .order_by(best.desc(), many.desc(), col(P.person_id))
+        ).all()
+        hours = hours_of(session, [r[0] for r in taken], f.year)
+        rows = [
+            RankedRow(p, a, u, int(b), int(m), hours[p].ai_centi if p in hours else 0)
+            for p, a, u, b, m in taken
+        ]
+        # Stable: persons of equal rank stay in the database's person order.
+        rows.sort(key=lambda r: (-r.best_level, -r.role_certificates, -r.ai_centi))
+    if last is not None:
+        b, m, wanted = last
+        rows += [
+            RankedRow(p, a, u, b, m, h)
+            for p, a, u, h in by_hours(session, f, wanted, extra=[plays, best == b, many == m])
+        ]
+    return rows, total
 
 
 def _ranked(
