@@ -210,10 +210,16 @@ class TalentPerson(CertsTable, table=True):
     # Persons of an agency with their unit, from the index alone (staffing).
     __table_args__ = (
         Index("ix_talent_persons_agency_person_unit", "agency_code", "person_id", "unit_id"),
-        # Counts per agency under role, kind and level filters, from the index
-        # alone (migration c3d0c0190011).
+        # Counts per agency under role, kind, level and AI-hours filters, from
+        # the index alone (migration c3d0c0190011).
         Index(
-            "ix_talent_persons_agency_masks", "agency_code", "live_roles", "valid_mask", "unit_id"
+            "ix_talent_persons_agency_masks",
+            "agency_code",
+            "live_roles",
+            "valid_mask",
+            "unit_id",
+            "hours_year",
+            "hours_centi",
         ),
         # The search sorted by certificates reads this index backwards until a
         # page is full (migration c3d0c0160008). Ascending: SQLite's reflection
@@ -256,6 +262,11 @@ class TalentPerson(CertsTable, table=True):
     valid_for_application: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     valid_for_development: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     valid_for_research: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The person's latest year in `person_ai_hours` and its AI hours (0 and 0
+    # with none), written with the hours (store/talent_persons.py `copy_hours`):
+    # an AI-hours filter of that year is a test on this row.
+    hours_year: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    hours_centi: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PersonAiHours(CertsTable, table=True):

@@ -24,6 +24,7 @@ from services.certs.models import (
     TalentPerson,
     TalentRoleAssignment,
 )
+from services.certs.store import talent_persons
 from tests.certs.conftest import HR_A01, HR_PERMISSIONS
 
 STAFFING = [*HR_PERMISSIONS, "certs:staffing:read:agency"]
@@ -95,7 +96,13 @@ class Data:
         self.session.add(
             TalentPerson(person_id=person_id, agency_code=agency, unit_id=unit, refreshed_at=AT)
         )
+        self._copy_hours(person_id)
         return person_id
+
+    def _copy_hours(self, person_id: str) -> None:
+        # As the pull and role assignment do: the latest hours onto the row.
+        self.session.flush()
+        talent_persons.copy_hours(self.session, [person_id])
 
     def role(self, person_id: str, role: str, agency: str = "A01", ended: bool = False) -> None:
         self.session.add(
@@ -123,6 +130,7 @@ class Data:
                 pulled_at=AT,
             )
         )
+        self._copy_hours(person_id)
 
     def certificate(
         self,

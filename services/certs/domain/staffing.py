@@ -99,6 +99,9 @@ class SearchFilter:
     # `valid_mask` (None: ask per certificate, see `certificate_bits`).
     mask_bits: int | None = None
     masks_cover: bool = False
+    # Set when `year` is the latest year of any person's hours (or later): the
+    # hours condition is then a test of the hours copied on each person's row.
+    hours_copied: bool = False
 
 
 # ------------------------------------------------ the masks of `talent_persons`

@@ -59,6 +59,8 @@ def _store_page(session: Session, entries: Sequence[AiHoursEntry], at: datetime)
     # every person of every page cost more than the rest of the pull together.
     known = talent_persons.known(session, [p for p, _, _ in places])
     talent_persons.upsert(session, places, at)
+    # Each person's latest hours onto their row, for the staffing counts.
+    talent_persons.copy_hours(session, [e.person_id for e in entries])
     new = [p for p, _, _ in places if p not in known]
     if new:
         person_certificates.recount(session, new, today_taipei(), only_uncovered=True)

@@ -26,7 +26,7 @@ from services.certs.domain.staffing import (
 from services.certs.domain.talent import Level
 from services.certs.models import personal_data_reads
 from services.certs.store import catalogue as catalogue_store
-from services.certs.store import person_certificates
+from services.certs.store import person_ai_hours, person_certificates
 from services.certs.store import staffing as store
 from services.common.audit import record_personal_data_read
 from services.common.errors import FieldError, Invalid
@@ -99,7 +99,17 @@ def resolve(
         mask_bits=None if versions is None else certificate_bits(facts, versions),
         # The maintained counts and masks serve when exact on the day.
         masks_cover=person_certificates.counts_cover(session, day),
+        hours_copied=hours_copied(session, ask.year or day.year, ask.min_ai_hours),
     )
+
+
+def hours_copied(session: Session, year: int, min_ai_hours: Decimal | None) -> bool:
+    """Whether the hours copied on the persons' rows answer an AI-hours filter
+    of `year`: no person has hours of a later year. (Not asked without one.)"""
+    if min_ai_hours is None or min_ai_hours <= 0:
+        return False
+    latest = person_ai_hours.latest_year(session)
+    return latest is None or year >= latest
 
 
 def _after(params: PageParams, sort: SortKey) -> tuple[int, str] | None:

@@ -62,7 +62,10 @@ def assign(
     assert person is not None
     # The upsert holds the person's row until commit: concurrent role writes of
     # one person recount one after the other.
+    # (Even an unchanged place locks the row: ON CONFLICT locks what it skips.)
     talent_persons.upsert(session, [(person_id, person.agency_code, person.unit)], now_utc())
+    # A person new to the table may have hours pulled already.
+    talent_persons.copy_hours(session, [person_id])
     role = body.role.value
     if store.live(session, person_id, role) is not None:
         raise _already_live(role)

@@ -33,7 +33,7 @@ from services.certs.domain.talent import (
     learning_stage,
 )
 from services.certs.models import personal_data_reads
-from services.certs.service.staffing import agencies_asked, catalogue, centi
+from services.certs.service.staffing import agencies_asked, catalogue, centi, hours_copied
 from services.certs.staffing_schemas import TeamProposalAsk
 from services.certs.store import person_certificates
 from services.certs.store import staffing as store
@@ -82,6 +82,7 @@ def propose(
         mask_bits=None if wanted is None else certificate_bits(facts, wanted),
         # The slots are ranked from the persons' masks when they cover the day.
         masks_cover=person_certificates.counts_cover(session, day),
+        hours_copied=hours_copied(session, year, body.min_ai_hours),
     )
     slots = [team.Slot(s.role.value, s.count) for s in body.slots]
     rows: dict[str, list[store.RankedRow]] = {}

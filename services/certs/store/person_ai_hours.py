@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -30,6 +30,12 @@ _UPDATED = ("ai_centi", "basic_centi", "advanced_centi", "changed_at", "pulled_a
 
 def get(session: Session, person_id: str, year: int) -> PersonAiHours | None:
     return session.get(PersonAiHours, (person_id, year))
+
+
+def latest_year(session: Session) -> int | None:
+    """The latest year any person has hours of (None: no hours at all)."""
+    found = session.scalar(select(func.max(TABLE.c.year)))
+    return None if found is None else int(found)
 
 
 def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:

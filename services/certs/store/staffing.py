@@ -94,7 +94,12 @@ def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnEleme
     elif f.version_ids is not None:
         out.append(_holds(f.version_ids, f.day))
     # No hours row is 0 hours: "at least 0" asks nothing.
-    if not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0:
+    if not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0 and f.hours_copied:
+        # No person has hours of a later year, so a person's row holds the
+        # year's hours, or a year before it (none of this year: 0 hours).
+        out.append(col(P.hours_year) == f.year)
+        out.append(col(P.hours_centi) >= f.min_ai_centi)
+    elif not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0:
         h = aliased(H)
         out.append(
             exists().where(

@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from services.certs.models import Certificate, TalentPerson
+from services.certs.models import Certificate, PersonAiHours, TalentPerson
 from services.certs.store.json_rows import json_rows
 
 TABLE = TalentPerson.__table__  # type: ignore[attr-defined]
+H = PersonAiHours
 COLUMNS = ("person_id", "agency_code", "unit_id", "refreshed_at")
 _UPDATED = ("agency_code", "unit_id", "refreshed_at")
 # Persons per IN list on SQLite (its bound-parameter limit).
@@ -89,3 +90,30 @@ def upsert(session: Session, rows: Sequence[tuple[str, str, str]], at: datetime)
 def _moved(excluded: Any) -> ColumnElement[bool]:
     """The row offered places the person elsewhere than the stored one."""
     return or_(TABLE.c.agency_code != excluded.agency_code, TABLE.c.unit_id != excluded.unit_id)
+
+
+def copy_hours(session: Session, person_ids: Sequence[str]) -> None:
+    """Copy each of these persons' latest year in `person_ai_hours` and its
+    hours onto their row (`hours_year`, `hours_centi`; 0 and 0 with none),
+    in the transaction that wrote the hours; rows already right are not
+    written. Persons without a row are left alone."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    mine = col(H.person_id) == TABLE.c.person_id
+    year = func.coalesce(select(func.max(col(H.year))).where(mine).scalar_subquery(), 0)
+    centi = func.coalesce(
+        select(col(H.ai_centi)).where(mine).order_by(col(H.year).desc()).limit(1).scalar_subquery(),
+        0,
+    )
+    stale = or_(TABLE.c.hours_year != year, TABLE.c.hours_centi != centi)
+    values = {"hours_year": year, "hours_centi": centi}
+    if session.get_bind().dialect.name == "postgresql":
+        keys = json_rows([[p] for p in ids], TABLE, ("person_id",))
+        session.execute(
+            update(TABLE).where(TABLE.c.person_id == keys.c.person_id, stale).values(values)
+        )
+        return
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        session.execute(update(TABLE).where(TABLE.c.person_id.in_(chunk), stale).values(values))
