@@ -370,8 +370,8 @@ def load_certs(conn: Connection, size: Size) -> None:
         conn.execute(
             text(
                 "INSERT INTO catalogue_versions (id, entry_id, version, name, issuer, kind, "
-                "level, roles, sector, recognised_from, created_by, created_at) VALUES "
-                "(:id, :id, 1, :code, :issuer, :kind, :level, CAST(:roles AS json), "
+                "level, level_rank, roles, sector, recognised_from, created_by, created_at) "
+                "VALUES (:id, :id, 1, :code, :issuer, :kind, :level, :rank, CAST(:roles AS json), "
                 "'industry', DATE '2020-01-01', 'bench', :at)"
             ),
             {
@@ -380,6 +380,7 @@ def load_certs(conn: Connection, size: Size) -> None:
                 "issuer": f"issuer {code}",
                 "kind": kind,
                 "level": level,
+                "rank": certs_bench.level_rank(level),
                 "roles": json.dumps(sorted(roles)),
                 "at": at,
             },

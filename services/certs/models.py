@@ -13,6 +13,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.certs.domain.catalogue import Kind, Sector
+from services.certs.domain.levels import LEVEL_CODES
 from services.certs.domain.talent import TalentRole
 from services.certs.domain.workflow import State
 from services.common.audit import personal_data_reads_table
@@ -63,6 +64,7 @@ class CatalogueVersion(CertsTable, table=True):
         UniqueConstraint("entry_id", "version"),
         one_of("kind", KINDS),
         one_of("sector", SECTORS),
+        one_of("level_rank", LEVEL_CODES),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,7 +73,10 @@ class CatalogueVersion(CertsTable, table=True):
     name: str = Field(max_length=200)
     issuer: str = Field(max_length=200)
     kind: str = Field(max_length=32)
+    # The level in the issuer's words, and the rank the rules compare (basic,
+    # intermediate, advanced): every reader uses the rank (domain/levels.py).
     level: str = Field(max_length=64)
+    level_rank: str = Field(max_length=16)
     # The talent roles the certificate supports (TalentRole values, sorted).
     roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # None: the certificate does not lapse, or its issuer publishes no validity

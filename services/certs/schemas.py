@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.certs.domain.catalogue import Kind, Sector, TalentRole
+from services.certs.domain.levels import words_described
 from services.certs.domain.workflow import State
+from services.certs.talent_schemas import LevelName
 from services.common.bounds_dates import BoundedDate
 from services.common.ids import Id
 
@@ -34,7 +36,19 @@ class CatalogueFields(_Strict):
     name: Text200
     issuer: Text200
     kind: Kind
-    level: Annotated[str, Field(min_length=1, max_length=64)]
+    level: Annotated[str, Field(min_length=1, max_length=64)] = Field(
+        description="The level in the issuer's words, as an HR officer knows it"
+    )
+    level_rank: LevelName | None = Field(
+        default=None,
+        description=(
+            "The rank the rules compare (staffing search, team proposal, learning-path "
+            "stage, promotion points). Omitted or null: read from `level`'s words, the "
+            "first group named winning (" + words_described() + "), and basic when "
+            "`level` names none of them. A change is a whole version: give the rank again "
+            "to keep one the words do not say."
+        ),
+    )
     roles: Annotated[list[TalentRole], Field(min_length=1, max_length=4)]
     validity_months: ValidityMonths | None = Field(
         default=None, description="Months a certificate stays valid; null: it does not lapse"
@@ -68,7 +82,8 @@ class CatalogueVersionOut(BaseModel):
     name: str
     issuer: str
     kind: Kind
-    level: str
+    level: str = Field(description="The level in the issuer's words")
+    level_rank: LevelName = Field(description="The rank the rules compare")
     roles: list[TalentRole]
     validity_months: int | None
     validity_note: str | None

@@ -24,7 +24,9 @@ class HeldCertificateOut(BaseModel):
     name: str
     kind: Kind
     level: str = Field(description="The catalogue's words")
-    level_order: LevelName
+    level_order: LevelName = Field(
+        description="The catalogue version's `level_rank`: the rank the rules compare"
+    )
     obtained_on: date
     expires_on: date | None = Field(
         description="The day it lapses (valid through the day before); null: it does not"

@@ -42,7 +42,8 @@ class _Strict(BaseModel):
 
 
 class LevelName(StrEnum):
-    """The rules' three levels (the catalogue's own words are read as one of them)."""
+    """The rules' three levels; each catalogue version keeps one as its `level_rank`
+    beside the issuer's words."""
 
     BASIC = "basic"
     INTERMEDIATE = "intermediate"
@@ -98,7 +99,9 @@ class CountedCertificate(BaseModel):
     name: str
     kind: Kind
     level: str = Field(description="The catalogue's level as written")
-    rules_level: LevelName = Field(description="The level the rules read it as")
+    rules_level: LevelName = Field(
+        description="The catalogue version's `level_rank`: the rank the rules compare"
+    )
     verified_on: date
     last_valid_on: date | None = Field(description="Its last valid day; null: it does not lapse")
 

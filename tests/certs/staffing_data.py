@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from services.certs.clients import Peers, peer_clients
+from services.certs.domain.levels import level_code, level_of
 from services.certs.models import (
     CatalogueEntry,
     CatalogueVersion,
@@ -69,7 +70,10 @@ class Data:
         level: str = "foundational",
         roles: tuple[str, ...] = ("application",),
         name: str | None = None,
+        rank: str | None = None,
     ) -> int:
+        """A catalogue entry with one version; `rank` None: the one `level`'s words
+        say, as the catalogue API defaults it."""
         entry = CatalogueEntry(code=code, created_by="test", created_at=AT)
         self.session.add(entry)
         self.session.flush()
@@ -81,6 +85,7 @@ class Data:
             issuer=f"issuer of {code}",
             kind=kind,
             level=level,
+            level_rank=rank or level_code(level_of(level)),
             roles=sorted(roles),
             sector="industry",
             recognised_from=date(2020, 1, 1),

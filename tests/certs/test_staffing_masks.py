@@ -48,9 +48,9 @@ STATES = ("submitted", "verified", "expired", "revoked", "rejected")
 DAYS = (date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1), date(2025, 12, 31))
 
 
-def _migration() -> ModuleType:
-    path = next(Path("migrations/certs/versions").glob("*_c3d0c0170009_*.py"))
-    spec = importlib.util.spec_from_file_location("staffing_masks_migration", path)
+def _migration(revision: str = "c3d0c0170009") -> ModuleType:
+    path = next(Path("migrations/certs/versions").glob(f"*_{revision}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -62,7 +62,7 @@ versions_st = st.builds(
     id=st.integers(1, 10_000),
     code=st.just("c"),
     kind=st.sampled_from(KIND_ORDER),
-    level=st.sampled_from(LEVEL_TEXTS),
+    rank=st.sampled_from(Level),
     roles=st.lists(st.sampled_from(ROLE_ORDER), unique=True).map(tuple),
 )
 
@@ -70,15 +70,24 @@ versions_st = st.builds(
 @given(v=versions_st)
 def test_the_backfill_lays_out_the_bits_as_the_domain_does(v: VersionFacts) -> None:
     migration = _migration()
-    assert tuple((int(lv), w) for lv, w in levels.LEVEL_WORDS) == migration.LEVEL_WORDS
-    assert migration._bits(v.kind, migration._level(v.level), list(v.roles)) == version_bits(v)
+    assert migration._bits(v.kind, int(v.rank), list(v.roles)) == version_bits(v)
     assert migration.ROLES == ROLE_ORDER and migration.KINDS == KIND_ORDER
+
+
+@given(level=st.sampled_from(LEVEL_TEXTS) | st.text(max_size=20))
+def test_the_masks_backfill_read_the_words_as_the_rank_backfill_stored_them(level: str) -> None:
+    """c3d0c0170009 set each person's bits from the words; c3d0c0180010 stores
+    each version's rank from the same words: the bits are the rank's bits."""
+    masks, ranks = _migration(), _migration("c3d0c0180010")
+    assert masks._level(level) == int(Level[ranks.rank_of(level).upper()])
+    # Today's default for a version given no rank reads the words the same way.
+    assert levels.level_code(levels.level_of(level)) == ranks.rank_of(level)
 
 
 @given(
     facts=st.lists(versions_st, min_size=1, max_size=8, unique_by=lambda v: v.id).map(
         lambda vs: [
-            VersionFacts(v.id, f"code-{i % 3}", v.kind, v.level, v.roles) for i, v in enumerate(vs)
+            VersionFacts(v.id, f"code-{i % 3}", v.kind, v.rank, v.roles) for i, v in enumerate(vs)
         ]
     ),
     held=st.lists(st.integers(0, 7), max_size=4),
@@ -141,6 +150,8 @@ def test_the_mask_path_finds_what_the_exists_path_finds(data, persons, day) -> N
             KIND_ORDER[i % 4],
             LEVEL_TEXTS[i % len(LEVEL_TEXTS)],
             tuple(ROLE_ORDER[: i % 5]),
+            # A rank the words do not say, at times: the bits follow the rank.
+            rank=levels.LEVEL_CODES[i * 2 % 3],
         )
         for i in range(6)
     ]

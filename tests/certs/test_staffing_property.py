@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from services.certs.domain.levels import level_of
 from services.certs.domain.talent import Level
 from services.certs.models import TalentPerson
 from services.certs.store.person_certificates import counts_cover, recount_uncovered
@@ -30,6 +29,8 @@ ROLES = ("policy", "application", "development", "research")
 KINDS = ("literacy", "tool", "project_planning", "project_technical")
 STATES = ("submitted", "verified", "expired", "revoked", "rejected")
 LEVELS = ("fundamentals", "intermediate (中級)", "associate", "professional", "core (no coding)")
+# Each version's stored rank is drawn apart from its words: the search reads the rank.
+RANKS = ("basic", "intermediate", "advanced")
 DAYS = (
     date(2024, 2, 28),
     date(2024, 2, 29),
@@ -45,7 +46,7 @@ class Cert:
     version: int
     code: str
     kind: str
-    level: str
+    rank: Level
     state: str
     obtained_on: date
     expires_on: date | None
@@ -66,9 +67,10 @@ def world(data: Data) -> list[Person]:
     rng = random.Random(20261203)
     versions = []
     for index in range(8):
-        kind, level = KINDS[index % 4], LEVELS[index % len(LEVELS)]
+        kind, level, drawn = KINDS[index % 4], LEVELS[index % len(LEVELS)], rng.choice(RANKS)
         code = f"entry-{index:02d}"
-        versions.append((data.version(code, kind, level), code, kind, level))
+        stored = data.version(code, kind, level, rank=drawn)
+        versions.append((stored, code, kind, Level[drawn.upper()]))
     persons = []
     for n in range(60):
         person = Person(
@@ -91,12 +93,12 @@ def world(data: Data) -> list[Person]:
                 person.hours[year] = centi
                 data.hours(person.person_id, year, centi)
         for _ in range(rng.randint(0, 3)):
-            version, code, kind, level = rng.choice(versions)
+            version, code, kind, rank = rng.choice(versions)
             obtained = rng.choice(DAYS) - timedelta(days=rng.choice((0, 1, 30, 400)))
             expires = rng.choice((None, obtained + timedelta(days=rng.choice((1, 365, 366, 700)))))
             state = rng.choice(STATES)
             data.certificate(person.person_id, version, obtained, expires, state, person.agency)
-            person.certs.append(Cert(version, code, kind, level, state, obtained, expires))
+            person.certs.append(Cert(version, code, kind, rank, state, obtained, expires))
         persons.append(person)
     data.commit()
     return persons
@@ -126,7 +128,7 @@ def brute_force(world: list[Person], ask: dict[str, Any]) -> list[Person]:
             valid(c, day)
             and ("kind" not in ask or c.kind in ask["kind"])
             and ("catalogue_code" not in ask or c.code in ask["catalogue_code"])
-            and ("min_level" not in ask or level_of(c.level) >= Level[ask["min_level"].upper()])
+            and ("min_level" not in ask or c.rank >= Level[ask["min_level"].upper()])
             for c in p.certs
         ):
             continue

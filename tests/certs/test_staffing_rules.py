@@ -1,5 +1,5 @@
-"""Pure staffing rules: levels read from the catalogue's words, validity on a
-day, the versions a certificate filter stands for, and the team proposal."""
+"""Pure staffing rules: the default rank read from the catalogue's words,
+validity on a day, the versions a certificate filter stands for, and the team proposal."""
 
 from __future__ import annotations
 
@@ -59,10 +59,10 @@ def test_last_valid_day_is_the_day_before_the_lapse() -> None:
 
 
 VERSIONS = [
-    VersionFacts(1, "a", "tool", "foundational", ("application",)),
-    VersionFacts(2, "b", "tool", "intermediate", ("policy",)),
-    VersionFacts(3, "c", "project_technical", "professional", ("development",)),
-    VersionFacts(4, "a", "tool", "associate", ("application",)),  # a's next version
+    VersionFacts(1, "a", "tool", Level.BASIC, ("application",)),
+    VersionFacts(2, "b", "tool", Level.INTERMEDIATE, ("policy",)),
+    VersionFacts(3, "c", "project_technical", Level.ADVANCED, ("development",)),
+    VersionFacts(4, "a", "tool", Level.INTERMEDIATE, ("application",)),  # a's next version
 ]
 
 

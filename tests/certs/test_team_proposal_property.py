@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from services.certs.domain import team
-from services.certs.domain.levels import level_code, level_of
+from services.certs.domain.levels import level_code
 from services.certs.domain.staffing import valid_on
 from services.certs.domain.talent import Level
 from services.certs.models import TalentPerson
@@ -40,7 +40,7 @@ class Version:
     id: int
     code: str
     kind: str
-    level: str
+    rank: Level  # drawn apart from the words: the ranking reads the stored rank
     roles: tuple[str, ...]
 
 
@@ -70,7 +70,9 @@ def world(data: Data) -> tuple[list[Version], list[Person]]:
         code = f"team-{index:02d}"
         kind, level = KINDS[index % 4], LEVELS[index % len(LEVELS)]
         roles = tuple(sorted(rng.sample(ROLES, rng.randint(1, 3))))
-        versions.append(Version(data.version(code, kind, level, roles), code, kind, level, roles))
+        rank = rng.choice(list(Level))
+        stored = data.version(code, kind, level, roles, rank=level_code(rank))
+        versions.append(Version(stored, code, kind, rank, roles))
     persons = []
     for n in range(90):
         agency = rng.choice(("A01", "A01", "A01-1", "A02"))
@@ -129,7 +131,7 @@ def brute_force(world: tuple[list[Version], list[Person]], ask: dict[str, Any]) 
                     agency_code=p.agency,
                     unit_id=p.unit,
                     role_certificates=tuple(sorted(h.version.code for h in supporting)),
-                    best_level=max((level_of(h.version.level) for h in supporting), default=None),
+                    best_level=max((h.version.rank for h in supporting), default=None),
                     ai_centi=p.hours.get(year, 0),
                 )
             )

@@ -14,7 +14,6 @@ from services.certs import exports, webhr_table51
 from services.certs.access import StaffingReader
 from services.certs.clients import Peers, peer_clients
 from services.certs.domain.catalogue import Kind, TalentRole
-from services.certs.domain.levels import level_of
 from services.certs.domain.staffing import SortKey
 from services.certs.domain.talent import Level
 from services.certs.schemas import CODE_PATTERN, Day
@@ -76,7 +75,7 @@ def held_out(h: HeldCertificate) -> HeldCertificateOut:
         name=h.name,
         kind=Kind(h.kind),
         level=h.level,
-        level_order=LevelName(level_of(h.level).name.lower()),
+        level_order=LevelName(h.level_rank),
         obtained_on=h.obtained_on,
         expires_on=h.expires_on,
     )

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from services.certs.domain.levels import level_of
 from services.certs.domain.talent import Level
 
 # The states in which a certificate was verified at some point and not withdrawn.
@@ -39,12 +38,9 @@ class VersionFacts:
     id: int
     code: str
     kind: str
-    level: str
+    # The version's stored rank (`level_rank`), not its words.
+    rank: Level
     roles: tuple[str, ...] = ()
-
-    @property
-    def level_order(self) -> Level:
-        return level_of(self.level)
 
 
 def matching_versions(
@@ -64,7 +60,7 @@ def matching_versions(
         for v in versions
         if (not kinds or v.kind in kinds)
         and (not codes or v.code in codes)
-        and (min_level is None or v.level_order >= min_level)
+        and (min_level is None or v.rank >= min_level)
         and (role is None or role in v.roles)
     )
 
@@ -140,10 +136,10 @@ def role_level_bit(role: str, level: Level) -> int:
 
 def version_bits(v: VersionFacts) -> int:
     """The bits a valid certificate of `v` sets in its holder's `valid_mask`."""
-    out = kind_level_bit(v.kind, v.level_order) if v.kind in KIND_ORDER else 0
+    out = kind_level_bit(v.kind, v.rank) if v.kind in KIND_ORDER else 0
     for role in v.roles:
         if role in ROLE_ORDER:
-            out |= role_level_bit(role, v.level_order)
+            out |= role_level_bit(role, v.rank)
     return out
 
 
@@ -158,9 +154,9 @@ def certificate_bits(versions: Iterable[VersionFacts], version_ids: frozenset[in
         if v.id in version_ids:
             if v.kind not in KIND_ORDER:
                 return None
-            bits |= kind_level_bit(v.kind, v.level_order)
+            bits |= kind_level_bit(v.kind, v.rank)
     outside = (v for v in facts if v.id not in version_ids and v.kind in KIND_ORDER)
-    if any(kind_level_bit(v.kind, v.level_order) & bits for v in outside):
+    if any(kind_level_bit(v.kind, v.rank) & bits for v in outside):
         return None
     return bits
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from services.certs.domain.levels import level_code, level_of
 from services.certs.models import CatalogueEntry, CatalogueVersion
 from services.certs.schemas import (
     CatalogueEntryCreate,
@@ -64,6 +65,10 @@ def _version_row(
     fields["kind"] = body.kind.value
     fields["sector"] = body.sector.value
     fields["roles"] = [role.value for role in body.roles]
+    # The officer's rank; none given: the one the words say (domain/levels.py).
+    fields["level_rank"] = (
+        body.level_rank.value if body.level_rank is not None else level_code(level_of(body.level))
+    )
     return CatalogueVersion(entry_id=entry_id, version=number, **fields, created_by=who.sub)
 
 

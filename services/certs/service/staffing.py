@@ -15,7 +15,6 @@ from sqlmodel import Session
 
 from services.certs.access import STAFFING_READ
 from services.certs.clients import Peers
-from services.certs.domain.levels import level_code, level_of
 from services.certs.domain.staffing import (
     SearchFilter,
     SortKey,
@@ -187,7 +186,3 @@ def search(
         day=f.day,
         year=f.year,
     )
-
-
-def level_name(text: str) -> str:
-    return level_code(level_of(text))

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
-from services.certs.domain.levels import level_of
+from services.certs.domain.levels import rank_of
 from services.certs.domain.talent import Certificate, CertificateKind, TalentRole
 from services.certs.store import person_ai_hours, person_certificates, talent_roles
 from services.certs.store.person_certificates import HeldCertificate
@@ -38,7 +38,7 @@ def held_certificates(session: Session, person_id: str) -> list[Held]:
             continue
         rule = Certificate(
             kind=CertificateKind(row.kind),
-            level=level_of(row.level),
+            level=rank_of(row.level_rank),
             verified_on=verified_on,
             expires_on=last,
             code=row.code,

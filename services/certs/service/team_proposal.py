@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from services.certs.clients import Peers
 from services.certs.domain import team
-from services.certs.domain.levels import level_of
+from services.certs.domain.levels import rank_of
 from services.certs.domain.staffing import (
     SearchFilter,
     VersionFacts,
@@ -91,7 +91,7 @@ def propose(
     for role, limit in team.needed_per_role(slots, body.alternates).items():
         versions = _supporting(facts, role, kinds, codes)
         supporting[role] = frozenset(v.id for v in versions)
-        levels = {int(lv): [v.id for v in versions if v.level_order == lv] for lv in Level}
+        levels = {int(lv): [v.id for v in versions if v.rank == lv] for lv in Level}
         rows[role], eligible[role] = store.slot_candidates(
             session, f, role, levels, limit, whole_role=not kinds and not codes
         )
@@ -112,7 +112,7 @@ def propose(
                 certificates=tuple(
                     Certificate(
                         kind=CertificateKind(h.kind),
-                        level=level_of(h.level),
+                        level=rank_of(h.level_rank),
                         verified_on=h.obtained_on,
                         expires_on=last_valid_day(h.expires_on),
                         code=h.code,

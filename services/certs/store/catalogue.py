@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from services.certs.domain.levels import rank_of
 from services.certs.domain.staffing import VersionFacts
 from services.certs.models import CatalogueEntry, CatalogueVersion
 from services.common.pagination import PageParams, paginate
@@ -93,19 +94,21 @@ def current_by_codes(
 
 
 def version_facts(session: Session) -> list[VersionFacts]:
-    """Every catalogue version with what staffing reads of it, retired or
-    superseded ones too (a certificate keeps the version it was registered
-    against)."""
+    """Every catalogue version with what staffing reads of it (its stored rank,
+    not its words), retired or superseded ones too (a certificate keeps the
+    version it was registered against)."""
     rows = session.execute(
         select(
             col(CatalogueVersion.id),
             col(CatalogueEntry.code),
             col(CatalogueVersion.kind),
-            col(CatalogueVersion.level),
+            col(CatalogueVersion.level_rank),
             col(CatalogueVersion.roles),
         ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
     ).all()
     return [
-        VersionFacts(id=int(i), code=str(c), kind=str(k), level=str(lv), roles=tuple(r or ()))
-        for i, c, k, lv, r in rows
+        VersionFacts(
+            id=int(i), code=str(c), kind=str(k), rank=rank_of(str(rk)), roles=tuple(r or ())
+        )
+        for i, c, k, rk, r in rows
     ]

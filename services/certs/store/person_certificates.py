@@ -1,5 +1,5 @@
 """A person's verified certificates with what the talent rules read of them:
-the catalogue version's kind, level and entry code, and when it was verified;
+the catalogue version's kind, level (words and rank) and entry code, and when it was verified;
 and each person's maintained count of valid certificates (staffing)."""
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class HeldCertificate(NamedTuple):
     code: str
     name: str
     kind: str
-    level: str
+    level: str  # the issuer's words
+    level_rank: str  # the rank the rules compare
     verified_at: datetime
     expires_on: date | None  # the day it lapses (valid through the day before)
 
@@ -57,6 +58,7 @@ def held(session: Session, person_id: str) -> list[HeldCertificate]:
             col(CatalogueVersion.name),
             col(CatalogueVersion.kind),
             col(CatalogueVersion.level),
+            col(CatalogueVersion.level_rank),
             verified_at.c.at,
             col(Certificate.expires_on),
         )

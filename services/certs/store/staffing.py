@@ -293,7 +293,8 @@ class HeldCertificate:
     name: str
     issuer: str
     kind: str
-    level: str
+    level: str  # the issuer's words, shown and exported
+    level_rank: str  # the rank the rules compare
     roles: tuple[str, ...]
     certificate_number: str
     obtained_on: date
@@ -311,6 +312,7 @@ _HELD_COLUMNS = (
     col(C.issuer),
     col(CatalogueVersion.kind),
     col(CatalogueVersion.level),
+    col(CatalogueVersion.level_rank),
     col(CatalogueVersion.roles),
     col(C.certificate_number),
     col(C.obtained_on),
@@ -331,12 +333,13 @@ def _held(rows: Sequence[Any]) -> list[HeldCertificate]:
             issuer=str(r[5]),
             kind=str(r[6]),
             level=str(r[7]),
-            roles=tuple(r[8] or ()),
-            certificate_number=str(r[9]),
-            obtained_on=r[10],
-            expires_on=r[11],
-            state=str(r[12]),
-            version_id=int(r[13]),
+            level_rank=str(r[8]),
+            roles=tuple(r[9] or ()),
+            certificate_number=str(r[10]),
+            obtained_on=r[11],
+            expires_on=r[12],
+            state=str(r[13]),
+            version_id=int(r[14]),
         )
         for r in rows
     ]
@@ -419,12 +422,12 @@ def slot_candidates(
         for level, ids in sorted(levels.items(), reverse=True)
         if ids
     ]
-    level_of = case(*whens, else_=literal(1)) if whens else literal(1)
+    rank = case(*whens, else_=literal(1)) if whens else literal(1)
     holders = select(col(R.person_id)).where(col(R.role) == role, col(R.ended_at).is_(None))
     per_person = (
         select(
             col(C.person_id).label("pid"),
-            func.max(level_of).label("best"),
+            func.max(rank).label("best"),
             func.count().label("n"),
         )
         .where(
