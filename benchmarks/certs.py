@@ -63,7 +63,7 @@ from services.certs.models import (
 )
 from services.certs.service import agency_files, staffing, team_proposal
 from services.certs.staffing_schemas import SlotAsk, TeamProposalAsk
-from services.certs.store import person_certificates
+from services.certs.store import person_certificates, talent_persons
 from services.common.migrate import upgrade
 from services.common.pagination import PageParams
 from services.common.principal import Principal
@@ -207,6 +207,8 @@ def seed(engine: Engine, persons: int, certificates: int) -> None:
     start = time.perf_counter()
     with Session(engine) as session:
         recounted = person_certificates.recount_uncovered(session, DAY)
+        # And copy their hours onto their rows, as the pull does.
+        talent_persons.copy_hours(session, [f"P{n:07d}" for n in range(persons)])
         session.commit()
     took = time.perf_counter() - start
     print(f"  counted {recounted:,} persons' valid certificates in {took:.1f} s")

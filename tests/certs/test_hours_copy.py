@@ -91,7 +91,7 @@ def test_the_copy_answers_only_for_the_latest_year(certs_app: FastAPI) -> None:
 def test_the_migration_copies_the_latest_year_and_downgrade_drops_the_columns(tmp_path) -> None:
     now = datetime.now(UTC)
     with fresh_database("certs", tmp_path, migrate=False) as url:
-        upgrade("certs", url, "c3d0c0170009")
+        upgrade("certs", url, "c3d0c0180010")
         engine = make_engine(url)
         try:
             with engine.begin() as conn:
@@ -114,7 +114,7 @@ def test_the_migration_copies_the_latest_year_and_downgrade_drops_the_columns(tm
                 )
             upgrade("certs", url, "c3d0c0190011")
             assert _copies(engine) == {"P1": (2026, 150), "P2": (0, 0)}
-            downgrade("certs", url, "c3d0c0170009")
+            downgrade("certs", url, "c3d0c0180010")
             with engine.connect() as conn:
                 names = {c["name"] for c in inspect(conn).get_columns("talent_persons")}
             assert not {"hours_year", "hours_centi"} & names

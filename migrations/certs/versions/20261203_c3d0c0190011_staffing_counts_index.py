@@ -2,7 +2,7 @@
 person's latest AI hours on their row
 
 Revision ID: c3d0c0190011
-Revises: c3d0c0170009
+Revises: c3d0c0180010
 Create Date: 2026-12-03
 
 A staffing search answers with how many persons of each agency meet its
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c3d0c0190011"
-down_revision: str | None = "c3d0c0170009"
+down_revision: str | None = "c3d0c0180010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
