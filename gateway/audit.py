@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -28,14 +26,9 @@ from sqlalchemy import (
     insert,
 )
 from sqlalchemy.engine import Connection, Engine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.decision_notes import AUDIT_STATE_KEY
-from gateway.source_ip import CLIENT_IP_KEY
 from services.common.db import NAMING_CONVENTION
-from services.common.request_context import current_request_id
 from services.common.timestamps import UtcDateTime
-from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.audit")
 
@@ -184,7 +177,8 @@ class AuditWriter:
 
 
 # Served to anyone without a decision: liveness, readiness, the issuer's public
-# keys and the API documents. Only their refusals (a 4xx) are decisions.
+# keys and the API documents. Only their refusals (a 4xx) are decisions (the
+# front, `gateway.front`, writes the rows of the gateway's own endpoints).
 OPEN_PATHS = frozenset(
     {
         "/healthz",
@@ -198,70 +192,3 @@ OPEN_PATHS = frozenset(
 )
 # The documentation pages' scripts, style sheet and icon.
 OPEN_PREFIXES = ("/docs/assets/",)
-
-
-class DecisionAuditMiddleware:
-    """One audit row for every decision, wherever the gateway makes it.
-
-    The proxy and the auditor's query write their own rows (they know the
-    subject and the route). Everything else is answered by a layer that writes
-    none: the header-size and source-address checks in front, the gateway's own
-    routes, and its 404 for any path that is not an operation (`//api/...`, which
-    the dispatcher does not hand to the proxy, included). This layer, just inside
-    the request id, writes the row for those once the answer has been sent."""
-
-    def __init__(self, app: ASGIApp, writer: Callable[[], AuditWriter | None]) -> None:
-        self.app = app
-        self.writer = writer
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status: int | None = None
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_noting_status)
-        finally:
-            # An exception escaping here becomes the request id layer's 500.
-            await self._record(scope, 500 if status is None else status, started)
-
-    async def _record(self, scope: Scope, status: int, started: float) -> None:
-        state = scope.get("state") or {}
-        noted: dict[str, Any] = state.get(AUDIT_STATE_KEY) or {}
-        if noted.get("recorded"):
-            return
-        path = scope["path"]
-        if (path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)) and not 400 <= status < 500:
-            return
-        writer = self.writer()
-        if writer is None:  # not started, or stopped: no request is served then
-            log.error("decision not audited: the gateway is not running")
-            return
-        # The client address the allow-list saw, else the socket peer (when the
-        # address itself was what the gateway refused).
-        source = noted.get("source_ip") or state.get(CLIENT_IP_KEY)
-        if source is None:
-            source = (scope.get("client") or ("", 0))[0]
-        route = noted.get("route") or getattr(scope.get("route"), "path", None)
-        await writer.record(
-            {
-                "at": now_utc(),
-                "request_id": current_request_id(),
-                "subject": noted.get("subject"),
-                "account_kind": noted.get("account_kind"),
-                "source_ip": str(source)[:64],
-                "method": str(scope["method"])[:16],
-                "route": route,
-                "decision": "allow" if status < 400 else "deny",
-                "status": status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-        )
