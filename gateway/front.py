@@ -42,7 +42,6 @@ from services.common.request_context import (
     bind_request_id,
     reset_request_id,
 )
-from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.audit")
 
@@ -207,7 +206,7 @@ class GatewayFront:
             return
         await writer.record_row(
             (
-                now_utc(),
+                time.time(),
                 rid,
                 subject,
                 account_kind,

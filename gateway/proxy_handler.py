@@ -37,7 +37,6 @@ from services.common.errors import (
     unexpected_error_response,
 )
 from services.common.request_context import current_request_id
-from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.decisions")
 # Request lines remembered by the route cache; cleared when full.
@@ -112,7 +111,7 @@ class ProxyHandler:
         # The row as a tuple in the table's order: no second dict per request.
         await self.runtime().audit.record_row(
             (
-                now_utc(),
+                time.time(),
                 current_request_id(),
                 outcome["subject"],
                 outcome["account_kind"],
