@@ -17,7 +17,6 @@ import collections
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -154,7 +153,8 @@ class AuditWriter:
         self._wake = threading.Event()
         # Write now, without gathering (a flush, the shutdown).
         self._now = threading.Event()
-        self._stopping = False
+        # Set by aclose: the thread ends once nothing is left (or cannot be written).
+        self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         # (rows handed over when asked, its future): flushes waiting.
@@ -194,7 +194,7 @@ class AuditWriter:
         while True:
             self._wake.wait()
             self._wake.clear()
-            if self._stopping and not pending:
+            if self._closing.is_set() and not pending:
                 return
             if self._gather > 0 and len(pending) < self._batch:
                 # Gather what else comes within the interval, one wait a batch.
@@ -202,23 +202,30 @@ class AuditWriter:
             self._now.clear()
             rows = [pending.popleft() for _ in range(min(len(pending), self._batch))]
             if rows:
-                self._write(rows)
+                if not self._write(rows):
+                    return
                 self._written += len(rows)
                 self._tell_loop(self._written)
             if pending:
                 # Rows came while these were written: the next batch, at once.
                 self._wake.set()
 
-    def _write(self, rows: list[Row]) -> None:
+    def _write(self, rows: list[Row]) -> bool:
+        """Write `rows`, again every second while the database refuses them;
+        False when the writer is closed meanwhile (the rows are then logged as
+        lost: the gateway has stopped and waited for them already)."""
         while True:
             try:
                 with self._engine.begin() as conn:
                     self._insert(conn, rows)
-                return
+                return True
             except Exception as exc:
                 # Kept for the next attempt rather than lost; logged by type only.
                 log.error("audit write failed; retrying", extra={"error_type": type(exc).__name__})
-                time.sleep(1)
+                if self._closing.wait(1):
+                    count = len(rows) + len(self._pending)
+                    log.error("audit rows not written at shutdown", extra={"count": count})
+                    return False
 
     def _tell_loop(self, written: int) -> None:
         loop = self._loop
@@ -255,11 +262,11 @@ class AuditWriter:
             await asyncio.wait_for(self.flush(), timeout)
         except TimeoutError:
             log.error("audit rows not written at shutdown", extra={"count": len(self._pending)})
-        self._stopping = True
+        self._closing.set()
         self._now.set()
         self._wake.set()
         thread = self._thread
-        if thread is not None and not self._pending:
+        if thread is not None:
             await asyncio.to_thread(thread.join, timeout)
 
 

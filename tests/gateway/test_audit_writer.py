@@ -103,3 +103,15 @@ async def test_at_is_stored_as_sqlalchemy_stores_the_same_instant() -> None:
     finally:
         await writer.aclose()
         engine.dispose()
+
+
+@pytest.mark.anyio
+async def test_a_writer_closed_while_its_database_refuses_stops_its_thread(tmp_path) -> None:
+    # A database that cannot be opened: every write fails and is retried.
+    engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'audit.db'}")
+    writer = AuditWriter(engine, gather_seconds=0)
+    writer.start()
+    await writer.record_row(_row("refused", 0, PAST))
+    await writer.aclose(timeout=0.2)
+    engine.dispose()
+    assert writer._thread is not None and not writer._thread.is_alive()
