@@ -1,7 +1,7 @@
 """The gateway: the only public door of renshi.
 
-Wiring only: what the gateway's own endpoints do is in `gateway.endpoints`, the
-middleware in `gateway.middleware`, the forwarding of `/api/...` in
+Wiring only: what the gateway's own endpoints do is in `gateway.endpoints`, what
+every request passes first in `gateway.front`, the forwarding of `/api/...` in
 `gateway.proxy_handler`."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.accounts import AccountResolver
 from gateway.audit import AuditWriter
@@ -23,11 +22,12 @@ from gateway.endpoints.docs import docs_router
 from gateway.endpoints.health import OwnReadiness, audit_database_check, health_router
 from gateway.endpoints.jwks import jwks_router
 from gateway.endpoints.tokens import token_router
+from gateway.front import GatewayFront
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.jwks import external_key_store
 from gateway.keyring import Keyring, load_keyring
-from gateway.middleware import install_api_middleware, middleware_stack
+from gateway.middleware import install_api_middleware
 from gateway.proxy_handler import ProxyHandler
 from gateway.rate_limits import RateLimits
 from gateway.route_policy import route_table
@@ -42,9 +42,11 @@ GATEWAY_SERVICE_PRINCIPAL = Principal(
 )
 
 
-class GatewayApp:
-    """The whole gateway as one ASGI app: the middleware stack around the
-    dispatch of `/api/...` to the proxy and the rest to the FastAPI app."""
+class GatewayApp(GatewayFront):
+    """The whole gateway as one ASGI app: the front (request id, header size,
+    source address, audit of the gateway's own answers) before the proxy of
+    `/api/...` and the FastAPI app of everything else; `runtime` is what the
+    running gateway holds."""
 
     def __init__(
         self,
@@ -54,12 +56,8 @@ class GatewayApp:
         runtime: Callable[[], Runtime],
         audit_writer: Callable[[], AuditWriter | None],
     ) -> None:
-        self.api = api
+        super().__init__(api, proxy, settings, audit_writer)
         self.runtime = runtime
-        self._app: ASGIApp = middleware_stack(api, proxy, settings, audit_writer)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._app(scope, receive, send)
 
 
 GATEWAY_TAG = (

@@ -22,7 +22,6 @@ from services.common.errors import PROBLEM_RESPONSES, Forbidden, Problem, Unauth
 from services.common.pagination import Page, PageDep, paginate
 from services.common.permissions import PERMISSION_KEY
 from services.common.request_context import current_request_id
-from services.common.timeutil import now_utc
 
 PERMISSION = "gateway:audit:read"
 
@@ -84,7 +83,9 @@ def audit_router(runtime: Any, engine: Engine) -> APIRouter:
         finally:
             # The auditor's own reading is a gateway decision like any other.
             row["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            await current.audit.record({**row, "at": now_utc(), "request_id": current_request_id()})
+            await current.audit.record(
+                {**row, "at": time.time(), "request_id": current_request_id()}
+            )
             mark_recorded(request.scope)
         # Decisions made before this query are visible to it.
         with contextlib.suppress(TimeoutError):

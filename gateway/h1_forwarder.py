@@ -207,6 +207,14 @@ class _Connection(asyncio.Protocol):
             self.transport.resume_reading()
         return data
 
+    def send(self, data: bytes) -> None:
+        """Write on the connection; _Closed once it has been lost. (uvloop's
+        transport raises RuntimeError for a write after the loss: a service that
+        died while a request body was on its way was answered 500, not 503.)"""
+        if not self.open or self.transport is None:
+            raise _Closed(self.answered)
+        self.transport.write(data)
+
     async def drain(self) -> None:
         await self._can_write.wait()
         if not self.open:
@@ -387,14 +395,13 @@ class H1Forwarder:
             except OSError:
                 raise upstream_down() from None
             try:
-                assert conn.transport is not None
-                conn.transport.write(payload)
+                conn.send(payload)
                 if body is not None:
                     async for chunk in body:
-                        conn.transport.write(_chunked(chunk) if chunked else chunk)
+                        conn.send(_chunked(chunk) if chunked else chunk)
                         await conn.drain()
                     if chunked:
-                        conn.transport.write(b"0\r\n\r\n")
+                        conn.send(b"0\r\n\r\n")
                 while not conn.head_done:
                     await conn.wait(self._read)
                 return conn

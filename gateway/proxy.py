@@ -111,7 +111,8 @@ def _check_declared_length(request: Request, limit: int) -> bool:
 # Stamped by the server that sends the response: the gateway's own server adds
 # its `date` (and no `server`); the upstream's would make them twice.
 _SERVER_STAMPED = frozenset({"date", "server"})
-_NOT_COPIED = _HOP_BY_HOP | _SERVER_STAMPED
+# The gateway's front sets the request id on every answer, once.
+_NOT_COPIED = _HOP_BY_HOP | _SERVER_STAMPED | {"x-request-id"}
 
 
 def _response_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -1,8 +1,9 @@
 """The hot path: `/api/<service>/...` requests, authorised and forwarded.
 
-A plain ASGI handler rather than a FastAPI route: the gateway does the same
-few steps for every request and FastAPI's routing and dependency machinery
-cost more than the steps themselves.
+A plain handler called by the gateway's front (`gateway.front`) rather than a
+FastAPI route: the gateway does the same few steps for every request and
+FastAPI's routing and dependency machinery cost more than the steps
+themselves. It returns its answer; the front sends it.
 """
 
 from __future__ import annotations
@@ -14,20 +15,19 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Receive, Scope
 
-from gateway.decision_notes import mark_recorded
 from gateway.internal_tokens import InternalSigner
 from gateway.ip_lists import AllowListCache
 from gateway.permissions import grants
 from gateway.policies.peers import service_may_call, service_only
 from gateway.rate_limits import RateLimits
 from gateway.runtime import Runtime
+from gateway.security.client_ip import IPAddress
 from gateway.security.identity_headers import strip_identity_headers
 from gateway.security.jwt_headers import JwtRejected, token_from_request
 from gateway.security.paths import PathRejected, RouteMatch, RouteTable, check_path
 from gateway.settings import GatewaySettings
-from gateway.source_ip import CLIENT_IP_KEY, CLIENT_IP_TEXT_KEY
 from services.common.errors import (
     Forbidden,
     NotFound,
@@ -37,7 +37,6 @@ from services.common.errors import (
     unexpected_error_response,
 )
 from services.common.request_context import current_request_id
-from services.common.timeutil import now_utc
 
 log = logging.getLogger("renshi.gateway.decisions")
 # Request lines remembered by the route cache; cleared when full.
@@ -66,8 +65,12 @@ class ProxyHandler:
         # kept (they raise each time).
         self._routed: dict[tuple[str, bytes], tuple[str, RouteMatch | None]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
+    async def answer(
+        self, scope: Scope, receive: Receive, client_ip: IPAddress, client_text: str, started: float
+    ) -> Response:
+        """The answer to an `/api/...` request from `client_ip` (already admitted by
+        the gateway's allow-list; `client_text` is its text), with its audit row
+        written. Refusals and errors are answers too: nothing escapes but a bug."""
         outcome: dict[str, Any] = {
             "decision": "deny",
             "route": None,
@@ -80,7 +83,7 @@ class ProxyHandler:
         request = Request(scope, receive)
         response: Response
         try:
-            response = await self._authorise_and_forward(request, outcome)
+            response = await self._authorise_and_forward(request, outcome, client_ip, client_text)
             outcome["decision"] = "allow"
         except Problem as exc:
             response = problem_response(
@@ -98,7 +101,7 @@ class ProxyHandler:
         outcome["status"] = response.status_code
         outcome["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
         outcome["method"] = scope["method"]
-        outcome["source_ip"] = scope.get("state", {}).get(CLIENT_IP_TEXT_KEY, "")
+        outcome["source_ip"] = client_text
         # The audit table holds every decision; the log repeats refusals (what an
         # operator watches for) and leaves allowed requests to DEBUG, where
         # formatting a line per request would cost more than the forwarding.
@@ -108,11 +111,11 @@ class ProxyHandler:
         # The row as a tuple in the table's order: no second dict per request.
         await self.runtime().audit.record_row(
             (
-                now_utc(),
+                time.time(),
                 current_request_id(),
                 outcome["subject"],
                 outcome["account_kind"],
-                outcome["source_ip"],
+                client_text,
                 outcome["method"],
                 outcome["route"],
                 outcome["decision"],
@@ -120,13 +123,13 @@ class ProxyHandler:
                 outcome["latency_ms"],
             )
         )
-        mark_recorded(scope)
-        await response(scope, receive, send)
+        return response
 
-    async def _authorise_and_forward(self, request: Request, outcome: dict[str, Any]) -> Response:
+    async def _authorise_and_forward(
+        self, request: Request, outcome: dict[str, Any], client_ip: IPAddress, client_text: str
+    ) -> Response:
         scope = request.scope
-        state = scope.get("state", {})
-        await self.rate_limits.check_ip(state.get(CLIENT_IP_TEXT_KEY, ""))
+        await self.rate_limits.check_ip(client_text)
         raw_path = scope.get("raw_path") or scope["path"].encode()
         key = (scope["method"], raw_path)
         known = self._routed.get(key)
@@ -152,7 +155,7 @@ class ProxyHandler:
         outcome["subject"], outcome["account_kind"] = principal.sub, principal.kind
         await self.rate_limits.check_principal(principal.sub)
         check_account_network(
-            scope, self.allow_lists, auth.account.allowed_networks, auth.account.kind
+            client_ip, self.allow_lists, auth.account.allowed_networks, auth.account.kind
         )
         if not grants(principal.permissions, match.permission):
             raise Forbidden(f"requires permission {match.permission}")
@@ -173,9 +176,7 @@ class ProxyHandler:
         ]
         headers.append((b"authorization", b"Bearer " + internal.encode()))
         headers.append((b"x-request-id", current_request_id().encode()))
-        client_ip = state.get(CLIENT_IP_TEXT_KEY)
-        if client_ip is not None:
-            headers.append((b"x-forwarded-for", client_ip.encode()))
+        headers.append((b"x-forwarded-for", client_text.encode()))
         query = scope.get("query_string", b"").decode("latin-1")
         url = base.rstrip("/") + path[len(service) + 5 :] + (f"?{query}" if query else "")
         response = await runtime.forwarder.forward(
@@ -188,12 +189,10 @@ class ProxyHandler:
 
 
 def check_account_network(
-    scope: Scope, allow_lists: AllowListCache, networks: list[str], kind: str
+    client_ip: IPAddress | None, allow_lists: AllowListCache, networks: list[str], kind: str
 ) -> None:
     """Machine and service accounts must have an allow-list; a human account may have one."""
     if kind != "human" and not networks:
         raise Forbidden(f"{kind} account has no source allow-list")
-    if networks:
-        client_ip = scope.get("state", {}).get(CLIENT_IP_KEY)
-        if client_ip is None or not allow_lists.get(networks).allows(client_ip):
-            raise Forbidden("source address is not allowed for this account")
+    if networks and (client_ip is None or not allow_lists.get(networks).allows(client_ip)):
+        raise Forbidden("source address is not allowed for this account")

@@ -103,7 +103,12 @@ def token_router(
                 extra={"error": "invalid_client"},
             )
         note_decision(request.scope, subject=account.account, account_kind=account.kind)
-        check_account_network(request.scope, allow_lists, account.allowed_networks, account.kind)
+        check_account_network(
+            request.scope.get("state", {}).get(CLIENT_IP_KEY),
+            allow_lists,
+            account.allowed_networks,
+            account.kind,
+        )
         lifetime = settings.max_token_lifetime_machine
         token = issue_token(
             keyring.issuer,

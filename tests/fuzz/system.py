@@ -75,7 +75,9 @@ def running_system(workdir: Path, **settings: str) -> Iterator[System]:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(f"{base}/readyz", process, time.monotonic() + 180)
+            # Every service too: the gateway is ready on its own, before the
+            # services behind it, and a test's first request must not race them.
+            _wait_ready(f"{base}/readyz/services", process, time.monotonic() + 180)
             yield System(base, var, env, process, urls)
         finally:
             os.killpg(process.pid, signal.SIGINT)

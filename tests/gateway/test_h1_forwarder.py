@@ -10,8 +10,10 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
+import uvloop
 from starlette.requests import Request
 
+from gateway import h1_forwarder
 from gateway.h1_forwarder import H1Forwarder
 from gateway.settings import GatewaySettings
 from services.common.errors import Problem
@@ -169,6 +171,46 @@ def test_a_request_with_a_body_is_not_replayed_on_a_closed_connection() -> None:
         assert sum(1 for r in upstream.requests if r.endswith(b"once")) == 1
 
     run(go)
+
+
+def test_a_service_lost_while_the_body_streams_is_503_under_uvloop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The served gateway runs on uvloop, whose transports raise RuntimeError on a
+    # write after the connection was lost (asyncio's ignore it): the rest of the
+    # body, arriving once the service has died, must still give the 503.
+    lost = asyncio.Event()
+    original = h1_forwarder._Connection.connection_lost
+
+    def noting(self: h1_forwarder._Connection, exc: Exception | None) -> None:
+        original(self, exc)
+        lost.set()
+
+    monkeypatch.setattr(h1_forwarder._Connection, "connection_lost", noting)
+
+    async def dies_after_the_head(reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    async def go() -> None:
+        server = await asyncio.start_server(dies_after_the_head, "127.0.0.1", 0)
+        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        chunks = [b"first", b"second"]
+
+        async def receive() -> dict[str, Any]:
+            if len(chunks) == 1:
+                await lost.wait()  # the rest comes only once the service is gone
+            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+
+        request = _request("POST", [b"first", b"second"], length=False)
+        f = _forwarder()
+        with pytest.raises(Problem) as refused:
+            await _forward(f, base, Request(request.scope, receive))
+        await f.aclose()
+        server.close()
+        assert refused.value.status == 503
+
+    uvloop.run(go())
 
 
 def test_a_chunked_request_body_is_framed_again_in_chunks() -> None:

@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from gateway.source_ip import CLIENT_IP_KEY, SourceIpMiddleware
+from gateway.source_ip import SourceAddresses
 from renshi.cli import SERVER_OPTIONS
 
 
@@ -23,10 +23,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# Only this machine may call: a spoofed remote address is refused.
+_SOURCES = SourceAddresses(allowed=["127.0.0.1/32"], trusted_proxies=[])
+
+
 async def _echo_client_ip(scope: Scope, receive: Receive, send: Send) -> None:
-    body = str(scope["state"][CLIENT_IP_KEY]).encode()
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": body})
+    """The gateway's source check on what the server handed over: the client
+    address when admitted, else 403."""
+    forwarded = tuple(v.decode() for k, v in scope["headers"] if k == b"x-forwarded-for")
+    _ip, text, allowed = _SOURCES.resolve(scope["client"][0], forwarded)
+    status = 200 if allowed else 403
+    await send({"type": "http.response.start", "status": status, "headers": []})
+    await send({"type": "http.response.body", "body": text.encode()})
 
 
 @pytest.fixture
@@ -34,10 +42,10 @@ def serve() -> Iterator[Any]:
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(**options: Any) -> str:
-        # Only this machine may call: a spoofed remote address is refused.
-        app = SourceIpMiddleware(_echo_client_ip, allowed=["127.0.0.1/32"], trusted_proxies=[])
         port = _free_port()
-        config = uvicorn.Config(app, port=port, log_level="warning", lifespan="off", **options)
+        config = uvicorn.Config(
+            _echo_client_ip, port=port, log_level="warning", lifespan="off", **options
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
