@@ -94,9 +94,6 @@ class SearchFilter:
     # Set when the masks cover the day: the certificate condition as bits of
     # `valid_mask` (None: ask per certificate, see `certificate_bits`).
     mask_bits: int | None = None
-    # Without exact bits: bits every person meeting the certificate condition
-    # has set (`held_bits`), tested before asking per certificate.
-    held_bits: int | None = None
     masks_cover: bool = False
     # Set when `year` is the latest year of any person's hours (or later): the
     # hours condition is then a test of the hours copied on each person's row.
@@ -144,20 +141,6 @@ def version_bits(v: VersionFacts) -> int:
         if role in ROLE_ORDER:
             out |= role_level_bit(role, v.rank)
     return out
-
-
-def held_bits(versions: Iterable[VersionFacts], version_ids: frozenset[int]) -> int | None:
-    """Bits B such that holding a certificate of one of `version_ids` valid on
-    the day implies `valid_mask & B != 0` (on a day the masks cover): a test
-    that rules out most persons before their certificates are looked at, when
-    `certificate_bits` has no exact one. None when a version's kind has no bits."""
-    bits = 0
-    for v in versions:
-        if v.id in version_ids:
-            if v.kind not in KIND_ORDER:
-                return None
-            bits |= kind_level_bit(v.kind, v.rank)
-    return bits
 
 
 def certificate_bits(versions: Iterable[VersionFacts], version_ids: frozenset[int]) -> int | None:

@@ -20,7 +20,6 @@ from services.certs.domain.staffing import (
     SortKey,
     VersionFacts,
     certificate_bits,
-    held_bits,
     matching_versions,
 )
 from services.certs.domain.talent import Level
@@ -97,7 +96,6 @@ def resolve(
         version_ids=versions,
         min_ai_centi=centi(ask.min_ai_hours),
         mask_bits=None if versions is None else certificate_bits(facts, versions),
-        held_bits=None if versions is None else held_bits(facts, versions),
         # The maintained counts and masks serve when exact on the day.
         masks_cover=person_certificates.counts_cover(session, day),
         hours_copied=hours_copied(session, ask.year or day.year, ask.min_ai_hours),

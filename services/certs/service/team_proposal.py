@@ -21,7 +21,6 @@ from services.certs.domain.staffing import (
     SearchFilter,
     VersionFacts,
     certificate_bits,
-    held_bits,
     last_valid_day,
     matching_versions,
 )
@@ -81,7 +80,6 @@ def propose(
         version_ids=wanted,
         min_ai_centi=centi(body.min_ai_hours),
         mask_bits=None if wanted is None else certificate_bits(facts, wanted),
-        held_bits=None if wanted is None else held_bits(facts, wanted),
         # The slots are ranked from the persons' masks when they cover the day.
         masks_cover=person_certificates.counts_cover(session, day),
         hours_copied=hours_copied(session, year, body.min_ai_hours),

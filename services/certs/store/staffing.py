@@ -92,8 +92,6 @@ def conditions(f: SearchFilter, *, hours_read: bool = False) -> list[ColumnEleme
     if f.version_ids is not None and f.masks_cover and f.mask_bits is not None:
         out.append(has_bits(col(P.valid_mask), f.mask_bits))
     elif f.version_ids is not None:
-        if f.masks_cover and f.held_bits is not None:
-            out.append(has_bits(col(P.valid_mask), f.held_bits))
         out.append(_holds(f.version_ids, f.day))
     # No hours row is 0 hours: "at least 0" asks nothing.
     if not hours_read and f.min_ai_centi is not None and f.min_ai_centi > 0 and f.hours_copied:
