@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +26,7 @@ from services.certs.domain.levels import level_code
 from services.certs.domain.staffing import valid_on
 from services.certs.domain.talent import Level
 from services.certs.models import TalentPerson
+from services.certs.store import staffing as staffing_store
 from services.certs.store.person_certificates import counts_cover, recount_uncovered
 from tests.certs.staffing_data import STAFF_A01, Data, data  # noqa: F401
 
@@ -194,40 +196,44 @@ asks = st.fixed_dictionaries(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(ask=asks, counted=st.booleans())
-def test_the_proposal_is_the_brute_force_ranking(call, data, world, ask, counted) -> None:
+@given(ask=asks, counted=st.booleans(), read_whole=st.sampled_from((0, 1, 2000)))
+def test_the_proposal_is_the_brute_force_ranking(
+    call, data, world, ask, counted, read_whole
+) -> None:
     # Both ways of ranking a slot: from the persons' masks (once recounted for
-    # the day) and from their certificates (when some count does not cover it).
-    day = date.fromisoformat(ask["valid_on"])
-    if counted:
-        recount_uncovered(data.session, day)
-    else:
-        data.session.execute(update(TalentPerson).values(valid_count_until=date(1, 1, 1)))
-    covered = counts_cover(data.session, day)
-    data.commit()
-    assert covered is counted
-    answer = call("POST", "/staffing/team-proposals", STAFF_A01, json=ask)
-    assert answer.status_code == 200, answer.text
-    expected = brute_force(world, ask)
-    got = answer.json()["slots"]
-    assert [
-        (
-            [_seen(c) for c in s["placed"]],
-            [_seen(c) for c in s["alternates"]],
-            s["eligible"],
-            s["shortfall"],
-            s["unfilled_reason"],
-            s["fill_order"],
-        )
-        for s in got
-    ] == [
-        (
-            [_expected(c) for c in s.placed],
-            [_expected(c) for c in s.alternates],
-            s.eligible,
-            s.shortfall,
-            s.unfilled_reason,
-            s.fill_order,
-        )
-        for s in expected.slots
-    ]
+    # the day) and from their certificates (when some count does not cover it);
+    # from the masks, (level, count) pairs read whole or along the hours index.
+    with patch.object(staffing_store, "_READ_WHOLE", read_whole):
+        day = date.fromisoformat(ask["valid_on"])
+        if counted:
+            recount_uncovered(data.session, day)
+        else:
+            data.session.execute(update(TalentPerson).values(valid_count_until=date(1, 1, 1)))
+        covered = counts_cover(data.session, day)
+        data.commit()
+        assert covered is counted
+        answer = call("POST", "/staffing/team-proposals", STAFF_A01, json=ask)
+        assert answer.status_code == 200, answer.text
+        expected = brute_force(world, ask)
+        got = answer.json()["slots"]
+        assert [
+            (
+                [_seen(c) for c in s["placed"]],
+                [_seen(c) for c in s["alternates"]],
+                s["eligible"],
+                s["shortfall"],
+                s["unfilled_reason"],
+                s["fill_order"],
+            )
+            for s in got
+        ] == [
+            (
+                [_expected(c) for c in s.placed],
+                [_expected(c) for c in s.alternates],
+                s.eligible,
+                s.shortfall,
+                s.unfilled_reason,
+                s.fill_order,
+            )
+            for s in expected.slots
+        ]

@@ -449,6 +449,11 @@ def slot_candidates(
     )
 
 
+# A (best level, how many) pair with at most this many persons is read whole
+# rather than along the hours index (see `_slot_from_masks`).
+_READ_WHOLE = 2000
+
+
 def _slot_from_masks(
     session: Session, f: SearchFilter, role: str, limit: int
 ) -> tuple[list[RankedRow], int]:
@@ -460,7 +465,8 @@ def _slot_from_masks(
     level, how many) first, and those take few values: one pass counts the
     holders of each pair (the total too), which tells the pairs taken whole
     and the one pair the page ends in. The persons of the pairs taken whole are
-    few (fewer than `limit`); the rest of the page is read from the last pair in
+    few (fewer than `limit`, or a pair of at most `_READ_WHOLE`, whose persons
+    may lie anywhere along the hours index); the rest is read from the last pair in
     the order of the hours index, stopping once full (`by_hours`)."""
     mask = col(P.valid_mask)
     best = case(
@@ -484,9 +490,11 @@ def _slot_from_masks(
     for b, m, n in groups:
         if room <= 0:
             break
-        if n <= room:
+        if n <= room or n <= _READ_WHOLE:
+            # A pair this small is read whole and ranked here: found in the
+            # hours order, its few persons could lie anywhere along the index.
             whole.append((b, m))
-            room -= n
+            room -= min(n, room)
         else:
             last = (b, m, room)
             room = 0
@@ -504,6 +512,7 @@ def _slot_from_masks(
         ]
         # Stable: persons of equal rank stay in the database's person order.
         rows.sort(key=lambda r: (-r.best_level, -r.role_certificates, -r.ai_centi))
+        del rows[limit:]
     if last is not None:
         b, m, wanted = last
         rows += [
