@@ -226,6 +226,16 @@ class TalentPerson(CertsTable, table=True):
             "hours_year",
             "hours_centi",
         ),
+        # The same counts under a unit filter, from the unit's entries alone.
+        Index(
+            "ix_talent_persons_unit_counts",
+            "unit_id",
+            "agency_code",
+            "live_roles",
+            "valid_mask",
+            "hours_year",
+            "hours_centi",
+        ),
         # The search sorted by certificates reads this index backwards until a
         # page is full (migration c3d0c0160008). Ascending: SQLite's reflection
         # drops DESC, and both databases sort ties by person id as they go.
@@ -240,7 +250,7 @@ class TalentPerson(CertsTable, table=True):
 
     person_id: str = Field(primary_key=True, max_length=64)
     agency_code: str = Field(max_length=16, index=True)
-    unit_id: str = Field(default="", max_length=32, index=True)
+    unit_id: str = Field(default="", max_length=32)
     # When the place was last written: the pull leaves an unchanged place alone.
     refreshed_at: datetime = Field(default_factory=now_utc, sa_column=utc_column())
     # How many of the person's certificates are valid on each day from

@@ -29,6 +29,11 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 INDEX = "ix_talent_persons_agency_masks"
+# Replaces the plain index of `unit_id`: leading with the unit, it serves what
+# that one did and the counts under a unit filter without the table.
+UNIT_INDEX = "ix_talent_persons_unit_counts"
+OLD_UNIT_INDEX = "ix_talent_persons_unit_id"
+COUNTED = ("live_roles", "valid_mask", "hours_year", "hours_centi")
 COLUMNS = ("hours_year", "hours_centi")
 BACKFILL = """
 UPDATE talent_persons SET
@@ -54,9 +59,13 @@ def upgrade() -> None:
         "talent_persons",
         ["agency_code", "live_roles", "valid_mask", "unit_id", "hours_year", "hours_centi"],
     )
+    op.drop_index(OLD_UNIT_INDEX, table_name="talent_persons")
+    op.create_index(UNIT_INDEX, "talent_persons", ["unit_id", "agency_code", *COUNTED])
 
 
 def downgrade() -> None:
+    op.drop_index(UNIT_INDEX, table_name="talent_persons")
+    op.create_index(OLD_UNIT_INDEX, "talent_persons", ["unit_id"])
     op.drop_index(INDEX, table_name="talent_persons")
     for name in reversed(COLUMNS):
         op.drop_column("talent_persons", name)

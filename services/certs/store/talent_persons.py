@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -109,9 +110,28 @@ def copy_hours(session: Session, person_ids: Sequence[str]) -> None:
     stale = or_(TABLE.c.hours_year != year, TABLE.c.hours_centi != centi)
     values = {"hours_year": year, "hours_centi": centi}
     if session.get_bind().dialect.name == "postgresql":
+        # Each person's latest row in one pass (DISTINCT ON), joined once, in
+        # place of two correlated look-ups a person (and two more to compare).
+        # A person without hours keeps what the row has: hours rows are never
+        # removed, so that is already 0 and 0.
         keys = json_rows([[p] for p in ids], TABLE, ("person_id",))
+        latest = (
+            select(col(H.person_id), col(H.year), col(H.ai_centi))
+            .join(keys, keys.c.person_id == col(H.person_id))
+            .ext(distinct_on(col(H.person_id)))
+            .order_by(col(H.person_id), col(H.year).desc())
+            .subquery()
+        )
         session.execute(
-            update(TABLE).where(TABLE.c.person_id == keys.c.person_id, stale).values(values)
+            update(TABLE)
+            .where(
+                TABLE.c.person_id == latest.c.person_id,
+                or_(
+                    TABLE.c.hours_year != latest.c.year,
+                    TABLE.c.hours_centi != latest.c.ai_centi,
+                ),
+            )
+            .values(hours_year=latest.c.year, hours_centi=latest.c.ai_centi)
         )
         return
     for start in range(0, len(ids), _IN_CHUNK):
