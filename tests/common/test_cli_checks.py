@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,14 +44,45 @@ def test_token_lifetime_beyond_the_gateways_maximum_is_refused(
     assert f"between 1 and {longest}" in capsys.readouterr().err
 
 
-def _held_pair() -> tuple[socket.socket, socket.socket]:
-    """Two listening sockets on ports N and N+3, N chosen by the system."""
-    for _ in range(50):
-        holder = socket.socket()
-        holder.bind(("127.0.0.1", 0))
-        other = socket.socket()
+def _below_ephemeral_range() -> int:
+    """The first port the system hands out to clients and to bind(port 0).
+
+    Other tests here start live servers on system-chosen ports and open client
+    connections; both take ports from this range, so a port picked from it may
+    be taken by a neighbour at any moment.
+    """
+    try:
+        low = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]
+        return int(low)
+    except (OSError, IndexError, ValueError):
+        return 32768
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
         try:
-            other.bind(("127.0.0.1", holder.getsockname()[1] + 3))
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _held_pair() -> tuple[socket.socket, socket.socket]:
+    """Two listening sockets on ports N and N+3, with N+1, N+2, N+4 and N+5 free.
+
+    N is drawn below the ephemeral range so that no neighbouring test's client
+    connection or live server takes N+1..N+5 while the check runs.
+    """
+    rng = random.Random()
+    top = _below_ephemeral_range() - 6
+    for _ in range(200):
+        base = rng.randrange(20000, top)
+        if not all(_free(base + step) for step in (1, 2, 4, 5)):
+            continue
+        holder, other = socket.socket(), socket.socket()
+        try:
+            holder.bind(("127.0.0.1", base))
+            other.bind(("127.0.0.1", base + 3))
         except OSError:
             holder.close()
             other.close()
@@ -58,7 +90,7 @@ def _held_pair() -> tuple[socket.socket, socket.socket]:
         holder.listen()
         other.listen()
         return holder, other
-    raise AssertionError("no free pair of ports found")
+    raise AssertionError("no free run of six ports found")
 
 
 def test_up_names_every_taken_port_before_starting(capsys) -> None:
