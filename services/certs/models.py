@@ -9,11 +9,12 @@ with its event (`certificate_events`), a renewal a new row linked to the old.
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.certs.domain.catalogue import Kind, Sector
 from services.certs.domain.levels import LEVEL_CODES
+from services.certs.domain.staffing import ROLE_ORDER
 from services.certs.domain.talent import TalentRole
 from services.certs.domain.workflow import State
 from services.common.audit import personal_data_reads_table
@@ -206,6 +207,10 @@ class JobRun(CertsTable, table=True):
 # --- AI talent: who holds which role, where they work, their AI hours ---------
 
 
+def _slot_rank_column() -> Column[int]:
+    return Column(BigInteger(), nullable=False, server_default="-1")
+
+
 class TalentPerson(CertsTable, table=True):
     """Where a person works, as the training roster last said (copied by the
     nightly AI-hours pull): staffing search filters by agency and unit without
@@ -239,6 +244,19 @@ class TalentPerson(CertsTable, table=True):
         # The search sorted by certificates reads this index backwards until a
         # page is full (migration c3d0c0160008). Ascending: SQLite's reflection
         # drops DESC, and both databases sort ties by person id as they go.
+        # A team slot reads a role's holders along its index from the top rank
+        # down, the scope and hours tested on the entries (c3d0c0200012).
+        *(
+            Index(
+                f"ix_talent_persons_slot_{role}",
+                f"slot_rank_{role}",
+                "agency_code",
+                "hours_year",
+                "hours_centi",
+                "person_id",
+            )
+            for role in ROLE_ORDER
+        ),
         Index(
             "ix_talent_persons_certificates_order",
             "valid_certificates",
@@ -277,6 +295,13 @@ class TalentPerson(CertsTable, table=True):
     valid_for_application: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     valid_for_development: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     valid_for_research: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Each role's order of a team slot from those (domain/staffing.py
+    # `slot_rank`, migration c3d0c0200012), -1 when the person does not hold
+    # the role; written by the same recount.
+    slot_rank_policy: int = Field(default=-1, sa_column=_slot_rank_column())
+    slot_rank_application: int = Field(default=-1, sa_column=_slot_rank_column())
+    slot_rank_development: int = Field(default=-1, sa_column=_slot_rank_column())
+    slot_rank_research: int = Field(default=-1, sa_column=_slot_rank_column())
     # The person's latest year in `person_ai_hours` and its AI hours (0 and 0
     # with none), written with the hours (store/talent_persons.py `copy_hours`):
     # an AI-hours filter of that year is a test on this row.

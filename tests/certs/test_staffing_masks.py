@@ -24,12 +24,14 @@ from sqlmodel import Session, col
 from services.certs.domain import levels
 from services.certs.domain.staffing import (
     KIND_ORDER,
+    NOT_PLAYED,
     ROLE_ORDER,
     SearchFilter,
     VersionFacts,
     certificate_bits,
     matching_versions,
     roles_bits,
+    slot_rank,
     valid_on,
     version_bits,
 )
@@ -190,7 +192,11 @@ def test_the_mask_path_finds_what_the_exists_path_finds(data, persons, day) -> N
             expected |= version_bits(facts[v])
         assert (row.live_roles, row.valid_mask) == (roles_bits(live[pid]), expected)
         for role in ROLE_ORDER:
-            assert getattr(row, f"valid_for_{role}") == sum(role in facts[v].roles for v in valid)
+            supporting = sum(role in facts[v].roles for v in valid)
+            assert getattr(row, f"valid_for_{role}") == supporting
+            assert getattr(row, f"slot_rank_{role}") == slot_rank(
+                roles_bits(live[pid]), expected, supporting, role
+            )
     scope = frozenset({agency})
     for kinds, min_level, roles in itertools.product(
         (frozenset(), frozenset({"tool"}), frozenset({"literacy", "project_planning"})),
@@ -230,11 +236,16 @@ def test_assigning_and_ending_a_role_rewrite_its_bit(call, known, certs_app) -> 
     assign(call, "policy")
     row = _row(certs_app, PERSON)
     assert row.live_roles == roles_bits({"development", "policy"})
+    # Played without a certificate: level 0, none; not played: below everyone.
+    assert (row.slot_rank_development, row.slot_rank_policy) == (0, 0)
+    assert (row.slot_rank_application, row.slot_rank_research) == (NOT_PLAYED, NOT_PLAYED)
     with Session(certs_app.state.engine) as session:
         assert counts_cover(session, row.valid_count_from)
     ended = call("POST", f"{ROLES}/{first['id']}/end", TALENT_HR_A01, json={"reason": "moved"})
     assert ended.status_code == 200, ended.text
-    assert _row(certs_app, PERSON).live_roles == roles_bits({"policy"})
+    ended_row = _row(certs_app, PERSON)
+    assert ended_row.live_roles == roles_bits({"policy"})
+    assert (ended_row.slot_rank_development, ended_row.slot_rank_policy) == (NOT_PLAYED, 0)
     with Session(certs_app.state.engine) as session:
         live = session.scalars(
             select(col(TalentRoleAssignment.role)).where(

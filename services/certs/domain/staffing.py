@@ -134,6 +134,29 @@ def role_level_bit(role: str, level: Level) -> int:
     return 1 << (ROLE_LEVEL_BASE + ROLE_ORDER.index(role) * _LEVELS + int(level) - 1)
 
 
+# A team slot ranks a role's holders by the best level of a certificate
+# supporting the role, then by how many such certificates are valid, then by AI
+# hours (domain/team.py). The first two are kept on the row as one number a
+# role, `slot_rank_<role>`, indexed so that a slot reads its best holders in
+# order: best level times 2**32 plus how many (a count never reaches 2**32),
+# and NOT_PLAYED when the person does not hold the role.
+SLOT_RANK_SHIFT = 32
+NOT_PLAYED = -1
+
+
+def slot_rank(live_roles: int, valid_mask: int, valid_for: int, role: str) -> int:
+    """The `slot_rank_<role>` of a row with these masks and `valid_for_<role>`."""
+    if not live_roles & role_bit(role):
+        return NOT_PLAYED
+    best = best_level_in(valid_mask, role)
+    return ((int(best) if best else 0) << SLOT_RANK_SHIFT) + valid_for
+
+
+def slot_rank_parts(rank: int) -> tuple[int, int]:
+    """(best level, how many) of a played role's `slot_rank`."""
+    return rank >> SLOT_RANK_SHIFT, rank & ((1 << SLOT_RANK_SHIFT) - 1)
+
+
 def version_bits(v: VersionFacts) -> int:
     """The bits a valid certificate of `v` sets in its holder's `valid_mask`."""
     out = kind_level_bit(v.kind, v.rank) if v.kind in KIND_ORDER else 0

@@ -88,16 +88,12 @@ def propose(
     rows: dict[str, list[store.RankedRow]] = {}
     eligible: dict[str, int] = {}
     supporting: dict[str, frozenset[int]] = {}
-    limits = team.needed_per_role(slots, body.alternates)
-    whole_role = not kinds and not codes
-    # From the masks every role is read in the same passes over the scope.
-    shared = store.slots_from_masks(session, f, limits) if f.masks_cover and whole_role else {}
-    for role, limit in limits.items():
+    for role, limit in team.needed_per_role(slots, body.alternates).items():
         versions = _supporting(facts, role, kinds, codes)
         supporting[role] = frozenset(v.id for v in versions)
         levels = {int(lv): [v.id for v in versions if v.rank == lv] for lv in Level}
-        rows[role], eligible[role] = shared.get(role) or store.slot_candidates(
-            session, f, role, levels, limit, whole_role=whole_role
+        rows[role], eligible[role] = store.slot_candidates(
+            session, f, role, levels, limit, whole_role=not kinds and not codes
         )
     ids = sorted({r.person_id for pool in rows.values() for r in pool})
     held = store.valid_certificates(session, ids, day)

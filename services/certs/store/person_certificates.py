@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
+from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -162,6 +162,33 @@ def _recount(day: date, bits: dict[int, int]) -> dict[str, Any]:
     return out
 
 
+def _slot_ranks() -> dict[str, ColumnElement[int]]:
+    """Each role's `slot_rank_<role>` (domain/staffing.py `slot_rank`) from the
+    row's masks as they stand: set by a second UPDATE after the recount's,
+    whose SET sees the masks it writes only once it has written them."""
+    table = P.__table__.c  # type: ignore[attr-defined]
+    out: dict[str, ColumnElement[int]] = {}
+    for role in staffing.ROLE_ORDER:
+        best = case(
+            *(
+                (
+                    col(P.valid_mask).op("&")(literal(staffing.role_level_bit(role, level))) != 0,
+                    literal(int(level) << staffing.SLOT_RANK_SHIFT, BigInteger()),
+                )
+                for level in sorted(Level, reverse=True)
+            ),
+            else_=literal(0, BigInteger()),
+        )
+        out[f"slot_rank_{role}"] = case(
+            (
+                col(P.live_roles).op("&")(literal(staffing.role_bit(role))) == 0,
+                literal(staffing.NOT_PLAYED, BigInteger()),
+            ),
+            else_=best + table[f"valid_for_{role}"],
+        )
+    return out
+
+
 def _uncovered(day: date) -> ColumnElement[bool]:
     return or_(col(P.valid_count_from) > day, col(P.valid_count_until) <= day)
 
@@ -192,6 +219,12 @@ def recount(
             .values(**_recount(day, bits))
             .execution_options(synchronize_session=False)
         )
+        session.execute(
+            update(P)
+            .where(col(P.person_id).in_(ids[start : start + 500]))
+            .values(**_slot_ranks())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def recount_uncovered(session: Session, day: date) -> int:
@@ -202,6 +235,16 @@ def recount_uncovered(session: Session, day: date) -> int:
         update(P)
         .where(_uncovered(day))
         .values(**_recount(day, bits))
+        .execution_options(synchronize_session=False)
+    )
+    # The rows just recounted are covered now and cannot be told by their
+    # span: the ranks are set wherever they differ from the masks.
+    ranks = _slot_ranks()
+    table = P.__table__.c  # type: ignore[attr-defined]
+    session.execute(
+        update(P)
+        .where(or_(*(table[name] != rank for name, rank in ranks.items())))
+        .values(**ranks)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -24,13 +24,14 @@ from sqlmodel import Session, col
 from services.certs.domain.staffing import (
     COUNTED_STATES,
     KIND_ORDER,
+    NOT_PLAYED,
     ROLE_ORDER,
     SearchFilter,
     SortKey,
     kind_level_bit,
     role_bit,
-    role_level_bit,
     roles_bits,
+    slot_rank_parts,
 )
 from services.certs.domain.talent import Level
 from services.certs.domain.workflow import State
@@ -415,7 +416,7 @@ def slot_candidates(
     are every version supporting it (no kind or entry asked), which the masks
     record per person."""
     if f.masks_cover and whole_role:
-        return slots_from_masks(session, f, {role: limit})[role]
+        return _slot_from_ranks(session, f, role, limit)
     supporting = sorted(v for ids in levels.values() for v in ids)
     whens = [
         (col(C.catalogue_version_id).in_(sorted(ids)), literal(level))
@@ -449,146 +450,62 @@ def slot_candidates(
     )
 
 
-# A (best level, how many) pair with at most this many persons is read whole
-# rather than along the hours index (see `slots_from_masks`).
+# A rank (best level, how many) with at most this many persons of the scope is
+# read whole rather than along the hours index (see `_slot_from_ranks`).
 _READ_WHOLE = 2000
 
 
-def _role_levels(role: str) -> int:
-    """Every level bit of `role` in `valid_mask`."""
-    return sum(role_level_bit(role, level) for level in Level)
+def _slot_from_ranks(
+    session: Session, f: SearchFilter, role: str, limit: int
+) -> tuple[list[RankedRow], int]:
+    """`slot_candidates` of one role from `slot_rank_<role>` (the masks cover
+    the day).
 
-
-def _best_level(mask: int, role: str) -> int:
-    """The best level of a certificate supporting `role` in `mask` (0: none)."""
-    for level in sorted(Level, reverse=True):
-        if mask & role_level_bit(role, level):
-            return int(level)
-    return 0
-
-
-def _in_pair(role: str, best: int, many: int) -> ColumnElement[bool]:
-    """Plays `role`, its best level `best` and `many` certificates supporting
-    it: plain bit tests and a comparison, cheaper per row than the level's CASE."""
-    mask = col(P.valid_mask)
-    at_or_above = sum(role_level_bit(role, level) for level in Level if int(level) >= best)
-    level_test = (
-        mask.op("&")(literal(at_or_above)) == role_level_bit(role, Level(best))
-        if best > 0
-        else mask.op("&")(literal(_role_levels(role))) == 0
+    The slot order is the rank (best level, how many), then AI hours, then
+    person id. The role's index gives the first `limit` persons by rank alone:
+    the ones above the last rank among them are all taken, and only that last
+    rank's persons need ordering by hours. Few of them (as many as the page
+    still wants, or at most `_READ_WHOLE`) are read whole and ordered here;
+    more, along the hours index, stopping once the page is full (`by_hours`)."""
+    rank = P.__table__.c[f"slot_rank_{role}"]  # type: ignore[attr-defined]
+    where = [*conditions(f), rank > NOT_PLAYED]
+    top = list(
+        session.execute(select(*_PLACE, rank).where(*where).order_by(rank.desc()).limit(limit))
     )
-    return and_(
-        has_bits(col(P.live_roles), role_bit(role)),
-        level_test,
-        P.__table__.c[f"valid_for_{role}"] == many,  # type: ignore[attr-defined]
-    )
+    if len(top) < limit:
+        # Every holder is here.
+        return _in_slot_order(session, f, top), len(top)
+    last = int(top[-1][3])
+    above = [r for r in top if int(r[3]) > last]
+    room = limit - len(above)
+    # Both counts in one pass over the role's index entries.
+    counted = session.execute(
+        select(func.count(), func.sum(case((rank == last, 1), else_=0))).where(*where)
+    ).one()
+    total, at_last = int(counted[0]), int(counted[1] or 0)
+    if at_last <= max(room, _READ_WHOLE):
+        whole = session.execute(select(*_PLACE, rank).where(*where, rank == last)).all()
+        return _in_slot_order(session, f, [*above, *whole])[:limit], total
+    best, many = slot_rank_parts(last)
+    return [
+        *_in_slot_order(session, f, above),
+        *(
+            RankedRow(p, a, u, best, many, h)
+            for p, a, u, h in by_hours(session, f, room, extra=[rank == last])
+        ),
+    ], total
 
 
-@dataclass
-class _RolePlan:
-    """Which (best, many) pairs of a role the page takes: `whole`, read and
-    ranked here; `last`, the pair it ends in, read along the hours index, and
-    how many of it."""
-
-    limit: int
-    total: int = 0
-    whole: list[tuple[int, int]] | None = None
-    last: tuple[int, int, int] | None = None
-
-
-def _plan(groups: Mapping[tuple[int, int], int], limit: int) -> _RolePlan:
-    plan = _RolePlan(limit, total=sum(groups.values()), whole=[])
-    assert plan.whole is not None
-    room = limit
-    for (b, m), n in sorted(groups.items(), reverse=True):
-        if room <= 0:
-            break
-        if n <= room or n <= _READ_WHOLE:
-            # A pair this small is read whole and ranked here: found in the
-            # hours order, its few persons could lie anywhere along the index.
-            plan.whole.append((b, m))
-            room -= min(n, room)
-        else:
-            plan.last = (b, m, room)
-            room = 0
-    return plan
-
-
-def slots_from_masks(
-    session: Session, f: SearchFilter, limits: Mapping[str, int]
-) -> dict[str, tuple[list[RankedRow], int]]:
-    """`slot_candidates` of several roles at once from the persons' rows alone
-    (the masks cover the day): the best level from each role's level bits, how
-    many from `valid_for_<role>`.
-
-    The order is by (best level, how many) first, and those take few values.
-    One pass over the scope's rows counts the persons of every combination of
-    the roles' pairs (each role's totals too), which tells each role's pairs
-    taken whole and the one pair its page ends in. A second pass reads the
-    persons of every role's pairs taken whole (few: fewer than its limit, or a
-    pair of at most `_READ_WHOLE`, whose persons may lie anywhere along the
-    hours index), ranked here with their hours. The rest of a role is read from
-    its last pair in the order of the hours index, stopping once full
-    (`by_hours`). A pass over the scope costs the same for one role as for
-    four, so the passes are shared rather than made per role."""
-    roles = sorted(limits)
-    # The rows' role and level bits and counts, not each role's (best, many):
-    # bit masks group and read cheaply, and the pairs are worked out here.
-    role_bits = roles_bits(roles)
-    level_bits = sum(_role_levels(role) for role in roles)
-    keys: list[ColumnElement[Any]] = [
-        col(P.live_roles).op("&")(literal(role_bits)),
-        col(P.valid_mask).op("&")(literal(level_bits)),
-        *(P.__table__.c[f"valid_for_{role}"] for role in roles),  # type: ignore[attr-defined]
+def _in_slot_order(session: Session, f: SearchFilter, found: Sequence[Any]) -> list[RankedRow]:
+    """(person, agency, unit, slot rank) rows with their hours of `f.year`, in
+    the slot order."""
+    hours = hours_of(session, [r[0] for r in found], f.year)
+    rows = [
+        RankedRow(p, a, u, *slot_rank_parts(int(n)), hours[p].ai_centi if p in hours else 0)
+        for p, a, u, n in found
     ]
-
-    def pairs(row: Sequence[Any], at: int) -> dict[str, tuple[int, int]]:
-        """Each role the row's person plays → (best level, how many)."""
-        plays, mask = int(row[at]), int(row[at + 1])
-        return {
-            role: (_best_level(mask, role), int(row[at + 2 + i]))
-            for i, role in enumerate(roles)
-            if plays & role_bit(role)
-        }
-
-    combos = session.execute(
-        select(*keys, func.count())
-        .where(*conditions(f), has_bits(col(P.live_roles), role_bits))
-        .group_by(*keys)
-    ).all()
-    per_role: dict[str, dict[tuple[int, int], int]] = {role: {} for role in roles}
-    for combo in combos:
-        for role, pair in pairs(combo, 0).items():
-            groups = per_role[role]
-            groups[pair] = groups.get(pair, 0) + int(combo[-1])
-    plans = {role: _plan(per_role[role], limits[role]) for role in roles}
-    wanted = [_in_pair(role, b, m) for role in roles for b, m in plans[role].whole or ()]
-    taken: list[tuple[tuple[str, str, str], dict[str, tuple[int, int]]]] = []
-    if wanted:
-        taken = [
-            ((r[0], r[1], r[2]), pairs(r, 3))
-            for r in session.execute(select(*_PLACE, *keys).where(*conditions(f), or_(*wanted)))
-        ]
-    hours = hours_of(session, [place[0] for place, _ in taken], f.year)
-    out: dict[str, tuple[list[RankedRow], int]] = {}
-    for role in roles:
-        plan = plans[role]
-        whole = set(plan.whole or ())
-        rows = [
-            RankedRow(*place, *held[role], hours[place[0]].ai_centi if place[0] in hours else 0)
-            for place, held in taken
-            if held.get(role) in whole
-        ]
-        rows.sort(key=lambda r: (-r.best_level, -r.role_certificates, -r.ai_centi, r.person_id))
-        del rows[plan.limit :]
-        if plan.last is not None:
-            b, m, room = plan.last
-            rows += [
-                RankedRow(p, a, u, b, m, h)
-                for p, a, u, h in by_hours(session, f, room, extra=[_in_pair(role, b, m)])
-            ]
-        out[role] = (rows, plan.total)
-    return out
+    rows.sort(key=lambda r: (-r.best_level, -r.role_certificates, -r.ai_centi, r.person_id))
+    return rows
 
 
 def _ranked(
