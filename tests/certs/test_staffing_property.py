@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +21,7 @@ from sqlalchemy import update
 
 from services.certs.domain.talent import Level
 from services.certs.models import TalentPerson
+from services.certs.store import staffing as staffing_store
 from services.certs.store.person_certificates import counts_cover, recount_uncovered
 from tests.certs.staffing_data import STAFF_A01, Data, data  # noqa: F401
 
@@ -169,10 +171,20 @@ filters = st.fixed_dictionaries(
     ask=filters,
     sort=st.sampled_from(("ai_hours", "certificates", "person_id")),
     counted=st.booleans(),
+    sort_few=st.sampled_from((0, 8000)),
 )
-def test_search_matches_a_brute_force_filter(call, data, world, ask, sort, counted) -> None:
+def test_search_matches_a_brute_force_filter(
+    call, data, world, ask, sort, counted, sort_few
+) -> None:
     # Both ways of sorting by certificates: from the maintained counts (once
-    # recounted for the day) and by counting (when some count does not cover it).
+    # recounted for the day) and by counting (when some count does not cover it);
+    # under a unit filter, both ways of sorting by hours (its persons sorted,
+    # or the hours walked in order).
+    with patch.object(staffing_store, "_SORT_FEW", sort_few):
+        _search_matches_a_brute_force_filter(call, data, world, ask, sort, counted)
+
+
+def _search_matches_a_brute_force_filter(call, data, world, ask, sort, counted) -> None:
     day = ask["valid_on"]
     if counted:
         recount_uncovered(data.session, day)
@@ -199,6 +211,27 @@ def test_search_matches_a_brute_force_filter(call, data, world, ask, sort, count
     assert [r["person_id"] for r in body["items"]] == [
         p.person_id for p in sorted(expected, key=key)
     ]
+    if "unit_id" in ask:
+        # Page by page, each page continuing from the last one's key.
+        paged: list[str] = []
+        cursor = None
+        for _ in range(len(expected) + 1):
+            page = call(
+                "GET",
+                "/staffing/persons",
+                STAFF_A01,
+                params={
+                    **params,
+                    "sort": sort,
+                    "limit": 2,
+                    **({"cursor": cursor} if cursor else {}),
+                },
+            ).json()
+            paged += [r["person_id"] for r in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert paged == [r["person_id"] for r in body["items"]]
     assert body["total"] == len(expected)
     counts: dict[str, int] = {}
     for p in expected:

@@ -161,6 +161,8 @@ def by_hours(
     some hours, in the order of `ix_person_ai_hours_year_hours_order`; then the
     persons with none (no row, or 0) by person id — the same order as sorting
     every person by hours with no row as 0, hours never being negative."""
+    if f.unit_id is not None and _at_most(session, [*conditions(f), *extra], _SORT_FEW):
+        return _by_hours_sorted(session, f, limit, after, extra)
     out: list[tuple[str, str, str, int]] = []
     floor = f.min_ai_centi if f.min_ai_centi is not None and f.min_ai_centi > 0 else None
     if after is None or after[0] > 0:
@@ -195,6 +197,42 @@ def by_hours(
         rest = rest.where(col(P.person_id) > after[1])
     rest = rest.order_by(col(P.person_id)).limit(limit - len(out))
     return out + [(r[0], r[1], r[2], 0) for r in session.execute(rest).all()]
+
+
+# A unit's persons up to this many are read and sorted (`_by_hours_sorted`);
+# more, the hours are walked in order (a page then comes soon enough).
+_SORT_FEW = 8000
+
+
+def _at_most(session: Session, where: Sequence[ColumnElement[bool]], n: int) -> bool:
+    """At most `n` persons meet `where` (counted no further than n + 1)."""
+    few = select(literal(1)).select_from(P).where(*where).limit(n + 1).subquery()
+    return int(session.scalar(select(func.count()).select_from(few)) or 0) <= n
+
+
+def _by_hours_sorted(
+    session: Session,
+    f: SearchFilter,
+    limit: int,
+    after: tuple[int, str] | None,
+    extra: Sequence[ColumnElement[bool]],
+) -> list[tuple[str, str, str, int]]:
+    """`by_hours` for a filter that keeps few persons (a unit): its persons
+    read along their own index and sorted, where walking the year's hours in
+    order would pass most of the scope's hours rows before a page is full."""
+    hours = func.coalesce(col(H.ai_centi), 0)
+    stmt = (
+        select(*_PLACE, hours)
+        .select_from(P)
+        .outerjoin(H, _hours_join(f.year))
+        .where(*conditions(f), *extra)
+    )
+    if after is not None:
+        stmt = stmt.where(
+            or_(hours < after[0], and_(hours == after[0], col(P.person_id) > after[1]))
+        )
+    stmt = stmt.order_by(hours.desc(), col(P.person_id)).limit(limit)
+    return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(stmt).all()]
 
 
 def search_page(
