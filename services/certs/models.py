@@ -9,7 +9,7 @@ with its event (`certificate_events`), a renewal a new row linked to the old.
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.certs.domain.catalogue import Kind, Sector
@@ -287,10 +287,17 @@ class TalentPerson(CertsTable, table=True):
         sa_column_kwargs={"server_default": text("'0001-01-01'")},
     )
     # Over the same span (migration c3d0c0170009, domain/staffing.py): a bit per
-    # live talent role; a bit per (kind, level) and per (supported role, level)
-    # of the valid certificates; how many valid certificates support each role.
+    # live talent role; a bit per (kind, level), per (supported role, level) and
+    # per catalogue entry of the valid certificates; how many valid
+    # certificates support each role.
     live_roles: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    valid_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # 64 bits (c3d0c0210013): the entry bits reach bit 62. SQLite's INTEGER
+    # holds 64 bits already and is left as declared.
+    valid_mask: int = Field(
+        default=0,
+        sa_type=BigInteger().with_variant(Integer(), "sqlite"),
+        sa_column_kwargs={"server_default": "0"},
+    )
     valid_for_policy: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     valid_for_application: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     valid_for_development: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

@@ -41,6 +41,8 @@ class VersionFacts:
     # The version's stored rank (`level_rank`), not its words.
     rank: Level
     roles: tuple[str, ...] = ()
+    # Its catalogue entry's bit of `valid_mask` (`entry_bit`; 0: none).
+    entry_bit: int = 0
 
 
 def matching_versions(
@@ -106,13 +108,30 @@ class SearchFilter:
 # valid certificates (store/person_certificates.py) so that a scope's counts are
 # one pass over its rows: `live_roles` has a bit per live role; `valid_mask` a
 # bit per (kind, level) of the certificates valid over the count's span (bits
-# 0-11) and per (supported role, level) (bits 12-23). A version's bits never
-# change: a catalogue version is never rewritten.
+# 0-11), per (supported role, level) (bits 12-23) and per catalogue entry, for
+# the first 39 entries (bits 24-62; bit 63 is the sign of a BIGINT). A version's
+# bits never change: a catalogue version is never rewritten, and an entry keeps
+# its id.
 
 KIND_ORDER = ("literacy", "tool", "project_planning", "project_technical")
 ROLE_ORDER = ("policy", "application", "development", "research")
 _LEVELS = len(Level)
 ROLE_LEVEL_BASE = len(KIND_ORDER) * _LEVELS
+
+
+ENTRY_BIT_BASE = ROLE_LEVEL_BASE + len(ROLE_ORDER) * _LEVELS
+ENTRY_BITS = 63 - ENTRY_BIT_BASE
+
+
+def entry_bit(entry_id: int) -> int:
+    """The bit of catalogue entry `entry_id` in `valid_mask`, 0 for none.
+
+    Taken from the entry's id, which is never reused (an entry is retired, never
+    deleted): no allocation to race over. The catalogue names a few dozen
+    certificates; a filter on an entry past the 39th asks per certificate."""
+    if 1 <= entry_id <= ENTRY_BITS:
+        return 1 << (ENTRY_BIT_BASE + entry_id - 1)
+    return 0
 
 
 def role_bit(role: str) -> int:
@@ -160,6 +179,7 @@ def slot_rank_parts(rank: int) -> tuple[int, int]:
 def version_bits(v: VersionFacts) -> int:
     """The bits a valid certificate of `v` sets in its holder's `valid_mask`."""
     out = kind_level_bit(v.kind, v.rank) if v.kind in KIND_ORDER else 0
+    out |= v.entry_bit
     for role in v.roles:
         if role in ROLE_ORDER:
             out |= role_level_bit(role, v.rank)
@@ -169,18 +189,28 @@ def version_bits(v: VersionFacts) -> int:
 def certificate_bits(versions: Iterable[VersionFacts], version_ids: frozenset[int]) -> int | None:
     """Bits B such that "holds a certificate of one of `version_ids` valid on the
     day" is exactly `valid_mask & B != 0` (on a day the masks cover); None when
-    no such B exists: some version outside the set shares a (kind, level) with
-    one inside (a filter by catalogue entry), and the search asks per certificate."""
+    no such B exists, and the search asks per certificate.
+
+    Each version asked gives its (kind, level) bit when no version left out
+    shares it (a filter by kind or level), or else its entry's bit when every
+    version of the entry is asked (a filter by entry, beside another entry of
+    the same kind and level); with neither, None."""
     facts = list(versions)
+    left_out = 0
+    for v in facts:
+        if v.id not in version_ids:
+            left_out |= version_bits(v)
     bits = 0
     for v in facts:
-        if v.id in version_ids:
-            if v.kind not in KIND_ORDER:
-                return None
-            bits |= kind_level_bit(v.kind, v.rank)
-    outside = (v for v in facts if v.id not in version_ids and v.kind in KIND_ORDER)
-    if any(kind_level_bit(v.kind, v.rank) & bits for v in outside):
-        return None
+        if v.id not in version_ids:
+            continue
+        kind = kind_level_bit(v.kind, v.rank) if v.kind in KIND_ORDER else 0
+        if kind and not kind & left_out:
+            bits |= kind
+        elif v.entry_bit and not v.entry_bit & left_out:
+            bits |= v.entry_bit
+        else:
+            return None
     return bits
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from services.certs.domain.levels import rank_of
-from services.certs.domain.staffing import VersionFacts
+from services.certs.domain.staffing import VersionFacts, entry_bit
 from services.certs.models import CatalogueEntry, CatalogueVersion
 from services.common.pagination import PageParams, paginate
 
@@ -104,11 +104,17 @@ def version_facts(session: Session) -> list[VersionFacts]:
             col(CatalogueVersion.kind),
             col(CatalogueVersion.level_rank),
             col(CatalogueVersion.roles),
+            col(CatalogueEntry.id),
         ).join(CatalogueEntry, col(CatalogueEntry.id) == col(CatalogueVersion.entry_id))
     ).all()
     return [
         VersionFacts(
-            id=int(i), code=str(c), kind=str(k), rank=rank_of(str(rk)), roles=tuple(r or ())
+            id=int(i),
+            code=str(c),
+            kind=str(k),
+            rank=rank_of(str(rk)),
+            roles=tuple(r or ()),
+            entry_bit=entry_bit(int(e)),
         )
-        for i, c, k, rk, r in rows
+        for i, c, k, rk, r, e in rows
     ]

@@ -8,7 +8,18 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, func, literal, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -118,16 +129,33 @@ def _recount(day: date, bits: dict[int, int]) -> dict[str, Any]:
     of = _counted(c)
     # Neither database has a bitwise OR aggregate: each bit is the max of itself
     # or 0 over the valid certificates, and distinct bits add up to their OR.
+    below_entries = (1 << staffing.ENTRY_BIT_BASE) - 1
     by_bit: dict[int, list[int]] = {}
+    by_entry_bit: dict[int, list[int]] = {}
     for version_id, version_bits_ in bits.items():
-        for n in range(version_bits_.bit_length()):
-            if version_bits_ >> n & 1:
+        low = version_bits_ & below_entries
+        for n in range(low.bit_length()):
+            if low >> n & 1:
                 by_bit.setdefault(1 << n, []).append(version_id)
+        if entry := version_bits_ & ~below_entries:
+            by_entry_bit.setdefault(entry, []).append(version_id)
     mask: ColumnElement[int] = literal(0)
     for bit, ids in sorted(by_bit.items()):
         mask = mask + func.max(
             case((col(c.catalogue_version_id).in_(sorted(ids)), literal(bit)), else_=literal(0))
         )
+    if by_entry_bit:
+        # A version has one entry, and an entry one bit: the sum of the distinct
+        # entry bits of the valid certificates is their OR, in one aggregate
+        # rather than one an entry.
+        entry_of = case(
+            *(
+                (col(c.catalogue_version_id).in_(sorted(ids)), literal(bit, BigInteger()))
+                for bit, ids in sorted(by_entry_bit.items())
+            ),
+            else_=literal(0, BigInteger()),
+        )
+        mask = mask + cast(func.sum(entry_of.distinct()), BigInteger())
     r = aliased(TalentRoleAssignment)
     # One live assignment per person and role: the sum of their bits is their OR.
     role_bit = case(
