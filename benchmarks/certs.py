@@ -42,7 +42,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
@@ -107,7 +107,14 @@ def seed(engine: Engine, persons: int, certificates: int) -> None:
     rng = random.Random(10)
     with engine.begin() as conn:
         version_ids = []
-        for index, (code, kind, level, roles) in enumerate(VERSIONS, start=1001):
+        # Numbered after the migration's seed catalogue, as the catalogue API
+        # numbers new entries: each within the 39 that have a bit of their own
+        # in the persons' masks (domain/staffing.py `entry_bit`).
+        first = 1 + max(
+            int(conn.scalar(select(func.coalesce(func.max(column), 0))) or 0)
+            for column in (CatalogueEntry.id, CatalogueVersion.id)
+        )
+        for index, (code, kind, level, roles) in enumerate(VERSIONS, start=first):
             conn.execute(
                 insert(CatalogueEntry.__table__),  # type: ignore[attr-defined]
                 [{"id": index, "code": code, "created_by": "bench", "created_at": AT}],
