@@ -36,6 +36,7 @@ def _covered(who: Principal, peers: Peers, code: str, subordinates: bool) -> lis
 def summary(
     session: Session, who: Principal, peers: Peers, code: str, day: date, subordinates: bool
 ) -> TalentSummaryOut:
+    store.plan_serially(session)
     agencies = _covered(who, peers, code, subordinates)
     by_role, by_kind = store.summary_counts(session, agencies, day)
     roles: dict[tuple[str, str], dict[str, int]] = {}

@@ -160,6 +160,7 @@ def search(
     params: PageParams,
     today: date,
 ) -> SearchResult:
+    store.plan_serially(session)
     after = _after(params, ask.sort)
     f = resolve(session, who, peers, ask, today)
     found, last = store.search_page(

@@ -66,6 +66,7 @@ def _hours(centi_value: int) -> Decimal:
 def propose(
     session: Session, who: Principal, peers: Peers, body: TeamProposalAsk, today: date
 ) -> Answer:
+    store.plan_serially(session)
     day = body.valid_on or today
     year = body.year or day.year
     agencies = agencies_asked(who, peers, body.agency_codes, body.subordinates)
