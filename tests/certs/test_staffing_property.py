@@ -178,8 +178,8 @@ def test_search_matches_a_brute_force_filter(
 ) -> None:
     # Both ways of sorting by certificates: from the maintained counts (once
     # recounted for the day) and by counting (when some count does not cover it);
-    # under a unit filter, both ways of sorting by hours (its persons sorted,
-    # or the hours walked in order).
+    # both ways of sorting by hours (the persons found sorted, or the hours
+    # walked in order).
     with patch.object(staffing_store, "_SORT_FEW", sort_few):
         _search_matches_a_brute_force_filter(call, data, world, ask, sort, counted)
 

@@ -163,10 +163,17 @@ def search(
     store.plan_serially(session)
     after = _after(params, ask.sort)
     f = resolve(session, who, peers, ask, today)
-    found, last = store.search_page(
-        session, f, ask.sort, params.limit, after, counts_cover=f.masks_cover
-    )
+    # Counted first: how many are found tells how to read the page by hours.
     per_agency = store.counts_per_agency(session, f)
+    found, last = store.search_page(
+        session,
+        f,
+        ask.sort,
+        params.limit,
+        after,
+        counts_cover=f.masks_cover,
+        found=sum(n for _, n in per_agency),
+    )
     ids = [p.person_id for p in found]
     roles = store.live_roles(session, ids)
     held = store.valid_certificates(session, ids, f.day)

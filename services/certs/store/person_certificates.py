@@ -103,7 +103,11 @@ P = TalentPerson
 
 
 def _counted(c: Any) -> ColumnElement[bool]:
-    return and_(col(c.person_id) == col(P.person_id), col(c.state).in_(COUNTED_STATES))
+    # `state || ''`, as in store/staffing.py `valid_on`: with the version asked
+    # as one (a role one version supports), SQLite 3.40 seeks person, version and
+    # `state IN (...)` and then drops the `obtained_on` bound, once ANALYZE finds
+    # (version, person) nearly unique.
+    return and_(col(c.person_id) == col(P.person_id), col(c.state).concat("").in_(COUNTED_STATES))
 
 
 def version_bits(session: Session) -> dict[int, int]:

@@ -173,16 +173,22 @@ def by_hours(
     limit: int,
     after: tuple[int, str] | None = None,
     extra: Sequence[ColumnElement[bool]] = (),
+    found: int | None = None,
 ) -> list[tuple[str, str, str, int]]:
     """Up to `limit` persons meeting `f` (and `extra`) by AI hours of the year,
     most first, ties by person id, after the key `after`: (person, agency,
-    unit, hours).
+    unit, hours). `found`: how many persons meet them, when the caller counted.
 
-    Read in two runs, each stopping once the page is full: the hours rows with
-    some hours, in the order of `ix_person_ai_hours_year_hours_order`; then the
+    Few of them (at most `_SORT_FEW`) are read whole and sorted. More are read
+    in two runs, each stopping once the page is full: the hours rows with some
+    hours, in the order of `ix_person_ai_hours_year_hours_order`; then the
     persons with none (no row, or 0) by person id — the same order as sorting
     every person by hours with no row as 0, hours never being negative."""
-    if f.unit_id is not None and _at_most(session, [*conditions(f), *extra], _SORT_FEW):
+    if found is not None:
+        few = found <= _SORT_FEW
+    else:
+        few = f.unit_id is not None and _at_most(session, [*conditions(f), *extra], _SORT_FEW)
+    if few:
         return _by_hours_sorted(session, f, limit, after, extra)
     out: list[tuple[str, str, str, int]] = []
     floor = f.min_ai_centi if f.min_ai_centi is not None and f.min_ai_centi > 0 else None
@@ -220,8 +226,10 @@ def by_hours(
     return out + [(r[0], r[1], r[2], 0) for r in session.execute(rest).all()]
 
 
-# A unit's persons up to this many are read and sorted (`_by_hours_sorted`);
-# more, the hours are walked in order (a page then comes soon enough).
+# Persons found up to this many are read and sorted (`_by_hours_sorted`); more,
+# the hours are walked in order (a page then comes soon enough). Walking the
+# hours for a narrow filter (a unit; a role, certificate and agency together)
+# passes most of the scope's hours rows before a page is full.
 _SORT_FEW = 8000
 
 
@@ -264,13 +272,15 @@ def search_page(
     after: tuple[int, str] | None,
     *,
     counts_cover: bool = False,
+    found: int | None = None,
 ) -> tuple[list[FoundPerson], tuple[int, str] | None]:
     """One page in `sort` order after the key `after` (sort value, person id),
     and the key to continue from; None on the last page. `counts_cover`: the
     maintained counts of valid certificates are exact on the filter's day
-    (store/person_certificates.py), so sorting by them needs no count."""
+    (store/person_certificates.py), so sorting by them needs no count.
+    `found`: how many persons meet `f`, when the caller counted them."""
     if sort is SortKey.AI_HOURS:
-        rows = [(*r, -1) for r in by_hours(session, f, limit + 1, after)]
+        rows = [(*r, -1) for r in by_hours(session, f, limit + 1, after, found=found)]
     else:
         counted: ColumnElement[int]
         stmt = select(*_PLACE).select_from(P)
