@@ -75,17 +75,15 @@ def test_a_person_new_to_the_table_gets_the_hours_already_pulled(certs_app: Fast
 def test_the_copy_answers_only_for_the_latest_year(certs_app: FastAPI) -> None:
     engine = certs_app.state.engine
     with Session(engine) as session:
-        assert hours_copied(session, 2026, Decimal(1))  # no hours at all yet
+        assert hours_copied(session, 2026)  # no hours at all yet
     with batch_transaction(engine) as session:
         _store_page(session, [_entry("P1", 2026, "4.00")], AT)
     with Session(engine) as session:
         assert person_ai_hours.latest_year(session) == 2026
-        assert hours_copied(session, 2026, Decimal(1))
-        assert hours_copied(session, 2027, Decimal(1))
-        assert not hours_copied(session, 2025, Decimal(1))
-        # No hours asked: nothing to read.
-        assert not hours_copied(session, 2026, None)
-        assert not hours_copied(session, 2026, Decimal(0))
+        assert hours_copied(session, 2026)
+        assert hours_copied(session, 2027)
+        # A year before someone's latest: the copy holds that later year's.
+        assert not hours_copied(session, 2025)
 
 
 def test_the_migration_copies_the_latest_year_and_downgrade_drops_the_columns(tmp_path) -> None:

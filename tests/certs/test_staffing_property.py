@@ -180,7 +180,10 @@ def test_search_matches_a_brute_force_filter(
     # recounted for the day) and by counting (when some count does not cover it);
     # both ways of sorting by hours (the persons found sorted, or the hours
     # walked in order).
-    with patch.object(staffing_store, "_SORT_FEW", sort_few):
+    with (
+        patch.object(staffing_store, "_SORT_FEW", sort_few),
+        patch.object(staffing_store, "_READ_FOUND", sort_few),
+    ):
         _search_matches_a_brute_force_filter(call, data, world, ask, sort, counted)
 
 

@@ -98,15 +98,14 @@ def resolve(
         mask_bits=None if versions is None else certificate_bits(facts, versions),
         # The maintained counts and masks serve when exact on the day.
         masks_cover=person_certificates.counts_cover(session, day),
-        hours_copied=hours_copied(session, ask.year or day.year, ask.min_ai_hours),
+        # Asked of every search: the page of few persons sorts by the copy too.
+        hours_copied=hours_copied(session, ask.year or day.year),
     )
 
 
-def hours_copied(session: Session, year: int, min_ai_hours: Decimal | None) -> bool:
-    """Whether the hours copied on the persons' rows answer an AI-hours filter
-    of `year`: no person has hours of a later year. (Not asked without one.)"""
-    if min_ai_hours is None or min_ai_hours <= 0:
-        return False
+def hours_copied(session: Session, year: int) -> bool:
+    """Whether the hours copied on the persons' rows are their hours of `year`
+    (or 0 for none): no person has hours of a later year."""
     latest = person_ai_hours.latest_year(session)
     return latest is None or year >= latest
 
@@ -172,7 +171,7 @@ def search(
         params.limit,
         after,
         counts_cover=f.masks_cover,
-        found=sum(n for _, n in per_agency),
+        matching=sum(n for _, n in per_agency),
     )
     ids = [p.person_id for p in found]
     roles = store.live_roles(session, ids)

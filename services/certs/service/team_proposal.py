@@ -83,7 +83,7 @@ def propose(
         mask_bits=None if wanted is None else certificate_bits(facts, wanted),
         # The slots are ranked from the persons' masks when they cover the day.
         masks_cover=person_certificates.counts_cover(session, day),
-        hours_copied=hours_copied(session, year, body.min_ai_hours),
+        hours_copied=hours_copied(session, year),
     )
     slots = [team.Slot(s.role.value, s.count) for s in body.slots]
     rows: dict[str, list[store.RankedRow]] = {}
