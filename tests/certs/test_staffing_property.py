@@ -182,6 +182,7 @@ def test_search_matches_a_brute_force_filter(
     # walked in order).
     with (
         patch.object(staffing_store, "_SORT_FEW", sort_few),
+        patch.object(staffing_store, "_SORT_FEW_SQLITE", sort_few),
         patch.object(staffing_store, "_READ_FOUND", sort_few),
     ):
         _search_matches_a_brute_force_filter(call, data, world, ask, sort, counted)
