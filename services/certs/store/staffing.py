@@ -55,14 +55,15 @@ def plan_serially(session: Session) -> None:
     """Plan the rest of the transaction's queries without parallel workers (on
     PostgreSQL; SQLite has none).
 
-    A staffing read is a few index passes of tens of milliseconds. At national
-    size on a two-core database server, PostgreSQL 15 chose parallel plans for
-    the counts per agency, the unit filter and the summaries, and each ran
-    slower than its serial plan (the counts of a role over 20 agencies 41
-    against 31 ms; a whole search often by half): starting workers and
-    coordinating a parallel B-tree scan over an IN list of agencies cost more
-    than the second core gave back. `SET LOCAL` holds for this transaction
-    only; the jobs and the other services keep the server's setting."""
+    A staffing read is a few index passes of tens of milliseconds. At the
+    benchmark's size (300,000 persons) on a two-core database server,
+    PostgreSQL 15 chose parallel plans for the counts per agency, the unit
+    filter and the summaries, and each ran slower than its serial plan (the
+    counts of a role over 20 agencies 41 against 31 ms; a whole search often by
+    half): starting workers and coordinating a parallel B-tree scan over an IN
+    list of agencies cost more than the second core gave back. `SET LOCAL`
+    holds for this transaction only; the jobs and the other services keep the
+    server's setting."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
