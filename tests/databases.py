@@ -3,11 +3,13 @@ running the Alembic migrations — never create_all — on SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
@@ -50,3 +52,14 @@ def fresh_database(service: str, workdir: Path, *, migrate: bool = True) -> Iter
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def migration_module(service: str, revision: str) -> ModuleType:
+    """One revision's migration file of `service`, loaded as a module (its
+    constants and helpers, held to the domain's by the tests)."""
+    path = next(Path(f"migrations/{service}/versions").glob(f"*_{revision}_*.py"))
+    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

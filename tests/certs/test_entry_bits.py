@@ -7,9 +7,7 @@ backfills the bits the recount writes (and its downgrade clears them)."""
 # ruff: noqa: F811
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -36,18 +34,14 @@ from services.certs.service.staffing import catalogue
 from services.certs.store import staffing as store
 from services.certs.store.person_certificates import recount
 from tests.certs.staffing_data import Data, data  # noqa: F401
+from tests.databases import migration_module
 
 DAY = date(2026, 12, 1)
 AGENCY = "E01"
 
 
 def _migration() -> ModuleType:
-    path = next(Path("migrations/certs/versions").glob("*_c3d0c0210013_*.py"))
-    spec = importlib.util.spec_from_file_location("migration_c3d0c0210013", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("certs", "c3d0c0210013")
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,8 @@ the recount keeps it."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from datetime import UTC, datetime
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -29,7 +27,7 @@ from services.certs.domain.staffing import (
 from services.certs.domain.talent import Level
 from services.common.db import make_engine
 from services.common.migrate import downgrade, upgrade
-from tests.databases import fresh_database
+from tests.databases import fresh_database, migration_module
 
 BEFORE = "c3d0c0190011"
 masks = st.integers(0, (1 << 24) - 1)
@@ -38,12 +36,7 @@ roles = st.sampled_from(ROLE_ORDER)
 
 
 def _migration() -> ModuleType:
-    path = next(Path("migrations/certs/versions").glob("*_c3d0c0200012_*.py"))
-    spec = importlib.util.spec_from_file_location("migration_c3d0c0200012", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("certs", "c3d0c0200012")
 
 
 def _order(live: int, mask: int, many: int, role: str) -> tuple[int, int, int]:

@@ -9,10 +9,8 @@ backfill lays the bits out as the domain does."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 from datetime import date, timedelta
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -44,6 +42,7 @@ from services.certs.store.person_certificates import counts_cover, recount
 from tests.certs.conftest import TALENT_HR_A01
 from tests.certs.staffing_data import Data, data  # noqa: F401
 from tests.certs.test_talent_roles import PERSON, ROLES, assign, known  # noqa: F401
+from tests.databases import migration_module
 
 LEVEL_TEXTS = ("fundamentals", "intermediate (中級)", "associate", "professional", "core", "x")
 STATES = ("submitted", "verified", "expired", "revoked", "rejected")
@@ -52,12 +51,7 @@ DAYS = (date(2024, 2, 28), date(2024, 2, 29), date(2024, 3, 1), date(2025, 12, 3
 
 
 def _migration(revision: str = "c3d0c0170009") -> ModuleType:
-    path = next(Path("migrations/certs/versions").glob(f"*_{revision}_*.py"))
-    spec = importlib.util.spec_from_file_location(f"migration_{revision}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_module("certs", revision)
 
 
 versions_st = st.builds(
