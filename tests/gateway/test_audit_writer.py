@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import String, cast, func, insert, select
+from sqlalchemy import String, cast, event, func, insert, select
 
 from gateway.audit import FIELDS, AuditWriter, decisions
 from services.common.db import make_engine
@@ -115,3 +115,66 @@ async def test_a_writer_closed_while_its_database_refuses_stops_its_thread(tmp_p
     await writer.aclose(timeout=0.2)
     engine.dispose()
     assert writer._thread is not None and not writer._thread.is_alive()
+
+
+@pytest.mark.anyio
+async def test_a_large_batch_is_written_whole_in_multi_row_statements_on_sqlite() -> None:
+    """A batch past several chunks (and not a multiple of one): every row once,
+    every value as handed over (None where a column allows it), one statement a
+    chunk on SQLite and one `executemany` elsewhere."""
+    engine = make_engine(AUDIT_DATABASE["url"])
+    statements: list[bool] = []
+
+    def note(
+        conn: object,
+        cursor: object,
+        statement: str,
+        parameters: object,
+        context: object,
+        executemany: bool,
+    ) -> None:
+        if statement.startswith(f"INSERT INTO {decisions.name}"):
+            statements.append(executemany)
+
+    event.listen(engine, "before_cursor_execute", note)
+    # One gather for the whole batch: the writer takes all 1,000 rows at once.
+    writer = AuditWriter(engine, batch=1_000, gather_seconds=30)
+    writer.start()
+    rid = f"large-{uuid.uuid4().hex}"
+    handed = [
+        (
+            PAST + n / 1000,
+            rid,
+            None if n % 7 == 0 else f"s{n}",
+            None if n % 7 == 0 else "human",
+            f"192.0.2.{n % 250}",
+            "POST" if n % 2 else "GET",
+            None if n % 5 == 0 else f"/x/{n}",
+            "deny" if n % 3 == 0 else "allow",
+            None if n % 11 == 0 else 200 + n % 300,
+            n / 8,
+        )
+        for n in range(1_000)
+    ]
+    try:
+        for entry in handed:
+            await writer.record_row(entry)
+        await writer.flush()
+        fields = [decisions.c[name] for name in FIELDS[1:]]
+        with engine.connect() as conn:
+            stored = conn.execute(
+                select(decisions.c.at, *fields)
+                .where(decisions.c.request_id == rid)
+                .order_by(decisions.c.id)
+            ).all()
+    finally:
+        await writer.aclose()
+        event.remove(engine, "before_cursor_execute", note)
+        engine.dispose()
+    assert [tuple(row[1:]) for row in stored] == [entry[1:] for entry in handed]
+    assert [row[0] for row in stored] == [datetime.fromtimestamp(entry[0], UTC) for entry in handed]
+    if engine.dialect.name == "sqlite":
+        # 11 chunks of 90 and one of 10, none sent as executemany.
+        assert statements == [False] * 12
+    else:
+        assert statements == [True]
