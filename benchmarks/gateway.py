@@ -56,6 +56,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -89,6 +90,8 @@ FAST_SERVICE, FASTAPI_SERVICE = "certs", "training"
 BODY = '{"items":[],"next_cursor":null,"limit":50}'
 HAPROXY_ISSUER, HAPROXY_AUDIENCE = "renshi-bench", "renshi-api"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# The cores this process may run on: wrk, the upstreams and the proxies share them.
+CORES = len(os.sched_getaffinity(0))
 
 
 def free_port() -> int:
@@ -205,6 +208,9 @@ def wrk(
         path = Path(tempfile.mkdtemp(prefix="renshi-wrk-")) / "pace.lua"
         path.write_text(_PACE_SCRIPT)
         script = ["-s", str(path)]
+    # wrk is the only child waited for in between: the rusage of reaped children
+    # grows by its CPU alone.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(
         [
             "wrk",
@@ -221,6 +227,8 @@ def wrk(
         text=True,
         check=True,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     out = proc.stdout
     if "50%" not in out:
         raise RuntimeError(f"wrk printed no latency distribution:\n{out}\n{proc.stderr}")
@@ -241,6 +249,7 @@ def wrk(
         "n": float(groups["n"]),
         "p50": _ms(groups["p50"]),
         "p99": _ms(groups["p99"]),
+        "load_cpu_us": spent / max(float(groups["n"]), 1) * 1e6,
     }
 
 
@@ -443,7 +452,10 @@ def row(label: str, r: dict[str, float] | None, extra: str = "") -> None:
         return
     cpu = f"{r['cpu_us']:>11.0f}" if "cpu_us" in r else f"{'—':>11}"
     up = f"{r['up_cpu_us']:>12.0f}" if "up_cpu_us" in r else f"{'—':>12}"
-    print(f"{label:<44}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{cpu}{up}  {extra}")
+    wrk_cpu = f"{r['load_cpu_us']:>7.0f}" if "load_cpu_us" in r else f"{'—':>7}"
+    print(
+        f"{label:<44}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{cpu}{up}{wrk_cpu}  {extra}"
+    )
 
 
 def ratio(a: dict[str, float] | None, b: dict[str, float] | None, key: str) -> float | None:
@@ -697,7 +709,7 @@ def main() -> int:
 def header() -> None:
     print(
         f"\n{'row':<44}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'proxy µs':>11}"
-        f"{'upstream µs':>12}  (CPU a request)"
+        f"{'upstream µs':>12}{'wrk µs':>7}  (CPU a request)"
     )
 
 
@@ -893,6 +905,12 @@ CONTEXT = {
     "hap_added": "half load: HAProxy ES256 added p50, ms",
     "hap_tail": "HAProxy ES256 p99 / p50 (fast upstream)",
     "hap_many": "HAProxy ES256, several threads / one",
+    "many_bound": "several workers: the ratio the cores allow renshi (wrk and upstream beside)",
+    "many_used": "several workers: share of the cores busy in renshi's row",
+    "many_alone": "several workers: the ratio were the cores renshi's alone",
+    "hap_many_bound": "HAProxy's threads: the ratio the cores allow",
+    "hap_many_used": "HAProxy's threads: share of the cores busy",
+    "hap_many_alone": "HAProxy's threads: the ratio were the cores its alone",
 }
 
 
@@ -953,11 +971,23 @@ def report(
             out.append(f"  {n}: p99 / p50 {hap_tails[n]:.1f} (the machine's share of the tail)")
     many = ratio(r(f"fast: renshi, {workers} workers"), r("fast: renshi"), "rps")
     hap_many = ratio(r(f"fast: haproxy ES256, {workers} threads"), r("fast: haproxy ES256"), "rps")
+    bounds = {
+        "": cores_bound(r(f"fast: renshi, {workers} workers"), r("fast: renshi")),
+        "hap_": cores_bound(r(f"fast: haproxy ES256, {workers} threads"), r("fast: haproxy ES256")),
+    }
     if workers > 1:
         out.append(
             f"  fast: {workers} workers / 1 worker {fmt(many)}; HAProxy ES256 {workers} threads"
             f" / 1 thread {fmt(hap_many)} (what the machine gives a second core here)"
         )
+        for name, b in (("renshi", bounds[""]), ("HAProxy ES256", bounds["hap_"])):
+            if b:
+                out.append(
+                    f"  fast: {name} ×{workers}: the {CORES} cores allow {fmt(b['bound'])} one"
+                    f" at that row's CPU a request (wrk and the upstream included), of which"
+                    f" {b['used']:.0%} was used; the cores to the proxy alone would allow"
+                    f" {fmt(b['alone'])}"
+                )
     if not quiet:
         print("\nratios (same run):")
         print("\n".join(out))
@@ -974,6 +1004,30 @@ def report(
         "hap_added": added.get("haproxy ES256"),
         "hap_tail": hap_tails.get("fast: haproxy ES256"),
         "hap_many": hap_many,
+        **{f"{who}many_{k}": v for who, b in bounds.items() if b for k, v in b.items()},
+    }
+
+
+def cores_bound(
+    many: dict[str, float] | None, one: dict[str, float] | None
+) -> dict[str, float] | None:
+    """What the machine lets several workers (or threads) give over one, from
+    the several-workers row's own CPU a request of everything that ran (the
+    proxy, the upstream, wrk): `bound`, the ratio with every core busy at those
+    costs; `used`, the share of the cores busy in the row, so that the measured
+    ratio is `bound × used`; `alone`, the ratio were the cores the proxy's
+    alone (wrk and the upstream on other machines). On two cores shared with
+    wrk and the upstream, a proxy whose worker costs C a request, beside D of
+    wrk and the upstream, can give at most 2C / (C + D) over one worker."""
+    if many is None or one is None or not one["rps"]:
+        return None
+    if not all(k in many for k in ("cpu_us", "up_cpu_us", "load_cpu_us")):
+        return None
+    per = many["cpu_us"] + many["up_cpu_us"] + many["load_cpu_us"]
+    return {
+        "bound": CORES * 1e6 / per / one["rps"],
+        "used": many["rps"] * per / 1e6 / CORES,
+        "alone": CORES * 1e6 / many["cpu_us"] / one["rps"],
     }
 
 
