@@ -118,10 +118,10 @@ async def test_a_writer_closed_while_its_database_refuses_stops_its_thread(tmp_p
 
 
 @pytest.mark.anyio
-async def test_a_large_batch_is_written_whole_in_multi_row_statements_on_sqlite() -> None:
+async def test_a_large_batch_is_written_whole_in_multi_row_statements() -> None:
     """A batch past several chunks (and not a multiple of one): every row once,
     every value as handed over (None where a column allows it), one statement a
-    chunk on SQLite and one `executemany` elsewhere."""
+    chunk."""
     engine = make_engine(AUDIT_DATABASE["url"])
     statements: list[bool] = []
 
@@ -173,8 +173,5 @@ async def test_a_large_batch_is_written_whole_in_multi_row_statements_on_sqlite(
         engine.dispose()
     assert [tuple(row[1:]) for row in stored] == [entry[1:] for entry in handed]
     assert [row[0] for row in stored] == [datetime.fromtimestamp(entry[0], UTC) for entry in handed]
-    if engine.dialect.name == "sqlite":
-        # 11 chunks of 90 and one of 10, none sent as executemany.
-        assert statements == [False] * 12
-    else:
-        assert statements == [True]
+    # 11 chunks of 90 and one of 10, none sent as executemany.
+    assert statements == [False] * 12
