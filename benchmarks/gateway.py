@@ -35,7 +35,10 @@ prints each row's median (min–max) and each target's per-pass figure as a
 median (min–max), judging the target on that median: on a shared 2-core
 machine a single 5 s row moves by a factor of three. Beside the two-worker
 row, HAProxy with as many threads against its one-thread row: what a second
-core gives on this machine at all. `--instructions N` adds the instructions a
+core gives on this machine at all; and for both, what the cores allow at
+that row's CPU a request of everything that ran (proxy, upstream and wrk,
+whose own CPU a request each row prints) and the share of the cores that was
+busy: the measured ratio is the one times the other. `--instructions N` adds the instructions a
 request of HAProxy and of renshi under `valgrind --tool=callgrind` for N
 requests on the fast upstream: a figure that does not move with the load.
 
