@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from services.certs.service import ai_hours_pull, notices, warnings
 from services.certs.settings import CertsSettings
-from services.certs.store import job_runs, person_certificates
+from services.certs.store import job_runs, person_certificates, table_statistics
 from services.certs.training_client import PAGE_SIZE, TrainingClient
 from services.common.db import make_engine
 from services.common.service_identity import ServiceIdentity, service_account
@@ -81,7 +81,15 @@ def _expiry(engine: Engine, settings: CertsSettings, day: date) -> dict[str, Any
         # A certificate that lapsed (or started) overnight ends its holder's
         # count span: staffing reads the counts again only once recounted.
         recounted = person_certificates.recount_uncovered(session, day)
-    return {**totals, **warned, "recounted": recounted, **_delivery(engine, settings)}
+    # Counts and masks of many persons rewritten: staffing plans on them.
+    refreshed = table_statistics.refresh(engine, {"talent_persons": recounted})
+    return {
+        **totals,
+        **warned,
+        "recounted": recounted,
+        "statistics_refreshed": refreshed,
+        **_delivery(engine, settings),
+    }
 
 
 def _deliver(engine: Engine, settings: CertsSettings, _day: date) -> dict[str, Any]:

@@ -19,7 +19,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from services.certs.store import person_ai_hours, person_certificates, talent_persons
+from services.certs.store import (
+    person_ai_hours,
+    person_certificates,
+    table_statistics,
+    talent_persons,
+)
 from services.certs.training_client import PAGE_SIZE, AiHoursEntry, TrainingClient
 from services.common.timeutil import now_utc, today_taipei
 from services.common.transactions import batch_transaction
@@ -86,10 +91,16 @@ def pull(engine: Engine, training: TrainingClient, *, limit: int = PAGE_SIZE) ->
         assert until is not None
         with batch_transaction(engine, write_lock=True) as session:
             person_ai_hours.set_position(session, FEED, until, now_utc())
+    # The first pull writes every person: searches right after it must not be
+    # planned on the statistics of an empty table.
+    refreshed = table_statistics.refresh(
+        engine, {"person_ai_hours": rows, "talent_persons": placed}
+    )
     return {
         "changed_since": None if since is None else since.isoformat(),
         "until": None if until is None else until.isoformat(),
         "pages": pages,
         "rows": rows,
         "persons_placed": placed,
+        "statistics_refreshed": refreshed,
     }

@@ -1,0 +1,103 @@
+"""A job that rewrote much of a table analyses it at once on PostgreSQL, by
+autovacuum's own rule (more than 50 rows and a tenth of the table), and asks
+nothing of SQLite (store/table_statistics.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from services.certs.store import table_statistics
+from services.certs.store.table_statistics import due, refresh
+from tests.databases import BACKEND
+
+
+@pytest.mark.parametrize(
+    ("written", "counted", "expected"),
+    [
+        (0, -1, False),  # never analysed, nothing written
+        (50, -1, False),  # the base threshold itself is not enough
+        (51, -1, True),
+        (51, 0, True),  # analysed when empty: the first pull
+        (150, 1_000, False),
+        (151, 1_000, True),
+        (10_000, 1_000_000, False),  # a night's changes of a national table
+        (100_051, 1_000_000, True),
+        (98_571, 0, True),  # the national run's first pull
+    ],
+)
+def test_due_follows_autovacuums_rule(written: int, counted: float, expected: bool) -> None:
+    assert due(written, counted) is expected
+
+
+@pytest.fixture
+def engine(certs_app: FastAPI) -> Engine:
+    engine: Engine = certs_app.state.engine
+    return engine
+
+
+PREFIX = "P-STATS-"
+
+
+@pytest.fixture
+def hours_rows(engine: Engine) -> Iterator[int]:
+    """Rows enough for an analysis of person_ai_hours as it stands, inserted
+    (and deleted afterwards); their number."""
+    with engine.begin() as conn:
+        counted = 0.0
+        if engine.dialect.name == "postgresql":
+            counted = conn.execute(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'person_ai_hours'")
+            ).scalar_one()
+        rows = int(table_statistics.BASE_ROWS + table_statistics.SHARE * max(counted, 0)) + 20
+        at = datetime(2026, 12, 1, tzinfo=UTC)
+        conn.execute(
+            text(
+                "INSERT INTO person_ai_hours (person_id, year, ai_centi, basic_centi,"
+                " advanced_centi, changed_at, pulled_at)"
+                " VALUES (:p, 2026, 100, 100, 0, :at, :at)"
+            ),
+            [{"p": f"{PREFIX}{n:05d}", "at": at} for n in range(rows)],
+        )
+    yield rows
+    with engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM person_ai_hours WHERE person_id LIKE :p"), {"p": f"{PREFIX}%"}
+        )
+
+
+def test_a_table_written_enough_is_analysed_on_postgresql_only(
+    engine: Engine, hours_rows: int
+) -> None:
+    if BACKEND == "sqlite":
+        assert refresh(engine, {"person_ai_hours": hours_rows}) == []
+        with engine.connect() as conn:
+            stat_tables = conn.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            ).scalar_one()
+        assert stat_tables == 0
+        return
+    assert refresh(engine, {"person_ai_hours": hours_rows, "talent_persons": 3}) == [
+        "person_ai_hours"
+    ]
+    with engine.connect() as conn:
+        counted, rows = conn.execute(
+            text(
+                "SELECT (SELECT reltuples FROM pg_class WHERE relname = 'person_ai_hours'),"
+                " (SELECT count(*) FROM person_ai_hours)"
+            )
+        ).one()
+    # A table this small is read whole by ANALYZE: its count is exact.
+    assert counted == rows >= hours_rows
+    # Counted again, the same rows are no longer a tenth of it plus 50.
+    assert refresh(engine, {"person_ai_hours": 1}) == []
+
+
+def test_an_unknown_table_is_refused(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="not a table this refresh knows"):
+        refresh(engine, {"persons; DROP TABLE x": 1})
