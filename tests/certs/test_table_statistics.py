@@ -71,16 +71,25 @@ def hours_rows(engine: Engine) -> Iterator[int]:
         )
 
 
+def _sqlite_stats(engine: Engine) -> list[tuple[object, ...]] | None:
+    with engine.connect() as conn:
+        if not conn.execute(
+            text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        ).scalar_one():
+            return None
+        return [
+            tuple(row) for row in conn.execute(text("SELECT * FROM sqlite_stat1 ORDER BY 1, 2"))
+        ]
+
+
 def test_a_table_written_enough_is_analysed_on_postgresql_only(
     engine: Engine, hours_rows: int
 ) -> None:
     if BACKEND == "sqlite":
+        # Nothing analysed: sqlite_stat1 (made by other tests, or absent) unchanged.
+        before = _sqlite_stats(engine)
         assert refresh(engine, {"person_ai_hours": hours_rows}) == []
-        with engine.connect() as conn:
-            stat_tables = conn.execute(
-                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-            ).scalar_one()
-        assert stat_tables == 0
+        assert _sqlite_stats(engine) == before
         return
     assert refresh(engine, {"person_ai_hours": hours_rows, "talent_persons": 3}) == [
         "person_ai_hours"
