@@ -23,7 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from services.common.errors import ServiceUnavailable
-from services.common.peers import PeerClient, TokenProvider
+from services.common.peers import JOB_RATE_LIMIT_WAIT_SECONDS, PeerClient, TokenProvider
 from services.common.service_identity import ServiceIdentity, ServiceIdentityError
 from services.common.settings import ServiceSettings
 
@@ -121,9 +121,18 @@ class TrainingClient:
         timeout: float = TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
         retries: int = 2,
+        rate_limit_wait: float = JOB_RATE_LIMIT_WAIT_SECONDS,
     ) -> None:
+        # A job's client: a page the gateway's limits refuse is asked again
+        # when its Retry-After says, not lost to the pull.
         self._peer = PeerClient(
-            PEER, base_url, tokens, transport=transport, timeout=timeout, retries=retries
+            PEER,
+            base_url,
+            tokens,
+            transport=transport,
+            timeout=timeout,
+            retries=retries,
+            rate_limit_wait=rate_limit_wait,
         )
 
     @classmethod

@@ -20,6 +20,22 @@ from services.common.request_context import current_request_id
 # Given the peer's name, return a bearer token addressed to it.
 TokenProvider = Callable[[str], str]
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+# How long one request of a job (a service's own account) may wait in all on the
+# gateway's 429s: its limits are per minute, and a sliding window's Retry-After
+# is at most two periods. A request on a person's behalf does not wait (0).
+JOB_RATE_LIMIT_WAIT_SECONDS = 180.0
+
+
+def retry_after(response: httpx.Response) -> float:
+    """The seconds a 429 asks to wait (`Retry-After` in seconds; 1 when absent
+    or given as a date, which the gateway never sends)."""
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else 1.0
+
+
+def pause(seconds: float) -> None:
+    """Wait as the gateway asked (replaced in tests by a clock that advances)."""
+    time.sleep(seconds)
 
 
 class PeerError(Problem):
@@ -36,16 +52,39 @@ class PeerClient:
         transport: httpx.BaseTransport | None = None,
         timeout: float = 5.0,
         retries: int = 2,
+        rate_limit_wait: float = 0.0,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
+        """`rate_limit_wait`: how long in all one idempotent request may wait
+        on 429s, as their `Retry-After` asks, before the 429 is its answer (a
+        job's reads are paced by the gateway's limits instead of failing)."""
         self.peer = peer
         self._tokens = tokens
         self._retries = retries
+        self._rate_limit_wait = rate_limit_wait
+        self._sleep = sleep
+        # Seconds this client has waited on 429s, for a job's summary.
+        self.rate_limit_waited = 0.0
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        waited = 0.0
+        while True:
+            response = self._attempts(method, path, **kwargs)
+            if response.status_code != 429 or method.upper() not in IDEMPOTENT:
+                return response
+            wait = retry_after(response)
+            if waited + wait > self._rate_limit_wait:
+                return response
+            (self._sleep or pause)(wait)
+            waited += wait
+            self.rate_limit_waited += wait
+
+    def _attempts(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
+        # Asked afresh each time: a wait on a 429 may outlast the token.
         headers["Authorization"] = f"Bearer {self._tokens(self.peer)}"
         rid = current_request_id()
         if rid:

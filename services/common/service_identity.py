@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from services.common.errors import ServiceUnavailable
-from services.common.peers import PeerClient
+from services.common.peers import JOB_RATE_LIMIT_WAIT_SECONDS, PeerClient, pause, retry_after
 from services.common.settings import VAR_DIR, ServiceSettings
 
 SERVICE_ACCOUNT_PREFIX = "svc."
@@ -104,13 +104,19 @@ class ServiceIdentity:
         timeout: float = TOKEN_TIMEOUT_SECONDS,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        rate_limit_wait: float = JOB_RATE_LIMIT_WAIT_SECONDS,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
+        """`rate_limit_wait`: how long a token request, and each idempotent
+        request of its peers, may wait in all on the gateway's 429s."""
         self.client_id = client_id
         self.gateway_url = gateway_url.rstrip("/")
         self._secret = secret
         self._timeout = timeout
         self._transport = transport
         self._clock = clock
+        self._rate_limit_wait = rate_limit_wait
+        self._sleep = sleep
         self._token: str | None = None
         self._renew_at = 0.0
         # A job may call from several threads; one of them fetches at a time.
@@ -163,6 +169,18 @@ class ServiceIdentity:
             self._token = None
 
     def _fetch(self) -> tuple[str, float]:
+        waited = 0.0
+        while True:
+            response = self._token_response()
+            wait = retry_after(response)
+            if response.status_code != 429 or waited + wait > self._rate_limit_wait:
+                return self._read_token(response)
+            # The token endpoint counts against the host's limit, which the
+            # job's own reads may have spent: wait as the gateway asks.
+            (self._sleep or pause)(wait)
+            waited += wait
+
+    def _token_response(self) -> httpx.Response:
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -175,6 +193,9 @@ class ServiceIdentity:
             raise ServiceUnavailable(
                 f"the gateway cannot be reached for a token of {self.client_id}"
             ) from None
+        return response
+
+    def _read_token(self, response: httpx.Response) -> tuple[str, float]:
         if response.status_code >= 500 or response.status_code == 429:
             raise ServiceUnavailable(
                 f"the gateway could not issue a token of {self.client_id} ({response.status_code})"
@@ -210,4 +231,6 @@ class ServiceIdentity:
             self,
             transport=transport if transport is not None else self._transport,
             timeout=timeout,
+            rate_limit_wait=self._rate_limit_wait,
+            sleep=self._sleep,
         )

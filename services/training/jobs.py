@@ -124,6 +124,8 @@ def sync_rosters(
                     "job": "sync-rosters",
                     "day": day.isoformat(),
                     **_sync_rosters(engine, DirectoryClient(peer)),
+                    # Paced by the gateway's per-account limit at national size.
+                    "rate_limit_waited_s": round(peer.rate_limit_waited, 1),
                 }
             finally:
                 peer.close()

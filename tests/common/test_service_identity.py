@@ -129,8 +129,19 @@ def test_a_refusal_is_a_clear_error_without_the_secret():
 
 @pytest.mark.parametrize("status", [500, 503, 429])
 def test_a_gateway_failure_is_unavailable(status):
+    waits: list[float] = []
+    identity = ServiceIdentity(
+        "svc.training",
+        SECRET,
+        "http://gateway.test/",
+        transport=StubGateway(status=status).transport,
+        rate_limit_wait=3,
+        sleep=waits.append,
+    )
     with pytest.raises(ServiceUnavailable):
-        _identity(StubGateway(status=status)).token()
+        identity.token()
+    # A 429 is waited on (a second each, with no Retry-After) within the budget.
+    assert waits == ([1.0, 1.0, 1.0] if status == 429 else [])
 
 
 def test_an_unreachable_gateway_is_unavailable():

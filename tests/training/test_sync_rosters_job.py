@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -15,12 +16,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
+from gateway import rate_limits
 from gateway.app import create_app
 from gateway.issuer import issue_token
 from gateway.keys import generate
 from gateway.settings import GatewaySettings
 from renshi.jobs import registry, schedules
-from services.common import job_runs
+from services.common import job_runs, peers, service_identity
 from services.common.errors import Forbidden
 from services.common.internal_auth import InternalTokenVerifier
 from services.common.service_identity import MissingClientSecret, ServiceIdentityError
@@ -62,6 +64,7 @@ class House:
     gateway_settings: GatewaySettings
     directory_engine: Any
     training_engine: Any
+    clock: Any = field(default=None)
 
     def run(self, **kwargs: Any) -> dict[str, Any]:
         return jobs.sync_rosters(
@@ -104,8 +107,10 @@ class House:
         return items
 
 
-@pytest.fixture
-def house(apps, service_urls, internal_keys, tmp_path) -> Iterator[House]:
+@contextmanager
+def _house(
+    apps: Any, service_urls: Any, internal_keys: Any, tmp_path: Any, **gateway_extra: Any
+) -> Iterator[House]:
     directory_engine = apps["directory"].state.engine
     with Session(directory_engine) as session:
         seed_demo(session, service_secrets=SECRETS)
@@ -129,6 +134,7 @@ def house(apps, service_urls, internal_keys, tmp_path) -> Iterator[House]:
             internal_private_key=internal_keys.private_pem,
             forwarder="httpx",
             service_urls={s: f"http://{s}.internal" for s in SERVICES},
+            **gateway_extra,
         )
         gateway = create_app(gateway_settings, transport=HostRouter(hosts))
         with TestClient(gateway, client=("127.0.0.1", 50000)) as client:
@@ -147,6 +153,42 @@ def house(apps, service_urls, internal_keys, tmp_path) -> Iterator[House]:
                 directory_engine,
                 apps["training"].state.engine,
             )
+
+
+@pytest.fixture
+def house(apps, service_urls, internal_keys, tmp_path) -> Iterator[House]:
+    with _house(apps, service_urls, internal_keys, tmp_path) as made:
+        yield made
+
+
+class Clock:
+    """The gateway's rate-limit clock, advanced by the job's waits instead of time."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.waits: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def pause(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def paced_house(apps, service_urls, internal_keys, tmp_path, monkeypatch) -> Iterator[House]:
+    """The house with a per-account limit of 3 requests a minute, counted on a
+    clock that the job's waits advance."""
+    clock = Clock()
+    monkeypatch.setattr(rate_limits, "time", clock)
+    monkeypatch.setattr(peers, "pause", clock.pause)
+    monkeypatch.setattr(service_identity, "pause", clock.pause)
+    with _house(
+        apps, service_urls, internal_keys, tmp_path, rate_limit_per_principal="3/minute"
+    ) as made:
+        made.clock = clock
+        yield made
 
 
 def _put_roster(house: House, rows: dict[str, tuple[str, str]]) -> None:
@@ -176,6 +218,7 @@ def test_every_agency_is_synced_as_the_directory_has_it(house):
     assert summary["agencies"] == summary["synced"] == len(AGENCIES)
     # Both leave A01's roster; P0007 is then listed by A02, where they work now.
     assert (summary["listed"], summary["removed"], summary["failed"]) == (9, 2, {})
+    assert summary["rate_limit_waited_s"] == 0
     assert house.roster() == expected
 
 
@@ -198,6 +241,23 @@ def test_the_job_reads_as_its_own_account_and_is_audited(house):
         ).all()
     assert {r for r, _ in readers} == {"svc.training"}
     assert {s for _, s in readers} == set(house.directory_in_service())
+
+
+def test_the_gateways_limits_pace_the_job_and_lose_no_agency(paced_house):
+    # Five reads (the agency list and four rosters) under a limit of three a
+    # minute: the job waits as each 429 asks and syncs every agency.
+    summary = paced_house.run()
+    assert summary["agencies"] == summary["synced"] == len(AGENCIES)
+    assert summary["failed"] == {}
+    assert paced_house.roster() == paced_house.directory_in_service()
+    waits = paced_house.clock.waits
+    assert waits and all(w >= 1 for w in waits)
+    assert summary["rate_limit_waited_s"] == round(sum(waits), 1)
+    # The refusals were the gateway's, audited under the job's account.
+    audited = _wait_for_audit(paced_house, "svc.training", 2 + len(AGENCIES) + len(waits))
+    statuses = [d["status"] for d in audited if d["route"] != "/oauth/token"]
+    assert statuses.count(429) == len(waits)
+    assert statuses.count(200) == 1 + len(AGENCIES)
 
 
 def test_a_second_run_changes_nothing(house):
