@@ -87,7 +87,8 @@ def _expiry(engine: Engine, settings: CertsSettings, day: date) -> dict[str, Any
         **totals,
         **warned,
         "recounted": recounted,
-        "statistics_refreshed": refreshed,
+        "statistics_refreshed": refreshed.analysed,
+        "vacuumed": refreshed.vacuumed,
         **_delivery(engine, settings),
     }
 

@@ -102,5 +102,6 @@ def pull(engine: Engine, training: TrainingClient, *, limit: int = PAGE_SIZE) ->
         "pages": pages,
         "rows": rows,
         "persons_placed": placed,
-        "statistics_refreshed": refreshed,
+        "statistics_refreshed": refreshed.analysed,
+        "vacuumed": refreshed.vacuumed,
     }
