@@ -16,8 +16,9 @@ written clears its page's bit in the visibility map, so until a vacuum each
 index entry is checked against the table itself. The first pull and the
 expiry job's recount rewrite every person's row; at national size (1,000,000
 persons, 182,575 in a ministry's 100 agencies) the ministry's search by AI
-hours took 203 ms after two such rewrites with no vacuum, and 17 ms after
-one (autovacuum was off on that server; when on, it comes in its turn).
+hours took 229 ms p95 after two such rewrites with no vacuum, and 29 ms after
+the vacuum (README "Capacity"; autovacuum was off on that server, and when on
+it comes in its own time).
 
 On SQLite nothing is done: there the searches are written and tested for a
 planner without `sqlite_stat1`, and SQLite 3.40 gave wrong rows on one of
